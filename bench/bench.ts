@@ -1,0 +1,150 @@
+// `npm run bench`: builds the corpora, runs every suite, prints the summary and writes bench/results*.md/json.
+// Exit 0 whatever the targets say (the bench reports, it does not gate); exit 1 if a run failed or produced
+// wrong output.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as prettier from 'prettier';
+import { idForPath } from '../src/emulator/index';
+import type { BenchContext } from './context';
+import { corporaPaths, ensureCorpus, type Corpus } from './corpora';
+import { benchProfile, type CorpusSpec } from './corpusSpecs';
+import { cappedSuite, e2eSuite } from './e2eSuite';
+import { startEmulatorProcess, warmEmulator, type EmulatorProcess } from './emulatorProcess';
+import { describeEnvironment, ensureTools } from './environment';
+import { extensionSize } from './extensionSize';
+import { extractSuite } from './extractSuite';
+import { memorySuite } from './memorySuite';
+import { parseBenchArgs } from './options';
+import { renderMarkdown, renderSummary } from './report';
+import type { BenchResults } from './results';
+import { evaluateTargets } from './targets';
+import { treeSuite } from './treeSuite';
+
+/** Box caps a ZIP at 10,000 files; the tiny corpus has 20,000, so the cap is lifted for both contenders alike. */
+const EMULATOR_FLAGS = ['--max-zip-files', '1000000'];
+
+function log(line: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function main(): Promise<number> {
+  const options = parseBenchArgs(process.argv.slice(2));
+  const projectDir = path.resolve(__dirname, '..', '..');
+  const corporaDir = path.join(projectDir, 'bench', 'corpora');
+  const profile = benchProfile(options.quick);
+  ensureTools(log);
+
+  await fs.mkdir(corporaDir, { recursive: true });
+  const workDir = await fs.mkdtemp(path.join(corporaDir, 'work-'));
+  const ctx: BenchContext = {
+    projectDir,
+    corporaDir,
+    workDir,
+    runs: options.runs,
+    quick: options.quick,
+    profile,
+    log,
+  };
+  const want = (suite: string) => (options.suites as string[]).includes(suite);
+  const results: BenchResults = {
+    mode: options.quick ? 'quick' : 'full',
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    environment: describeEnvironment(),
+    runs: options.runs,
+    extract: [],
+    e2e: [],
+    capped: [],
+    memory: [],
+    targets: [],
+    failures: [],
+  };
+  const attempt = async (suite: string, work: () => Promise<void>) => {
+    if (!want(suite)) return;
+    log(`Suite ${suite}`);
+    try {
+      await work();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log(`Suite ${suite} FAILED: ${message}`);
+      results.failures.push(`${suite}: ${message}`);
+    }
+  };
+
+  try {
+    const build = (specs: CorpusSpec[]) =>
+      Promise.all(specs.map((spec) => ensureCorpus(corporaDir, spec, log)));
+    const treesDir = corporaPaths(corporaDir).trees;
+    const extractCorpora: Corpus[] = want('extract') || want('e2e') ? await build(profile.extract) : [];
+
+    await attempt('extract', async () => {
+      results.extract = await extractSuite(ctx, extractCorpora);
+    });
+    await attempt('e2e', async () => {
+      await withEmulator(ctx, treesDir, EMULATOR_FLAGS, extractCorpora, async (emulator) => {
+        results.e2e = await e2eSuite(ctx, emulator, extractCorpora);
+      });
+      const capped = extractCorpora.find((corpus) => corpus.spec === profile.capped)!;
+      const cap = ['--bytes-per-second', String(profile.cappedBytesPerSecond)];
+      await withEmulator(ctx, treesDir, [...EMULATOR_FLAGS, ...cap], [capped], async (emulator) => {
+        results.capped = [await cappedSuite(ctx, emulator, capped)];
+        results.cappedBytesPerSecond = profile.cappedBytesPerSecond;
+      });
+    });
+    await attempt('memory', async () => {
+      const corpora = await build(profile.memory);
+      await withEmulator(ctx, treesDir, EMULATOR_FLAGS, corpora, async (emulator) => {
+        results.memory = await memorySuite(ctx, emulator, corpora);
+      });
+    });
+    await attempt('tree', async () => {
+      results.tree = await treeSuite(ctx, treesDir, await ensureCorpus(corporaDir, profile.tree, log));
+    });
+    await attempt('extension', async () => {
+      results.extension = await extensionSize(projectDir, workDir);
+    });
+  } finally {
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
+
+  results.targets = evaluateTargets(results);
+  const base = `results${options.quick ? '-quick' : ''}${options.complete ? '' : '-partial'}`;
+  await writeFormatted(path.join(projectDir, 'bench', `${base}.md`), renderMarkdown(results), 'markdown');
+  await writeFormatted(path.join(projectDir, 'bench', `${base}.json`), JSON.stringify(results), 'json');
+  process.stdout.write(`\n${renderSummary(results)}\n\nWritten to bench/${base}.md and bench/${base}.json\n`);
+  return results.failures.length > 0 ? 1 : 0;
+}
+
+async function withEmulator(
+  ctx: BenchContext,
+  root: string,
+  flags: string[],
+  corpora: Corpus[],
+  work: (emulator: EmulatorProcess) => Promise<void>,
+): Promise<void> {
+  const emulator = await startEmulatorProcess(ctx.projectDir, root, flags);
+  try {
+    await warmEmulator(
+      emulator,
+      corpora.map((corpus) => idForPath(corpus.spec.name)),
+    );
+    await work(emulator);
+  } finally {
+    await emulator.stop();
+  }
+}
+
+/** Formatted with the project's Prettier settings, so `npm run lint` accepts the generated files. */
+async function writeFormatted(file: string, text: string, parser: 'markdown' | 'json'): Promise<void> {
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  await fs.writeFile(file, await prettier.format(text, { ...config, parser }));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,214 @@
+// Renders results as Markdown: the summary tables (also printed to the terminal) and the raw runs.
+import { mb, ratio, seconds } from './format';
+import {
+  maxRssMb,
+  median,
+  medianSeconds,
+  type BenchResults,
+  type Comparison,
+  type MemoryResult,
+} from './results';
+
+type Row = (string | number)[];
+
+function table(header: string[], rows: Row[]): string {
+  const lines = [header, header.map(() => '---'), ...rows.map((row) => row.map(String))];
+  return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+function medianRss(samples: { peakRssMb: number }[]): string {
+  return `${median(samples.map((s) => s.peakRssMb)).toFixed(0)} MB`;
+}
+
+function comparisonTable(comparisons: Comparison[]): string {
+  const [first] = comparisons;
+  const ours = first.ours.name;
+  const baseline = first.baseline.name;
+  return table(
+    [
+      'Corpus',
+      'Files',
+      'Data',
+      'Archive',
+      `${ours} median`,
+      `${baseline} median`,
+      'Ratio',
+      'Target',
+      `${ours} RSS`,
+      `${baseline} RSS`,
+    ],
+    comparisons.map((c) => [
+      c.label,
+      c.files.toLocaleString('en-US'),
+      mb(c.totalBytes),
+      c.archiveBytes ? mb(c.archiveBytes) : '–',
+      seconds(medianSeconds(c.ours)),
+      seconds(medianSeconds(c.baseline)),
+      `**${ratio(c.ratio)}**`,
+      `≤ ${ratio(c.limit)}`,
+      medianRss(c.ours.samples),
+      medianRss(c.baseline.samples),
+    ]),
+  );
+}
+
+function memoryTable(memory: MemoryResult[]): string {
+  return table(
+    [
+      'Archive',
+      'Files',
+      'Data',
+      'ZIP stream',
+      'Median time',
+      'Throughput',
+      'Peak RSS (max of runs)',
+      'Peak temp disk',
+      'Archive + extracted',
+    ],
+    memory.map((m) => {
+      const time = median(m.samples.map((s) => s.wallSeconds));
+      return [
+        m.label,
+        m.files.toLocaleString('en-US'),
+        mb(m.totalBytes),
+        mb(m.archiveBytes),
+        seconds(time),
+        `${mb(m.archiveBytes / time)}/s`,
+        `${maxRssMb(m.samples).toFixed(0)} MB`,
+        mb(Math.max(...m.samples.map((s) => s.peakDiskBytes ?? 0))),
+        mb(m.archiveBytes + m.allocatedBytes),
+      ];
+    }),
+  );
+}
+
+/** The tables only: what the terminal shows at the end of a run. */
+export function renderSummary(results: BenchResults): string {
+  const sections: string[] = [];
+  sections.push(
+    '## Targets',
+    results.targets.map((t) => `- **${t.met ? 'met' : 'missed'}** — ${t.target}: ${t.measured}`).join('\n') ||
+      '(none measured)',
+  );
+  if (results.failures.length > 0) {
+    sections.push('## Failed runs', results.failures.map((failure) => `- ${failure}`).join('\n'));
+  }
+  if (results.extract.length > 0) {
+    sections.push(
+      '## Extraction: yauzl extractor vs Info-ZIP unzip',
+      'Same Info-ZIP archive (default level), each tool a fresh process writing into an empty folder. ' +
+        'Times are wall clock from spawn to exit; RSS is the median of the runs’ peaks.',
+      comparisonTable(results.extract),
+    );
+  }
+  if (results.e2e.length > 0) {
+    sections.push(
+      '## End to end over loopback: `box-pull pull` vs `curl -o a.zip <download_url> && unzip a.zip`',
+      'Emulator in a child process; the baseline’s download URL is created before its timer starts.',
+      comparisonTable(results.e2e),
+    );
+  }
+  if (results.capped.length > 0) {
+    sections.push(
+      `## Stretch: stream capped at ${mb(results.cappedBytesPerSecond ?? 0)}/s — pull vs the download alone (curl)`,
+      comparisonTable(results.capped),
+    );
+  }
+  if (results.memory.length > 0) {
+    sections.push(
+      '## Memory and temporary disk of `box-pull pull`',
+      'Temporary disk is the peak drop in the file system’s free space during the run, sampled every 20 ms.',
+      memoryTable(results.memory),
+    );
+  }
+  if (results.tree) {
+    const t = results.tree;
+    sections.push(
+      '## Tree listing',
+      table(
+        ['Folder', 'First page', 'All entries', 'First page median', 'All entries median'],
+        [
+          [
+            `${t.entries.toLocaleString('en-US')} entries`,
+            `${t.firstPageRequests} request(s), ${t.firstPageEntries} entries`,
+            `${t.allRequests} request(s), ${t.allEntries} entries`,
+            `${median(t.firstPageMs).toFixed(0)} ms`,
+            `${median(t.allMs).toFixed(0)} ms`,
+          ],
+        ],
+      ),
+    );
+  }
+  if (results.extension) {
+    sections.push(
+      '## Extension bundle',
+      `dist/extension.js: ${results.extension.productionBytes.toLocaleString('en-US')} bytes minified as packaged ` +
+        `(${results.extension.devBytes.toLocaleString('en-US')} bytes as \`npm run build\` leaves it, with readable code).`,
+    );
+  }
+  return sections.join('\n\n');
+}
+
+function rawRuns(results: BenchResults): string {
+  const rows: Row[] = [];
+  for (const [suite, comparisons] of [
+    ['extract', results.extract],
+    ['e2e', results.e2e],
+    ['capped', results.capped],
+  ] as const) {
+    for (const c of comparisons) {
+      for (const contender of [c.ours, c.baseline]) {
+        rows.push([
+          suite,
+          c.label,
+          contender.name,
+          contender.samples.map((s) => s.wallSeconds.toFixed(3)).join(', '),
+          contender.samples.map((s) => s.peakRssMb.toFixed(0)).join(', '),
+        ]);
+      }
+    }
+  }
+  for (const m of results.memory) {
+    rows.push([
+      'memory',
+      m.label,
+      'box-pull CLI',
+      m.samples.map((s) => s.wallSeconds.toFixed(3)).join(', '),
+      m.samples.map((s) => s.peakRssMb.toFixed(0)).join(', '),
+    ]);
+  }
+  return table(['Suite', 'Corpus', 'Command', 'Wall times (s)', 'Peak RSS (MB)'], rows);
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const env = results.environment;
+  const header = [
+    `# Box Pull benchmark results${results.mode === 'quick' ? ' (quick mode: small corpora, indicative only)' : ''}`,
+    `Written by \`npm run bench${results.mode === 'quick' ? ' -- --quick' : ''}\`. The bench reports; it never fails on a missed target.`,
+    table(
+      ['Date', 'CPU', 'Cores', 'Memory', 'OS', 'Node', 'unzip', 'zip', 'curl', 'Runs per command'],
+      [
+        [
+          results.date,
+          env.cpu,
+          env.cores,
+          env.memory,
+          env.os,
+          env.node,
+          env.unzip,
+          env.zip,
+          env.curl,
+          results.runs,
+        ],
+      ],
+    ),
+  ];
+  return `${[
+    ...header,
+    renderSummary(results),
+    '## Raw runs',
+    '<details><summary>Every timed run, in order (also in the JSON file next to this one)</summary>',
+    rawRuns(results),
+    '</details>',
+  ].join('\n\n')}\n`;
+}

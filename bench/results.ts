@@ -1,0 +1,105 @@
+// The shape of the bench's results (what results.json holds and results.md renders), and small statistics.
+import type { RunSample } from './timedRun';
+
+export interface ContenderResult {
+  name: string;
+  samples: RunSample[];
+}
+
+/** Our command against a baseline on one corpus. */
+export interface Comparison {
+  corpus: string;
+  label: string;
+  files: number;
+  totalBytes: number;
+  /** Bytes of the archive the contenders read (Info-ZIP's, or the emulator's ZIP stream). */
+  archiveBytes?: number;
+  ours: ContenderResult;
+  baseline: ContenderResult;
+  /** median(ours) / median(baseline). */
+  ratio: number;
+  limit: number;
+}
+
+export interface MemoryResult {
+  corpus: string;
+  label: string;
+  files: number;
+  totalBytes: number;
+  allocatedBytes: number;
+  archiveBytes: number;
+  samples: RunSample[];
+}
+
+export interface TreeResult {
+  entries: number;
+  firstPageRequests: number;
+  firstPageEntries: number;
+  allRequests: number;
+  allEntries: number;
+  firstPageMs: number[];
+  allMs: number[];
+}
+
+export interface ExtensionResult {
+  /** dist/extension.js as `npm run build` left it (not minified, for debugging). */
+  devBytes: number;
+  /** The same entry bundled as `npm run package` ships it (minified). */
+  productionBytes: number;
+}
+
+export interface TargetVerdict {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchResults {
+  mode: 'full' | 'quick';
+  date: string;
+  environment: Record<string, string>;
+  runs: number;
+  extract: Comparison[];
+  e2e: Comparison[];
+  capped: Comparison[];
+  cappedBytesPerSecond?: number;
+  memory: MemoryResult[];
+  tree?: TreeResult;
+  extension?: ExtensionResult;
+  targets: TargetVerdict[];
+  failures: string[];
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export function medianSeconds(result: ContenderResult): number {
+  return median(result.samples.map((sample) => sample.wallSeconds));
+}
+
+export function maxRssMb(samples: RunSample[]): number {
+  return Math.max(...samples.map((sample) => sample.peakRssMb));
+}
+
+export function compare(
+  corpus: { name: string; label: string; files: number; totalBytes: number; archiveBytes?: number },
+  ours: ContenderResult,
+  baseline: ContenderResult,
+  limit: number,
+): Comparison {
+  return {
+    corpus: corpus.name,
+    label: corpus.label,
+    files: corpus.files,
+    totalBytes: corpus.totalBytes,
+    archiveBytes: corpus.archiveBytes,
+    ours,
+    baseline,
+    ratio: medianSeconds(ours) / medianSeconds(baseline),
+    limit,
+  };
+}

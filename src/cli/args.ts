@@ -1,0 +1,83 @@
+/** Parses `box-pull pull <folder> --dest <dir> ...`. A usage error throws UsageError (exit code 2). */
+import { parseArgs } from 'node:util';
+import { parseBoxFolderReference } from '../core/box/ids';
+import type { ConflictPolicy } from '../core/extract/placement';
+
+export const USAGE = `Usage: box-pull pull <folder-id | Box folder URL> --dest <dir> [options]
+
+Options:
+  --dest <dir>              where the folder's contents go (created if missing)
+  --api-url <url>           Box API origin (default https://api.box.com; env BOX_API_URL)
+  --token <token>           access or developer token (env BOX_TOKEN)
+  --on-conflict <policy>    overwrite | skip | ask (default skip; ask needs a terminal)
+  --json                    print one JSON event per line instead of a progress line
+  --quiet                   print nothing but errors
+  -h, --help                show this help
+
+Exit codes: 0 success, 1 failure (reason on stderr), 2 usage error, 130 cancelled.`;
+
+export class UsageError extends Error {}
+
+export interface PullCommand {
+  item: { type: 'folder' | 'file'; id: string };
+  destination: string;
+  apiUrl: string;
+  token: string;
+  conflictPolicy: ConflictPolicy;
+  json: boolean;
+  quiet: boolean;
+}
+
+export type Command = { kind: 'help' } | ({ kind: 'pull' } & PullCommand);
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        dest: { type: 'string' },
+        'api-url': { type: 'string' },
+        token: { type: 'string' },
+        'on-conflict': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return { kind: 'help' };
+  const [verb, target, ...extra] = positionals;
+  if (verb !== 'pull') throw new UsageError(`Unknown command "${verb}". The only command is "pull".`);
+  if (!target) throw new UsageError('Missing the Box folder id or URL.');
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
+  const item = parseBoxFolderReference(target);
+  if (!item) throw new UsageError(`"${target}" is not a Box folder id or a Box folder URL.`);
+  if (!values.dest) throw new UsageError('Missing --dest <dir>.');
+  const token = values.token ?? env.BOX_TOKEN;
+  if (!token) throw new UsageError('Missing a token: pass --token <token> or set BOX_TOKEN.');
+  const policy = values['on-conflict'] ?? 'skip';
+  if (policy !== 'overwrite' && policy !== 'skip' && policy !== 'ask') {
+    throw new UsageError(`--on-conflict must be overwrite, skip or ask, not "${policy}".`);
+  }
+  const apiUrl = values['api-url'] ?? env.BOX_API_URL ?? 'https://api.box.com';
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new UsageError(`--api-url "${apiUrl}" is not a URL.`);
+  }
+  return {
+    kind: 'pull',
+    item,
+    destination: values.dest,
+    apiUrl: apiUrl.replace(/\/+$/, ''),
+    token,
+    conflictPolicy: policy,
+    json: values.json,
+    quiet: values.quiet,
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * `box-pull`: the headless front end. It runs the same core pipeline as the extension, so scripts and
+ * benchmarks measure exactly what users get.
+ */
+import * as readline from 'node:readline/promises';
+import { BoxClient } from '../core/box/client';
+import type { ConflictDecision, ConflictPrompter } from '../core/extract/placement';
+import { createRedactingLogger, nullLogger, type Logger } from '../core/logger';
+import { isAbortError } from '../core/pull/errors';
+import { pull } from '../core/pull/pull';
+import { parseCommandLine, UsageError, USAGE, type PullCommand } from './args';
+import { progressLine, summary } from './render';
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseCommandLine(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`box-pull: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (command.conflictPolicy === 'ask' && !process.stdin.isTTY) {
+    process.stderr.write('box-pull: --on-conflict ask needs a terminal; use overwrite or skip.\n');
+    return 2;
+  }
+  return runPull(command);
+}
+
+async function runPull(command: PullCommand): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const logger = cliLogger(command);
+  const client = new BoxClient({
+    baseUrl: command.apiUrl,
+    tokenProvider: { getAccessToken: async () => command.token },
+    logger,
+    userAgent: 'box-pull-cli',
+  });
+  const live = !command.json && !command.quiet && process.stderr.isTTY;
+  try {
+    const report = await pull({
+      client,
+      items: [command.item],
+      destination: command.destination,
+      conflictPolicy: command.conflictPolicy,
+      prompter: command.conflictPolicy === 'ask' ? terminalPrompter() : undefined,
+      signal: controller.signal,
+      logger,
+      onProgress: (progress) => {
+        if (command.json) writeJson({ event: 'progress', ...progress });
+        else if (live) process.stderr.write(`\r\x1b[K${progressLine(progress)}`);
+      },
+    });
+    if (live) process.stderr.write('\r\x1b[K');
+    if (command.json) writeJson({ event: 'done', ...report });
+    else if (!command.quiet) process.stdout.write(`${summary(report).join('\n')}\n`);
+    return 0;
+  } catch (error) {
+    if (live) process.stderr.write('\r\x1b[K');
+    const cancelled = isAbortError(error) || controller.signal.aborted;
+    const message = cancelled
+      ? 'Cancelled. Nothing was left half-written in the destination.'
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    if (command.json)
+      writeJson({ event: 'error', kind: cancelled ? 'cancelled' : errorKind(error), message });
+    process.stderr.write(`box-pull: ${message}\n`);
+    return cancelled ? 130 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Only warnings and errors reach the terminal; set BOX_PULL_LOG=debug for more. Secrets are always redacted. */
+function cliLogger(command: PullCommand): Logger {
+  const level = process.env.BOX_PULL_LOG ?? 'warn';
+  const order = ['trace', 'debug', 'info', 'warn', 'error'];
+  const threshold = order.indexOf(level) === -1 ? 3 : order.indexOf(level);
+  const write =
+    (name: string) =>
+    (message: string, ...args: unknown[]) => {
+      if (order.indexOf(name) < threshold || command.quiet) return;
+      process.stderr.write(`\r\x1b[K[${name}] ${[message, ...args.map(String)].join(' ')}\n`);
+    };
+  const sink: Logger = {
+    trace: write('trace'),
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+  };
+  return command.json ? nullLogger : createRedactingLogger(sink, () => [command.token]);
+}
+
+function terminalPrompter(): ConflictPrompter {
+  return {
+    async decide(conflict): Promise<ConflictDecision> {
+      const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await rl.question(
+          `\r\x1b[K${conflict.relativePath} exists. Overwrite? [y]es, [n]o, [a]ll, [s]kip all: `,
+        );
+        const choice = answer.trim().toLowerCase();
+        if (choice === 'y' || choice === 'yes') return 'overwrite';
+        if (choice === 'a' || choice === 'all') return 'overwriteAll';
+        if (choice === 's') return 'skipAll';
+        return 'skip';
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+function errorKind(error: unknown): string {
+  return (error as { kind?: string } | undefined)?.kind ?? 'failed';
+}
+
+function writeJson(event: object): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`box-pull: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

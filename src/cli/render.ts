@@ -1,0 +1,57 @@
+/** How the CLI shows progress and the final report on a terminal. */
+import { formatBytes, formatDuration, type PullProgress } from '../core/pull/progress';
+import type { PullReport } from '../core/pull/pull';
+
+const numberFormat = new Intl.NumberFormat('en-US');
+
+/** `Box 42% · 1,204/5,000 files · 12.3 MB/s · 0:41 left`, with only the parts that are known. */
+export function progressLine(progress: PullProgress): string {
+  const parts: string[] = [];
+  const percent = progress.fraction !== undefined ? ` ${Math.floor(progress.fraction * 100)}%` : '';
+  parts.push(`Box${percent} ${progress.phase}`);
+  if (progress.totalFiles !== undefined && progress.phase !== 'downloading') {
+    parts.push(
+      `${numberFormat.format(progress.filesDone)}/${numberFormat.format(progress.totalFiles)} files`,
+    );
+  } else if (progress.totalFiles !== undefined) {
+    parts.push(`${numberFormat.format(progress.totalFiles)} files`);
+  }
+  parts.push(formatBytes(progress.bytesDownloaded));
+  if (progress.phase === 'downloading' && progress.bytesPerSecond > 0) {
+    parts.push(`${formatBytes(progress.bytesPerSecond)}/s`);
+  }
+  if (progress.etaSeconds !== undefined && progress.phase === 'downloading') {
+    parts.push(`${formatDuration(progress.etaSeconds)} left`);
+  }
+  return parts.join(' · ');
+}
+
+export function summary(report: PullReport): string[] {
+  const lines = [
+    `Pulled ${numberFormat.format(report.filesWritten)} files (${formatBytes(report.bytesDownloaded)} downloaded) ` +
+      `into ${report.destination} in ${formatDuration(report.durationMs / 1000)}.`,
+  ];
+  if (report.filesOverwritten) lines.push(`Replaced ${report.filesOverwritten} existing files.`);
+  if (report.skippedByPolicy.length) {
+    lines.push(`Kept ${report.skippedByPolicy.length} existing files (--on-conflict skip).`);
+  }
+  if (report.protectedFiles.length)
+    lines.push(`Left ${report.protectedFiles.length} protected files untouched.`);
+  for (const blocked of report.blocked)
+    lines.push(`Not written: ${blocked.relativePath} (${blocked.reason}).`);
+  if (report.filesSkippedByBox || report.foldersSkippedByBox) {
+    lines.push(
+      `Box skipped ${report.filesSkippedByBox} files and ${report.foldersSkippedByBox} folders it could not include.`,
+    );
+  }
+  for (const conflict of report.nameConflicts) {
+    lines.push(`Name conflict: ${conflict.originalName} was saved as ${conflict.downloadName}.`);
+  }
+  for (const renamed of report.renamed) {
+    lines.push(`Renamed: ${renamed.archiveName} → ${renamed.relativePath} (${renamed.reason}).`);
+  }
+  if (report.boxState === 'in_progress') {
+    lines.push('Box never confirmed the archive was complete; its contents passed the archive checks.');
+  }
+  return lines;
+}

@@ -1,0 +1,56 @@
+// Understands what a user pastes to name a Box folder or file: a bare id, or a link copied from the Box web app.
+// Shared links (`/s/...`) are not accepted: they need a different API and are not item ids.
+
+export interface BoxItemLocator {
+  type: 'folder' | 'file';
+  id: string;
+}
+
+const BARE_ID = /^\d{1,20}$/;
+const ITEM_PATH = /^\/(folder|file)\/(\d{1,20})\/?$/;
+
+/**
+ * `123` → folder 123; `https://app.box.com/folder/123`, `https://acme.app.box.com/folder/123?s=...`,
+ * `app.box.com/folder/123` and `/folder/0` (the root) → folder; `.../file/456` → file. Anything else → undefined.
+ */
+export function parseBoxFolderReference(input: string): BoxItemLocator | undefined {
+  const text = input.trim();
+  if (BARE_ID.test(text)) {
+    return { type: 'folder', id: text };
+  }
+  if (text.startsWith('/')) {
+    return locatorFromPath(text.replace(/[?#].*$/, ''));
+  }
+  const url = parseUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !isBoxWebHost(url.hostname)) {
+    return undefined;
+  }
+  if (url.username || url.password) {
+    return undefined;
+  }
+  return locatorFromPath(url.pathname);
+}
+
+function locatorFromPath(path: string): BoxItemLocator | undefined {
+  const match = ITEM_PATH.exec(path);
+  return match ? { type: match[1] as 'folder' | 'file', id: match[2] } : undefined;
+}
+
+/** app.box.com, <company>.app.box.com, and the Box Verified Enterprise host ent.box.com (and its subdomains). */
+function isBoxWebHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'app.box.com' ||
+    host.endsWith('.app.box.com') ||
+    host === 'ent.box.com' ||
+    host.endsWith('.ent.box.com')
+  );
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}

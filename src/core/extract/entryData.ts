@@ -1,0 +1,382 @@
+import { createHash, type Hash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
+import { LOCAL_HEADER_SIZE, type ArchiveEntry } from './centralDirectory';
+import { crc32 } from './crc32';
+import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
+import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';
+
+/**
+ * Reads one entry's data from the archive and writes it to a new file, verifying the local header, the size and
+ * the CRC-32 on the way. Data is read with positional reads on one shared descriptor, so many entries can be in
+ * flight at once (yauzl's own reader serialises reads and uses 16 KiB chunks).
+ *
+ * Small entries (the common case) are read in batches (entryWindows.ts), inflated in memory and written with one
+ * open/write/futimes/close; nothing
+ * is written unless size and CRC already match. Large entries stream with backpressure and are unlinked on failure.
+ */
+export const SMALL_ENTRY_BYTES = 1024 * 1024;
+/** Deflated payloads up to this size inflate synchronously: a thread-pool round trip costs more than the work. */
+const SYNC_INFLATE_BYTES = 128 * 1024;
+const STREAM_CHUNK_BYTES = 1024 * 1024;
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+const DATA_DESCRIPTOR_FLAG = 0x8;
+const ENCRYPTED_FLAG = 0x1;
+const ZIP64_MARKER = 0xffffffff;
+
+export interface EntryWriteContext {
+  fd: number;
+  /** Batched reads for small entries. */
+  windows: EntryWindows;
+  signal: AbortSignal;
+  preserveModifiedTimes: boolean;
+  computeSha1: boolean;
+  /** Called with every chunk of bytes written (before it is written); throws to stop. */
+  onBytes(count: number, entry: ArchiveEntry): void;
+}
+
+export interface WrittenEntry {
+  size: number;
+  sha1?: string;
+}
+
+export async function extractEntryToFile(
+  entry: ArchiveEntry,
+  target: string,
+  context: EntryWriteContext,
+): Promise<WrittenEntry> {
+  if (isSmallEntry(entry)) {
+    const content = await readSmallEntry(entry, context);
+    if (context.signal.aborted) throw createAbortError(context.signal);
+    context.onBytes(content.length, entry);
+    await writeNewFile(
+      target,
+      content,
+      context.preserveModifiedTimes ? entry.modifiedTime : undefined,
+      entry,
+    );
+    return context.computeSha1 ? { size: content.length, sha1: sha1Of(content) } : { size: content.length };
+  }
+  return streamLargeEntry(entry, target, context);
+}
+
+export function isSmallEntry(entry: ArchiveEntry): boolean {
+  return entry.compressedSize <= SMALL_ENTRY_BYTES && entry.uncompressedSize <= SMALL_ENTRY_BYTES;
+}
+
+async function readSmallEntry(entry: ArchiveEntry, context: EntryWriteContext): Promise<Buffer> {
+  const head = await context.windows.bytesFor(entry);
+  const dataOffset = checkLocalHeader(head, entry);
+  let compressed: Buffer;
+  if (dataOffset + entry.compressedSize <= head.length) {
+    compressed = head.subarray(dataOffset, dataOffset + entry.compressedSize);
+  } else {
+    compressed = await readExactly(
+      context.fd,
+      entry.compressedSize,
+      entry.localHeaderOffset + dataOffset,
+      entry,
+    );
+  }
+  const content = entry.method === 0 ? compressed : await inflate(compressed, entry);
+  verifyContent(content.length, crc32(content), entry);
+  return content;
+}
+
+/** Validates the local header against the central directory; returns the offset of the data within `head`. */
+function checkLocalHeader(head: Buffer, entry: ArchiveEntry): number {
+  const disagree = (what: string): never => {
+    throw new ArchiveError(
+      'invalid',
+      `The local header disagrees with the central directory (${what}): ${quote(entry)}`,
+      {
+        entryName: entry.archiveName,
+      },
+    );
+  };
+  if (head.length < LOCAL_HEADER_SIZE || head.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE)
+    disagree('no local header');
+  const flags = head.readUInt16LE(6);
+  const method = head.readUInt16LE(8);
+  const nameLength = head.readUInt16LE(26);
+  const extraLength = head.readUInt16LE(28);
+  if (method !== entry.method) disagree(`compression method ${method} vs ${entry.method}`);
+  if (flags & ENCRYPTED_FLAG) disagree('encryption flag');
+  if (nameLength !== entry.nameRaw.length) disagree('name length');
+  if (!head.subarray(LOCAL_HEADER_SIZE, LOCAL_HEADER_SIZE + nameLength).equals(entry.nameRaw))
+    disagree('name');
+  if ((flags & DATA_DESCRIPTOR_FLAG) === 0) {
+    // Without a data descriptor the local header carries the real values (or the ZIP64 marker).
+    if (head.readUInt32LE(14) !== entry.crc32) disagree('CRC-32');
+    const compressedSize = head.readUInt32LE(18);
+    const uncompressedSize = head.readUInt32LE(22);
+    if (compressedSize !== ZIP64_MARKER && compressedSize !== entry.compressedSize)
+      disagree('compressed size');
+    if (uncompressedSize !== ZIP64_MARKER && uncompressedSize !== entry.uncompressedSize) disagree('size');
+  }
+  const dataOffset = LOCAL_HEADER_SIZE + nameLength + extraLength;
+  if (entry.localHeaderOffset + dataOffset + entry.compressedSize > entry.dataLimit) {
+    throw new ArchiveError(
+      'zip_bomb',
+      `Entry data overlaps the next entry (overlapping entries): ${quote(entry)}`,
+      {
+        entryName: entry.archiveName,
+      },
+    );
+  }
+  return dataOffset;
+}
+
+function inflate(compressed: Buffer, entry: ArchiveEntry): Promise<Buffer> {
+  // maxOutputLength stops a lying size early: inflating more than declared throws instead of allocating.
+  const options: zlib.ZlibOptions = { maxOutputLength: Math.max(1, entry.uncompressedSize) };
+  if (compressed.length <= SYNC_INFLATE_BYTES) {
+    try {
+      return Promise.resolve(zlib.inflateRawSync(compressed, options));
+    } catch (error) {
+      return Promise.reject(inflateError(error, entry));
+    }
+  }
+  return new Promise((resolve, reject) => {
+    zlib.inflateRaw(compressed, options, (error, result) =>
+      error ? reject(inflateError(error, entry)) : resolve(result),
+    );
+  });
+}
+
+function inflateError(error: unknown, entry: ArchiveEntry): ArchiveError {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_BUFFER_TOO_LARGE') {
+    return new ArchiveError(
+      'size_mismatch',
+      `Entry inflates to more than its declared size: ${quote(entry)}`,
+      {
+        entryName: entry.archiveName,
+        cause: error,
+      },
+    );
+  }
+  return new ArchiveError('invalid', `Compressed data is corrupt: ${quote(entry)}`, {
+    entryName: entry.archiveName,
+    cause: error,
+  });
+}
+
+function verifyContent(size: number, checksum: number, entry: ArchiveEntry): void {
+  if (size !== entry.uncompressedSize) {
+    throw new ArchiveError(
+      'size_mismatch',
+      `Entry has ${size} bytes, the central directory says ${entry.uncompressedSize}: ${quote(entry)}`,
+      { entryName: entry.archiveName },
+    );
+  }
+  if (checksum !== entry.crc32) {
+    throw new ArchiveError(
+      'crc_mismatch',
+      `CRC-32 mismatch (data is corrupt): expected ${hex(entry.crc32)}, got ${hex(checksum)}: ${quote(entry)}`,
+      { entryName: entry.archiveName },
+    );
+  }
+}
+
+async function streamLargeEntry(
+  entry: ArchiveEntry,
+  target: string,
+  context: EntryWriteContext,
+): Promise<WrittenEntry> {
+  const headLength = Math.min(
+    LOCAL_HEADER_SIZE + entry.nameRaw.length + LOCAL_EXTRA_SLACK,
+    entry.dataLimit - entry.localHeaderOffset,
+  );
+  let head = await readExactly(context.fd, headLength, entry.localHeaderOffset, entry);
+  if (head.length >= LOCAL_HEADER_SIZE) {
+    const fullHeader = LOCAL_HEADER_SIZE + head.readUInt16LE(26) + head.readUInt16LE(28);
+    if (fullHeader > head.length && entry.localHeaderOffset + fullHeader <= entry.dataLimit) {
+      head = await readExactly(context.fd, fullHeader, entry.localHeaderOffset, entry);
+    }
+  }
+  const dataStart = entry.localHeaderOffset + checkLocalHeader(head, entry);
+
+  const output = await openNewFile(target, entry);
+  let closed = false;
+  try {
+    const source = fs.createReadStream('', {
+      fd: context.fd,
+      start: dataStart,
+      end: dataStart + entry.compressedSize - 1,
+      autoClose: false,
+      emitClose: false,
+      highWaterMark: STREAM_CHUNK_BYTES,
+    });
+    const verifier = new VerifyingStream(entry, context);
+    const sink = fs.createWriteStream('', {
+      fd: output,
+      autoClose: false,
+      emitClose: false,
+      highWaterMark: STREAM_CHUNK_BYTES,
+    });
+    const stages: NodeJS.ReadWriteStream[] =
+      entry.method === 8 ? [zlib.createInflateRaw({ chunkSize: 256 * 1024 }), verifier] : [verifier];
+    try {
+      await pipeline([source, ...stages, sink], { signal: context.signal });
+    } catch (error) {
+      throw streamError(error, entry, context.signal);
+    }
+    verifyContent(verifier.size, verifier.crc, entry);
+    if (context.preserveModifiedTimes) await futimes(output, entry.modifiedTime, entry);
+    closed = true;
+    await closeFile(output, entry);
+    return context.computeSha1 ? { size: verifier.size, sha1: verifier.sha1() } : { size: verifier.size };
+  } catch (error) {
+    if (!closed) await closeFile(output, entry).catch(() => undefined);
+    await fs.promises.unlink(target).catch(() => undefined);
+    throw error;
+  }
+}
+
+function streamError(error: unknown, entry: ArchiveEntry, signal: AbortSignal): unknown {
+  if (error instanceof ArchiveError) return error;
+  if (signal.aborted || isAbortError(error)) return createAbortError(signal);
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('Z_')) return inflateError(error, entry);
+  return fileSystemError(error, `write ${quote(entry)}`, entry.archiveName);
+}
+
+/** Counts, checksums and caps the inflated bytes of one entry as they pass. */
+class VerifyingStream extends Transform {
+  size = 0;
+  crc = 0;
+  private readonly hash?: Hash;
+
+  constructor(
+    private readonly entry: ArchiveEntry,
+    private readonly context: EntryWriteContext,
+  ) {
+    super({ highWaterMark: STREAM_CHUNK_BYTES });
+    if (context.computeSha1) this.hash = createHash('sha1');
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    if (this.size > this.entry.uncompressedSize) {
+      callback(
+        new ArchiveError(
+          'size_mismatch',
+          `Entry inflates to more than its declared size: ${quote(this.entry)}`,
+          {
+            entryName: this.entry.archiveName,
+          },
+        ),
+      );
+      return;
+    }
+    try {
+      this.context.onBytes(chunk.length, this.entry);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    this.crc = crc32(chunk, this.crc);
+    this.hash?.update(chunk);
+    callback(null, chunk);
+  }
+
+  sha1(): string | undefined {
+    return this.hash?.digest('hex');
+  }
+}
+
+function sha1Of(content: Buffer): string {
+  return createHash('sha1').update(content).digest('hex');
+}
+
+// ---- thin callback wrappers: measurably cheaper than fs.promises for thousands of tiny files ----
+
+function openNewFile(target: string, entry: ArchiveEntry): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // 'wx' = O_CREAT|O_EXCL: never reuses (or follows a link at) an existing path.
+    fs.open(target, 'wx', 0o666, (error, fd) => (error ? reject(openError(error, entry)) : resolve(fd)));
+  });
+}
+
+function openError(error: NodeJS.ErrnoException, entry: ArchiveEntry): ArchiveError {
+  if (error.code === 'EEXIST') {
+    return new ArchiveError(
+      'duplicate',
+      `Two entries map to the same file on this file system: ${quote(entry)}`,
+      {
+        entryName: entry.archiveName,
+        cause: error,
+      },
+    );
+  }
+  return fileSystemError(error, `create ${quote(entry)}`, entry.archiveName);
+}
+
+function writeAll(fd: number, data: Buffer, entry: ArchiveEntry): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const writeFrom = (offset: number): void => {
+      if (offset >= data.length) {
+        resolve();
+        return;
+      }
+      fs.write(fd, data, offset, data.length - offset, offset, (error, written) => {
+        if (error) reject(fileSystemError(error, `write ${quote(entry)}`, entry.archiveName));
+        else writeFrom(offset + written);
+      });
+    };
+    writeFrom(0);
+  });
+}
+
+function futimes(fd: number, time: Date, entry: ArchiveEntry): Promise<void> {
+  if (Number.isNaN(time.getTime())) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    fs.futimes(fd, time, time, (error) =>
+      error
+        ? reject(fileSystemError(error, `set the time of ${quote(entry)}`, entry.archiveName))
+        : resolve(),
+    );
+  });
+}
+
+function closeFile(fd: number, entry: ArchiveEntry): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.close(fd, (error) =>
+      error ? reject(fileSystemError(error, `write ${quote(entry)}`, entry.archiveName)) : resolve(),
+    );
+  });
+}
+
+async function writeNewFile(
+  target: string,
+  data: Buffer,
+  modifiedTime: Date | undefined,
+  entry: ArchiveEntry,
+): Promise<void> {
+  const fd = await openNewFile(target, entry);
+  try {
+    await writeAll(fd, data, entry);
+    if (modifiedTime) await futimes(fd, modifiedTime, entry);
+  } catch (error) {
+    await closeFile(fd, entry).catch(() => undefined);
+    await fs.promises.unlink(target).catch(() => undefined);
+    throw error;
+  }
+  try {
+    await closeFile(fd, entry);
+  } catch (error) {
+    await fs.promises.unlink(target).catch(() => undefined);
+    throw error;
+  }
+}
+
+function quote(entry: ArchiveEntry): string {
+  return JSON.stringify(entry.archiveName);
+}
+
+function hex(value: number): string {
+  return value.toString(16).padStart(8, '0');
+}

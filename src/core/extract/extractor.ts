@@ -1,0 +1,300 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  DEFAULT_LIMITS,
+  readCentralDirectory,
+  type ArchiveEntry,
+  type ExtractLimits,
+} from './centralDirectory';
+import { extractEntryToFile, isSmallEntry } from './entryData';
+import { EntryWindows } from './entryWindows';
+import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
+import { planExtraction, type ExtractionPlan, type RenamedEntry } from './extractionPlan';
+import { runPool } from './pool';
+
+export { DEFAULT_LIMITS, type ExtractLimits } from './centralDirectory';
+export type { RenamedEntry } from './extractionPlan';
+
+/**
+ * Extracts a ZIP archive into an empty staging folder, safely and fast.
+ *
+ * Order of work: read and vet the whole central directory (limits, bombs, methods, encryption, symlinks) → map and
+ * de-duplicate every name → check path lengths → create all folders in one pass → extract files with a bounded
+ * pool. Any failure or abort stops new work, waits for in-flight entries, removes the entry that failed, and
+ * rejects; the caller removes the staging folder. Nothing is ever written outside `stagingDir`.
+ */
+export interface ExtractProgress {
+  filesExtracted: number;
+  bytesWritten: number;
+  totalEntries: number;
+  totalUncompressedBytes: number;
+}
+
+export interface ExtractOptions {
+  signal?: AbortSignal;
+  /** If EVERY entry starts with `${name}/`, that prefix is stripped (Box puts the requested folder on top). */
+  stripTopLevelFolder?: string;
+  limits?: Partial<ExtractLimits>;
+  onProgress?(progress: ExtractProgress): void;
+  /** Set each file's modification time from the archive (one extra syscall per file). Default true. */
+  preserveModifiedTimes?: boolean;
+  /** Whose file-name rules apply (see safeNames.ts). Default `process.platform`. */
+  platform?: NodeJS.Platform;
+  /** Entries in flight at once. Default 16. */
+  concurrency?: number;
+  /** Compute each file's SHA-1 while extracting (Box lists `sha1` per file). Default false. */
+  computeSha1?: boolean;
+}
+
+export interface ExtractedFile {
+  relativePath: string;
+  size: number;
+  archiveName: string;
+  sha1?: string;
+}
+
+export interface ExtractResult {
+  files: ExtractedFile[];
+  /** Every folder of the extracted tree (explicit entries and parents of files), parents first. */
+  directories: string[];
+  renamed: RenamedEntry[];
+  /** Names kept unchanged on this platform that Windows could not store (empty on win32, where they are mapped). */
+  nonPortable: RenamedEntry[];
+  bytesWritten: number;
+  totalEntries: number;
+  /** The folder name stripped from every entry, if `stripTopLevelFolder` applied. */
+  strippedTopLevelFolder?: string;
+}
+
+const DEFAULT_CONCURRENCY = 16;
+/** Longest path the OS accepts in one system call (bytes, without the terminating NUL). */
+const PATH_MAX: Partial<Record<NodeJS.Platform, number>> = {
+  linux: 4095,
+  darwin: 1023,
+  freebsd: 1023,
+  openbsd: 1023,
+};
+/** Large entries also report progress within the entry, at most this often (bytes). */
+const PROGRESS_STEP_BYTES = 8 * 1024 * 1024;
+
+export async function extractZip(
+  zipPath: string,
+  stagingDir: string,
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
+  throwIfAborted(options.signal);
+  const limits: ExtractLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const platform = options.platform ?? process.platform;
+  const staging = path.resolve(stagingDir);
+
+  // One signal for everything in flight: the caller's abort or our own first failure.
+  const internal = new AbortController();
+  const onCallerAbort = (): void => internal.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const signal = internal.signal;
+  try {
+    await ensureEmptyStaging(staging);
+    const fd = await openArchiveForReading(zipPath);
+    try {
+      return await extractWithDescriptor(fd, staging, limits, platform, options, signal, internal);
+    } finally {
+      await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+    }
+  } catch (error) {
+    // Whatever failed, a caller abort is reported as the abort.
+    if (options.signal?.aborted) throw createAbortError(options.signal);
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+async function extractWithDescriptor(
+  fd: number,
+  staging: string,
+  limits: ExtractLimits,
+  platform: NodeJS.Platform,
+  options: ExtractOptions,
+  signal: AbortSignal,
+  internal: AbortController,
+): Promise<ExtractResult> {
+  const fileSize = await fileSizeOf(fd);
+  const centralDirectory = await readCentralDirectory(fd, fileSize, limits, signal);
+  const plan = planExtraction(centralDirectory.entries, {
+    stripTopLevelFolder: options.stripTopLevelFolder,
+    platform,
+  });
+  checkPathLengths(plan, staging, platform);
+  throwIfAborted(signal);
+
+  const progress: ExtractProgress = {
+    filesExtracted: 0,
+    bytesWritten: 0,
+    totalEntries: centralDirectory.entries.length,
+    totalUncompressedBytes: centralDirectory.totalUncompressedBytes,
+  };
+  options.onProgress?.({ ...progress });
+  await createDirectories(staging, plan.directories, options.concurrency ?? DEFAULT_CONCURRENCY, signal);
+
+  const files = await extractFiles(plan, staging, fd, progress, limits, options, signal, internal);
+  return {
+    files,
+    directories: plan.directories,
+    renamed: plan.renamed,
+    nonPortable: plan.nonPortable,
+    bytesWritten: progress.bytesWritten,
+    totalEntries: centralDirectory.entries.length,
+    ...(plan.strippedTopLevelFolder === undefined
+      ? {}
+      : { strippedTopLevelFolder: plan.strippedTopLevelFolder }),
+  };
+}
+
+async function extractFiles(
+  plan: ExtractionPlan,
+  staging: string,
+  fd: number,
+  progress: ExtractProgress,
+  limits: ExtractLimits,
+  options: ExtractOptions,
+  signal: AbortSignal,
+  internal: AbortController,
+): Promise<ExtractedFile[]> {
+  const files: ExtractedFile[] = new Array(plan.files.length);
+  // Archive order keeps reads sequential and lets EntryWindows batch neighbouring entries.
+  const order = plan.files
+    .map((_, index) => index)
+    .sort((a, b) => plan.files[a].entry.localHeaderOffset - plan.files[b].entry.localHeaderOffset);
+  const small = order.map((index) => plan.files[index].entry).filter(isSmallEntry);
+  let bytesSinceReport = 0;
+  const context = {
+    fd,
+    windows: new EntryWindows(fd, small),
+    signal,
+    preserveModifiedTimes: options.preserveModifiedTimes ?? true,
+    computeSha1: options.computeSha1 ?? false,
+    onBytes(count: number, entry: ArchiveEntry): void {
+      // Never trust the headers alone: the real byte count is capped too.
+      progress.bytesWritten += count;
+      if (progress.bytesWritten > limits.maxTotalBytes) {
+        throw new ArchiveError(
+          'zip_bomb',
+          `Extraction exceeded ${limits.maxTotalBytes} bytes (the size limit).`,
+          {
+            entryName: entry.archiveName,
+          },
+        );
+      }
+      bytesSinceReport += count;
+      if (bytesSinceReport >= PROGRESS_STEP_BYTES) {
+        bytesSinceReport = 0;
+        options.onProgress?.({ ...progress });
+      }
+    },
+  };
+  await runPool(
+    order,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async (index) => {
+      const { entry, relativePath } = plan.files[index];
+      const target = resolveInside(staging, relativePath);
+      const written = await extractEntryToFile(entry, target, context);
+      files[index] = {
+        relativePath,
+        size: written.size,
+        archiveName: entry.archiveName,
+        ...(written.sha1 ? { sha1: written.sha1 } : {}),
+      };
+      progress.filesExtracted++;
+      options.onProgress?.({ ...progress });
+    },
+    { signal, onFailure: (error) => internal.abort(error) },
+  );
+  return files;
+}
+
+/** The staging folder must be fresh: nothing planted in it can redirect a write. */
+async function ensureEmptyStaging(staging: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(staging, { recursive: true });
+    const stat = await fs.promises.lstat(staging);
+    if (!stat.isDirectory()) throw new Error('not a folder');
+    const existing = await fs.promises.readdir(staging);
+    if (existing.length > 0) {
+      throw new ArchiveError('io', `The staging folder is not empty: ${staging}`);
+    }
+  } catch (error) {
+    if (error instanceof ArchiveError) throw error;
+    throw fileSystemError(error, `prepare the staging folder ${staging}`);
+  }
+}
+
+function fileSizeOf(fd: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.fstat(fd, (error, stats) =>
+      error ? reject(fileSystemError(error, 'read the archive')) : resolve(stats.size),
+    );
+  });
+}
+
+function openArchiveForReading(zipPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.open(zipPath, 'r', (error, fd) =>
+      error ? reject(fileSystemError(error, 'open the archive')) : resolve(fd),
+    );
+  });
+}
+
+/** Defence in depth: names are already safe (safeNames.ts), but every target is still checked to stay inside. */
+function resolveInside(root: string, relativePath: string): string {
+  const target = path.join(root, ...relativePath.split('/'));
+  if (!target.startsWith(root + path.sep)) {
+    throw new ArchiveError(
+      'unsafe_path',
+      `Entry would be written outside the staging folder: ${JSON.stringify(relativePath)}`,
+    );
+  }
+  return target;
+}
+
+function checkPathLengths(plan: ExtractionPlan, staging: string, platform: NodeJS.Platform): void {
+  const limit = PATH_MAX[platform];
+  if (limit === undefined) return; // Windows: Node uses \\?\ paths, so long paths work.
+  const base = Buffer.byteLength(staging) + 1;
+  const tooLong = (relativePath: string): boolean => base + Buffer.byteLength(relativePath) > limit;
+  const offender =
+    plan.files.find((file) => tooLong(file.relativePath))?.relativePath ?? plan.directories.find(tooLong);
+  if (offender !== undefined) {
+    throw new ArchiveError(
+      'unsafe_path',
+      `Entry path is too long for this system (over ${limit} bytes): ${JSON.stringify(offender.slice(0, 200))}…`,
+      {
+        entryName: offender,
+      },
+    );
+  }
+}
+
+/** One mkdir per leaf folder (recursive creates the parents), all in flight at once. */
+async function createDirectories(
+  staging: string,
+  directories: readonly string[],
+  concurrency: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const parents = new Set(directories.map((directory) => path.posix.dirname(directory)));
+  const leaves = directories.filter((directory) => !parents.has(directory));
+  await runPool(
+    leaves,
+    concurrency,
+    async (directory) => {
+      try {
+        await fs.promises.mkdir(resolveInside(staging, directory), { recursive: true });
+      } catch (error) {
+        if (error instanceof ArchiveError) throw error;
+        throw fileSystemError(error, `create the folder ${JSON.stringify(directory)}`);
+      }
+    },
+    { signal },
+  );
+}

@@ -1,0 +1,386 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ArchiveError, fileSystemError, throwIfAborted } from './errors';
+import type { ExtractResult } from './extractor';
+import { runPool } from './pool';
+import { removeStagingDir } from './staging';
+import { foldPath } from './treePlanner';
+
+/**
+ * Moves extracted files from the staging folder into the destination.
+ *
+ * Three phases, so that a cancel while prompting changes nothing: (1) survey the destination and find every
+ * conflict, (2) resolve all conflicts (policy, prompter, `isProtected`), (3) move. A user file is only ever
+ * replaced by an atomic `rename` over it, under an overwrite decision, and never when `isProtected` says so.
+ *
+ * Decisions:
+ * - Conflicts are prompted in path order. `overwriteAll` / `skipAll` apply to the current conflict and the rest.
+ * - `isProtected` is asked for every file to be placed, existing or not (an editor can hold unsaved changes for a
+ *   path deleted on disk), and again right before an overwrite (the user may start editing while we prompt).
+ * - A folder where a file must go, a file where a folder must go, or a symbolic link where a folder must go: the
+ *   affected files are reported in `blocked` and nothing there is touched. Symlinks are never followed, so nothing
+ *   is written outside the destination. A symbolic link where a *file* must go is a normal conflict; overwriting
+ *   replaces the link itself, not its target.
+ * - New files are placed with `link` + `unlink`, which fails instead of clobbering a file that appeared after the
+ *   survey; file systems without hard links fall back to a check followed by `rename`.
+ * - On an abort during the move phase, files already placed stay (each is complete); the rest are discarded.
+ */
+export type ConflictPolicy = 'overwrite' | 'skip' | 'ask';
+export type ConflictDecision = 'overwrite' | 'skip' | 'overwriteAll' | 'skipAll';
+
+export interface FileConflict {
+  relativePath: string;
+  destinationPath: string;
+}
+
+export interface ConflictPrompter {
+  decide(conflict: FileConflict): Promise<ConflictDecision>;
+}
+
+export interface PlaceOptions {
+  policy: ConflictPolicy;
+  prompter?: ConflictPrompter;
+  isProtected?(absolutePath: string): boolean;
+  signal?: AbortSignal;
+  /** Moves in flight at once. Default 16. */
+  concurrency?: number;
+}
+
+export interface BlockedPath {
+  relativePath: string;
+  reason: string;
+}
+
+export interface PlaceResult {
+  written: string[];
+  overwritten: string[];
+  skippedByPolicy: string[];
+  protected: string[];
+  blocked: BlockedPath[];
+  directoriesCreated: string[];
+}
+
+type DirectoryState =
+  { kind: 'directory' } | { kind: 'missing' } | { kind: 'blocked'; reason: string; at: string };
+
+type FileState = { kind: 'new' } | { kind: 'conflict' } | { kind: 'blocked'; reason: string };
+
+interface Move {
+  relativePath: string;
+  source: string;
+  destination: string;
+  mode: 'new' | 'overwrite';
+}
+
+const DEFAULT_CONCURRENCY = 16;
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+const CHANGED_UNDER_US = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EEXIST']);
+const IN_USE = new Set(['EBUSY', 'EPERM', 'EACCES']);
+
+export async function placeFiles(
+  stagingDir: string,
+  extracted: Pick<ExtractResult, 'files' | 'directories'>,
+  destinationDir: string,
+  options: PlaceOptions,
+): Promise<PlaceResult> {
+  throwIfAborted(options.signal);
+  if (options.policy === 'ask' && options.prompter === undefined) {
+    throw new TypeError("placeFiles: policy 'ask' needs a prompter");
+  }
+  const staging = path.resolve(stagingDir);
+  const destination = path.resolve(destinationDir);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const isProtected = (absolutePath: string): boolean => options.isProtected?.(absolutePath) ?? false;
+  const result: PlaceResult = {
+    written: [],
+    overwritten: [],
+    skippedByPolicy: [],
+    protected: [],
+    blocked: [],
+    directoriesCreated: [],
+  };
+  try {
+    // Phase 1: survey.
+    const survey = new DestinationSurvey(destination, path.basename(staging));
+    const fileStates = new Array<FileState>(extracted.files.length);
+    await runPool(
+      extracted.files,
+      concurrency,
+      async (file, index) => {
+        fileStates[index] = await survey.fileState(file.relativePath);
+      },
+      { signal: options.signal },
+    );
+    for (const directory of extracted.directories) {
+      const state = await survey.directoryState(directory);
+      if (state.kind === 'blocked' && state.at === directory)
+        result.blocked.push({ relativePath: directory, reason: state.reason });
+    }
+
+    // Phase 2: decide.
+    const moves: Move[] = [];
+    const conflicts: Move[] = [];
+    extracted.files.forEach((file, index) => {
+      const state = fileStates[index];
+      const move: Move = {
+        relativePath: file.relativePath,
+        source: insideOrThrow(staging, file.relativePath),
+        destination: insideOrThrow(destination, file.relativePath),
+        mode: state.kind === 'conflict' ? 'overwrite' : 'new',
+      };
+      if (state.kind === 'blocked')
+        result.blocked.push({ relativePath: file.relativePath, reason: state.reason });
+      else if (isProtected(move.destination)) result.protected.push(file.relativePath);
+      else if (state.kind === 'conflict') conflicts.push(move);
+      else moves.push(move);
+    });
+    conflicts.sort((a, b) => compareStrings(a.relativePath, b.relativePath));
+    let sticky: 'overwrite' | 'skip' | undefined = options.policy === 'ask' ? undefined : options.policy;
+    for (const conflict of conflicts) {
+      throwIfAborted(options.signal);
+      let decision = sticky;
+      if (decision === undefined) {
+        const answer = await options.prompter!.decide({
+          relativePath: conflict.relativePath,
+          destinationPath: conflict.destination,
+        });
+        throwIfAborted(options.signal);
+        decision = toDecision(answer);
+        if (answer === 'overwriteAll' || answer === 'skipAll') sticky = decision;
+      }
+      if (decision === 'overwrite') moves.push(conflict);
+      else result.skippedByPolicy.push(conflict.relativePath);
+    }
+
+    // Phase 3: move.
+    throwIfAborted(options.signal);
+    await createMissingDirectories(destination, survey, extracted.directories, moves, concurrency, result);
+    const mover = new Mover(options.policy === 'overwrite', isProtected);
+    await runPool(
+      moves,
+      concurrency,
+      async (move) => {
+        const outcome = await mover.place(move);
+        if (outcome.kind === 'blocked')
+          result.blocked.push({ relativePath: move.relativePath, reason: outcome.reason });
+        else if (outcome.kind === 'written') result.written.push(move.relativePath);
+        else if (outcome.kind === 'overwritten') result.overwritten.push(move.relativePath);
+        else result.protected.push(move.relativePath);
+      },
+      { signal: options.signal },
+    );
+    for (const list of [result.written, result.overwritten, result.protected]) list.sort(compareStrings);
+    return result;
+  } finally {
+    await removeStagingDir(staging).catch(() => undefined);
+  }
+}
+
+function toDecision(answer: ConflictDecision): 'overwrite' | 'skip' {
+  switch (answer) {
+    case 'overwrite':
+    case 'overwriteAll':
+      return 'overwrite';
+    case 'skip':
+    case 'skipAll':
+      return 'skip';
+    default:
+      throw new TypeError(`Unknown conflict decision: ${String(answer)}`);
+  }
+}
+
+/** Memoised `lstat` of destination folders: one call per folder, none below a missing folder. */
+class DestinationSurvey {
+  private readonly directories = new Map<string, Promise<DirectoryState>>();
+  private readonly stagingKey: string;
+
+  constructor(
+    private readonly root: string,
+    stagingName: string,
+  ) {
+    this.stagingKey = foldPath(stagingName);
+  }
+
+  directoryState(relativePath: string): Promise<DirectoryState> {
+    let state = this.directories.get(relativePath);
+    if (state === undefined) {
+      state = this.inspectDirectory(relativePath);
+      this.directories.set(relativePath, state);
+    }
+    return state;
+  }
+
+  async fileState(relativePath: string): Promise<FileState> {
+    const parent = await this.directoryState(parentOf(relativePath));
+    if (parent.kind === 'blocked') return { kind: 'blocked', reason: `${parent.reason}: ${parent.at}` };
+    if (this.clashesWithStaging(relativePath))
+      return { kind: 'blocked', reason: 'same name as the staging folder' };
+    if (parent.kind === 'missing') return { kind: 'new' };
+    const stat = await lstatOrUndefined(insideOrThrow(this.root, relativePath));
+    if (stat === undefined) return { kind: 'new' };
+    if (stat.isFile() || stat.isSymbolicLink()) return { kind: 'conflict' };
+    if (stat.isDirectory()) return { kind: 'blocked', reason: 'a folder with this name is in the way' };
+    return { kind: 'blocked', reason: 'a special file with this name is in the way' };
+  }
+
+  private async inspectDirectory(relativePath: string): Promise<DirectoryState> {
+    if (relativePath === '') return { kind: 'directory' };
+    const parent = await this.directoryState(parentOf(relativePath));
+    if (parent.kind !== 'directory') return parent;
+    if (this.clashesWithStaging(relativePath)) {
+      return { kind: 'blocked', reason: 'same name as the staging folder', at: relativePath };
+    }
+    const stat = await lstatOrUndefined(insideOrThrow(this.root, relativePath));
+    if (stat === undefined) return { kind: 'missing' };
+    if (stat.isDirectory()) return { kind: 'directory' };
+    if (stat.isSymbolicLink()) {
+      return {
+        kind: 'blocked',
+        reason: 'a symbolic link is where a folder must go (links are not followed)',
+        at: relativePath,
+      };
+    }
+    return { kind: 'blocked', reason: 'a file is where a folder must go', at: relativePath };
+  }
+
+  private clashesWithStaging(relativePath: string): boolean {
+    return !relativePath.includes('/') && foldPath(relativePath) === this.stagingKey;
+  }
+}
+
+async function createMissingDirectories(
+  destination: string,
+  survey: DestinationSurvey,
+  directories: readonly string[],
+  moves: readonly Move[],
+  concurrency: number,
+  result: PlaceResult,
+): Promise<void> {
+  const needed = new Set<string>();
+  const addWithParents = (directory: string): void => {
+    for (let current = directory; current !== '' && !needed.has(current); current = parentOf(current))
+      needed.add(current);
+  };
+  directories.forEach(addWithParents);
+  moves.forEach((move) => addWithParents(parentOf(move.relativePath)));
+  const missing: string[] = [];
+  for (const directory of needed) {
+    if ((await survey.directoryState(directory)).kind === 'missing') missing.push(directory);
+  }
+  const parents = new Set(missing.map(parentOf));
+  const leaves = missing.filter((directory) => !parents.has(directory));
+  const failed = new Set<string>();
+  await runPool(leaves, concurrency, async (directory) => {
+    try {
+      await fs.promises.mkdir(insideOrThrow(destination, directory), { recursive: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (!CHANGED_UNDER_US.has(code))
+        throw fileSystemError(error, `create the folder ${JSON.stringify(directory)}`);
+      // Something appeared in the way since the survey; the files below it will report themselves blocked.
+      failed.add(directory);
+    }
+  });
+  const created = missing.filter(
+    (directory) => ![...failed].some((bad) => directory === bad || directory.startsWith(`${bad}/`)),
+  );
+  result.directoriesCreated.push(...created.sort(compareStrings));
+}
+
+type MoveOutcome = { kind: 'written' | 'overwritten' | 'protected' } | { kind: 'blocked'; reason: string };
+
+class Mover {
+  private hardLinks = true;
+
+  constructor(
+    private readonly overwriteLateArrivals: boolean,
+    private readonly isProtected: (absolutePath: string) => boolean,
+  ) {}
+
+  async place(move: Move): Promise<MoveOutcome> {
+    try {
+      if (move.mode === 'overwrite') return await this.overwrite(move);
+      const placed = await this.placeNew(move);
+      if (placed) return { kind: 'written' };
+      if (this.overwriteLateArrivals) return await this.overwrite(move);
+      return {
+        kind: 'blocked',
+        reason: 'a file appeared at this path during the pull; it was left untouched',
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (CHANGED_UNDER_US.has(code))
+        return { kind: 'blocked', reason: `the destination changed during the pull (${code})` };
+      throw fileSystemError(error, `move ${JSON.stringify(move.relativePath)} into place`);
+    }
+  }
+
+  /** Returns false if something already exists at the destination. */
+  private async placeNew(move: Move): Promise<boolean> {
+    if (this.hardLinks) {
+      try {
+        await fs.promises.link(move.source, move.destination);
+        await fs.promises.unlink(move.source);
+        return true;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        if (code === 'EEXIST') return false;
+        if (!NO_HARD_LINKS.has(code)) throw error;
+        this.hardLinks = false;
+      }
+    }
+    if ((await lstatOrUndefined(move.destination)) !== undefined) return false;
+    await fs.promises.rename(move.source, move.destination);
+    return true;
+  }
+
+  private async overwrite(move: Move): Promise<MoveOutcome> {
+    if (this.isProtected(move.destination)) return { kind: 'protected' };
+    const existing = await lstatOrUndefined(move.destination);
+    if (existing !== undefined && !existing.isFile() && !existing.isSymbolicLink()) {
+      return { kind: 'blocked', reason: 'a folder appeared at this path during the pull' };
+    }
+    try {
+      await fs.promises.rename(move.source, move.destination);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (IN_USE.has(code))
+        return {
+          kind: 'blocked',
+          reason: `the existing file could not be replaced (${code}: in use or read-only)`,
+        };
+      throw error;
+    }
+    return { kind: 'overwritten' };
+  }
+}
+
+async function lstatOrUndefined(absolutePath: string): Promise<fs.Stats | undefined> {
+  try {
+    return await fs.promises.lstat(absolutePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw fileSystemError(error, `inspect ${absolutePath}`);
+  }
+}
+
+function parentOf(relativePath: string): string {
+  const slash = relativePath.lastIndexOf('/');
+  return slash === -1 ? '' : relativePath.slice(0, slash);
+}
+
+function insideOrThrow(root: string, relativePath: string): string {
+  const target = path.join(root, ...relativePath.split('/'));
+  if (relativePath === '' || path.isAbsolute(relativePath) || !target.startsWith(root + path.sep)) {
+    throw new ArchiveError(
+      'unsafe_path',
+      `Refusing a path outside the destination: ${JSON.stringify(relativePath)}`,
+    );
+  }
+  return target;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Turns an archive entry name into a safe relative path, or rejects it. Pure: no file-system access.
+ *
+ * Decisions (a Box archive never needs any of the rejected forms, so meeting one means a hostile or broken archive):
+ * - Rejected: empty names, names made only of separators or `.`, `..` segments, absolute paths (`/x`, `\x`, `\\server`),
+ *   drive-letter paths (`C:\x`, `C:/x`, `C:x`), and C0 control characters or DEL anywhere (Box forbids
+ *   non-printable characters; NUL truncates names in native code).
+ * - Backslashes are separators: Box names cannot contain `\`, so one comes from a Windows-made archive. They are split
+ *   on *before* any check, so `a\..\..\x` is rejected like `a/../../x`.
+ * - `.` segments and empty segments (`a//b`) are dropped silently; a trailing separator marks a directory.
+ * - Names Windows cannot store (CON, PRN, AUX, NUL, COM1-9, LPT1-9 with any extension, CONIN$/CONOUT$, trailing dots
+ *   or spaces, `<>:"|?*`) are mapped only when the target platform is win32: elsewhere the file system stores them
+ *   fine and keeping the Box name is the more faithful choice. Off Windows they are reported as `nonPortable`.
+ * - Segments longer than 255 UTF-8 bytes are shortened on every platform (no common file system stores them):
+ *   the stem is cut at a character boundary and `~<8 hex of SHA-256>` plus the original extension is appended.
+ */
+export interface NameMapping {
+  /** Posix relative path without a trailing slash. */
+  relativePath: string;
+  /** Set when `relativePath` differs from the name as written in the archive (after separator normalisation). */
+  renamedFrom?: string;
+  /** Why it was renamed. */
+  reason?: string;
+  /** The entry name ended with a separator. */
+  isDirectory: boolean;
+  /** Off win32: why this name could not be created on Windows (kept unchanged here). */
+  nonPortableReason?: string;
+}
+
+export interface MapEntryNameOptions {
+  /** The platform whose file-system rules apply; defaults to `process.platform`. */
+  platform?: NodeJS.Platform;
+}
+
+export const MAX_SEGMENT_BYTES = 255;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const DRIVE_LETTER = /^[A-Za-z]:/;
+const WINDOWS_ILLEGAL_CHARACTERS = /[<>:"|?*]/g;
+const WINDOWS_RESERVED_BASE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+const TRAILING_DOTS_AND_SPACES = /[. ]+$/;
+
+export function mapEntryName(
+  rawName: string,
+  options: MapEntryNameOptions = {},
+): NameMapping | { rejected: string } {
+  const platform = options.platform ?? process.platform;
+  if (rawName.length === 0) return { rejected: 'empty name' };
+  if (CONTROL_CHARACTERS.test(rawName)) return { rejected: 'control character in name' };
+  if (rawName.startsWith('/') || rawName.startsWith('\\')) return { rejected: 'absolute path' };
+  if (DRIVE_LETTER.test(rawName)) return { rejected: 'drive-letter path' };
+
+  const isDirectory = rawName.endsWith('/') || rawName.endsWith('\\');
+  const segments = rawName.split(/[/\\]/).filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) return { rejected: 'parent-directory segment (..)' };
+  if (segments.length === 0) return { rejected: 'empty name' };
+
+  const reasons = new Set<string>();
+  const nonPortable = new Set<string>();
+  const mapped = segments.map((segment) => {
+    let result = segment;
+    const windowsIssues = windowsNameIssues(segment);
+    if (windowsIssues.length > 0) {
+      if (platform === 'win32') {
+        result = toWindowsSafeSegment(segment);
+        windowsIssues.forEach((issue) => reasons.add(issue));
+      } else {
+        windowsIssues.forEach((issue) => nonPortable.add(issue));
+      }
+    }
+    if (Buffer.byteLength(result) > MAX_SEGMENT_BYTES) {
+      result = shortenSegment(result);
+      reasons.add(`name longer than ${MAX_SEGMENT_BYTES} bytes`);
+    }
+    return result;
+  });
+
+  const original = segments.join('/');
+  const relativePath = mapped.join('/');
+  const mapping: NameMapping = { relativePath, isDirectory };
+  if (relativePath !== original) {
+    mapping.renamedFrom = original;
+    mapping.reason = [...reasons].join('; ');
+  }
+  if (nonPortable.size > 0) mapping.nonPortableReason = [...nonPortable].join('; ');
+  return mapping;
+}
+
+export function isRejected(result: NameMapping | { rejected: string }): result is { rejected: string } {
+  return 'rejected' in result;
+}
+
+/** The reasons a segment cannot be created as-is on Windows (empty when it can). */
+export function windowsNameIssues(segment: string): string[] {
+  const issues: string[] = [];
+  if (/[<>:"|?*]/.test(segment)) issues.push('characters not allowed on Windows');
+  if (WINDOWS_RESERVED_BASE.test(reservedBaseOf(segment))) issues.push('Windows-reserved device name');
+  if (TRAILING_DOTS_AND_SPACES.test(segment)) issues.push('trailing dot or space');
+  return issues;
+}
+
+/** Windows compares device names on the part before the first dot, ignoring trailing spaces (`NUL .txt`). */
+function reservedBaseOf(segment: string): string {
+  const dot = segment.indexOf('.');
+  return (dot === -1 ? segment : segment.slice(0, dot)).replace(/ +$/, '');
+}
+
+function toWindowsSafeSegment(segment: string): string {
+  let result = segment.replace(WINDOWS_ILLEGAL_CHARACTERS, '_');
+  result = result.replace(TRAILING_DOTS_AND_SPACES, (run) => '_'.repeat(run.length));
+  if (WINDOWS_RESERVED_BASE.test(reservedBaseOf(result))) result = `_${result}`;
+  return result;
+}
+
+/**
+ * Deterministically shortens a segment to at most `maxBytes` UTF-8 bytes: `<stem cut>~<hash8><ext>`. The hash is
+ * of the whole original segment, so two long names sharing a prefix still map to different results.
+ */
+export function shortenSegment(segment: string, maxBytes = MAX_SEGMENT_BYTES): string {
+  if (Buffer.byteLength(segment) <= maxBytes) return segment;
+  const hash = createHash('sha256').update(segment).digest('hex').slice(0, 8);
+  const dot = segment.lastIndexOf('.');
+  const extension = dot > 0 && Buffer.byteLength(segment.slice(dot)) <= 32 ? segment.slice(dot) : '';
+  const suffix = `~${hash}${extension}`;
+  const stem = truncateToBytes(
+    segment.slice(0, segment.length - extension.length),
+    maxBytes - Buffer.byteLength(suffix),
+  );
+  return `${stem}${suffix}`;
+}
+
+/** Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a code point. */
+export function truncateToBytes(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let result = '';
+  for (const codePoint of text) {
+    const size = Buffer.byteLength(codePoint);
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    result += codePoint;
+  }
+  return result;
+}

@@ -1,0 +1,32 @@
+// State shared by every route: the item tree, tokens, knobs, counters and the two origins.
+import type { EmulatorFaults, EmulatorStats, EmulatorUser, OAuthApp } from './options';
+import type { ItemTree } from './tree';
+import type { TokenStore } from './tokens';
+import type { ZipStore } from './zipStore';
+
+export interface FileLink {
+  relPath: string;
+  expiresAt: number;
+}
+
+export interface EmulatorContext {
+  tree: ItemTree;
+  tokens: TokenStore;
+  faults: EmulatorFaults;
+  stats: EmulatorStats;
+  apps: OAuthApp[];
+  user: EmulatorUser;
+  zips: ZipStore;
+  /** Short-lived links behind the 302 of `GET /2.0/files/{id}/content`. */
+  fileLinks: Map<string, FileLink>;
+  apiOrigin: string;
+  downloadOrigin: string;
+}
+
+/** True if the path or one of its ancestors is in `faults.inaccessible`. */
+export function isInaccessible(faults: EmulatorFaults, relPath: string): boolean {
+  return faults.inaccessible.some((blocked) => {
+    const normalized = blocked.replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
+    return normalized !== '' && (relPath === normalized || relPath.startsWith(`${normalized}/`));
+  });
+}

@@ -1,0 +1,160 @@
+// Options, fault knobs and counters of the emulator. Knobs live in one mutable object that every request reads,
+// so a test can change them while the emulator runs.
+
+export type ZipCompression = 'deflate' | 'store' | 'mixed';
+
+export interface CountedFault {
+  /** How many more matching requests get the fault; decremented on each hit. */
+  remaining: number;
+  /** Only requests whose path starts with this (default `/2.0/`) are affected. */
+  pathPrefix?: string;
+}
+
+export interface RateLimitFault extends CountedFault {
+  /** Value of the `retry-after` header, in seconds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface ServerErrorFault extends CountedFault {
+  /** 500, 502 or 503 (default 500). */
+  status?: 500 | 502 | 503;
+  /** Adds `Retry-After` (seconds) to a 503. */
+  retryAfterSeconds?: number;
+}
+
+export interface EmulatorFaults {
+  /** Next N API requests answer 429 `rate_limit_exceeded` with `retry-after`. */
+  rateLimit?: RateLimitFault;
+  /** Next N API requests answer 500/502/503. */
+  serverErrors?: ServerErrorFault;
+  /** Next N `GET /2.0/files/{id}/content` answer 202 with `Retry-After` (file still being processed). */
+  fileContentNotReady?: { remaining: number; retryAfterSeconds?: number };
+  /** Caps the ZIP stream and file content to this many bytes per second (0/undefined = unlimited). */
+  bytesPerSecond?: number;
+  /** Destroys the ZIP download socket after this many body bytes. */
+  cutAfterBytes?: number;
+  /** How many downloads `cutAfterBytes` still cuts (undefined = every download while it is set). */
+  cutDownloads?: number;
+  /** Extra delay before each ZIP entry, in milliseconds (slow server simulation). */
+  entryDelayMs?: number;
+  /** Relative posix paths (files or folders) the user cannot access. Read at request time. */
+  inaccessible: string[];
+  /** After a ZIP stream ends, the status stays `in_progress` for this many more polls. */
+  statusInProgressPolls: number;
+  /** `POST /2.0/zip_downloads` refuses more files than this (folders are not counted). */
+  maxZipFiles: number;
+  /** `POST /2.0/zip_downloads` refuses more total (uncompressed) bytes than this. */
+  maxZipBytes: number;
+  /** Lifetime of an unused `download_url`/`status_url`, in seconds. */
+  zipUrlTtlSeconds: number;
+  /** Concurrent ZIP downloads per user before 429 `user_too_many_concurrent_downloads`. */
+  maxConcurrentDownloads: number;
+  zipCompression: ZipCompression;
+  /** zlib level for deflated entries (1 = fastest). */
+  compressionLevel: number;
+  /** ZIP64 records for every entry and the end of central directory, even when not needed. */
+  forceZip64: boolean;
+  /** Lifetime of OAuth access tokens (the developer token never expires). */
+  accessTokenTtlSeconds: number;
+  /** Lifetime of an authorization code. */
+  authCodeTtlSeconds: number;
+  /** `/api/oauth2/authorize` redirects at once instead of showing a consent page. */
+  autoApprove: boolean;
+  /** `/api/oauth2/authorize` redirects with `error=access_denied`. */
+  denyAuthorization: boolean;
+}
+
+export interface OAuthApp {
+  clientId: string;
+  clientSecret: string;
+  /** Registered redirect URIs; loopback ones (127.0.0.1, localhost) match any port. */
+  redirectUris: string[];
+}
+
+export interface EmulatorUser {
+  id: string;
+  name: string;
+  login: string;
+}
+
+export interface EmulatorOptions {
+  /** Directory served as "All Files" (folder id `0`). */
+  root: string;
+  /** API port (0 or undefined = any free port). */
+  port?: number;
+  /** Download-origin port (0 or undefined = any free port). */
+  downloadPort?: number;
+  /** Developer token to accept (random if not given). */
+  token?: string;
+  /** Extra OAuth apps besides the default `emulator-client-id` one. */
+  apps?: OAuthApp[];
+  user?: Partial<EmulatorUser>;
+  /** Shorthand for `faults.accessTokenTtlSeconds`. */
+  accessTokenTtlSeconds?: number;
+  faults?: Partial<EmulatorFaults>;
+  /** Receives one line per request (method, path without query, status); nothing secret. */
+  log?: (line: string) => void;
+}
+
+export interface EmulatorStats {
+  /** Every request on both origins. */
+  requests: number;
+  /** Requests on the API origin under `/2.0/`. */
+  apiRequests: number;
+  zipCreates: number;
+  downloadsStarted: number;
+  downloadsCompleted: number;
+  downloadsCut: number;
+  statusPolls: number;
+  fileContentDownloads: number;
+  tokenGrants: number;
+  /** `METHOD /path` → count; ZIP ids are replaced by `{id}` so secrets never become keys. */
+  byPath: Record<string, number>;
+}
+
+export const DEFAULT_APP: OAuthApp = {
+  clientId: 'emulator-client-id',
+  clientSecret: 'emulator-client-secret',
+  redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
+};
+
+export const DEFAULT_USER: EmulatorUser = {
+  id: '20000001',
+  name: 'Emulator User',
+  login: 'emulator-user@example.com',
+};
+
+export const ENTERPRISE_ID = 'emulator-enterprise';
+
+export function defaultFaults(): EmulatorFaults {
+  return {
+    inaccessible: [],
+    statusInProgressPolls: 0,
+    maxZipFiles: 10_000,
+    maxZipBytes: 32 * 1024 ** 3,
+    zipUrlTtlSeconds: 60,
+    maxConcurrentDownloads: 5,
+    zipCompression: 'deflate',
+    compressionLevel: 1,
+    forceZip64: false,
+    accessTokenTtlSeconds: 3600,
+    authCodeTtlSeconds: 30,
+    autoApprove: true,
+    denyAuthorization: false,
+  };
+}
+
+export function emptyStats(): EmulatorStats {
+  return {
+    requests: 0,
+    apiRequests: 0,
+    zipCreates: 0,
+    downloadsStarted: 0,
+    downloadsCompleted: 0,
+    downloadsCut: 0,
+    statusPolls: 0,
+    fileContentDownloads: 0,
+    tokenGrants: 0,
+    byPath: {},
+  };
+}

@@ -1,0 +1,125 @@
+// Copies a body stream to the response with backpressure, an optional bytes-per-second cap (read live from the
+// knobs) and an optional cut: after N bytes the socket is destroyed, as when a connection drops mid-download.
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { EmulatorFaults } from './options';
+
+export type PumpOutcome = 'completed' | 'cut' | 'aborted' | 'failed';
+
+export interface PumpOptions {
+  faults: EmulatorFaults;
+  /** Destroy the socket once this many bytes were written. */
+  cutAfterBytes?: number;
+  onEnd(outcome: PumpOutcome): void;
+}
+
+/** Throttled writes go out in slices of about 1/20 s so progress looks smooth to the client. */
+const SLICES_PER_SECOND = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function pump(source: Readable, res: ServerResponse, options: PumpOptions): void {
+  const { faults } = options;
+  let sent = 0;
+  let ended = false;
+  let rate = 0;
+  let rateStart = 0;
+  let rateSentAtStart = 0;
+
+  const finish = (outcome: PumpOutcome) => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(outcome);
+  };
+
+  const waitForDrain = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+
+  /** Milliseconds to wait until the bytes already sent have "paid" for themselves under the current cap. */
+  const throttleDelay = (): number => {
+    const cap = faults.bytesPerSecond ?? 0;
+    if (cap <= 0) return 0;
+    if (cap !== rate) {
+      rate = cap;
+      rateStart = Date.now();
+      rateSentAtStart = sent;
+    }
+    const due = rateStart + ((sent - rateSentAtStart) / rate) * 1000;
+    return Math.max(0, due - Date.now());
+  };
+
+  const cut = (chunk: Buffer) => {
+    const room = options.cutAfterBytes! - sent;
+    sent += room;
+    const destroy = () => {
+      res.socket?.destroy();
+      source.destroy();
+      finish('cut');
+    };
+    if (room > 0) res.write(chunk.subarray(0, room), destroy);
+    else destroy();
+  };
+
+  /** Slow path: throttled, sliced writes while the source is paused. */
+  const writeSlowly = async (chunk: Buffer) => {
+    source.pause();
+    let offset = 0;
+    while (offset < chunk.length && !ended) {
+      const delay = throttleDelay();
+      if (delay > 0) await sleep(delay);
+      if (ended || res.destroyed) return;
+      // Re-read the cap per slice: lifting it mid-chunk sends the rest at once.
+      const cap = faults.bytesPerSecond ?? 0;
+      const sliceBytes = cap > 0 ? Math.max(1, Math.floor(cap / SLICES_PER_SECOND)) : chunk.length;
+      const slice = chunk.subarray(offset, offset + sliceBytes);
+      offset += slice.length;
+      if (options.cutAfterBytes !== undefined && sent + slice.length >= options.cutAfterBytes) {
+        return cut(slice);
+      }
+      sent += slice.length;
+      if (!res.write(slice)) await waitForDrain();
+    }
+    if (!ended) source.resume();
+  };
+
+  source.on('data', (chunk: Buffer) => {
+    if (ended) return;
+    if ((faults.bytesPerSecond ?? 0) > 0) {
+      void writeSlowly(chunk);
+      return;
+    }
+    rate = 0;
+    if (options.cutAfterBytes !== undefined && sent + chunk.length >= options.cutAfterBytes)
+      return cut(chunk);
+    sent += chunk.length;
+    if (!res.write(chunk)) {
+      source.pause();
+      void waitForDrain().then(() => !ended && source.resume());
+    }
+  });
+  source.on('end', () => {
+    if (ended) return;
+    // Done as soon as the last byte is handed over: a client that read everything and polls at once must not
+    // race the server's 'finish' event (in_progress lag is a separate, explicit knob).
+    res.end();
+    finish('completed');
+  });
+  source.on('error', () => {
+    res.socket?.destroy();
+    finish('failed');
+  });
+  res.on('close', () => {
+    if (!ended && !res.writableFinished) {
+      source.destroy();
+      finish('aborted');
+    }
+  });
+}

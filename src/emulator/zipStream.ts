@@ -1,0 +1,81 @@
+// Produces the archive bytes with yazl, streamed as they are made (never buffered whole). Files are read lazily
+// through read streams, so every entry has a data descriptor (general-purpose bit 3), like a streaming server.
+import { createReadStream, type ReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { ZipFile } from 'yazl';
+import type { EmulatorFaults } from './options';
+import type { ArchiveEntry } from './zipPlan';
+
+export interface ArchiveStream {
+  output: Readable;
+  /** Stops reading files and ends the output (client gone or stream cut). */
+  abort(): void;
+}
+
+const READ_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * `mixed` alternates by file entry: even-numbered entries are deflated, odd-numbered ones stored, so any archive
+ * with two or more files exercises both methods.
+ */
+function compressionFor(
+  faults: EmulatorFaults,
+  fileIndex: number,
+): { compress: boolean; compressionLevel?: number } {
+  const deflate =
+    faults.zipCompression === 'deflate' || (faults.zipCompression === 'mixed' && fileIndex % 2 === 0);
+  if (!deflate || faults.compressionLevel === 0) return { compress: false };
+  return { compress: true, compressionLevel: faults.compressionLevel };
+}
+
+export function createArchiveStream(
+  entries: ArchiveEntry[],
+  faults: EmulatorFaults,
+  onFileRead: () => void,
+): ArchiveStream {
+  const zip = new ZipFile();
+  const open = new Set<ReadStream>();
+  const output = zip.outputStream as Readable;
+  const forceZip64Format = faults.forceZip64;
+  let aborted = false;
+  let fileIndex = 0;
+
+  for (const entry of entries) {
+    if (entry.kind === 'directory') {
+      zip.addEmptyDirectory(entry.archivePath, { mtime: entry.mtime });
+      continue;
+    }
+    const options = {
+      mtime: entry.mtime,
+      mode: 0o100644,
+      forceZip64Format,
+      ...compressionFor(faults, fileIndex++),
+    };
+    zip.addReadStreamLazy(entry.archivePath, options, (callback) => {
+      const openFile = () => {
+        const stream = createReadStream(entry.absolutePath, { highWaterMark: READ_CHUNK_BYTES });
+        open.add(stream);
+        stream.on('end', onFileRead);
+        stream.on('close', () => open.delete(stream));
+        if (aborted) stream.destroy();
+        callback(null, stream);
+      };
+      // Read the knob per entry so a test can slow a stream down while it runs.
+      const delay = faults.entryDelayMs ?? 0;
+      if (delay > 0) setTimeout(openFile, delay);
+      else openFile();
+    });
+  }
+  zip.end({ forceZip64Format, comment: '' });
+  // A file that vanished or failed mid-read breaks the archive: surface it as a stream error.
+  zip.on('error', (error: Error) => output.destroy(error));
+
+  return {
+    output,
+    abort() {
+      aborted = true;
+      for (const stream of open) stream.destroy();
+      output.destroy();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// Composition root: builds the VS Code adapters, hands them to each other, registers what must be disposed.
+// Activation does no network and loads no network or archive code (see src/vscode/heavy.ts); reading the stored
+// sessions and the BOX_PULL_DEV_TOKEN bootstrap run afterwards, behind `ready`.
+import * as vscode from 'vscode';
+import type { BoxPullTestApi } from './vscode/api';
+import { handleSignInRequired } from './vscode/auth/authFailure';
+import { BoxAuthenticationProvider } from './vscode/auth/authProvider';
+import { SessionManager } from './vscode/auth/sessionManager';
+import { bootstrapFromEnvironment, SignInFlows } from './vscode/auth/signInFlows';
+import { registerAuthCommands } from './vscode/commands/authCommands';
+import { registerDownloadCommands } from './vscode/commands/downloadCommands';
+import { registerDownloadsCommands } from './vscode/commands/downloadsCommands';
+import { registerLinkCommands } from './vscode/commands/linkCommands';
+import { registerLogCommands } from './vscode/commands/logCommands';
+import { registerTreeCommands } from './vscode/commands/treeCommands';
+import { Connection } from './vscode/connection';
+import { VIEW_ID } from './vscode/constants';
+import { DownloadRunner } from './vscode/download/downloadRunner';
+import { DownloadService } from './vscode/download/downloadService';
+import { RecentFolders } from './vscode/download/recentFolders';
+import { isSignInRequired } from './vscode/errors';
+import { createExtensionLog } from './vscode/log';
+import { showErrorWithLog } from './vscode/notify';
+import { DownloadTracker } from './vscode/progress/downloadTracker';
+import { DownloadStatusBar } from './vscode/progress/statusBar';
+import { SwitchablePrompter, VsCodePrompter } from './vscode/prompter';
+import { BoxTreeProvider } from './vscode/tree/boxTreeProvider';
+import type { BoxTreeNode } from './vscode/tree/nodes';
+
+export function activate(context: vscode.ExtensionContext): BoxPullTestApi {
+  const started = performance.now();
+  const log = createExtensionLog();
+  const { logger } = log;
+  const connection = new Connection(logger);
+  const prompter = new SwitchablePrompter(new VsCodePrompter());
+  const sessions = new SessionManager(
+    context.secrets,
+    connection,
+    context.globalStorageUri.fsPath,
+    logger,
+    log.addSecret,
+  );
+  const flows = new SignInFlows(sessions, connection, prompter, context.secrets, logger);
+  const onSignInRequired = (error: unknown) => handleSignInRequired(sessions, logger, error);
+
+  const ready = sessions
+    .initialise()
+    .then(() => bootstrapFromEnvironment(sessions, logger))
+    .catch((error: unknown) => logger.error('Could not read the stored Box sessions', error));
+
+  const tree = new BoxTreeProvider({
+    client: () => sessions.client(),
+    isSignedIn: async () => {
+      await ready;
+      return sessions.activeAccount !== undefined;
+    },
+    onSignInRequired,
+    logger,
+  });
+  const treeView = vscode.window.createTreeView<BoxTreeNode>(VIEW_ID, {
+    treeDataProvider: tree,
+    canSelectMany: true,
+    showCollapseAll: true,
+  });
+  const describeAccount = () => {
+    const account = sessions.activeAccount;
+    treeView.description = account ? (account.login ?? account.name) : undefined;
+  };
+  void ready.then(describeAccount);
+
+  const tracker = new DownloadTracker();
+  const statusBar = new DownloadStatusBar(tracker);
+  const recent = new RecentFolders(context.globalState);
+  const onError = (message: string, error: unknown) => {
+    if (isSignInRequired(error)) {
+      void onSignInRequired(error);
+      return;
+    }
+    logger.error(message, error);
+    void showErrorWithLog(message);
+  };
+  // The service is created after the runner but the runner reports completions to it, hence the late binding.
+  let service: DownloadService | undefined = undefined;
+  const runner = new DownloadRunner({
+    client: () => sessions.client(),
+    tracker,
+    prompter,
+    logger,
+    onSignInRequired,
+    onCompleted: (items) => service?.remember(items) ?? Promise.resolve(),
+  });
+  service = new DownloadService({
+    sessions,
+    runner,
+    prompter,
+    recent,
+    workspaceState: context.workspaceState,
+    onError,
+  });
+
+  context.subscriptions.push(
+    log,
+    connection,
+    sessions,
+    new BoxAuthenticationProvider(sessions, flows),
+    tree,
+    treeView,
+    tracker,
+    statusBar,
+    sessions.onDidChange(() => {
+      describeAccount();
+      tree.refresh();
+    }),
+    connection.onDidChange(() => tree.refresh()),
+    ...registerAuthCommands(sessions, flows),
+    ...registerTreeCommands(tree),
+    ...registerDownloadCommands(service, treeView),
+    ...registerLinkCommands(),
+    ...registerDownloadsCommands(tracker, prompter),
+    ...registerLogCommands(log),
+  );
+
+  const activationMs = performance.now() - started;
+  logger.info(`Box Pull activated in ${activationMs.toFixed(1)} ms`);
+  return {
+    ready,
+    activationMs,
+    setPrompterForTests: (replacement) => prompter.set(replacement),
+    tree: {
+      provider: tree,
+      setPageSize: (size) => {
+        tree.pageSize = Math.max(1, Math.floor(size));
+      },
+    },
+    downloads: {
+      onDidChange: tracker.onDidChange,
+      list: () =>
+        tracker.list().map(({ id, label, destination, progress }) => ({ id, label, destination, progress })),
+      statusBarText: () => statusBar.text,
+    },
+    account: () => {
+      const account = sessions.activeAccount;
+      return account && { id: account.id, name: account.name, kind: account.kind };
+    },
+  };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; running downloads are aborted by DownloadTracker.dispose().
+}

@@ -1,0 +1,30 @@
+// What `activate()` returns. It exists for the integration tests, which run in the same extension host:
+// they answer prompts with a scripted Prompter, read the tree through its data provider, and watch downloads.
+// Nothing here is meant for other extensions; it may change without notice.
+import type * as vscode from 'vscode';
+import type { PullProgress } from '../core/pull/progress';
+import type { Prompter } from './prompter';
+import type { BoxTreeNode } from './tree/nodes';
+
+export interface BoxPullTestApi {
+  /** Resolves when the signed-in state is known and the BOX_PULL_DEV_TOKEN bootstrap (if any) has finished. */
+  readonly ready: Promise<void>;
+  /** How long `activate()` itself took, in milliseconds (recorded, not asserted). */
+  readonly activationMs: number;
+  /** Replaces every question the extension asks; `undefined` restores VS Code's dialogs. */
+  setPrompterForTests(prompter: Prompter | undefined): void;
+  readonly tree: {
+    readonly provider: vscode.TreeDataProvider<BoxTreeNode>;
+    /** Rows per page of the Box tree (default 200); takes effect at the next refresh. */
+    setPageSize(size: number): void;
+  };
+  readonly downloads: {
+    /** Fires when a download starts, reports progress, or ends. */
+    readonly onDidChange: vscode.Event<void>;
+    list(): { id: number; label: string; destination: string; progress?: PullProgress }[];
+    /** The status bar item's text, `undefined` when it is hidden. */
+    statusBarText(): string | undefined;
+  };
+  /** The active Box account, if any. */
+  account(): { id: string; name: string; kind: string } | undefined;
+}

@@ -1,0 +1,19 @@
+// What happens when Box stops accepting the session (an expired developer token, a refresh token that died):
+// forget it, so the tree shows the sign-in welcome view again, and say so once.
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import { showWarningWithSignIn } from '../notify';
+import type { SessionManager } from './sessionManager';
+
+export async function handleSignInRequired(
+  sessions: SessionManager,
+  logger: Logger,
+  error: unknown,
+): Promise<void> {
+  const account = await sessions.discardActive();
+  if (!account) return; // another failure got here first
+  logger.warn(`Box no longer accepts the session of user ${account.id}`, error);
+  void showWarningWithSignIn(
+    vscode.l10n.t('Box needs you to sign in again ({0}).', account.login ?? account.name),
+  );
+}

@@ -1,0 +1,276 @@
+// The signed-in Box accounts of this VS Code profile and the one in use. Credentials live in SecretStorage, one
+// secret per account id (from /users/me), plus a small index secret naming the accounts and the active one. Other
+// windows change the same secrets, so SecretStorage.onDidChange keeps every window in step.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { StoredCredentials, TokenManager } from '../../core/auth/tokenManager';
+import type { BoxClient, TokenProvider } from '../../core/box/client';
+import type { BoxUser } from '../../core/box/types';
+import type { Logger } from '../../core/logger';
+import type { Connection } from '../connection';
+import { ContextKeys } from '../constants';
+import { loadHeavy } from '../heavy';
+import { accessTokenOf, accountIdOfKey, SecretTokenStore } from './secretTokenStore';
+
+export interface BoxAccount {
+  /** Box user id. */
+  id: string;
+  name: string;
+  login?: string;
+  kind: StoredCredentials['kind'];
+}
+
+interface SessionIndex {
+  active?: string;
+  accounts: BoxAccount[];
+}
+
+export interface SessionChange {
+  added: BoxAccount[];
+  removed: BoxAccount[];
+  /** The active account changed (sign-in, sign-out, switch, or another window did so). */
+  activeChanged: boolean;
+}
+
+const INDEX_KEY = 'boxPull.sessions';
+
+/** Thrown when an operation needs Box and nobody is signed in; named like the core's error so checks agree. */
+export class NotSignedInError extends Error {
+  override readonly name = 'SignInRequiredError';
+  constructor() {
+    super(vscode.l10n.t('Not signed in to Box.'));
+  }
+}
+
+export class SessionManager implements vscode.Disposable {
+  private index: SessionIndex = { accounts: [] };
+  private readonly managers = new Map<string, Promise<TokenManager>>();
+  private cachedClient: { accountId: string; generation: number; client: Promise<BoxClient> } | undefined;
+  private readonly changed = new vscode.EventEmitter<SessionChange>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private initialised: Promise<void> | undefined;
+
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly connection: Connection,
+    private readonly storageDir: string,
+    private readonly logger: Logger,
+    private readonly addLogSecret: (secret: string) => void,
+  ) {
+    this.disposables.push(
+      this.changed,
+      secrets.onDidChange((event) => void this.onSecretChanged(event.key)),
+    );
+  }
+
+  /** Reads the index once (no network); resolves when the signed-in state is known. */
+  initialise(): Promise<void> {
+    this.initialised ??= this.reloadIndex().then(() => undefined);
+    return this.initialised;
+  }
+
+  get activeAccount(): BoxAccount | undefined {
+    return this.index.accounts.find((account) => account.id === this.index.active);
+  }
+
+  get accounts(): readonly BoxAccount[] {
+    return this.index.accounts;
+  }
+
+  /** A Box client for the active account; the same instance until the account or the connection settings change. */
+  async client(): Promise<BoxClient> {
+    await this.initialise();
+    const account = this.activeAccount;
+    if (!account) throw new NotSignedInError();
+    const generation = this.connection.generation;
+    if (this.cachedClient?.accountId !== account.id || this.cachedClient.generation !== generation) {
+      const client = this.connection.createClient(this.tokenProviderFor(account.id));
+      this.cachedClient = { accountId: account.id, generation, client };
+      client.catch(() => (this.cachedClient = undefined));
+    }
+    return this.cachedClient.client;
+  }
+
+  /** A client that sends one fixed token: used to ask /users/me who a new token belongs to. */
+  async clientForToken(accessToken: string): Promise<BoxClient> {
+    return this.connection.createClient({ getAccessToken: async () => accessToken });
+  }
+
+  /** Stores new credentials for the user they belong to and makes that account the active one. */
+  async addSession(credentials: StoredCredentials, user: BoxUser): Promise<BoxAccount> {
+    await this.initialise();
+    const account: BoxAccount = {
+      id: user.id,
+      name: user.name || user.login || user.id,
+      login: user.login,
+      kind: credentials.kind,
+    };
+    this.addLogSecret(accessTokenOf(credentials));
+    await (await this.manager(account.id)).setCredentials(credentials);
+    const previous = this.activeAccount;
+    const existed = this.index.accounts.some((known) => known.id === account.id);
+    this.index = {
+      active: account.id,
+      accounts: [...this.index.accounts.filter((known) => known.id !== account.id), account],
+    };
+    await this.saveIndex();
+    this.logger.info(`Signed in to Box as user ${account.id} (${account.kind})`);
+    this.publish({
+      added: existed ? [] : [account],
+      removed: [],
+      activeChanged: previous?.id !== account.id,
+    });
+    return account;
+  }
+
+  /** Revokes the account's tokens at Box (best effort), deletes its secrets and forgets it. */
+  async signOut(accountId = this.index.active): Promise<BoxAccount | undefined> {
+    await this.initialise();
+    const account = this.index.accounts.find((known) => known.id === accountId);
+    if (!account) return undefined;
+    try {
+      await (await this.manager(account.id)).signOut();
+    } catch (error) {
+      this.logger.warn('Signing out of Box did not finish cleanly; forgetting the session anyway', error);
+      await new SecretTokenStore(this.secrets, account.id).clear();
+    }
+    this.forget(account);
+    await this.saveIndex();
+    this.logger.info(`Signed out of Box user ${account.id}`);
+    return account;
+  }
+
+  /** Forgets a session Box no longer accepts, without calling Box. */
+  async discardActive(): Promise<BoxAccount | undefined> {
+    await this.initialise();
+    const account = this.activeAccount;
+    if (!account) return undefined;
+    await new SecretTokenStore(this.secrets, account.id).clear();
+    this.forget(account);
+    await this.saveIndex();
+    return account;
+  }
+
+  /** The current access token of an account, as stored (for AuthenticationSession); never refreshed here. */
+  async storedAccessToken(accountId: string): Promise<string | undefined> {
+    const credentials = await new SecretTokenStore(this.secrets, accountId).load();
+    return credentials ? accessTokenOf(credentials) : undefined;
+  }
+
+  /** The stored credentials' kind and token, for the environment bootstrap. */
+  async storedCredentials(accountId: string): Promise<StoredCredentials | undefined> {
+    return new SecretTokenStore(this.secrets, accountId).load();
+  }
+
+  private tokenProviderFor(accountId: string): TokenProvider {
+    return {
+      getAccessToken: async (signal) =>
+        this.remember(await (await this.manager(accountId)).getAccessToken(signal)),
+      refreshAccessToken: async (refused, signal) => {
+        const token = await (await this.manager(accountId)).refreshAccessToken(refused, signal);
+        return token === undefined ? undefined : this.remember(token);
+      },
+    };
+  }
+
+  private remember(token: string): string {
+    this.addLogSecret(token);
+    return token;
+  }
+
+  private manager(accountId: string): Promise<TokenManager> {
+    let manager = this.managers.get(accountId);
+    if (!manager) {
+      manager = Promise.all([loadHeavy(), this.connection.endpoints()]).then(
+        ([{ TokenManager, createFileLock }, endpoints]) =>
+          new TokenManager({
+            store: new SecretTokenStore(this.secrets, accountId),
+            endpoints,
+            // Windows of one profile share the secrets: a lock file keeps two of them from spending the same
+            // single-use refresh token.
+            lock: createFileLock(path.join(this.storageDir, 'locks')),
+            lockKey: `credentials-${accountId}`,
+            logger: this.logger,
+          }),
+      );
+      manager.catch(() => this.managers.delete(accountId));
+      this.managers.set(accountId, manager);
+    }
+    return manager;
+  }
+
+  private forget(account: BoxAccount): void {
+    const wasActive = this.index.active === account.id;
+    const accounts = this.index.accounts.filter((known) => known.id !== account.id);
+    this.index = { accounts, active: wasActive ? accounts[accounts.length - 1]?.id : this.index.active };
+    this.managers.delete(account.id);
+    this.cachedClient = undefined;
+    this.publish({ added: [], removed: [account], activeChanged: wasActive });
+  }
+
+  private async onSecretChanged(key: string): Promise<void> {
+    if (key === INDEX_KEY) {
+      const before = this.index;
+      await this.reloadIndex();
+      const beforeIds = new Set(before.accounts.map((account) => account.id));
+      const afterIds = new Set(this.index.accounts.map((account) => account.id));
+      const change: SessionChange = {
+        added: this.index.accounts.filter((account) => !beforeIds.has(account.id)),
+        removed: before.accounts.filter((account) => !afterIds.has(account.id)),
+        activeChanged: before.active !== this.index.active,
+      };
+      if (change.added.length || change.removed.length || change.activeChanged) {
+        this.cachedClient = undefined;
+        this.publish(change);
+      }
+      return;
+    }
+    const accountId = accountIdOfKey(key);
+    if (accountId) {
+      // Another window refreshed or replaced the tokens: read them again before the next request.
+      void this.managers.get(accountId)?.then(
+        (manager) => manager.reload(),
+        () => undefined,
+      );
+    }
+  }
+
+  private async reloadIndex(): Promise<SessionIndex> {
+    const text = await this.secrets.get(INDEX_KEY);
+    let index: SessionIndex = { accounts: [] };
+    if (text) {
+      try {
+        const parsed = JSON.parse(text) as SessionIndex;
+        if (Array.isArray(parsed.accounts)) index = parsed;
+      } catch {
+        this.logger.warn('The stored list of Box sessions was unreadable; starting signed out');
+      }
+    }
+    this.index = index;
+    await this.updateContext();
+    return index;
+  }
+
+  private async saveIndex(): Promise<void> {
+    await this.secrets.store(INDEX_KEY, JSON.stringify(this.index));
+  }
+
+  private publish(change: SessionChange): void {
+    void this.updateContext();
+    this.changed.fire(change);
+  }
+
+  private async updateContext(): Promise<void> {
+    await vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.signedIn,
+      this.activeAccount !== undefined,
+    );
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables) disposable.dispose();
+  }
+}

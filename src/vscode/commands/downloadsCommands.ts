@@ -1,0 +1,52 @@
+// Cancel Downloads, and the details behind a click on the status bar item.
+import * as vscode from 'vscode';
+import { Commands } from '../constants';
+import type { DownloadTracker } from '../progress/downloadTracker';
+import { describePhase, describeProgress } from '../progress/format';
+import type { Prompter } from '../prompter';
+
+type DetailsChoice = { kind: 'one'; id: number; label: string } | { kind: 'all' };
+
+export function registerDownloadsCommands(tracker: DownloadTracker, prompter: Prompter): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(Commands.cancelDownloads, () => tracker.cancelAll()),
+    vscode.commands.registerCommand(Commands.showDownloadDetails, async () => {
+      const downloads = tracker.list();
+      if (downloads.length === 0) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('No Box downloads are running.'));
+        return;
+      }
+      const choice = await prompter.pick<DetailsChoice>({
+        id: 'downloadDetails',
+        title: vscode.l10n.t('Box Downloads'),
+        placeholder: vscode.l10n.t('Pick a download to cancel it'),
+        items: [
+          ...downloads.map((download) => ({
+            label: download.label,
+            description: `${describePhase(download.progress)} · ${describeProgress(download.progress)}`,
+            detail: vscode.l10n.t('Into {0}', download.destination),
+            icon: 'cloud-download',
+            value: { kind: 'one' as const, id: download.id, label: download.label },
+          })),
+          { label: '', separator: true },
+          {
+            label: vscode.l10n.t('Cancel All Downloads'),
+            icon: 'debug-stop',
+            value: { kind: 'all' as const },
+          },
+        ],
+      });
+      if (choice?.kind === 'all') {
+        tracker.cancelAll();
+      } else if (choice?.kind === 'one') {
+        const confirmed = await prompter.confirm({
+          id: 'cancelDownload',
+          message: vscode.l10n.t('Cancel the download of “{0}”?', choice.label),
+          detail: vscode.l10n.t('Files not yet moved into place are discarded.'),
+          confirmLabel: vscode.l10n.t('Cancel Download'),
+        });
+        if (confirmed) tracker.cancel(choice.id);
+      }
+    }),
+  ];
+}

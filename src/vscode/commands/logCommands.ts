@@ -1,0 +1,7 @@
+import * as vscode from 'vscode';
+import { Commands } from '../constants';
+import type { ExtensionLog } from '../log';
+
+export function registerLogCommands(log: ExtensionLog): vscode.Disposable[] {
+  return [vscode.commands.registerCommand(Commands.showLog, () => log.show())];
+}

@@ -1,0 +1,84 @@
+// Reads the extension's settings (contributes.configuration "Box Pull") and VS Code's proxy settings.
+// BOX_PULL_API_URL, when set in the extension host's environment, points both the API and the sign-in pages at one
+// server: that is how `npm start` and the integration tests aim the extension at the local emulator.
+import * as vscode from 'vscode';
+import type { ConflictPolicy } from '../core/extract/placement';
+
+export type DestinationLayout = 'subfolder' | 'direct';
+
+export interface BoxPullSettings {
+  /** API origin without `/2.0`, no trailing slash. */
+  apiBaseUrl: string;
+  /** Origin of the browser sign-in pages, no trailing slash. */
+  authBaseUrl: string;
+  oauthClientId: string;
+  conflictPolicy: ConflictPolicy;
+  destinationLayout: DestinationLayout;
+}
+
+export interface ProxySettings {
+  proxyUrl?: string;
+  noProxy?: string[];
+  strictSSL: boolean;
+}
+
+const SECTION = 'boxPull';
+const DEFAULT_API = 'https://api.box.com';
+const DEFAULT_AUTH = 'https://account.box.com';
+const POLICIES: readonly ConflictPolicy[] = ['ask', 'overwrite', 'skip'];
+
+/** `scope` is the destination folder: conflict policy and layout may differ per workspace folder. */
+export function readSettings(scope?: vscode.Uri): BoxPullSettings {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  const override = process.env.BOX_PULL_API_URL?.trim();
+  const policy = config.get<string>('conflictPolicy', 'ask');
+  return {
+    apiBaseUrl: normaliseOrigin(override || config.get<string>('apiBaseUrl', DEFAULT_API), DEFAULT_API),
+    authBaseUrl: normaliseOrigin(override || config.get<string>('authBaseUrl', DEFAULT_AUTH), DEFAULT_AUTH),
+    oauthClientId: config.get<string>('oauthClientId', '').trim(),
+    conflictPolicy: (POLICIES as readonly string[]).includes(policy) ? (policy as ConflictPolicy) : 'ask',
+    destinationLayout: config.get<string>('destinationLayout') === 'direct' ? 'direct' : 'subfolder',
+  };
+}
+
+export function readProxySettings(): ProxySettings {
+  const http = vscode.workspace.getConfiguration('http');
+  const proxyUrl = http.get<string>('proxy', '').trim();
+  const noProxy = http.get<string[]>('noProxy', []).filter((host) => typeof host === 'string' && host.trim());
+  return {
+    proxyUrl: proxyUrl || undefined,
+    noProxy: noProxy.length > 0 ? noProxy : undefined,
+    strictSSL: http.get<boolean>('proxyStrictSSL', true),
+  };
+}
+
+export async function saveOAuthClientId(clientId: string): Promise<void> {
+  await vscode.workspace
+    .getConfiguration(SECTION)
+    .update('oauthClientId', clientId, vscode.ConfigurationTarget.Global);
+}
+
+/** True when a change touches settings that decide which server the client talks to, or how. */
+export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {
+  return (
+    event.affectsConfiguration(`${SECTION}.apiBaseUrl`) ||
+    event.affectsConfiguration(`${SECTION}.authBaseUrl`) ||
+    event.affectsConfiguration('http.proxy') ||
+    event.affectsConfiguration('http.noProxy') ||
+    event.affectsConfiguration('http.proxyStrictSSL')
+  );
+}
+
+/** `https://api.box.com/2.0/` → `https://api.box.com`: people paste the versioned URL from Box's docs. */
+function normaliseOrigin(value: string, fallback: string): string {
+  const text = value
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/2\.0$/, '');
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? text : fallback;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,42 @@
+// Every id the manifest (package.json `contributes`) and the code share, in one place. A test compares this map
+// with package.json so a renamed command cannot silently fall out of a menu.
+
+export const EXTENSION_ID = 'box-pull.box-pull';
+export const VIEW_ID = 'boxPull.explorer';
+export const AUTH_PROVIDER_ID = 'box';
+export const AUTH_PROVIDER_LABEL = 'Box';
+
+export const Commands = {
+  signIn: 'boxPull.signIn',
+  useDeveloperToken: 'boxPull.useDeveloperToken',
+  signInWithClientCredentials: 'boxPull.signInWithClientCredentials',
+  signOut: 'boxPull.signOut',
+  refresh: 'boxPull.refresh',
+  download: 'boxPull.download',
+  downloadFolder: 'boxPull.downloadFolder',
+  openInBox: 'boxPull.openInBox',
+  copyLink: 'boxPull.copyLink',
+  copyId: 'boxPull.copyId',
+  cancelDownloads: 'boxPull.cancelDownloads',
+  showDownloadDetails: 'boxPull.showDownloadDetails',
+  loadMore: 'boxPull.loadMore',
+  showLog: 'boxPull.showLog',
+} as const;
+
+export const ContextKeys = {
+  signedIn: 'boxPull.signedIn',
+  downloading: 'boxPull.downloading',
+} as const;
+
+/** `contextValue` of tree items; the manifest's `viewItem` clauses match these. */
+export const TreeItemKinds = {
+  folder: 'boxFolder',
+  file: 'boxFile',
+  webLink: 'boxWebLink',
+  loadMore: 'boxLoadMore',
+  error: 'boxError',
+  message: 'boxMessage',
+} as const;
+
+/** Box's web app, where "Open in Box" and "Copy Link" point. */
+export const BOX_WEB_APP = 'https://app.box.com';

@@ -1,0 +1,175 @@
+// Runs one pull with a cancellable notification, the status bar, the conflict prompt and dirty-editor protection,
+// then says how it went. The pipeline itself loads lazily, on the first download.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BoxClient } from '../../core/box/client';
+import type { ConflictDecision, ConflictPrompter } from '../../core/extract/placement';
+import type { Logger } from '../../core/logger';
+import type { PullProgress } from '../../core/pull/progress';
+import type { PullReport } from '../../core/pull/pull';
+import { readSettings } from '../config';
+import { describeError, isAbort, isSignInRequired } from '../errors';
+import { loadHeavy } from '../heavy';
+import { showErrorWithLog } from '../notify';
+import type { DownloadTracker } from '../progress/downloadTracker';
+import { describePhase, describeProgress } from '../progress/format';
+import type { Prompter } from '../prompter';
+import type { Destination, DownloadItem } from './destination';
+import { describeItems } from './destination';
+import { completionMessage, logReportDetails } from './report';
+
+export interface DownloadOutcome {
+  status: 'completed' | 'cancelled' | 'failed';
+  destination: string;
+  /** What the user was told. */
+  message: string;
+  report?: PullReport;
+}
+
+export interface DownloadRunnerDependencies {
+  client(): Promise<BoxClient>;
+  tracker: DownloadTracker;
+  prompter: Prompter;
+  logger: Logger;
+  onSignInRequired(error: unknown): Promise<void>;
+  onCompleted?(items: DownloadItem[]): Promise<void>;
+}
+
+export class DownloadRunner {
+  constructor(private readonly deps: DownloadRunnerDependencies) {}
+
+  async run(items: DownloadItem[], destination: Destination): Promise<DownloadOutcome> {
+    const { tracker, logger } = this.deps;
+    const what = describeItems(items);
+    const settings = readSettings(destination.base);
+    const download = tracker.start(items.map((item) => item.name).join(', '), destination.path);
+    logger.info(
+      `Download of ${items.map((item) => `${item.type} ${item.id}`).join(', ')} into ${destination.path} ` +
+        `(conflicts: ${settings.conflictPolicy})`,
+    );
+    // A cancel while files are being moved keeps the ones already in place (each is complete); any earlier
+    // cancel, including one from the conflict question (answered before anything moves), changes nothing.
+    let movingWhenCancelled = false;
+    let cancelledFromPrompt = false;
+    download.signal.addEventListener('abort', () => {
+      movingWhenCancelled = !cancelledFromPrompt && download.progress?.phase === 'placing';
+    });
+    try {
+      const report = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Box: downloading {0}', what),
+          cancellable: true,
+        },
+        async (progress, token) => {
+          token.onCancellationRequested(() => tracker.cancel(download.id));
+          let reported = 0;
+          const onProgress = (update: PullProgress): void => {
+            tracker.update(download, update);
+            const percent = Math.floor((update.fraction ?? 0) * 100);
+            const increment = percent > reported ? percent - reported : undefined;
+            reported = Math.max(reported, percent);
+            progress.report({ message: `${describePhase(update)} · ${describeProgress(update)}`, increment });
+          };
+          const { pull } = await loadHeavy();
+          return pull({
+            client: await this.deps.client(),
+            items: items.map(({ type, id }) => ({ type, id })),
+            destination: destination.path,
+            conflictPolicy: settings.conflictPolicy,
+            prompter: this.conflictPrompter(() => {
+              cancelledFromPrompt = true;
+              tracker.cancel(download.id);
+            }),
+            isProtected: isOpenWithUnsavedChanges,
+            signal: download.signal,
+            onProgress,
+            logger,
+          });
+        },
+      );
+      logger.info(`Download finished: ${JSON.stringify(summarise(report))}`);
+      logReportDetails(report, logger);
+      const message = completionMessage(report, what);
+      void this.announce(message, report.destination);
+      await this.deps.onCompleted?.(items);
+      return { status: 'completed', destination: destination.path, message, report };
+    } catch (error) {
+      if (isAbort(error, download.signal)) {
+        logger.info(`Download cancelled${movingWhenCancelled ? ' while moving files into place' : ''}`);
+        const message = movingWhenCancelled
+          ? vscode.l10n.t('Download cancelled. Files already moved into {0} were kept.', destination.path)
+          : vscode.l10n.t('Download cancelled. Nothing was changed in {0}.', destination.path);
+        void vscode.window.showInformationMessage(message);
+        return { status: 'cancelled', destination: destination.path, message };
+      }
+      logger.error('Download failed', error);
+      const message = vscode.l10n.t('Box download failed: {0}', describeError(error));
+      if (isSignInRequired(error)) await this.deps.onSignInRequired(error);
+      else void showErrorWithLog(message);
+      return { status: 'failed', destination: destination.path, message };
+    } finally {
+      tracker.finish(download);
+    }
+  }
+
+  /**
+   * The modal for existing files. Closing it (Cancel or Escape) cancels the whole download: the user did not
+   * choose to keep or replace anything, so nothing more should be written.
+   */
+  private conflictPrompter(cancel: () => void): ConflictPrompter {
+    return {
+      decide: async ({ relativePath, destinationPath }): Promise<ConflictDecision> => {
+        const decision = await this.deps.prompter.conflict({ relativePath, destinationPath });
+        if (decision) return decision;
+        cancel();
+        return 'skipAll';
+      },
+    };
+  }
+
+  private async announce(message: string, destination: string): Promise<void> {
+    const uri = vscode.Uri.file(destination);
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(uri) !== undefined;
+    const reveal = inWorkspace ? vscode.l10n.t('Reveal in Explorer') : vscode.l10n.t('Open Folder');
+    const choice = await vscode.window.showInformationMessage(message, reveal);
+    if (choice !== reveal) return;
+    if (inWorkspace) await vscode.commands.executeCommand('revealInExplorer', uri);
+    else await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+  }
+}
+
+/** A file open in an editor with unsaved changes is never overwritten, whatever the conflict policy says. */
+export function isOpenWithUnsavedChanges(absolutePath: string): boolean {
+  const wanted = normalisePath(absolutePath);
+  return vscode.workspace.textDocuments.some(
+    (document) =>
+      document.isDirty && document.uri.scheme === 'file' && normalisePath(document.uri.fsPath) === wanted,
+  );
+}
+
+function normalisePath(value: string): string {
+  const resolved = path.resolve(value);
+  // Windows and macOS volumes are usually case-insensitive: compare the way they do.
+  return process.platform === 'win32' || process.platform === 'darwin' ? resolved.toLowerCase() : resolved;
+}
+
+/** The report without long lists, for one log line. */
+function summarise(report: PullReport): Record<string, unknown> {
+  return {
+    destination: report.destination,
+    filesWritten: report.filesWritten,
+    filesOverwritten: report.filesOverwritten,
+    skippedByPolicy: report.skippedByPolicy.length,
+    protectedFiles: report.protectedFiles.length,
+    blocked: report.blocked.length,
+    nameConflicts: report.nameConflicts.length,
+    renamed: report.renamed.length,
+    filesSkippedByBox: report.filesSkippedByBox,
+    foldersSkippedByBox: report.foldersSkippedByBox,
+    boxState: report.boxState,
+    bytesDownloaded: report.bytesDownloaded,
+    durationMs: report.durationMs,
+    attempts: report.attempts,
+  };
+}

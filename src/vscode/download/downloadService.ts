@@ -1,0 +1,53 @@
+// The two ways into a download: items picked in the tree, or a folder chosen in the palette's picker. Both ask for
+// the destination, run the pull, and remember the folder among the recent ones.
+import type * as vscode from 'vscode';
+import type { BoxClient } from '../../core/box/client';
+import type { SessionManager } from '../auth/sessionManager';
+import type { Prompter } from '../prompter';
+import { chooseDestination, type DownloadItem } from './destination';
+import type { DownloadOutcome, DownloadRunner } from './downloadRunner';
+import { pickBoxItem } from './folderPicker';
+import type { RecentFolders } from './recentFolders';
+
+export interface DownloadServiceDependencies {
+  sessions: SessionManager;
+  runner: DownloadRunner;
+  prompter: Prompter;
+  recent: RecentFolders;
+  workspaceState: vscode.Memento;
+  onError(message: string, error: unknown): void;
+}
+
+export class DownloadService {
+  constructor(private readonly deps: DownloadServiceDependencies) {}
+
+  /** Asks where to put `items`, then downloads them. Undefined when the user backed out. */
+  async download(items: DownloadItem[]): Promise<DownloadOutcome | undefined> {
+    if (items.length === 0) return undefined;
+    const destination = await chooseDestination(items, this.deps.prompter, this.deps.workspaceState);
+    if (!destination) return undefined;
+    return this.deps.runner.run(items, destination);
+  }
+
+  /** The palette flow: pick a Box folder (browse, paste, recent), then download it. */
+  async pickAndDownload(): Promise<DownloadOutcome | undefined> {
+    const account = this.deps.sessions.activeAccount;
+    const item = await pickBoxItem({
+      client: (): Promise<BoxClient> => this.deps.sessions.client(),
+      prompter: this.deps.prompter,
+      recent: () => (account ? this.deps.recent.list(account.id) : []),
+      onError: this.deps.onError,
+    });
+    return item ? this.download([item]) : undefined;
+  }
+
+  /** Called after a successful download: single folders become recent folders of the active account. */
+  async remember(items: DownloadItem[]): Promise<void> {
+    const account = this.deps.sessions.activeAccount;
+    if (!account) return;
+    for (const item of items) {
+      if (item.type === 'folder' && item.id !== '0')
+        await this.deps.recent.add(account.id, { id: item.id, name: item.name });
+    }
+  }
+}

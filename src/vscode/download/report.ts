@@ -1,0 +1,57 @@
+// The sentence shown when a download finishes, and the details that go to the log. Anything that did not land as
+// a plain new file (kept, protected, blocked, renamed, skipped by Box) is mentioned, so success is never overstated.
+import * as vscode from 'vscode';
+import type { Logger } from '../../core/logger';
+import type { PullReport } from '../../core/pull/pull';
+import { formatCount } from '../progress/format';
+
+export function completionMessage(report: PullReport, what: string): string {
+  // `filesWritten` counts new files and `filesOverwritten` replaced ones: both came from Box.
+  const written = report.filesWritten + report.filesOverwritten;
+  const head =
+    written === 1
+      ? vscode.l10n.t('Downloaded 1 file from {0} to {1}.', what, report.destination)
+      : vscode.l10n.t(
+          'Downloaded {0} files from {1} to {2}.',
+          formatCount(written),
+          what,
+          report.destination,
+        );
+  const notes: string[] = [];
+  if (report.filesOverwritten > 0)
+    notes.push(vscode.l10n.t('{0} replaced', formatCount(report.filesOverwritten)));
+  if (report.skippedByPolicy.length > 0) {
+    notes.push(vscode.l10n.t('{0} existing kept', formatCount(report.skippedByPolicy.length)));
+  }
+  if (report.protectedFiles.length > 0) {
+    notes.push(
+      vscode.l10n.t('{0} not replaced (unsaved changes)', formatCount(report.protectedFiles.length)),
+    );
+  }
+  if (report.blocked.length > 0) notes.push(vscode.l10n.t('{0} blocked', formatCount(report.blocked.length)));
+  if (report.renamed.length > 0) {
+    notes.push(vscode.l10n.t('{0} renamed for this system', formatCount(report.renamed.length)));
+  }
+  if (report.nameConflicts.length > 0) {
+    notes.push(
+      vscode.l10n.t('{0} renamed by Box (duplicate names)', formatCount(report.nameConflicts.length)),
+    );
+  }
+  const skippedByBox = report.filesSkippedByBox + report.foldersSkippedByBox;
+  if (skippedByBox > 0) notes.push(vscode.l10n.t('{0} skipped by Box', formatCount(skippedByBox)));
+  return notes.length > 0 ? `${head} ${vscode.l10n.t('Also: {0}.', notes.join(', '))}` : head;
+}
+
+/** Every path behind the counts above, one line each, so "3 blocked" can be looked up. */
+export function logReportDetails(report: PullReport, logger: Logger): void {
+  for (const relativePath of report.skippedByPolicy) logger.info(`Kept existing file: ${relativePath}`);
+  for (const relativePath of report.protectedFiles)
+    logger.info(`Not replaced, unsaved changes: ${relativePath}`);
+  for (const { relativePath, reason } of report.blocked) logger.warn(`Blocked: ${relativePath} (${reason})`);
+  for (const { archiveName, relativePath, reason } of report.renamed) {
+    logger.info(`Renamed: ${archiveName} → ${relativePath} (${reason})`);
+  }
+  for (const { originalName, downloadName } of report.nameConflicts) {
+    logger.info(`Box renamed a duplicate: ${originalName} → ${downloadName}`);
+  }
+}

@@ -1,0 +1,72 @@
+// The downloads running in this window: what the status bar shows, what "Cancel Downloads" stops, and what the
+// `boxPull.downloading` context key reflects.
+import * as vscode from 'vscode';
+import type { PullProgress } from '../../core/pull/progress';
+import { ContextKeys } from '../constants';
+
+export interface ActiveDownload {
+  readonly id: number;
+  /** The Box item names, for messages. */
+  readonly label: string;
+  readonly destination: string;
+  readonly startedAt: number;
+  readonly signal: AbortSignal;
+  progress?: PullProgress;
+}
+
+export class DownloadTracker implements vscode.Disposable {
+  private readonly downloads = new Map<number, { download: ActiveDownload; controller: AbortController }>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  private nextId = 1;
+
+  /** Fires on start, every progress event, and finish. */
+  readonly onDidChange = this.changed.event;
+
+  start(label: string, destination: string): ActiveDownload {
+    const controller = new AbortController();
+    const download: ActiveDownload = {
+      id: this.nextId++,
+      label,
+      destination,
+      startedAt: Date.now(),
+      signal: controller.signal,
+    };
+    this.downloads.set(download.id, { download, controller });
+    this.countChanged();
+    return download;
+  }
+
+  update(download: ActiveDownload, progress: PullProgress): void {
+    if (!this.downloads.has(download.id)) return;
+    download.progress = progress;
+    this.changed.fire();
+  }
+
+  finish(download: ActiveDownload): void {
+    if (this.downloads.delete(download.id)) this.countChanged();
+  }
+
+  cancel(id: number): void {
+    this.downloads.get(id)?.controller.abort();
+  }
+
+  cancelAll(): number {
+    const running = [...this.downloads.values()];
+    for (const { controller } of running) controller.abort();
+    return running.length;
+  }
+
+  list(): ActiveDownload[] {
+    return [...this.downloads.values()].map((entry) => entry.download);
+  }
+
+  dispose(): void {
+    this.cancelAll();
+    this.changed.dispose();
+  }
+
+  private countChanged(): void {
+    void vscode.commands.executeCommand('setContext', ContextKeys.downloading, this.downloads.size > 0);
+    this.changed.fire();
+  }
+}

@@ -1,0 +1,50 @@
+// "$(sync~spin) Box 42% · 1,204/5,000 files · 12.3 MB/s · 0:41 left" while downloads run; hidden when idle.
+// Clicking it opens the details (with Cancel). The core already throttles progress to about ten events a second.
+import * as vscode from 'vscode';
+import { Commands } from '../constants';
+import type { DownloadTracker } from './downloadTracker';
+import { escapeMarkdown } from '../markdown';
+import { combineProgress, describeProgress } from './format';
+
+export class DownloadStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly tracker: DownloadTracker) {
+    this.item = vscode.window.createStatusBarItem('boxPull.downloads', vscode.StatusBarAlignment.Left, 10);
+    this.item.name = vscode.l10n.t('Box Downloads');
+    this.item.command = Commands.showDownloadDetails;
+    this.subscription = tracker.onDidChange(() => this.render());
+  }
+
+  /** The current text, for tests and the details view. */
+  get text(): string | undefined {
+    return this.item.text || undefined;
+  }
+
+  private render(): void {
+    const downloads = this.tracker.list();
+    if (downloads.length === 0) {
+      this.item.hide();
+      this.item.text = '';
+      return;
+    }
+    const count = downloads.length > 1 ? ` (${downloads.length})` : '';
+    const summary = describeProgress(combineProgress(downloads.map((d) => d.progress)));
+    this.item.text = `$(sync~spin) Box${count} ${summary}`;
+    const tooltip = new vscode.MarkdownString();
+    for (const download of downloads) {
+      tooltip.appendMarkdown(
+        `**${escapeMarkdown(download.label)}** — ${describeProgress(download.progress)}  \n`,
+      );
+    }
+    tooltip.appendMarkdown(vscode.l10n.t('Click for details or to cancel.'));
+    this.item.tooltip = tooltip;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,170 @@
+// The Box tree: lazy (a folder is listed when expanded), paged (a "Load more…" row fetches the next page), with a
+// progress bar on the view while Box answers. Listing errors become a row with the message; an auth failure hands
+// over to the sign-in welcome view.
+import * as vscode from 'vscode';
+import type { BoxClient } from '../../core/box/client';
+import type { BoxItem } from '../../core/box/types';
+import type { Logger } from '../../core/logger';
+import { VIEW_ID } from '../constants';
+import { describeError, isSignInRequired } from '../errors';
+import {
+  ErrorNode,
+  FolderNode,
+  kindRank,
+  LoadMoreNode,
+  MessageNode,
+  nodeForItem,
+  ROOT_FOLDER_ID,
+  type BoxTreeNode,
+  type ItemNode,
+} from './nodes';
+
+/**
+ * Rows per page. Box allows 1000; 200 keeps the first paint of a big folder quick, and anyone browsing past a few
+ * hundred rows is better served by downloading the folder.
+ */
+export const DEFAULT_TREE_PAGE_SIZE = 200;
+
+/** Fields the tooltip shows, plus what downloads and icons need. */
+export const TREE_ITEM_FIELDS = [
+  'type',
+  'id',
+  'name',
+  'size',
+  'modified_at',
+  'content_modified_at',
+  'owned_by',
+  'url',
+];
+
+interface Listing {
+  nodes: ItemNode[];
+  nextMarker: string | null;
+  loadMore?: LoadMoreNode;
+}
+
+export interface BoxTreeDependencies {
+  client(): Promise<BoxClient>;
+  /** False until someone is signed in: the view then shows the welcome content. */
+  isSignedIn(): Promise<boolean>;
+  onSignInRequired(error: unknown): Promise<void>;
+  logger: Logger;
+}
+
+export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vscode.Disposable {
+  private readonly listings = new Map<string, Listing>();
+  private readonly changed = new vscode.EventEmitter<BoxTreeNode | undefined>();
+  private root = new FolderNode({ id: ROOT_FOLDER_ID, name: vscode.l10n.t('All Files') }, undefined);
+
+  readonly onDidChangeTreeData = this.changed.event;
+  pageSize = DEFAULT_TREE_PAGE_SIZE;
+
+  constructor(private readonly deps: BoxTreeDependencies) {}
+
+  getTreeItem(node: BoxTreeNode): vscode.TreeItem {
+    return node.getTreeItem();
+  }
+
+  getParent(node: BoxTreeNode): BoxTreeNode | undefined {
+    const parent = node.parent;
+    return parent && !parent.isRoot ? parent : undefined;
+  }
+
+  async getChildren(node?: BoxTreeNode): Promise<BoxTreeNode[]> {
+    if (node && node.kind !== 'folder') return [];
+    const folder = node ?? this.root;
+    if (!node && !(await this.deps.isSignedIn())) return [];
+    let listing = this.listings.get(folder.item.id);
+    if (!listing) {
+      try {
+        listing = await this.withViewProgress(() => this.loadFirstPage(folder));
+      } catch (error) {
+        return this.failedChildren(folder, error);
+      }
+      this.listings.set(folder.item.id, listing);
+    }
+    if (listing.nodes.length === 0 && !listing.nextMarker) {
+      return [new MessageNode(folder, vscode.l10n.t('This folder is empty.'))];
+    }
+    return listing.loadMore ? [...listing.nodes, listing.loadMore] : [...listing.nodes];
+  }
+
+  /** Fetches the next page of the folder behind a "Load more…" row and shows it. */
+  async loadMore(node: LoadMoreNode): Promise<void> {
+    const folder = node.parent;
+    const listing = this.listings.get(folder.item.id);
+    if (!listing?.nextMarker) return;
+    try {
+      const page = await this.withViewProgress(async () =>
+        (await this.deps.client()).listFolderItems(folder.item.id, {
+          marker: listing.nextMarker ?? undefined,
+          limit: this.pageSize,
+          fields: TREE_ITEM_FIELDS,
+        }),
+      );
+      this.append(listing, folder, page.entries, page.nextMarker);
+    } catch (error) {
+      if (isSignInRequired(error)) {
+        await this.deps.onSignInRequired(error);
+        return;
+      }
+      this.deps.logger.error(`Could not list more of Box folder ${folder.item.id}`, error);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Could not load more items: {0}', describeError(error)),
+      );
+      return;
+    }
+    this.changed.fire(folder.isRoot ? undefined : folder);
+  }
+
+  /** Forgets every listing (all of them, or one folder's) and redraws. */
+  refresh(folder?: FolderNode): void {
+    if (folder && !folder.isRoot) {
+      this.listings.delete(folder.item.id);
+      this.changed.fire(folder);
+      return;
+    }
+    this.listings.clear();
+    this.root = new FolderNode(this.root.item, undefined);
+    this.changed.fire(undefined);
+  }
+
+  private async loadFirstPage(folder: FolderNode): Promise<Listing> {
+    const client = await this.deps.client();
+    const page = await client.listFolderItems(folder.item.id, {
+      limit: this.pageSize,
+      fields: TREE_ITEM_FIELDS,
+    });
+    const listing: Listing = { nodes: [], nextMarker: null };
+    this.append(listing, folder, page.entries, page.nextMarker);
+    return listing;
+  }
+
+  private append(listing: Listing, folder: FolderNode, entries: BoxItem[], nextMarker: string | null): void {
+    const known = new Set(listing.nodes.map((node) => `${node.kind}:${node.item.id}`));
+    const added = entries
+      .map((item) => nodeForItem(item, folder))
+      .filter((n) => !known.has(`${n.kind}:${n.item.id}`));
+    // A stable sort: Box's own order within folders, files and web links.
+    listing.nodes = [...listing.nodes, ...added].sort((a, b) => kindRank(a) - kindRank(b));
+    listing.nextMarker = nextMarker;
+    listing.loadMore = nextMarker ? (listing.loadMore ?? new LoadMoreNode(folder)) : undefined;
+  }
+
+  private async failedChildren(folder: FolderNode, error: unknown): Promise<BoxTreeNode[]> {
+    if (isSignInRequired(error)) {
+      await this.deps.onSignInRequired(error);
+      return [];
+    }
+    this.deps.logger.error(`Could not list Box folder ${folder.item.id}`, error);
+    return [new ErrorNode(folder, describeError(error))];
+  }
+
+  private withViewProgress<T>(task: () => Promise<T>): Promise<T> {
+    return Promise.resolve(vscode.window.withProgress({ location: { viewId: VIEW_ID } }, task));
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,96 @@
+// Sign-in flows against the emulator's OAuth endpoints and the sign-out path. Every suite leaves the developer
+// token session from BOX_PULL_DEV_TOKEN in place for the others.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { DEFAULT_APP, DEFAULT_USER } from '../../src/emulator/options';
+import type { BoxPullTestApi } from '../../src/vscode/api';
+import { env, getApi, refreshTree, rows, ScriptedPrompter, setSetting, value, withPrompter } from './helpers';
+
+/** What a browser does with the authorize URL when the emulator auto-approves: follow the redirects. */
+async function browse(url: unknown): Promise<boolean> {
+  const response = await fetch(String(url), { redirect: 'follow' });
+  await response.text();
+  return response.ok;
+}
+
+async function signInWithDeveloperToken(api: BoxPullTestApi, token = env.devToken): Promise<unknown> {
+  const prompter = new ScriptedPrompter().on('developerToken', value(token));
+  return withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.useDeveloperToken'));
+}
+
+suite('Authentication', () => {
+  let api: BoxPullTestApi;
+
+  suiteSetup(async () => {
+    api = await getApi();
+  });
+
+  suiteTeardown(async () => {
+    await setSetting('oauthClientId', undefined);
+    if (api.account()?.kind !== 'developerToken') await signInWithDeveloperToken(api);
+    await refreshTree();
+  });
+
+  test('sign out empties the tree; a developer token signs back in', async () => {
+    assert.equal(await vscode.commands.executeCommand('boxPull.signOut'), true);
+    assert.equal(api.account(), undefined);
+    await refreshTree();
+    assert.deepEqual(await rows(api), [], 'signed out: the welcome view shows instead of rows');
+
+    const account = await signInWithDeveloperToken(api);
+    assert.ok(account, 'signed in');
+    assert.equal(api.account()?.kind, 'developerToken');
+    await refreshTree();
+    assert.ok((await rows(api)).length > 0);
+  });
+
+  test('a token Box refuses does not replace the session', async () => {
+    const before = api.account();
+    const account = await signInWithDeveloperToken(api, 'not-a-valid-token');
+    assert.equal(account, undefined);
+    assert.deepEqual(api.account(), before);
+  });
+
+  test('browser sign-in with the user’s own app goes through the loopback redirect', async () => {
+    const prompter = new ScriptedPrompter()
+      .on('oauthClientId', value(DEFAULT_APP.clientId))
+      .on('oauthClientSecret', value(DEFAULT_APP.clientSecret))
+      .on('browser', browse);
+    const account = await withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.signIn'));
+    assert.ok(account, 'signed in');
+    assert.equal(api.account()?.kind, 'oauth');
+    assert.equal(vscode.workspace.getConfiguration('boxPull').get('oauthClientId'), DEFAULT_APP.clientId);
+    await refreshTree();
+    assert.ok((await rows(api)).length > 0, 'the OAuth token lists the root');
+
+    // The secret is remembered: a second sign-in only opens the browser.
+    const again = new ScriptedPrompter().on('browser', browse);
+    assert.ok(await withPrompter(api, again, () => vscode.commands.executeCommand('boxPull.signIn')));
+
+    assert.equal(await vscode.commands.executeCommand('boxPull.signOut'), true);
+    assert.equal(api.account(), undefined);
+  });
+
+  test('client credentials sign in as a managed user; a wrong subject is refused', async () => {
+    const ccg = (subjectId: string) =>
+      new ScriptedPrompter()
+        .on('ccgClientId', value(DEFAULT_APP.clientId))
+        .on('ccgClientSecret', value(DEFAULT_APP.clientSecret))
+        .on('ccgSubjectType', value('user'))
+        .on('ccgSubjectId', value(subjectId));
+    const run = (prompter: ScriptedPrompter) =>
+      withPrompter(api, prompter, () =>
+        vscode.commands.executeCommand('boxPull.signInWithClientCredentials'),
+      );
+
+    const before = api.account();
+    assert.equal(await run(ccg('999')), undefined, 'Box refuses a subject the app cannot act for');
+    assert.deepEqual(api.account(), before);
+
+    assert.ok(await run(ccg(DEFAULT_USER.id)));
+    assert.equal(api.account()?.kind, 'clientCredentials');
+    assert.equal(api.account()?.id, DEFAULT_USER.id);
+    await refreshTree();
+    assert.ok((await rows(api)).length > 0, 'the client-credentials token lists the root');
+  });
+});

@@ -1,0 +1,192 @@
+// Downloads through the real commands: files land in the workspace byte for byte as the emulator serves them.
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { diffTrees } from '../helpers/compareTrees';
+import type { BoxPullTestApi } from '../../src/vscode/api';
+import type { PullProgress } from '../../src/core/pull/progress';
+import {
+  destinationFolder,
+  download,
+  env,
+  exists,
+  findRow,
+  getApi,
+  makeBoxFolder,
+  pickWhere,
+  refreshTree,
+  remove,
+  rows,
+  ScriptedPrompter,
+  setSetting,
+  value,
+  withPrompter,
+  type Row,
+} from './helpers';
+
+/** A root folder of the generated tree that holds files somewhere below it. */
+async function folderWithFiles(api: BoxPullTestApi): Promise<Row> {
+  await refreshTree();
+  for (const row of await rows(api)) {
+    if (row.item.contextValue !== 'boxFolder' || row.label.startsWith('it-')) continue;
+    const files = await fs.readdir(path.join(env.testRoot, row.label), {
+      recursive: true,
+      withFileTypes: true,
+    });
+    if (files.some((entry) => entry.isFile())) return row;
+  }
+  throw new Error('the generated tree has no root folder with files');
+}
+
+suite('Download', () => {
+  let api: BoxPullTestApi;
+  const cleanup: string[] = [];
+
+  suiteSetup(async () => {
+    api = await getApi();
+  });
+
+  teardown(async () => {
+    await setSetting('destinationLayout', undefined);
+    await setSetting('conflictPolicy', undefined);
+    await remove(...cleanup.splice(0));
+  });
+
+  test('a folder from the tree lands in <workspace>/<folder name>, byte for byte', async () => {
+    const folder = await folderWithFiles(api);
+    const destination = path.join(env.workspace, folder.label);
+    cleanup.push(destination);
+    const phases = new Set<PullProgress['phase']>();
+    const statusTexts: string[] = [];
+    const watcher = api.downloads.onDidChange(() => {
+      for (const running of api.downloads.list()) if (running.progress) phases.add(running.progress.phase);
+      const text = api.downloads.statusBarText();
+      if (text) statusTexts.push(text);
+    });
+    try {
+      const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
+      const outcome = await withPrompter(api, prompter, () => download(folder.node));
+      assert.equal(outcome.status, 'completed', outcome.message);
+      assert.equal(outcome.destination, destination);
+      assert.deepEqual(await diffTrees(path.join(env.testRoot, folder.label), destination), []);
+      assert.ok(outcome.report && outcome.report.filesWritten > 0);
+      assert.match(outcome.message, /^Downloaded \d+ files? from “.+” to /);
+    } finally {
+      watcher.dispose();
+    }
+    assert.ok(phases.has('done') || phases.has('placing'), `progress phases seen: ${[...phases].join(', ')}`);
+    assert.ok(
+      statusTexts.some((text) => text.startsWith('$(sync~spin) Box ')),
+      statusTexts.join(' | '),
+    );
+    assert.equal(api.downloads.statusBarText(), undefined, 'the status bar item hides when idle');
+    assert.deepEqual(api.downloads.list(), []);
+  });
+
+  test('a multi-selection lands side by side in the workspace folder', async () => {
+    const made = await makeBoxFolder('it-multi', { 'one/a.txt': 'a', 'two/b.txt': 'b', 'top.txt': 'top' });
+    cleanup.push(made, path.join(env.workspace, 'one'), path.join(env.workspace, 'two'));
+    cleanup.push(path.join(env.workspace, 'top.txt'));
+    await refreshTree();
+    const parent = await findRow(api, 'it-multi');
+    const children = await rows(api, parent.node);
+    const one = children.find((row) => row.label === 'one')!;
+    const top = children.find((row) => row.label === 'top.txt')!;
+    const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () => download(one.node, [one.node, top.node]));
+    assert.equal(outcome.status, 'completed', outcome.message);
+    assert.equal(outcome.destination, env.workspace);
+    assert.equal(await fs.readFile(path.join(env.workspace, 'one', 'a.txt'), 'utf8'), 'a');
+    assert.equal(await fs.readFile(path.join(env.workspace, 'top.txt'), 'utf8'), 'top');
+    assert.equal(await exists(path.join(env.workspace, 'two')), false, 'only the selection');
+  });
+
+  test('Browse… with the direct layout writes the contents straight into the chosen folder', async () => {
+    const made = await makeBoxFolder('it-direct', { 'x.txt': 'x', 'deep/y.txt': 'y' });
+    const target = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-browse-'));
+    cleanup.push(made, target);
+    await setSetting('destinationLayout', 'direct');
+    await refreshTree();
+    const row = await findRow(api, 'it-direct');
+    const prompter = new ScriptedPrompter()
+      .on(
+        'destination',
+        pickWhere<{ kind: string }>((item) => item.value?.kind === 'browse'),
+      )
+      .on('destinationFolder', value(vscode.Uri.file(target)));
+    const outcome = await withPrompter(api, prompter, () => download(row.node));
+    assert.equal(outcome.status, 'completed', outcome.message);
+    assert.deepEqual(await diffTrees(made, target), []);
+  });
+
+  test('the palette command browses to a folder, then offers it as a recent folder', async () => {
+    const made = await makeBoxFolder('it-palette', { 'inner/deeper/file.txt': 'palette' });
+    const destination = path.join(env.workspace, 'deeper');
+    cleanup.push(made, destination);
+    const byLabel = (label: string) => pickWhere<{ kind: string }>((item) => item.label === label);
+    const prompter = new ScriptedPrompter()
+      .on('boxFolder', byLabel('it-palette'), byLabel('inner'), byLabel('deeper'))
+      .on(
+        'boxFolder',
+        pickWhere<{ kind: string }>((item) => item.value?.kind === 'download'),
+      )
+      .on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () =>
+      vscode.commands.executeCommand<{ status: string; destination: string }>('boxPull.downloadFolder'),
+    );
+    assert.equal(outcome?.status, 'completed');
+    assert.equal(outcome?.destination, destination);
+    assert.equal(await fs.readFile(path.join(destination, 'file.txt'), 'utf8'), 'palette');
+    await remove(destination);
+
+    const again = new ScriptedPrompter()
+      .on(
+        'boxFolder',
+        pickWhere<{ kind: string; item?: { name: string } }>((i) => i.value?.kind === 'take'),
+      )
+      .on('destination', destinationFolder(env.workspace));
+    const second = await withPrompter(api, again, () =>
+      vscode.commands.executeCommand<{ status: string; destination: string }>('boxPull.downloadFolder'),
+    );
+    assert.equal(second?.status, 'completed');
+    assert.equal(second?.destination, destination, 'the most recent folder comes first');
+  });
+
+  test('the palette command accepts a pasted Box link', async () => {
+    const made = await makeBoxFolder('it-pasted', { 'p.txt': 'pasted' });
+    const destination = path.join(env.workspace, 'it-pasted');
+    cleanup.push(made, destination);
+    await refreshTree();
+    const row = await findRow(api, 'it-pasted');
+    const folderId = row.item.id!.replace(/^folder:/, '');
+    const pasted = (request: unknown) => {
+      const typed = (
+        request as { itemsForValue(v: string): { label: string; value: unknown }[] }
+      ).itemsForValue(`https://app.box.com/folder/${folderId}?s=abc`);
+      assert.equal(typed[0]?.label, `Use folder ${folderId}`);
+      return typed[0].value;
+    };
+    const prompter = new ScriptedPrompter()
+      .on('boxFolder', pasted)
+      .on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () =>
+      vscode.commands.executeCommand<{ status: string }>('boxPull.downloadFolder'),
+    );
+    assert.equal(outcome?.status, 'completed');
+    assert.equal(await fs.readFile(path.join(destination, 'p.txt'), 'utf8'), 'pasted');
+  });
+
+  test('copy link and copy id put Box web links on the clipboard', async () => {
+    const made = await makeBoxFolder('it-links', { 'f.txt': 'f' });
+    cleanup.push(made);
+    await refreshTree();
+    const row = await findRow(api, 'it-links');
+    const folderId = row.item.id!.replace(/^folder:/, '');
+    await vscode.commands.executeCommand('boxPull.copyLink', row.node);
+    assert.equal(await vscode.env.clipboard.readText(), `https://app.box.com/folder/${folderId}`);
+    await vscode.commands.executeCommand('boxPull.copyId', row.node);
+    assert.equal(await vscode.env.clipboard.readText(), folderId);
+  });
+});

@@ -1,0 +1,224 @@
+// Shared by the integration suites, which run inside VS Code's extension host against the emulator started by the
+// test host (test/host/**). Only types come from src/: the extension's runtime objects are reached through the
+// API that activate() returns, so there is exactly one copy of every class.
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BoxPullTestApi } from '../../src/vscode/api';
+import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
+import type {
+  ConfirmRequest,
+  ConflictRequest,
+  FolderRequest,
+  InputRequest,
+  PickItem,
+  PickRequest,
+  Prompter,
+} from '../../src/vscode/prompter';
+import type { BoxTreeNode } from '../../src/vscode/tree/nodes';
+
+export const EXTENSION_ID = 'box-pull.box-pull';
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  assert.ok(value, `${name} must be set by the test host`);
+  return value;
+}
+
+export const env = {
+  get apiUrl(): string {
+    return requireEnv('BOX_PULL_API_URL');
+  },
+  get devToken(): string {
+    return requireEnv('BOX_PULL_DEV_TOKEN');
+  },
+  /** The directory the emulator serves as "All Files". */
+  get testRoot(): string {
+    return requireEnv('BOX_PULL_TEST_ROOT');
+  },
+  /** The open workspace folder. */
+  get workspace(): string {
+    return requireEnv('BOX_PULL_TEST_WORKSPACE');
+  },
+};
+
+export async function getApi(): Promise<BoxPullTestApi> {
+  const extension = vscode.extensions.getExtension<BoxPullTestApi>(EXTENSION_ID);
+  assert.ok(extension, `extension ${EXTENSION_ID} is not installed`);
+  const api = await extension.activate();
+  await api.ready;
+  return api;
+}
+
+// ---- Scripted prompts -------------------------------------------------------------------------------------------
+
+type Answer = (request: unknown) => unknown;
+
+/**
+ * Answers the extension's questions from a script keyed by request id ('destination', 'conflict', 'browser',
+ * ...). A question nobody scripted fails the command at once instead of waiting for a dialog nobody will close.
+ */
+export class ScriptedPrompter implements Prompter {
+  private readonly answers = new Map<string, Answer[]>();
+  /** Every question asked, in order, by id. */
+  readonly asked: string[] = [];
+
+  /** Queues answers for the next questions with this id, in order. */
+  on(id: string, ...answers: Answer[]): this {
+    this.answers.set(id, [...(this.answers.get(id) ?? []), ...answers]);
+    return this;
+  }
+
+  /** Questions still waiting for their turn (should be empty after a scenario). */
+  unused(): string[] {
+    return [...this.answers].filter(([, list]) => list.length > 0).map(([id]) => id);
+  }
+
+  private async answer<T>(id: string, request: unknown): Promise<T> {
+    this.asked.push(id);
+    const next = this.answers.get(id)?.shift();
+    if (!next) throw new Error(`Unexpected prompt "${id}" (asked so far: ${this.asked.join(', ')})`);
+    return (await next(request)) as T;
+  }
+
+  pick<T>(request: PickRequest<T>): Promise<T | undefined> {
+    return this.answer(request.id, request);
+  }
+  input(request: InputRequest): Promise<string | undefined> {
+    return this.answer(request.id, request);
+  }
+  confirm(request: ConfirmRequest): Promise<boolean> {
+    return this.answer(request.id, request);
+  }
+  conflict(request: ConflictRequest) {
+    return this.answer<Awaited<ReturnType<Prompter['conflict']>>>('conflict', request);
+  }
+  pickFolder(request: FolderRequest): Promise<vscode.Uri | undefined> {
+    return this.answer(request.id, request);
+  }
+  openBrowser(url: string): Promise<boolean> {
+    return this.answer('browser', url);
+  }
+}
+
+/** An answer for a pick: the value of the first item `matches` accepts (fails if none does). */
+export function pickWhere<T>(matches: (item: PickItem<T>) => boolean): Answer {
+  return async (request) => {
+    const items = await (request as PickRequest<T>).items;
+    const item = items.find((candidate) => !candidate.separator && matches(candidate));
+    assert.ok(item, `no item matched among: ${items.map((i) => i.label).join(' | ')}`);
+    return item.value;
+  };
+}
+
+/** The destination pick's answer for "this folder" (a workspace folder or a remembered one). */
+export function destinationFolder(folderPath: string): Answer {
+  return pickWhere<{ kind: string; uri?: vscode.Uri }>(
+    (item) =>
+      item.value?.kind === 'folder' && path.resolve(item.value.uri!.fsPath) === path.resolve(folderPath),
+  );
+}
+
+export const value =
+  <T>(answer: T): Answer =>
+  () =>
+    answer;
+
+// ---- Tree -------------------------------------------------------------------------------------------------------
+
+export interface Row {
+  node: BoxTreeNode;
+  item: vscode.TreeItem;
+  label: string;
+}
+
+export async function rows(api: BoxPullTestApi, parent?: BoxTreeNode): Promise<Row[]> {
+  const provider = api.tree.provider;
+  const children = (await provider.getChildren(parent)) ?? [];
+  return Promise.all(
+    children.map(async (node) => {
+      const item = await provider.getTreeItem(node);
+      const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+      return { node, item, label };
+    }),
+  );
+}
+
+export async function refreshTree(): Promise<void> {
+  await vscode.commands.executeCommand('boxPull.refresh');
+}
+
+/** The row of a root-level (or `parent`-level) item by name. */
+export async function findRow(api: BoxPullTestApi, name: string, parent?: BoxTreeNode): Promise<Row> {
+  const all = await rows(api, parent);
+  const row = all.find((candidate) => candidate.label === name);
+  assert.ok(row, `no row "${name}" among: ${all.map((r) => r.label).join(', ')}`);
+  return row;
+}
+
+// ---- Files ------------------------------------------------------------------------------------------------------
+
+/** Creates `files` (relative path → content) under a new folder of the emulator's tree; returns its path. */
+export async function makeBoxFolder(name: string, files: Record<string, string | Buffer>): Promise<string> {
+  const folder = path.join(env.testRoot, name);
+  await fs.rm(folder, { recursive: true, force: true });
+  await fs.mkdir(folder, { recursive: true });
+  await writeFiles(folder, files);
+  return folder;
+}
+
+export async function writeFiles(root: string, files: Record<string, string | Buffer>): Promise<void> {
+  for (const [relative, content] of Object.entries(files)) {
+    const target = path.join(root, relative);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, content);
+  }
+}
+
+export async function readText(file: string): Promise<string> {
+  return fs.readFile(file, 'utf8');
+}
+
+export async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function remove(...paths: string[]): Promise<void> {
+  for (const target of paths) await fs.rm(target, { recursive: true, force: true });
+}
+
+// ---- Commands and settings --------------------------------------------------------------------------------------
+
+export async function download(node: BoxTreeNode, selection?: BoxTreeNode[]): Promise<DownloadOutcome> {
+  const outcome = await vscode.commands.executeCommand<DownloadOutcome | undefined>(
+    'boxPull.download',
+    node,
+    selection,
+  );
+  assert.ok(outcome, 'the download command returned nothing (was a prompt answered with undefined?)');
+  return outcome;
+}
+
+export async function setSetting(key: string, setting: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('boxPull').update(key, setting, vscode.ConfigurationTarget.Global);
+}
+
+/** Installs a scripted prompter for the duration of `fn` and checks every scripted answer was used. */
+export async function withPrompter<T>(
+  api: BoxPullTestApi,
+  prompter: ScriptedPrompter,
+  fn: () => Thenable<T>,
+): Promise<T> {
+  api.setPrompterForTests(prompter);
+  try {
+    const result = await fn();
+    assert.deepEqual(prompter.unused(), [], 'scripted answers left unused');
+    return result;
+  } finally {
+    api.setPrompterForTests(undefined);
+  }
+}

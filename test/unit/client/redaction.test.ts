@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { createRedactingLogger, nullLogger, redactSecrets } from '../../../src/core/logger';
+import { capturingLogger } from './support';
+
+describe('redactSecrets', () => {
+  it('removes bearer and basic credentials', () => {
+    assert.equal(redactSecrets('Authorization: Bearer abc.DEF-123_x=='), 'Authorization: Bearer [redacted]');
+    assert.equal(redactSecrets('authorization: basic dXNlcjpwdw=='), 'authorization: basic [redacted]');
+  });
+
+  it('removes secret query and form parameters but keeps look-alikes', () => {
+    assert.equal(
+      redactSecrets('grant_type=refresh_token&refresh_token=r3fr3sh&client_id=cid&client_secret=s3cr3t'),
+      'grant_type=refresh_token&refresh_token=[redacted]&client_id=cid&client_secret=[redacted]',
+    );
+    assert.equal(redactSecrets('/callback?code=c0de&state=xyz'), '/callback?code=[redacted]&state=xyz');
+    assert.equal(
+      redactSecrets('GET /x?access_token=t0k3n HTTP/1.1'),
+      'GET /x?access_token=[redacted] HTTP/1.1',
+    );
+    assert.equal(redactSecrets('error_code=not_found zipcode=12345'), 'error_code=not_found zipcode=12345');
+  });
+
+  it('removes JSON and inspected object fields of secret names, keeping Box error codes', () => {
+    const json = JSON.stringify({
+      access_token: 'T0K',
+      refresh_token: 'R"EF',
+      expires_in: 3600,
+      code: 'not_found',
+      client_secret: 'S',
+    });
+    assert.equal(
+      redactSecrets(json),
+      '{"access_token":"[redacted]","refresh_token":"[redacted]","expires_in":3600,"code":"not_found","client_secret":"[redacted]"}',
+    );
+    assert.equal(
+      redactSecrets("{ access_token: 'abc', name: 'x', authorization: 'Bearer qqq' }"),
+      "{ access_token: '[redacted]', name: 'x', authorization: '[redacted]' }",
+    );
+  });
+
+  it('removes ZIP download and status ids, whatever the host', () => {
+    const zip = {
+      download_url: 'https://dl.boxcloud.com/2.0/zip_downloads/29l00nfxDyHOt7RphI9zT_w==nDnZ-X_yY=/content',
+      status_url: 'https://api.box.com/2.0/zip_downloads/29l00nfxDyHOt7RphI9zT_w==nDnZ-X_yY=/status',
+    };
+    assert.equal(
+      redactSecrets(`fetching ${zip.download_url} then ${zip.status_url}`),
+      'fetching https://dl.boxcloud.com/2.0/zip_downloads/[redacted]/content then ' +
+        'https://api.box.com/2.0/zip_downloads/[redacted]/status',
+    );
+    const redactedJson = redactSecrets(JSON.stringify(zip));
+    assert.ok(!redactedJson.includes('29l00nfx'), redactedJson);
+  });
+
+  it('removes literal extra secrets, longest first, ignoring tiny ones', () => {
+    assert.equal(redactSecrets('tok tokenXYZ tok', ['tokenXYZ', 'tok']), 'tok [redacted] tok');
+    assert.equal(redactSecrets('a secret-value b', new Set(['secret-value'])), 'a [redacted] b');
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text = 'GET /2.0/folders/123/items?usemarker=true&limit=1000 → 200 (12 ms, request id abc)';
+    assert.equal(redactSecrets(text), text);
+  });
+});
+
+describe('createRedactingLogger', () => {
+  it('redacts the message and every formatted argument before the sink sees them', () => {
+    const sink = capturingLogger();
+    const log = createRedactingLogger(sink, () => ['LIVE-TOKEN-1234']);
+    log.info('token LIVE-TOKEN-1234 in use', { headers: { authorization: 'Bearer LIVE-TOKEN-1234' } });
+    log.error('failed', new Error('GET https://x/2.0/zip_downloads/SECRETID/content refused'));
+    log.debug('form', 'client_secret=hunter22&code=abcd');
+    const all = sink.lines.join('\n');
+    assert.ok(!all.includes('LIVE-TOKEN-1234'), all);
+    assert.ok(!all.includes('SECRETID'), all);
+    assert.ok(!all.includes('hunter22'), all);
+    assert.equal(sink.lines.length, 3);
+    assert.match(sink.lines[0], /^\[info\] token \[redacted\] in use/);
+  });
+
+  it('routes each level to the same level of the sink', () => {
+    const sink = capturingLogger();
+    const log = createRedactingLogger(sink);
+    log.trace('t');
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    assert.deepEqual(sink.lines, ['[trace] t', '[debug] d', '[info] i', '[warn] w', '[error] e']);
+  });
+
+  it('nullLogger accepts everything and keeps nothing', () => {
+    assert.equal(nullLogger.info('x', 1, 2), undefined);
+  });
+});

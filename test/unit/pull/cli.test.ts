@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startEmulator } from '../../../src/emulator/index';
+import { diffTrees } from '../../helpers/compareTrees';
+import { makeTree } from '../../helpers/tree';
+
+const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? ((error as { code?: number }).code ?? 1) : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('box-pull CLI (dist/cli.js)', function () {
+  let sandbox: string;
+  let root: string;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+
+  before(async function () {
+    await fs.access(CLI).catch(() => {
+      throw new Error(`${CLI} is missing: run "npm run build" first`);
+    });
+    sandbox = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-cli-'));
+    root = path.join(sandbox, 'account');
+    await makeTree(path.join(root, 'Reports'), {
+      seed: 3,
+      files: 120,
+      maxDepth: 3,
+      minSize: 0,
+      maxSize: 10_000,
+      emptyFolders: 1,
+    });
+    emulator = await startEmulator({ root });
+  });
+
+  after(async function () {
+    await emulator?.close();
+    await fs.rm(sandbox, { recursive: true, force: true });
+  });
+
+  it('pulls a folder by id and reproduces it exactly (exit 0)', async function () {
+    const dest = path.join(sandbox, 'by-id');
+    const id = emulator.idForPath('Reports');
+    const run = await runCli([
+      'pull',
+      id,
+      '--dest',
+      dest,
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Pulled 120 files/);
+    assert.deepEqual(await diffTrees(path.join(root, 'Reports'), dest), []);
+  });
+
+  it('takes a Box folder URL and the token from BOX_TOKEN, and prints JSON events', async function () {
+    const dest = path.join(sandbox, 'by-url');
+    const url = `https://app.box.com/folder/${emulator.idForPath('Reports')}`;
+    const run = await runCli(['pull', url, '--dest', dest, '--api-url', emulator.baseUrl, '--json'], {
+      BOX_TOKEN: emulator.token,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; filesWritten?: number });
+    assert.equal(events.at(-1)?.event, 'done');
+    assert.equal(events.at(-1)?.filesWritten, 120);
+    assert.ok(events.some((e) => e.event === 'progress'));
+    assert.ok(!run.stdout.includes(emulator.token), 'the token never reaches the output');
+  });
+
+  it('exits 1 with a one-line reason when the folder does not exist', async function () {
+    const run = await runCli([
+      'pull',
+      '123456789',
+      '--dest',
+      path.join(sandbox, 'nope'),
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+    ]);
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /^box-pull: .*could not find/i);
+  });
+
+  it('exits 1 and says so when the token is refused', async function () {
+    const run = await runCli([
+      'pull',
+      emulator.idForPath('Reports'),
+      '--dest',
+      path.join(sandbox, 'denied'),
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      'wrong-token',
+    ]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /sign in/i);
+    assert.ok(!run.stderr.includes('wrong-token'));
+  });
+
+  it('exits 2 on usage errors', async function () {
+    for (const args of [
+      ['pull'],
+      ['pull', 'not a folder', '--dest', 'x', '--token', 't'],
+      ['fetch', '1'],
+      ['pull', '1', '--token', 't'],
+      ['pull', '1', '--dest', 'x', '--token', 't', '--on-conflict', 'maybe'],
+    ]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, `${args.join(' ')} → ${run.code}: ${run.stderr}`);
+      assert.match(run.stderr, /Usage: box-pull pull/);
+    }
+  });
+});
