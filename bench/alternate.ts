@@ -1,13 +1,13 @@
 // Runs contenders alternately (A B A B ...), each run in a fresh empty folder that is removed afterwards (not
 // timed), so page cache, disk writeback and CPU boost affect every contender alike.
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { RunFailure, timedRun, type Invocation, type RunSample } from './timedRun';
 
 const execFileAsync = promisify(execFile);
-const DISK_SAMPLE_MS = 20;
+const DISK_SAMPLE_MS = 10;
 
 export interface Contender {
   name: string;
@@ -15,7 +15,7 @@ export interface Contender {
   invocation(runDir: string): Promise<Invocation>;
   /** Throws unless the run left the right output; `thorough` also compares every byte with the corpus. */
   verify(runDir: string, thorough: boolean): Promise<void>;
-  /** Sample the free space of the run folder's file system during the run. */
+  /** Sample the space allocated under the run folder during the run. */
   measureDisk?: boolean;
 }
 
@@ -53,12 +53,12 @@ async function runOnce(contender: Contender, workDir: string, thorough: boolean)
   await execFileAsync('sync');
   try {
     const invocation = await contender.invocation(runDir);
-    const disk = contender.measureDisk ? await DiskSampler.start(workDir) : undefined;
+    const disk = contender.measureDisk ? DiskSampler.start(runDir) : undefined;
     let sample: RunSample;
     try {
       sample = await timedRun(invocation, path.join(workDir, 'time.txt'));
     } finally {
-      disk?.stop();
+      await disk?.stop();
     }
     if (disk) sample.peakDiskBytes = disk.peakBytes;
     try {
@@ -72,33 +72,60 @@ async function runOnce(contender: Contender, workDir: string, thorough: boolean)
   }
 }
 
-/** Peak of (free space at start − free space now), sampled every few milliseconds. */
+/**
+ * Peak space allocated under the run folder (st_blocks of every file, as `du` counts it; ext4 includes blocks
+ * reserved by delayed allocation), sampled one walk after another. Counting the run folder rather than the file
+ * system's free space keeps other processes' writes out of the figure; the run's TMPDIR points inside it too.
+ * A spike shorter than one walk (the archive is deleted right after the last entry is written) can be missed by
+ * at most the bytes written during one walk.
+ */
 class DiskSampler {
   peakBytes = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private done: Promise<void> = Promise.resolve();
 
-  private constructor(
-    private readonly dir: string,
-    private readonly startFree: number,
-  ) {}
+  private constructor(private readonly dir: string) {}
 
-  static async start(dir: string): Promise<DiskSampler> {
-    const sampler = new DiskSampler(dir, await freeBytes(dir));
-    sampler.timer = setInterval(() => void sampler.sample(), DISK_SAMPLE_MS);
+  static start(dir: string): DiskSampler {
+    const sampler = new DiskSampler(dir);
+    sampler.done = sampler.loop();
     return sampler;
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
   }
 
-  private async sample(): Promise<void> {
-    const used = this.startFree - (await freeBytes(this.dir));
-    if (used > this.peakBytes) this.peakBytes = used;
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const used = await allocatedBytes(this.dir);
+      if (used > this.peakBytes) this.peakBytes = used;
+      await new Promise((resolve) => setTimeout(resolve, DISK_SAMPLE_MS));
+    }
   }
 }
 
-async function freeBytes(dir: string): Promise<number> {
-  const stats = await fs.statfs(dir);
-  return stats.bfree * stats.bsize;
+/** Files come and go while the run works (renames, the archive's removal): vanished entries count as nothing. */
+async function allocatedBytes(dir: string): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let total = 0;
+  for (const entry of entries) {
+    const target = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      total += await allocatedBytes(target);
+      continue;
+    }
+    try {
+      total += (await fs.lstat(target)).blocks * 512;
+    } catch {
+      // Gone since the readdir.
+    }
+  }
+  return total;
 }

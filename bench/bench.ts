@@ -2,6 +2,7 @@
 // Exit 0 whatever the targets say (the bench reports, it does not gate); exit 1 if a run failed or produced
 // wrong output.
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as prettier from 'prettier';
 import { idForPath } from '../src/emulator/index';
@@ -10,7 +11,7 @@ import { corporaPaths, ensureCorpus, type Corpus } from './corpora';
 import { benchProfile, type CorpusSpec } from './corpusSpecs';
 import { cappedSuite, e2eSuite } from './e2eSuite';
 import { startEmulatorProcess, warmEmulator, type EmulatorProcess } from './emulatorProcess';
-import { describeEnvironment, ensureTools } from './environment';
+import { describeEnvironment, ensureTools, loadAverage } from './environment';
 import { extensionSize } from './extensionSize';
 import { extractSuite } from './extractSuite';
 import { memorySuite } from './memorySuite';
@@ -33,6 +34,11 @@ async function main(): Promise<number> {
   const corporaDir = path.join(projectDir, 'bench', 'corpora');
   const profile = benchProfile(options.quick);
   ensureTools(log);
+  if (os.loadavg()[0] > os.availableParallelism()) {
+    log(
+      `Load average ${loadAverage()} on ${os.availableParallelism()} cores: other work will skew the timings.`,
+    );
+  }
 
   await fs.mkdir(corporaDir, { recursive: true });
   const workDir = await fs.mkdtemp(path.join(corporaDir, 'work-'));
@@ -41,6 +47,7 @@ async function main(): Promise<number> {
     corporaDir,
     workDir,
     runs: options.runs,
+    warmup: !options.quick,
     quick: options.quick,
     profile,
     log,
@@ -106,6 +113,7 @@ async function main(): Promise<number> {
     await fs.rm(workDir, { recursive: true, force: true });
   }
 
+  results.environment.loadAtEnd = loadAverage();
   results.targets = evaluateTargets(results);
   const base = `results${options.quick ? '-quick' : ''}${options.complete ? '' : '-partial'}`;
   await writeFormatted(path.join(projectDir, 'bench', `${base}.md`), renderMarkdown(results), 'markdown');

@@ -7,6 +7,8 @@ export interface BenchContext {
   /** Scratch folder for run outputs, on the same file system as the corpora; removed at the end. */
   workDir: string;
   runs: number;
+  /** One untimed run of each command first (full mode; quick mode skips it to stay under a minute). */
+  warmup: boolean;
   quick: boolean;
   profile: BenchProfile;
   log(line: string): void;

@@ -60,5 +60,11 @@ export function describeEnvironment(): Record<string, string> {
     unzip: firstLine('unzip', ['-v']),
     zip: firstLine('zip', ['-v'], 1),
     curl: firstLine('curl', ['--version']).split(' ').slice(0, 2).join(' '),
+    loadAtStart: loadAverage(),
   };
+}
+
+/** 1-minute load average: above the core count, other work on the machine is skewing the timings. */
+export function loadAverage(): string {
+  return os.loadavg()[0].toFixed(2);
 }

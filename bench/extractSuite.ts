@@ -43,7 +43,7 @@ export async function extractSuite(ctx: BenchContext, corpora: Corpus[]): Promis
     const [oursSamples, unzipSamples] = await alternate([ours, unzip], {
       runs: ctx.runs,
       workDir: ctx.workDir,
-      warmup: true,
+      warmup: ctx.warmup,
       log: ctx.log,
     });
     comparisons.push(

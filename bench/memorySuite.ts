@@ -1,5 +1,7 @@
 // Peak RSS and temporary disk of `box-pull pull` at two archive sizes of the same shape. Flat memory means the
 // archive streams to disk and entries stream out of it; temporary disk must stay within archive + extracted size.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { Contender } from './alternate';
 import { alternate } from './alternate';
 import type { BenchContext } from './context';
@@ -22,7 +24,18 @@ export async function memorySuite(
   for (const corpus of corpora) {
     archiveSizes.push(await emulatorArchiveBytes(emulator, corpus));
     const pull = pullContender(ctx, emulator, corpus);
-    contenders.push({ ...pull, name: `pull ${corpus.spec.label}`, measureDisk: true });
+    contenders.push({
+      ...pull,
+      name: `pull ${corpus.spec.label}`,
+      measureDisk: true,
+      // Any temporary file the CLI makes lands in the measured folder.
+      invocation: async (runDir) => {
+        const invocation = await pull.invocation(runDir);
+        const tmp = path.join(runDir, 'tmp');
+        await fs.mkdir(tmp);
+        return { ...invocation, env: { ...invocation.env, TMPDIR: tmp } };
+      },
+    });
     ctx.log(`  memory ${corpus.spec.label}: ${corpus.fileCount} files, archive ${mb(archiveSizes.at(-1)!)}`);
   }
   const samples = await alternate(contenders, {

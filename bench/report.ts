@@ -117,7 +117,7 @@ export function renderSummary(results: BenchResults): string {
   if (results.memory.length > 0) {
     sections.push(
       '## Memory and temporary disk of `box-pull pull`',
-      'Temporary disk is the peak drop in the file system’s free space during the run, sampled every 20 ms.',
+      'Temporary disk is the peak space allocated under the run’s folder (destination, staging, archive and TMPDIR), sampled continuously during the run.',
       memoryTable(results.memory),
     );
   }
@@ -186,19 +186,26 @@ export function renderMarkdown(results: BenchResults): string {
     `# Box Pull benchmark results${results.mode === 'quick' ? ' (quick mode: small corpora, indicative only)' : ''}`,
     `Written by \`npm run bench${results.mode === 'quick' ? ' -- --quick' : ''}\`. The bench reports; it never fails on a missed target.`,
     table(
-      ['Date', 'CPU', 'Cores', 'Memory', 'OS', 'Node', 'unzip', 'zip', 'curl', 'Runs per command'],
+      ['Measured on', ''],
       [
+        ['Date', results.date],
+        ['CPU', `${env.cpu}, ${env.cores} cores`],
+        ['Memory', env.memory],
+        ['OS', env.os],
+        ['Node', env.node],
+        ['unzip', env.unzip],
+        ['zip', env.zip],
+        ['curl', env.curl],
         [
-          results.date,
-          env.cpu,
-          env.cores,
-          env.memory,
-          env.os,
-          env.node,
-          env.unzip,
-          env.zip,
-          env.curl,
-          results.runs,
+          'Runs per command',
+          `${results.runs}${results.mode === 'full' ? ' + 1 warm-up' : ''}, alternating ours / baseline`,
+        ],
+        [
+          'Load average (start → end)',
+          `${env.loadAtStart} → ${env.loadAtEnd}` +
+            (Math.max(Number(env.loadAtStart), Number(env.loadAtEnd)) > Number(env.cores)
+              ? ` (above ${env.cores}: other work on the machine inflated the times)`
+              : ''),
         ],
       ],
     ),

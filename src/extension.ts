@@ -27,7 +27,7 @@ import { SwitchablePrompter, VsCodePrompter } from './vscode/prompter';
 import { BoxTreeProvider } from './vscode/tree/boxTreeProvider';
 import type { BoxTreeNode } from './vscode/tree/nodes';
 
-export function activate(context: vscode.ExtensionContext): BoxPullTestApi {
+export function activate(context: vscode.ExtensionContext): BoxPullTestApi | undefined {
   const started = performance.now();
   const log = createExtensionLog();
   const { logger } = log;
@@ -122,6 +122,9 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi {
 
   const activationMs = performance.now() - started;
   logger.info(`Box Pull activated in ${activationMs.toFixed(1)} ms`);
+  // The test hooks can replace every prompt (including the ones that take secrets), so an installed (production)
+  // extension does not hand them to other extensions; development and test hosts get them.
+  if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
   return {
     ready,
     activationMs,

@@ -138,14 +138,14 @@ async function main(): Promise<void> {
     faults: faultsFromFlags(values),
     log: values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
-  process.stdout.write(`${emulator.baseUrl}\n${emulator.token}\n`);
-  process.stderr.write(`Box emulator serving ${values.root}; downloads from ${emulator.downloadOrigin}\n`);
-
+  // Handlers first: a script may send SIGTERM the moment it has read the two lines.
   const stop = () => {
     void emulator.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdout.write(`${emulator.baseUrl}\n${emulator.token}\n`);
+  process.stderr.write(`Box emulator serving ${values.root}; downloads from ${emulator.downloadOrigin}\n`);
 }
 
 if (require.main === module) {

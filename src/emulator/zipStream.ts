@@ -1,9 +1,10 @@
 // Produces the archive bytes with yazl, streamed as they are made (never buffered whole). Files are read lazily
 // through read streams, so every entry has a data descriptor (general-purpose bit 3), like a streaming server.
-import { createReadStream, type ReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
+import { useNativeCrc32 } from './fastCrc';
 import type { EmulatorFaults } from './options';
+import { Prefetcher } from './prefetch';
 import type { ArchiveEntry } from './zipPlan';
 
 export interface ArchiveStream {
@@ -12,7 +13,7 @@ export interface ArchiveStream {
   abort(): void;
 }
 
-const READ_CHUNK_BYTES = 256 * 1024;
+useNativeCrc32();
 
 /**
  * `mixed` alternates by file entry: even-numbered entries are deflated, odd-numbered ones stored, so any archive
@@ -34,7 +35,9 @@ export function createArchiveStream(
   onFileRead: () => void,
 ): ArchiveStream {
   const zip = new ZipFile();
-  const open = new Set<ReadStream>();
+  const files = entries.filter((entry) => entry.kind === 'file');
+  const prefetcher = new Prefetcher(files);
+  const open = new Set<Readable>();
   const output = zip.outputStream as Readable;
   const forceZip64Format = faults.forceZip64;
   let aborted = false;
@@ -45,19 +48,21 @@ export function createArchiveStream(
       zip.addEmptyDirectory(entry.archivePath, { mtime: entry.mtime });
       continue;
     }
+    const index = fileIndex++;
     const options = {
       mtime: entry.mtime,
       mode: 0o100644,
       forceZip64Format,
-      ...compressionFor(faults, fileIndex++),
+      ...compressionFor(faults, index),
     };
     zip.addReadStreamLazy(entry.archivePath, options, (callback) => {
       const openFile = () => {
-        const stream = createReadStream(entry.absolutePath, { highWaterMark: READ_CHUNK_BYTES });
+        // After an abort yazl is simply left waiting: nothing more is opened, and it is garbage collected.
+        if (aborted) return;
+        const stream = prefetcher.open(index);
         open.add(stream);
         stream.on('end', onFileRead);
         stream.on('close', () => open.delete(stream));
-        if (aborted) stream.destroy();
         callback(null, stream);
       };
       // Read the knob per entry so a test can slow a stream down while it runs.
@@ -74,6 +79,7 @@ export function createArchiveStream(
     output,
     abort() {
       aborted = true;
+      prefetcher.dispose();
       for (const stream of open) stream.destroy();
       output.destroy();
     },

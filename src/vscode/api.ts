@@ -1,6 +1,7 @@
 // What `activate()` returns. It exists for the integration tests, which run in the same extension host:
 // they answer prompts with a scripted Prompter, read the tree through its data provider, and watch downloads.
-// Nothing here is meant for other extensions; it may change without notice.
+// Nothing here is meant for other extensions; it may change without notice, and an installed (Production mode)
+// extension returns undefined instead: only development and test hosts get it.
 import type * as vscode from 'vscode';
 import type { PullProgress } from '../core/pull/progress';
 import type { Prompter } from './prompter';

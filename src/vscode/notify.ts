@@ -10,9 +10,13 @@ export async function showErrorWithLog(message: string): Promise<void> {
   }
 }
 
-export async function showWarningWithSignIn(message: string): Promise<void> {
+/** A warning with a button that runs `signInCommand` (the way the user signed in last time). */
+export async function showWarningWithSignIn(
+  message: string,
+  signInCommand: string = Commands.signIn,
+): Promise<void> {
   const signIn = vscode.l10n.t('Sign In');
   if ((await vscode.window.showWarningMessage(message, signIn)) === signIn) {
-    await vscode.commands.executeCommand(Commands.signIn);
+    await vscode.commands.executeCommand(signInCommand);
   }
 }

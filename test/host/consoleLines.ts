@@ -18,7 +18,9 @@ export function formatConsoleArgs(values: unknown[]): string {
 
 /** The browser's text of a styled line reads `%c INFO color: #33f message`; keep the message. */
 export function stripStylePrefix(text: string): string {
-  return text.replace(/^%c\s*(\w+)\s+color:\s*#\w+\s?/, (_, level: string) => (/^ERR/.test(level) ? `[${level}] ` : ''));
+  return text.replace(/^%c\s*(\w+)\s+color:\s*#\w+\s?/, (_, level: string) =>
+    /^ERR/.test(level) ? `[${level}] ` : '',
+  );
 }
 
 // Offline-machine noise (pitfall 8): gallery, telemetry and auth endpoints that cannot be reached, 404s of optional
@@ -48,10 +50,14 @@ const WORKBENCH_CHATTER = [
   /^Creation of workbench contribution/,
   /authentication provider 'github'/,
   /^\s+at .*\(?https?:\/\/127\.0\.0\.1:\d+\/stable-/, // stack frames inside the workbench bundle
+  /^\[ERR\] Canceled: Canceled$/, // pending workbench requests cancelled as the test run shuts down
+  /^\s+at Array\.forEach \(<anonymous>\)$/,
   /^\s*$/,
 ];
 
 /** True for lines that say nothing about the extension or its tests: offline noise and workbench chatter. */
 export function isOfflineNoise(line: string): boolean {
-  return NOISE.some((pattern) => pattern.test(line)) || WORKBENCH_CHATTER.some((pattern) => pattern.test(line));
+  return (
+    NOISE.some((pattern) => pattern.test(line)) || WORKBENCH_CHATTER.some((pattern) => pattern.test(line))
+  );
 }

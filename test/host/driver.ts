@@ -60,7 +60,8 @@ function parseArgs(argv: string[]): Map<string, string> {
 function parseJsonObject(text: string | undefined, what: string): Record<string, unknown> {
   if (!text) return {};
   const value: unknown = JSON.parse(text);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${what} must be a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error(`${what} must be a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -70,13 +71,15 @@ async function main(): Promise<number> {
   const extensionTestsPath = args.get('extensionTestsPath');
   const folder = args.get('folder');
   if (!extensionDevelopmentPath || !extensionTestsPath || !folder) {
-    console.error('usage: driver.js --extensionDevelopmentPath=DIR --extensionTestsPath=FILE --folder=DIR ...');
+    console.error(
+      'usage: driver.js --extensionDevelopmentPath=DIR --extensionTestsPath=FILE --folder=DIR ...',
+    );
     return EXIT_HOST_ERROR;
   }
-  const env = parseJsonObject(process.env.BOX_PULL_HOST_EXTENSION_ENV, 'BOX_PULL_HOST_EXTENSION_ENV') as Record<
-    string,
-    string
-  >;
+  const env = parseJsonObject(
+    process.env.BOX_PULL_HOST_EXTENSION_ENV,
+    'BOX_PULL_HOST_EXTENSION_ENV',
+  ) as Record<string, string>;
   const userSettings = {
     ...parseJsonObject(process.env.BOX_PULL_HOST_SETTINGS, 'BOX_PULL_HOST_SETTINGS'),
     ...parseJsonObject(args.get('settings-json'), '--settings-json'),
@@ -84,7 +87,14 @@ async function main(): Promise<number> {
   const timeoutMs = Number(args.get('timeout-ms') ?? process.env.BOX_PULL_HOST_TIMEOUT_MS ?? 180_000);
   const host = findHostInstall();
   console.log(`[host] code-server ${host.codeServerVersion}, chromium ${host.chromiumPath}`);
-  return runExtensionTests({ extensionDevelopmentPath, extensionTestsPath, folder, env, userSettings, timeoutMs });
+  return runExtensionTests({
+    extensionDevelopmentPath,
+    extensionTestsPath,
+    folder,
+    env,
+    userSettings,
+    timeoutMs,
+  });
 }
 
 if (require.main === module) {

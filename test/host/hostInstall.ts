@@ -20,9 +20,13 @@ export function findHostInstall(): HostInstall {
   const codeServerDir = path.join(cacheDir, 'cs', 'node_modules');
   const codeServerBin = path.join(codeServerDir, '.bin', 'code-server');
   const chromiumPath = process.env.BOX_PULL_CHROMIUM || '/usr/bin/chromium';
-  const missing = [path.join(node24BinDir, 'node'), codeServerBin, chromiumPath].filter((p) => !fs.existsSync(p));
+  const missing = [path.join(node24BinDir, 'node'), codeServerBin, chromiumPath].filter(
+    (p) => !fs.existsSync(p),
+  );
   if (missing.length > 0) {
-    throw new Error(`VS Code test host not installed (missing ${missing.join(', ')}); run: npm run host:install`);
+    throw new Error(
+      `VS Code test host not installed (missing ${missing.join(', ')}); run: npm run host:install`,
+    );
   }
   const packageJson = path.join(codeServerDir, 'code-server', 'package.json');
   const codeServerVersion = (JSON.parse(fs.readFileSync(packageJson, 'utf8')) as { version: string }).version;

@@ -16,7 +16,9 @@ async function main(): Promise<number> {
   const fixture = await startHostFixture();
   const started = Date.now();
   try {
-    console.log(`[integration] emulator ${fixture.emulator.baseUrl}, ${fixture.tree.files.length} files in the tree`);
+    console.log(
+      `[integration] emulator ${fixture.emulator.baseUrl}, ${fixture.tree.files.length} files in the tree`,
+    );
     await runTests({
       ...(desktop ? {} : { vscodeExecutablePath: path.join(root, 'scripts', 'host', 'code-shim.sh') }),
       extensionDevelopmentPath: process.env.BOX_PULL_HOST_EXTENSION_PATH || root,

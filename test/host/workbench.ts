@@ -93,8 +93,10 @@ async function waitForHealth(origin: string, serverExit: Promise<never>): Promis
   throw new Error(`code-server did not answer ${origin}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s`);
 }
 
-/** Kills a whole process group: code-server, its file watcher and extension host (pitfall 6). */
-/** Signals the group even when the leader already exited: members such as the file watcher may live on. */
+/**
+ * Signals code-server's whole process group: the server, its file watcher and the extension host (pitfall 6). Sent
+ * even when the leader already exited, because members such as the file watcher may live on.
+ */
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
@@ -142,7 +144,8 @@ export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbe
       '--disable-getting-started-override',
       // The 3 h default keeps processes alive after the browser goes away (pitfall 6).
       ...['--reconnection-grace-time', '5'],
-      // Without it the web workbench silently ignores the dev/test payload (pitfall 5).
+      // Without it the web workbench silently ignores the dev/test payload (pitfall 5). Side effect: no
+      // notification toasts; notifications only reach the Notification Center (see test/ui/selectors.ts).
       ...['--vscode-option', 'enable-smoke-test-driver'],
       ...['--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
     ],
@@ -162,7 +165,8 @@ export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbe
   let closing = false;
   const serverExit = new Promise<never>((_, reject) => {
     server.once('exit', (code, signal) => {
-      if (!closing) reject(new Error(`code-server exited early (${signal ?? code}):\n${tailOf(logPath, 30)}`));
+      if (!closing)
+        reject(new Error(`code-server exited early (${signal ?? code}):\n${tailOf(logPath, 30)}`));
     });
     server.once('error', (error) => reject(error));
   });
@@ -191,7 +195,11 @@ export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbe
 
   try {
     await waitForHealth(origin, serverExit);
-    browser = await chromium.launch({ executablePath: host.chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({
+      executablePath: host.chromiumPath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
 
@@ -255,7 +263,11 @@ function relayConsole(page: Page, sink: (line: string) => void): () => Promise<v
       try {
         // Errors do not survive JSON serialisation; turn them into their stack text inside the page.
         const values = await Promise.all(
-          message.args().map((arg) => arg.evaluate((value) => (value instanceof Error ? (value.stack ?? String(value)) : value))),
+          message
+            .args()
+            .map((arg) =>
+              arg.evaluate((value) => (value instanceof Error ? (value.stack ?? String(value)) : value)),
+            ),
         );
         text = values.length > 0 ? formatConsoleArgs(values) : message.text();
       } catch {

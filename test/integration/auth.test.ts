@@ -67,8 +67,17 @@ suite('Authentication', () => {
     const again = new ScriptedPrompter().on('browser', browse);
     assert.ok(await withPrompter(api, again, () => vscode.commands.executeCommand('boxPull.signIn')));
 
+    // The session shows in VS Code's Accounts menu through the "box" authentication provider.
+    const accounts = await vscode.authentication.getAccounts('box');
+    assert.ok(
+      accounts.some((account) => account.label === DEFAULT_USER.login),
+      JSON.stringify(accounts),
+    );
+
     assert.equal(await vscode.commands.executeCommand('boxPull.signOut'), true);
     assert.equal(api.account(), undefined);
+    const after = await vscode.authentication.getAccounts('box');
+    assert.ok(!after.some((account) => account.label === DEFAULT_USER.login), 'gone from the Accounts menu');
   });
 
   test('client credentials sign in as a managed user; a wrong subject is refused', async () => {

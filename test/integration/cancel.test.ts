@@ -12,6 +12,7 @@ import {
   findRow,
   getApi,
   makeBoxFolder,
+  pickWhere,
   refreshTree,
   remove,
   ScriptedPrompter,
@@ -51,6 +52,39 @@ suite('Cancel', () => {
       assert.equal(await exists(destination), false, 'no destination folder left behind');
       assert.deepEqual(api.downloads.list(), []);
       assert.equal(api.downloads.statusBarText(), undefined);
+    } finally {
+      watcher.dispose();
+      await remove(source, destination);
+    }
+  });
+
+  test('the status bar details offer Cancel All', async () => {
+    const source = await makeBoxFolder('it-cancel-details', { 'a.bin': Buffer.alloc(64 * 1024, 1) });
+    const destination = path.join(env.workspace, 'it-cancel-details');
+    await refreshTree();
+    const row = await findRow(api, 'it-cancel-details');
+    const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace)).on(
+      'downloadDetails',
+      pickWhere<{ kind: string; label?: string }>((item) => {
+        // The details list each running download, then "Cancel All Downloads".
+        if (item.value?.kind === 'one') assert.equal(item.value.label, 'it-cancel-details');
+        return item.value?.kind === 'all';
+      }),
+    );
+    let details: Thenable<unknown> | undefined;
+    const watcher = api.downloads.onDidChange(() => {
+      if (!details && api.downloads.list().some((d) => d.progress)) {
+        details = vscode.commands.executeCommand('boxPull.showDownloadDetails');
+      }
+    });
+    try {
+      const outcome = await withPrompter(api, prompter, async () => {
+        const result = await download(row.node);
+        await details;
+        return result;
+      });
+      assert.equal(outcome.status, 'cancelled', outcome.message);
+      assert.equal(await exists(destination), false);
     } finally {
       watcher.dispose();
       await remove(source, destination);

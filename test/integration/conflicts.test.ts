@@ -33,6 +33,10 @@ suite('Conflicts', () => {
 
   suiteSetup(async () => {
     api = await getApi();
+    // code-server saves dirty editors after a delay by default; the dirty-editor test needs one that stays dirty.
+    await vscode.workspace
+      .getConfiguration('files')
+      .update('autoSave', 'off', vscode.ConfigurationTarget.Global);
     await makeBoxFolder(FOLDER, contents('box'));
     await refreshTree();
   });
@@ -49,6 +53,9 @@ suite('Conflicts', () => {
   });
 
   suiteTeardown(async () => {
+    await vscode.workspace
+      .getConfiguration('files')
+      .update('autoSave', undefined, vscode.ConfigurationTarget.Global);
     await remove(path.join(env.testRoot, FOLDER));
   });
 

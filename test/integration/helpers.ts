@@ -44,9 +44,10 @@ export const env = {
 };
 
 export async function getApi(): Promise<BoxPullTestApi> {
-  const extension = vscode.extensions.getExtension<BoxPullTestApi>(EXTENSION_ID);
+  const extension = vscode.extensions.getExtension<BoxPullTestApi | undefined>(EXTENSION_ID);
   assert.ok(extension, `extension ${EXTENSION_ID} is not installed`);
   const api = await extension.activate();
+  assert.ok(api, 'the test API is only returned outside Production mode');
   await api.ready;
   return api;
 }
@@ -151,10 +152,15 @@ export async function refreshTree(): Promise<void> {
 
 /** The row of a root-level (or `parent`-level) item by name. */
 export async function findRow(api: BoxPullTestApi, name: string, parent?: BoxTreeNode): Promise<Row> {
-  const all = await rows(api, parent);
-  const row = all.find((candidate) => candidate.label === name);
-  assert.ok(row, `no row "${name}" among: ${all.map((r) => r.label).join(', ')}`);
-  return row;
+  for (;;) {
+    const all = await rows(api, parent);
+    const row = all.find((candidate) => candidate.label === name);
+    if (row) return row;
+    // Not on the pages loaded so far: load the next one, as a user would.
+    const loadMore = all.find((candidate) => candidate.item.contextValue === 'boxLoadMore');
+    assert.ok(loadMore, `no row "${name}" among: ${all.map((r) => r.label).join(', ')}`);
+    await vscode.commands.executeCommand('boxPull.loadMore', loadMore.node);
+  }
 }
 
 // ---- Files ------------------------------------------------------------------------------------------------------

@@ -14,12 +14,22 @@ import {
   isRetryable,
 } from './errors';
 import {
-  decideRetry,
-  parseRetryAfter,
-  resolveRetryOptions,
-  type RetryOptions,
-  sleep as defaultSleep,
-} from './retry';
+  discard,
+  fileNameFromDisposition,
+  headerValue,
+  invalidResponse,
+  isTransportError,
+  parseHttpUrl,
+  raceAbort,
+  readApiError,
+  readJson,
+  redactZipUrl,
+  type RequestSpec,
+  type RetryMode,
+  retryAfterOf,
+  throwIfAborted,
+} from './http';
+import { decideRetry, resolveRetryOptions, type RetryOptions, sleep as defaultSleep } from './retry';
 import type {
   BoxFile,
   BoxFolder,
@@ -32,6 +42,7 @@ import type {
 } from './types';
 
 export { createDispatcher, type DispatcherOptions } from './dispatcher';
+export { fileNameFromDisposition } from './http';
 
 export interface TokenProvider {
   /** The access token to send now. */
@@ -50,7 +61,10 @@ export interface BoxClientOptions {
   connectTimeoutMs?: number;
   /** Longest wait for response headers or between body chunks; default 60 s. */
   idleTimeoutMs?: number;
-  /** E.g. from createDispatcher with proxy settings; default: a shared keep-alive Agent (honours *_PROXY). */
+  /**
+   * E.g. from createDispatcher with proxy settings; default: a shared keep-alive Agent (honours *_PROXY). A given
+   * dispatcher brings its own connect timeout; the idle timeout is applied per request either way.
+   */
   dispatcher?: Dispatcher;
   userAgent?: string;
   /** Waits between retries; must reject when the signal aborts. */
@@ -74,24 +88,9 @@ export const DEFAULT_ITEM_FIELDS: string[] = [
 
 const DEFAULT_USER_AGENT = 'box-pull';
 const MAX_PAGE_LIMIT = 1000;
-/** Error bodies are read only this far: they are small JSON, and a proxy's HTML page is not worth more. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Recently used tokens and ZIP URLs, redacted from every log line as literals too. */
 const MAX_REMEMBERED_SECRETS = 16;
 const MAX_REMEMBERED_REFRESHES = 4;
-
-type RetryMode = 'idempotent' | 'create' | 'never';
-
-interface RequestSpec {
-  method: 'GET' | 'POST';
-  url: URL;
-  /** What logs and errors show instead of the URL (ZIP URLs are secrets). */
-  displayUrl: string;
-  authenticated: boolean;
-  retryMode: RetryMode;
-  body?: unknown;
-  signal?: AbortSignal;
-}
 
 export class BoxClient {
   private readonly apiBase: string;
@@ -111,7 +110,8 @@ export class BoxClient {
     if (base.protocol !== 'https:' && base.protocol !== 'http:') {
       throw new TypeError(`Box API URL must be http(s): ${base.protocol}`);
     }
-    this.apiBase = base.href.replace(/\/+$/, '');
+    // Tolerate a trailing /2.0 (a common slip: the documented API URL includes it).
+    this.apiBase = `${base.origin}${base.pathname}`.replace(/\/+$/, '').replace(/\/2\.0$/, '');
     this.tokens = options.tokenProvider;
     this.log = createRedactingLogger(options.logger ?? nullLogger, () => this.secrets);
     this.retryOptions = resolveRetryOptions(options.retry);
@@ -156,10 +156,18 @@ export class BoxClient {
     options: { fields?: string[]; signal?: AbortSignal } = {},
   ): AsyncIterable<BoxItem> {
     let marker: string | undefined;
+    const seen = new Set<string>();
     do {
       const page = await this.listFolderItems(id, { ...options, marker });
       yield* page.entries;
       marker = page.nextMarker ?? undefined;
+      // A server that hands back a marker twice would keep this loop going forever.
+      if (marker !== undefined && seen.has(marker)) {
+        throw new Error(`Box repeated a paging marker while listing folder ${id}.`);
+      }
+      if (marker !== undefined) {
+        seen.add(marker);
+      }
     } while (marker);
   }
 
@@ -200,11 +208,17 @@ export class BoxClient {
         body,
         signal: options.signal,
       },
-      (response, spec) => readJson<ZipDownload>(response, spec),
+      async (response, spec) => {
+        const answer = await readJson<ZipDownload>(response, spec);
+        if (typeof answer?.download_url !== 'string' || typeof answer.status_url !== 'string') {
+          throw invalidResponse(response, spec, 'the ZIP answer has no download_url or status_url');
+        }
+        return answer;
+      },
     );
     this.rememberSecret(zip.download_url);
     this.rememberSecret(zip.status_url);
-    return zip;
+    return { ...zip, name_conflicts: zip.name_conflicts ?? [] };
   }
 
   /**
@@ -504,156 +518,11 @@ export class BoxClient {
   }
 
   private rememberSecret(secret: string): void {
-    if (!this.secrets.includes(secret)) {
+    if (secret && !this.secrets.includes(secret)) {
       this.secrets.push(secret);
       if (this.secrets.length > MAX_REMEMBERED_SECRETS) {
         this.secrets.shift();
       }
     }
   }
-}
-
-async function readJson<T>(response: Dispatcher.ResponseData, spec: RequestSpec): Promise<T> {
-  const text = await response.body.text();
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new BoxApiError({
-      status: response.statusCode,
-      method: spec.method,
-      url: spec.displayUrl,
-      code: 'invalid_response',
-      boxMessage: 'the response is not valid JSON',
-      requestId: headerValue(response.headers, 'box-request-id'),
-    });
-  }
-}
-
-/** Box's ClientError body when there is one; an empty or non-JSON body (401s, proxies) still gives a typed error. */
-async function readApiError(response: Dispatcher.ResponseData, spec: RequestSpec): Promise<BoxApiError> {
-  const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
-  let parsed: Record<string, unknown> = {};
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      parsed = value as Record<string, unknown>;
-    }
-  } catch {
-    // Not JSON: the status alone has to do.
-  }
-  const string = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
-  return new BoxApiError({
-    status: response.statusCode,
-    method: spec.method,
-    url: spec.displayUrl,
-    code: string(parsed.code) ?? string(parsed.error),
-    boxMessage: string(parsed.message) ?? string(parsed.error_description),
-    requestId: string(parsed.request_id) ?? headerValue(response.headers, 'box-request-id'),
-    helpUrl: string(parsed.help_url),
-    retryAfterMs: parseRetryAfter(response.headers['retry-after']),
-    contextInfo: parsed.context_info ?? undefined,
-  });
-}
-
-async function readLimited(body: Readable, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = chunk as Buffer;
-    chunks.push(buffer);
-    size += buffer.length;
-    if (size >= maxBytes) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
-}
-
-async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
-  await body.dump().catch(() => undefined);
-}
-
-function retryAfterOf(failure: BoxApiError | BoxNetworkError): number | undefined {
-  return failure instanceof BoxApiError ? failure.retryAfterMs : undefined;
-}
-
-/** undici and Node socket errors, as opposed to programming errors that must not be retried. */
-function isTransportError(err: unknown): boolean {
-  if (!(err instanceof Error)) {
-    return false;
-  }
-  const code = (err as { code?: unknown }).code;
-  return (typeof code === 'string' && code.length > 0) || err instanceof AggregateError;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw abortErrorFrom(signal);
-  }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) {
-    return promise;
-  }
-  throwIfAborted(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortErrorFrom(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
-function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return (Array.isArray(value) ? value[0] : value) || undefined;
-}
-
-function parseHttpUrl(text: string, what: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new TypeError(`The ${what} is not a valid URL.`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`The ${what} must be http(s).`);
-  }
-  return url;
-}
-
-/** A ZIP URL for logs: Box's `/zip_downloads/<id>/...` form is redacted in place; any other form loses its path. */
-function redactZipUrl(url: URL): string {
-  const redacted = redactSecrets(url.pathname);
-  return redacted === url.pathname ? `${url.origin}/[redacted]` : `${url.origin}${redacted}`;
-}
-
-/** `attachment;filename="Avatars.zip";filename*=UTF-8''Avatars.zip`: the RFC 5987 form wins when present. */
-export function fileNameFromDisposition(header: string | undefined): string | undefined {
-  if (!header) {
-    return undefined;
-  }
-  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
-  if (extended) {
-    try {
-      return decodeURIComponent(extended[2].trim());
-    } catch {
-      // Fall back to the plain parameter.
-    }
-  }
-  const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^;]+))/i.exec(header);
-  if (!plain) {
-    return undefined;
-  }
-  return plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2].trim();
 }

@@ -9,7 +9,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * themselves (its own decoding turns `\` into `/` before we can tell them apart).
  *
  * - UTF-8 flag (bit 11) or an Info-ZIP Unicode Path extra field (0x7075, CRC-checked by yauzl): UTF-8.
- * - Otherwise, pure ASCII is ASCII; bytes that form valid UTF-8 are read as UTF-8 (many writers — Java before 7,
+ * - Otherwise, pure ASCII is ASCII (control bytes included, so they get rejected); bytes that form valid UTF-8 are read as UTF-8 (many writers — Java before 7,
  *   macOS Archive Utility — emit UTF-8 without the flag, and a CP437 name almost never validates as UTF-8);
  *   anything else is CP437, the format's historical default.
  */
@@ -18,7 +18,10 @@ export function decodeEntryName(entry: yauzl.Entry): string {
   const flagged =
     (entry.generalPurposeBitFlag & UTF8_FLAG) !== 0 ||
     entry.extraFields.some((field) => field.id === UNICODE_PATH_EXTRA_FIELD);
-  if (!flagged && !isAscii(raw)) {
+  if (!flagged) {
+    // Plain ASCII stays ASCII: CP437 would turn control bytes into symbols (0x01 → ☺) and hide them from the
+    // control-character check in mapEntryName.
+    if (isAscii(raw)) return raw.toString('latin1');
     try {
       return strictUtf8.decode(raw);
     } catch {

@@ -101,7 +101,7 @@ export async function placeFiles(
   };
   try {
     // Phase 1: survey.
-    const survey = new DestinationSurvey(destination, path.basename(staging));
+    const survey = new DestinationSurvey(destination, topLevelNameInside(destination, staging));
     const fileStates = new Array<FileState>(extracted.files.length);
     await runPool(
       extracted.files,
@@ -192,13 +192,14 @@ function toDecision(answer: ConflictDecision): 'overwrite' | 'skip' {
 /** Memoised `lstat` of destination folders: one call per folder, none below a missing folder. */
 class DestinationSurvey {
   private readonly directories = new Map<string, Promise<DirectoryState>>();
-  private readonly stagingKey: string;
+  private readonly stagingKey: string | undefined;
 
+  /** `stagingName`: the destination's top-level entry holding the staging folder, never a target itself. */
   constructor(
     private readonly root: string,
-    stagingName: string,
+    stagingName: string | undefined,
   ) {
-    this.stagingKey = foldPath(stagingName);
+    this.stagingKey = stagingName === undefined ? undefined : foldPath(stagingName);
   }
 
   directoryState(relativePath: string): Promise<DirectoryState> {
@@ -363,6 +364,13 @@ async function lstatOrUndefined(absolutePath: string): Promise<fs.Stats | undefi
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw fileSystemError(error, `inspect ${absolutePath}`);
   }
+}
+
+/** The first path segment of `inner` below `outer`, or undefined when `inner` is not inside `outer`. */
+function topLevelNameInside(outer: string, inner: string): string | undefined {
+  const relative = path.relative(outer, inner);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  return relative.split(path.sep)[0];
 }
 
 function parentOf(relativePath: string): string {

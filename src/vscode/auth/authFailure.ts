@@ -2,6 +2,7 @@
 // forget it, so the tree shows the sign-in welcome view again, and say so once.
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
+import { Commands } from '../constants';
 import { showWarningWithSignIn } from '../notify';
 import type { SessionManager } from './sessionManager';
 
@@ -13,7 +14,13 @@ export async function handleSignInRequired(
   const account = await sessions.discardActive();
   if (!account) return; // another failure got here first
   logger.warn(`Box no longer accepts the session of user ${account.id}`, error);
+  const again = {
+    oauth: Commands.signIn,
+    developerToken: Commands.useDeveloperToken,
+    clientCredentials: Commands.signInWithClientCredentials,
+  }[account.kind];
   void showWarningWithSignIn(
     vscode.l10n.t('Box needs you to sign in again ({0}).', account.login ?? account.name),
+    again,
   );
 }

@@ -62,6 +62,11 @@ export class SessionManager implements vscode.Disposable {
     this.disposables.push(
       this.changed,
       secrets.onDidChange((event) => void this.onSecretChanged(event.key)),
+      // Token managers hold the token endpoint and proxy of their time: rebuild them after a settings change.
+      connection.onDidChange(() => {
+        this.managers.clear();
+        this.cachedClient = undefined;
+      }),
     );
   }
 

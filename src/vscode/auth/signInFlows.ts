@@ -6,7 +6,7 @@ import type { StoredCredentials } from '../../core/auth/tokenManager';
 import type { Logger } from '../../core/logger';
 import { saveOAuthClientId } from '../config';
 import type { Connection } from '../connection';
-import { describeError, isAbort } from '../errors';
+import { describeError, isAbort, isSignInRequired } from '../errors';
 import { loadHeavy } from '../heavy';
 import { showErrorWithLog } from '../notify';
 import type { Prompter } from '../prompter';
@@ -133,8 +133,12 @@ export class SignInFlows {
       })
     )?.trim();
     if (!token) return undefined;
-    return this.run(vscode.l10n.t('Checking the developer token…'), (signal) =>
-      this.store({ kind: 'developerToken', accessToken: token }, token, signal),
+    return this.run(
+      vscode.l10n.t('Checking the developer token…'),
+      (signal) => this.store({ kind: 'developerToken', accessToken: token }, token, signal),
+      vscode.l10n.t(
+        'Box did not accept this developer token. Developer tokens expire 60 minutes after they are made.',
+      ),
     );
   }
 
@@ -209,6 +213,7 @@ export class SignInFlows {
   private async run(
     title: string,
     step: (signal: AbortSignal) => Promise<BoxAccount>,
+    refusedMessage?: string,
   ): Promise<BoxAccount | undefined> {
     const controller = new AbortController();
     try {
@@ -229,7 +234,11 @@ export class SignInFlows {
         return undefined;
       }
       this.logger.error('Box sign-in failed', error);
-      void showErrorWithLog(vscode.l10n.t('Could not sign in to Box: {0}', describeError(error)));
+      const message =
+        refusedMessage && isSignInRequired(error)
+          ? refusedMessage
+          : vscode.l10n.t('Could not sign in to Box: {0}', describeError(error));
+      void showErrorWithLog(message);
       return undefined;
     }
   }

@@ -77,6 +77,17 @@ describe('BoxClient against the emulator', function () {
       assert.equal(third.nextMarker, null);
     });
 
+    it('accepts a base URL with a trailing /2.0 or slash', async () => {
+      for (const baseUrl of [
+        `${box.emulator.baseUrl}/`,
+        `${box.emulator.baseUrl}/2.0`,
+        `${box.emulator.baseUrl}/2.0/`,
+      ]) {
+        const user = await makeClient(box, { baseUrl }).getCurrentUser();
+        assert.equal(user.id, DEFAULT_USER.id);
+      }
+    });
+
     it('reads a folder, a file and the current user', async () => {
       const client = makeClient(box);
       const folder = await client.getFolder(box.bigFolderId, { fields: ['name', 'size'] });

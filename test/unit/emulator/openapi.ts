@@ -31,7 +31,16 @@ export const DOCUMENTED_EXTRA_CODES = [
 ];
 
 /** Formats the spec uses that ajv-formats does not define; they only document intent, so accept any string. */
-const DESCRIPTIVE_FORMATS = ['digest', 'token', 'urn', 'url', 'timezone', 'html', 'binary'];
+const DESCRIPTIVE_FORMATS = [
+  'digest',
+  'token',
+  'urn',
+  'url',
+  'timezone',
+  'html',
+  'binary',
+  '<width>x<height>',
+];
 
 export function repoRoot(start = __dirname): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
@@ -45,16 +54,45 @@ export function loadSpec(): Spec {
   return JSON.parse(readFileSync(file, 'utf8')) as Spec;
 }
 
+/** Keywords whose value is a map of name → schema (so their keys are names, never keywords). */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs']);
+/** Keywords whose value is data, not a schema: copied verbatim. */
+const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'required']);
+
+const isNode = (value: unknown): value is Node =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export function schemaMap(map: Node): Node {
+  return Object.fromEntries(Object.entries(map).map(([name, schema]) => [name, toJsonSchema(schema)]));
+}
+
 /**
  * OpenAPI 3.0 → JSON Schema: `nullable: true` becomes a union with null (a type array when `type` is present,
- * otherwise `anyOf`), `nullable: false` is dropped. Everything else is kept.
+ * otherwise `anyOf`), `nullable: false` is dropped, and `example`/`examples` annotations are dropped (some
+ * examples contain `$id` keys that ajv would read as schema ids). Everything else is kept.
  */
 export function toJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (typeof node !== 'object' || node === null) return node;
-  const { nullable, ...rest } = node as Node;
+  if (!isNode(node)) return node;
+  const { example: _example, examples: _examples, ...rest } = node;
+  let nullable = rest.nullable;
+  delete rest.nullable;
+  // The spec's generator also writes a nullable reference as `allOf: [{$ref}, {}, {nullable: true}]`; in plain
+  // OpenAPI 3.0 that member would be a no-op, but it clearly means "this property may be null" (Box sends
+  // `"shared_link": null`), so the whole allOf becomes nullable.
+  if (Array.isArray(rest.allOf)) {
+    const onlyNullable = (member: unknown) =>
+      isNode(member) && Object.keys(member).length === 1 && typeof member.nullable === 'boolean';
+    if (rest.allOf.some((member) => onlyNullable(member) && (member as Node).nullable === true))
+      nullable = true;
+    rest.allOf = rest.allOf.filter((member) => !onlyNullable(member));
+  }
   const out: Node = {};
-  for (const [key, value] of Object.entries(rest)) out[key] = toJsonSchema(value);
+  for (const [key, value] of Object.entries(rest)) {
+    if (SCHEMA_MAPS.has(key) && isNode(value)) out[key] = schemaMap(value);
+    else if (DATA_KEYWORDS.has(key)) out[key] = value;
+    else out[key] = toJsonSchema(value);
+  }
   if (nullable !== true) return out;
   if (typeof out.type === 'string') {
     out.type = [out.type, 'null'];
@@ -71,7 +109,7 @@ export class SpecValidator {
   constructor(readonly spec: Spec = loadSpec()) {
     addFormats(this.ajv);
     for (const format of DESCRIPTIVE_FORMATS) this.ajv.addFormat(format, true);
-    const schemas = toJsonSchema(spec.components.schemas) as Record<string, Node>;
+    const schemas = schemaMap(spec.components.schemas) as Record<string, Node>;
     const clientError = schemas.ClientError.properties as Record<string, Node>;
     clientError.code = {
       ...clientError.code,

@@ -1,0 +1,189 @@
+// Request and response plumbing for BoxClient: the request description, reading JSON and Box's error bodies,
+// header access, and the small abort helpers. Kept apart so client.ts reads as the request policy alone.
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { redactSecrets } from '../logger';
+import { abortErrorFrom, BoxApiError, type BoxNetworkError } from './errors';
+import { parseRetryAfter } from './retry';
+
+/** Error bodies are read only this far: they are small JSON, and a proxy's HTML page is not worth more. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export type RetryMode = 'idempotent' | 'create' | 'never';
+
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  url: URL;
+  /** What logs and errors show instead of the URL (ZIP URLs are secrets). */
+  displayUrl: string;
+  authenticated: boolean;
+  retryMode: RetryMode;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+export async function readJson<T>(response: Dispatcher.ResponseData, spec: RequestSpec): Promise<T> {
+  const text = await response.body.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw invalidResponse(response, spec, 'the response is not valid JSON');
+  }
+}
+
+/** A 2xx answer the client cannot use (truncated or foreign body): typed, and not retried. */
+export function invalidResponse(
+  response: Dispatcher.ResponseData,
+  spec: RequestSpec,
+  problem: string,
+): BoxApiError {
+  return new BoxApiError({
+    status: response.statusCode,
+    method: spec.method,
+    url: spec.displayUrl,
+    code: 'invalid_response',
+    boxMessage: problem,
+    requestId: headerValue(response.headers, 'box-request-id'),
+  });
+}
+
+/** Box's ClientError body when there is one; an empty or non-JSON body (401s, proxies) still gives a typed error. */
+export async function readApiError(
+  response: Dispatcher.ResponseData,
+  spec: RequestSpec,
+): Promise<BoxApiError> {
+  const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
+  let parsed: Record<string, unknown> = {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      parsed = value as Record<string, unknown>;
+    }
+  } catch {
+    // Not JSON: the status alone has to do.
+  }
+  const string = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+  return new BoxApiError({
+    status: response.statusCode,
+    method: spec.method,
+    url: spec.displayUrl,
+    code: string(parsed.code) ?? string(parsed.error),
+    boxMessage: string(parsed.message) ?? string(parsed.error_description),
+    requestId: string(parsed.request_id) ?? headerValue(response.headers, 'box-request-id'),
+    helpUrl: string(parsed.help_url),
+    retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+    contextInfo: parsed.context_info ?? undefined,
+  });
+}
+
+async function readLimited(body: Readable, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    chunks.push(buffer);
+    size += buffer.length;
+    if (size >= maxBytes) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+export async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+  await body.dump().catch(() => undefined);
+}
+
+export function retryAfterOf(failure: BoxApiError | BoxNetworkError): number | undefined {
+  return failure instanceof BoxApiError ? failure.retryAfterMs : undefined;
+}
+
+/** Codes of programming errors (bad arguments), which must surface as they are rather than as network trouble. */
+const PROGRAMMING_ERROR_CODES = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_INVALID_RETURN_VALUE',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_URL',
+]);
+
+/** undici, socket and TLS errors (they all carry a `code`), as opposed to bugs that must not be retried. */
+export function isTransportError(err: unknown): boolean {
+  if (err instanceof AggregateError) {
+    return true;
+  }
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.length > 0 && !PROGRAMMING_ERROR_CODES.has(code);
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw abortErrorFrom(signal);
+  }
+}
+
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) {
+    return promise;
+  }
+  throwIfAborted(signal);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortErrorFrom(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+export function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value) || undefined;
+}
+
+export function parseHttpUrl(text: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TypeError(`The ${what} is not a valid URL.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`The ${what} must be http(s).`);
+  }
+  return url;
+}
+
+/** A ZIP URL for logs: Box's `/zip_downloads/<id>/...` form is redacted in place; any other form loses its path. */
+export function redactZipUrl(url: URL): string {
+  const redacted = redactSecrets(url.pathname);
+  return redacted === url.pathname ? `${url.origin}/[redacted]` : `${url.origin}${redacted}`;
+}
+
+/** `attachment;filename="Avatars.zip";filename*=UTF-8''Avatars.zip`: the RFC 5987 form wins when present. */
+export function fileNameFromDisposition(header: string | undefined): string | undefined {
+  if (!header) {
+    return undefined;
+  }
+  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
+  if (extended) {
+    try {
+      return decodeURIComponent(extended[2].trim());
+    } catch {
+      // Fall back to the plain parameter.
+    }
+  }
+  const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^;]+))/i.exec(header);
+  if (!plain) {
+    return undefined;
+  }
+  return plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2].trim();
+}

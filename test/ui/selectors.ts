@@ -1,0 +1,38 @@
+// Everything the UI tests know about the workbench's DOM and the extension's visible names, in one place: when VS
+// Code or the extension renames something, this is the file to adjust. Verified against VS Code 1.139.1.
+
+/** The extension's user-visible names (package.json `contributes` + package.nls.json). */
+export const names = {
+  /** Activity-bar view container `boxPull` and the tree view `boxPull.explorer`. */
+  viewContainerTitle: 'Box',
+  /** Context-menu title of `boxPull.download`. */
+  downloadMenuItem: 'Download',
+  /** Palette title of `boxPull.downloadFolder` (category + title). */
+  downloadFolderCommand: 'Box: Download Folder…',
+  /** The status bar item's text starts with this. */
+  statusBarPrefix: 'Box',
+  /** Action on the notification shown when a download completes. */
+  revealAction: 'Reveal in Explorer',
+};
+
+const cssString = (text: string) => JSON.stringify(text);
+
+export const selectors = {
+  workbench: '.monaco-workbench',
+  activityBarItem: (title: string) => `.part.activitybar .action-label[aria-label=${cssString(title)}]`,
+  /** A tree row by its label; VS Code appends ", has actions" (and more) to rows' aria-labels. */
+  treeRow: (label: string) =>
+    `.monaco-list-row[aria-label=${cssString(label)}], .monaco-list-row[aria-label^=${cssString(`${label},`)}]`,
+  treeRowAtLevel: (level: number) => `.monaco-list-row[aria-level="${level}"]`,
+  contextMenuItem: (title: string) => `.monaco-menu .action-label[aria-label=${cssString(title)}]`,
+  quickInput: '.quick-input-widget',
+  quickInputBox: '.quick-input-widget .quick-input-box input',
+  quickInputRows: '.quick-input-widget .quick-input-list .monaco-list-row',
+  statusBarItems: '.part.statusbar .statusbar-item',
+  /**
+   * With `enable-smoke-test-driver` (needed for the dev/test payload) the workbench never shows notification
+   * toasts; notifications go straight to the Notification Center, so the tests open it from the status bar bell.
+   */
+  notificationsBell: '.part.statusbar .statusbar-item[id="status.notifications"]',
+  notificationCenterItems: '.notifications-center .notification-list-item',
+};

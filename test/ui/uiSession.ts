@@ -1,0 +1,122 @@
+// One real workbench for the UI tests: the emulator fixture, code-server + Chromium with the extension loaded and
+// signed in (BOX_PULL_DEV_TOKEN), and small helpers whose waits are bounded and whose failures say what was
+// awaited and by which selector.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { diffTrees } from '../helpers/compareTrees';
+import { isOfflineNoise } from '../host/consoleLines';
+import { startHostFixture, type HostFixture } from '../host/fixture';
+import { repoRoot } from '../host/hostInstall';
+import { launchWorkbench, type Workbench } from '../host/workbench';
+import { selectors } from './selectors';
+
+/** Upper bound of every single wait in the UI tests. */
+export const STEP_TIMEOUT_MS = Number(process.env.BOX_PULL_UI_STEP_TIMEOUT_MS ?? 30_000);
+
+export class UiSession {
+  private constructor(
+    readonly page: Page,
+    readonly fixture: HostFixture,
+    private readonly workbench: Workbench,
+    private readonly consoleLines: string[],
+    readonly screenshotsDir: string,
+  ) {}
+
+  static async start(): Promise<UiSession> {
+    const fixture = await startHostFixture();
+    const consoleLines: string[] = [];
+    try {
+      const workbench = await launchWorkbench({
+        extensionDevelopmentPath: repoRoot(),
+        folder: fixture.workspace,
+        userSettings: { 'boxPull.apiBaseUrl': fixture.emulator.baseUrl },
+        env: fixture.extensionEnv,
+        onConsoleLine: (line) => consoleLines.push(line),
+      });
+      const screenshotsDir = path.join(repoRoot(), 'test-output', 'screenshots');
+      fs.mkdirSync(screenshotsDir, { recursive: true });
+      const session = new UiSession(workbench.page, fixture, workbench, consoleLines, screenshotsDir);
+      await session.visible(selectors.workbench, 'the workbench to render');
+      return session;
+    } catch (error) {
+      await fixture.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.workbench.close();
+    await this.fixture.close();
+  }
+
+  locator(selector: string): Locator {
+    return this.page.locator(selector).first();
+  }
+
+  /** Waits (bounded) until the selector is visible; the error names both the intent and the selector. */
+  async visible(selector: string | Locator, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<Locator> {
+    const locator = typeof selector === 'string' ? this.locator(selector) : selector;
+    try {
+      await locator.waitFor({ state: 'visible', timeout: timeoutMs });
+    } catch {
+      const shown = typeof selector === 'string' ? selector : selector.toString();
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (selector: ${shown})`);
+    }
+    return locator;
+  }
+
+  /** Like `visible`, but a miss is an answer (false), not a failure: for optional prompts. */
+  async appears(selector: string | Locator, timeoutMs: number): Promise<boolean> {
+    const locator = typeof selector === 'string' ? this.locator(selector) : selector;
+    return locator.waitFor({ state: 'visible', timeout: timeoutMs }).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.screenshotsDir, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Closes whatever a previous (possibly failed) step left open: quick picks, menus. */
+  async dismissOverlays(): Promise<void> {
+    for (let i = 0; i < 3; i++) await this.page.keyboard.press('Escape');
+  }
+
+  /** Runs a command from the palette by its exact title. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = await this.visible(selectors.quickInputBox, 'the Command Palette input');
+    await input.fill(`>${title}`);
+    const row = this.page.locator(selectors.quickInputRows).filter({ hasText: title }).first();
+    await this.visible(row, `the palette entry "${title}"`);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Polls until `actual` holds the same files, byte for byte, as the Box folder `expected` (bounded). */
+  async expectSameTree(expected: string, actual: string, timeoutMs = STEP_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let differences: string[] = ['not checked yet'];
+    while (Date.now() < deadline) {
+      differences = fs.existsSync(actual) ? await diffTrees(expected, actual) : [`${actual} does not exist`];
+      if (differences.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.fail(
+      `after ${timeoutMs / 1000} s the download in ${actual} still differs from the Box folder:\n  ` +
+        differences.slice(0, 10).join('\n  '),
+    );
+  }
+
+  /** The last console lines of the workbench and extension host (noise left out), for failure reports. */
+  recentConsole(lines = 25): string {
+    return this.consoleLines
+      .filter((line) => !isOfflineNoise(line))
+      .slice(-lines)
+      .join('\n');
+  }
+}

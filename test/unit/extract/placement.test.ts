@@ -1,0 +1,389 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { extractZip, type ExtractResult } from '../../../src/core/extract/extractor';
+import {
+  placeFiles,
+  type ConflictDecision,
+  type FileConflict,
+  type PlaceOptions,
+} from '../../../src/core/extract/placement';
+import { createStagingDir, findStagingDirs, removeStagingDir } from '../../../src/core/extract/staging';
+import { buildZip } from '../../helpers/zipBuilder';
+import { makeSandbox, readTree, snapshot, type Sandbox } from './sandbox';
+
+interface Setup {
+  sandbox: Sandbox;
+  staging: string;
+  extracted: ExtractResult;
+}
+
+describe('placeFiles', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+
+  /** A destination holding `existing` user files, and `incoming` extracted into a staging folder inside it. */
+  async function setup(
+    existing: Record<string, string>,
+    incoming: Record<string, string>,
+    emptyDirectories: string[] = [],
+  ): Promise<Setup> {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    for (const [relative, content] of Object.entries(existing)) {
+      const target = path.join(sandbox.dest, relative);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+    }
+    const entries = [
+      ...Object.entries(incoming).map(([name, data]) => ({ name: `Top/${name}`, data })),
+      ...emptyDirectories.map((name) => ({ name: `Top/${name}/` })),
+    ];
+    fs.writeFileSync(sandbox.zipPath, buildZip(entries));
+    const staging = await createStagingDir(sandbox.dest);
+    const extracted = await extractZip(sandbox.zipPath, staging, { stripTopLevelFolder: 'Top' });
+    return { sandbox, staging, extracted };
+  }
+
+  async function destinationTree(sandbox: Sandbox): Promise<Record<string, string>> {
+    const tree = await readTree(sandbox.dest);
+    return Object.fromEntries([...tree].map(([name, content]) => [name, content.toString()]).sort());
+  }
+
+  function scripted(answers: ConflictDecision[]): { prompter: PlaceOptions['prompter']; asked: string[] } {
+    const asked: string[] = [];
+    return {
+      asked,
+      prompter: {
+        decide: async (conflict: FileConflict) => {
+          asked.push(conflict.relativePath);
+          const answer = answers.shift();
+          if (answer === undefined) throw new Error(`unexpected prompt for ${conflict.relativePath}`);
+          return answer;
+        },
+      },
+    };
+  }
+
+  it('moves everything into a fresh destination, creates empty folders and removes staging', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      {},
+      { 'a.txt': 'A', 'sub/b.txt': 'B', 'sub/deep/c.txt': 'C' },
+      ['empty', 'x/y'],
+    );
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'skip' });
+    assert.deepEqual(result.written, ['a.txt', 'sub/b.txt', 'sub/deep/c.txt']);
+    assert.deepEqual(
+      [result.overwritten, result.skippedByPolicy, result.protected, result.blocked],
+      [[], [], [], []],
+    );
+    assert.deepEqual(await destinationTree(sandbox), {
+      'a.txt': 'A',
+      'sub/b.txt': 'B',
+      'sub/deep/c.txt': 'C',
+    });
+    assert.ok(fs.statSync(path.join(sandbox.dest, 'empty')).isDirectory());
+    assert.ok(fs.statSync(path.join(sandbox.dest, 'x/y')).isDirectory());
+    assert.deepEqual(result.directoriesCreated, ['empty', 'sub', 'sub/deep', 'x', 'x/y']);
+    assert.equal(fs.existsSync(staging), false);
+    assert.deepEqual(await findStagingDirs(sandbox.dest), []);
+    assert.equal(fs.statSync(path.join(sandbox.dest, 'a.txt')).nlink, 1);
+  });
+
+  it('overwrite: replaces conflicting files, never touches unrelated user files', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'a.txt': 'old A', 'keep.txt': 'mine', 'sub/mine.txt': 'mine too' },
+      { 'a.txt': 'new A', 'sub/b.txt': 'B' },
+    );
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'overwrite' });
+    assert.deepEqual(result.overwritten, ['a.txt']);
+    assert.deepEqual(result.written, ['sub/b.txt']);
+    assert.deepEqual(await destinationTree(sandbox), {
+      'a.txt': 'new A',
+      'keep.txt': 'mine',
+      'sub/b.txt': 'B',
+      'sub/mine.txt': 'mine too',
+    });
+  });
+
+  it('skip: keeps conflicting files and reports them', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'a.txt': 'old A', 'sub/b.txt': 'old B' },
+      { 'a.txt': 'new A', 'sub/b.txt': 'new B', 'c.txt': 'C' },
+    );
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'skip' });
+    assert.deepEqual(result.skippedByPolicy.sort(), ['a.txt', 'sub/b.txt']);
+    assert.deepEqual(result.written, ['c.txt']);
+    assert.deepEqual(await destinationTree(sandbox), {
+      'a.txt': 'old A',
+      'c.txt': 'C',
+      'sub/b.txt': 'old B',
+    });
+  });
+
+  it('ask: prompts conflicts one by one in path order; overwriteAll applies to the rest', async () => {
+    const existing = { 'a.txt': 'old', 'b.txt': 'old', 'c.txt': 'old', 'd.txt': 'old', 'e.txt': 'old' };
+    const { sandbox, staging, extracted } = await setup(existing, {
+      'e.txt': 'new',
+      'a.txt': 'new',
+      'c.txt': 'new',
+      'b.txt': 'new',
+      'd.txt': 'new',
+    });
+    const { prompter, asked } = scripted(['overwrite', 'skip', 'overwriteAll']);
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'ask', prompter });
+    assert.deepEqual(asked, ['a.txt', 'b.txt', 'c.txt']);
+    assert.deepEqual(result.overwritten, ['a.txt', 'c.txt', 'd.txt', 'e.txt']);
+    assert.deepEqual(result.skippedByPolicy, ['b.txt']);
+    assert.deepEqual(await destinationTree(sandbox), {
+      'a.txt': 'new',
+      'b.txt': 'old',
+      'c.txt': 'new',
+      'd.txt': 'new',
+      'e.txt': 'new',
+    });
+  });
+
+  it('ask: skipAll applies to the rest; new files are still written', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'a.txt': 'old', 'b.txt': 'old', 'c.txt': 'old' },
+      { 'a.txt': 'new', 'b.txt': 'new', 'c.txt': 'new', 'fresh.txt': 'fresh' },
+    );
+    const { prompter, asked } = scripted(['overwrite', 'skipAll']);
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'ask', prompter });
+    assert.deepEqual(asked, ['a.txt', 'b.txt']);
+    assert.deepEqual(result.skippedByPolicy, ['b.txt', 'c.txt']);
+    assert.deepEqual(await destinationTree(sandbox), {
+      'a.txt': 'new',
+      'b.txt': 'old',
+      'c.txt': 'old',
+      'fresh.txt': 'fresh',
+    });
+  });
+
+  it('ask: no prompt at all when nothing conflicts', async () => {
+    const { sandbox, staging, extracted } = await setup({ 'other.txt': 'x' }, { 'a.txt': 'A' });
+    const { prompter, asked } = scripted([]);
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'ask', prompter });
+    assert.deepEqual(asked, []);
+    assert.deepEqual(result.written, ['a.txt']);
+  });
+
+  it('ask without a prompter is a programming error', async () => {
+    const { sandbox, staging, extracted } = await setup({}, { 'a.txt': 'A' });
+    await assert.rejects(placeFiles(staging, extracted, sandbox.dest, { policy: 'ask' }), TypeError);
+  });
+
+  for (const policy of ['overwrite', 'skip', 'ask'] as const) {
+    it(`protected files are never overwritten (policy ${policy})`, async () => {
+      const { sandbox, staging, extracted } = await setup(
+        { 'dirty.txt': 'unsaved work', 'clean.txt': 'old' },
+        { 'dirty.txt': 'new', 'clean.txt': 'new', 'ghost.txt': 'new' },
+      );
+      const protectedPaths = new Set([
+        path.join(sandbox.dest, 'dirty.txt'),
+        path.join(sandbox.dest, 'ghost.txt'),
+      ]);
+      const { prompter, asked } = scripted(['overwriteAll']);
+      const result = await placeFiles(staging, extracted, sandbox.dest, {
+        policy,
+        prompter,
+        isProtected: (absolute) => protectedPaths.has(absolute),
+      });
+      assert.deepEqual(result.protected, ['dirty.txt', 'ghost.txt']);
+      if (policy === 'ask') assert.deepEqual(asked, ['clean.txt']);
+      const tree = await destinationTree(sandbox);
+      assert.equal(tree['dirty.txt'], 'unsaved work');
+      assert.equal(tree['ghost.txt'], undefined);
+      assert.equal(tree['clean.txt'], policy === 'skip' ? 'old' : 'new');
+    });
+  }
+
+  it('re-checks protection right before overwriting (the user started editing while we prompted)', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'a.txt': 'old a', 'b.txt': 'old b' },
+      { 'a.txt': 'new', 'b.txt': 'new' },
+    );
+    const protectedPaths = new Set<string>();
+    const result = await placeFiles(staging, extracted, sandbox.dest, {
+      policy: 'ask',
+      prompter: {
+        decide: async (conflict) => {
+          if (conflict.relativePath === 'b.txt') protectedPaths.add(path.join(sandbox.dest, 'a.txt'));
+          return 'overwrite';
+        },
+      },
+      isProtected: (absolute) => protectedPaths.has(absolute),
+    });
+    assert.deepEqual(result.protected, ['a.txt']);
+    assert.deepEqual(result.overwritten, ['b.txt']);
+    assert.deepEqual(await destinationTree(sandbox), { 'a.txt': 'old a', 'b.txt': 'new' });
+  });
+
+  it('a folder where a file must go, and a file where a folder must go: blocked, nothing clobbered', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'report/inside.txt': 'folder content', docs: 'a file' },
+      {
+        report: 'incoming file',
+        'docs/readme.md': 'incoming',
+        'docs/more/deep.md': 'incoming',
+        'ok.txt': 'fine',
+      },
+    );
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'overwrite' });
+    assert.deepEqual(result.written, ['ok.txt']);
+    assert.deepEqual(result.blocked.map((entry) => entry.relativePath).sort(), [
+      'docs',
+      'docs/more/deep.md',
+      'docs/readme.md',
+      'report',
+    ]);
+    for (const entry of result.blocked) assert.ok(entry.reason.length > 0);
+    assert.deepEqual(await destinationTree(sandbox), {
+      docs: 'a file',
+      'ok.txt': 'fine',
+      'report/inside.txt': 'folder content',
+    });
+  });
+
+  it('never follows a symbolic link in the destination where a folder must go', async () => {
+    const { sandbox, staging, extracted } = await setup({}, { 'linked/file.txt': 'x', 'plain.txt': 'p' });
+    fs.symlinkSync(sandbox.elsewhere, path.join(sandbox.dest, 'linked'));
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'overwrite' });
+    assert.deepEqual(result.blocked.map((entry) => entry.relativePath).sort(), ['linked', 'linked/file.txt']);
+    assert.match(result.blocked[0].reason, /symbolic link/);
+    assert.deepEqual(fs.readdirSync(sandbox.elsewhere), []);
+  });
+
+  it('a symbolic link where a file must go is a conflict; overwriting replaces the link, not its target', async () => {
+    const { sandbox, staging, extracted } = await setup({}, { 'note.txt': 'incoming' });
+    const target = path.join(sandbox.elsewhere, 'target.txt');
+    fs.writeFileSync(target, 'target content');
+    fs.symlinkSync(target, path.join(sandbox.dest, 'note.txt'));
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'overwrite' });
+    assert.deepEqual(result.overwritten, ['note.txt']);
+    assert.equal(fs.readFileSync(target, 'utf8'), 'target content');
+    assert.ok(fs.lstatSync(path.join(sandbox.dest, 'note.txt')).isFile());
+  });
+
+  it('cancel while prompting leaves the destination exactly as it was', async () => {
+    const existing = { 'a.txt': 'old a', 'b.txt': 'old b', 'user/notes.md': 'mine' };
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    for (const [relative, content] of Object.entries(existing)) {
+      fs.mkdirSync(path.dirname(path.join(sandbox.dest, relative)), { recursive: true });
+      fs.writeFileSync(path.join(sandbox.dest, relative), content);
+    }
+    const before = await snapshot(sandbox.dest);
+    fs.writeFileSync(
+      sandbox.zipPath,
+      buildZip([
+        { name: 'a.txt', data: 'new a' },
+        { name: 'b.txt', data: 'new b' },
+        { name: 'new/fresh.txt', data: 'fresh' },
+        { name: 'empty/' },
+      ]),
+    );
+    const staging = await createStagingDir(sandbox.dest);
+    const extracted = await extractZip(sandbox.zipPath, staging);
+    const controller = new AbortController();
+    await assert.rejects(
+      placeFiles(staging, extracted, sandbox.dest, {
+        policy: 'ask',
+        signal: controller.signal,
+        prompter: {
+          decide: async (conflict) => {
+            if (conflict.relativePath === 'b.txt') controller.abort();
+            return 'overwrite';
+          },
+        },
+      }),
+      { name: 'AbortError' },
+    );
+    await removeStagingDir(staging);
+    assert.deepEqual(await snapshot(sandbox.dest), before);
+  });
+
+  it('a prompter that throws (the user dismissed the dialog) also leaves the destination untouched', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'a.txt': 'old' },
+      { 'a.txt': 'new', 'fresh.txt': 'fresh' },
+    );
+    const before = await snapshot(sandbox.dest);
+    const dismissed = new Error('dismissed');
+    await assert.rejects(
+      placeFiles(staging, extracted, sandbox.dest, {
+        policy: 'ask',
+        prompter: { decide: () => Promise.reject(dismissed) },
+      }),
+      dismissed,
+    );
+    const after = await snapshot(sandbox.dest);
+    for (const key of after.keys()) assert.ok(before.has(key) || key.startsWith('.box-pull-staging-'), key);
+    assert.equal(fs.existsSync(staging), false, 'placeFiles removes its staging folder even on failure');
+    assert.equal(fs.readFileSync(path.join(sandbox.dest, 'a.txt'), 'utf8'), 'old');
+  });
+
+  it('a file that appears during the prompt is never clobbered by a "new" file', async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'a.txt': 'old' },
+      { 'a.txt': 'new', 'late.txt': 'incoming' },
+    );
+    const result = await placeFiles(staging, extracted, sandbox.dest, {
+      policy: 'ask',
+      prompter: {
+        decide: async () => {
+          fs.writeFileSync(path.join(sandbox.dest, 'late.txt'), 'the user was faster');
+          return 'skip';
+        },
+      },
+    });
+    assert.equal(fs.readFileSync(path.join(sandbox.dest, 'late.txt'), 'utf8'), 'the user was faster');
+    assert.deepEqual(
+      result.blocked.map((entry) => entry.relativePath),
+      ['late.txt'],
+    );
+    assert.deepEqual(result.written, []);
+  });
+
+  it('aborted before the move phase: nothing moves', async () => {
+    const { sandbox, staging, extracted } = await setup({}, { 'a.txt': 'A' });
+    await assert.rejects(
+      placeFiles(staging, extracted, sandbox.dest, { policy: 'overwrite', signal: AbortSignal.abort() }),
+      { name: 'AbortError' },
+    );
+    assert.equal(fs.existsSync(path.join(sandbox.dest, 'a.txt')), false);
+  });
+
+  it('an archive entry named like the staging folder is blocked, not merged into it', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const staging = await createStagingDir(sandbox.dest);
+    const stagingName = path.basename(staging);
+    fs.writeFileSync(
+      sandbox.zipPath,
+      buildZip([
+        { name: `${stagingName}/x.txt`, data: 'x' },
+        { name: 'ok.txt', data: 'ok' },
+      ]),
+    );
+    const filesDir = path.join(staging, 'files');
+    const extracted = await extractZip(sandbox.zipPath, filesDir);
+    const result = await placeFiles(filesDir, extracted, sandbox.dest, { policy: 'overwrite' });
+    assert.deepEqual(result.written, ['ok.txt']);
+    assert.deepEqual(result.blocked.map((entry) => entry.relativePath).sort(), [
+      stagingName,
+      `${stagingName}/x.txt`,
+    ]);
+    await removeStagingDir(staging);
+  });
+
+  it('removeStagingDir refuses anything that is not a staging folder', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    await assert.rejects(removeStagingDir(sandbox.dest), /Refusing/);
+    assert.ok(fs.existsSync(sandbox.dest));
+  });
+});
