@@ -106,8 +106,8 @@ export function benchProfile(quick: boolean): BenchProfile {
       capped: extract[2],
       cappedBytesPerSecond: 16 * MB,
       memory: [
-        memoryCorpus('quick-mem-small', 3, 8 * MB, 100),
-        memoryCorpus('quick-mem-large', 12, 8 * MB, 100),
+        memoryCorpus('quick-mem-small', 2, 8 * MB, 100),
+        memoryCorpus('quick-mem-large', 6, 8 * MB, 100),
       ],
       tree: treeCorpus,
     };

@@ -20,6 +20,10 @@ function medianRss(samples: { peakRssMb: number }[]): string {
   return `${median(samples.map((s) => s.peakRssMb)).toFixed(0)} MB`;
 }
 
+function medianCpu(samples: { cpuSeconds: number }[]): string {
+  return seconds(median(samples.map((s) => s.cpuSeconds)));
+}
+
 function comparisonTable(comparisons: Comparison[]): string {
   const [first] = comparisons;
   const ours = first.ours.name;
@@ -34,6 +38,8 @@ function comparisonTable(comparisons: Comparison[]): string {
       `${baseline} median`,
       'Ratio',
       'Target',
+      `${ours} CPU`,
+      `${baseline} CPU`,
       `${ours} RSS`,
       `${baseline} RSS`,
     ],
@@ -46,6 +52,8 @@ function comparisonTable(comparisons: Comparison[]): string {
       seconds(medianSeconds(c.baseline)),
       `**${ratio(c.ratio)}**`,
       `≤ ${ratio(c.limit)}`,
+      medianCpu(c.ours.samples),
+      medianCpu(c.baseline.samples),
       medianRss(c.ours.samples),
       medianRss(c.baseline.samples),
     ]),
@@ -97,7 +105,8 @@ export function renderSummary(results: BenchResults): string {
     sections.push(
       '## Extraction: yauzl extractor vs Info-ZIP unzip',
       'Same Info-ZIP archive (default level), each tool a fresh process writing into an empty folder. ' +
-        'Times are wall clock from spawn to exit; RSS is the median of the runs’ peaks.',
+        'Times are wall clock from spawn to exit (the ratio compares these); CPU is user + system time of the ' +
+        'process tree; RSS is the median of the runs’ peaks.',
       comparisonTable(results.extract),
     );
   }
@@ -163,6 +172,7 @@ function rawRuns(results: BenchResults): string {
           c.label,
           contender.name,
           contender.samples.map((s) => s.wallSeconds.toFixed(3)).join(', '),
+          contender.samples.map((s) => s.cpuSeconds.toFixed(2)).join(', '),
           contender.samples.map((s) => s.peakRssMb.toFixed(0)).join(', '),
         ]);
       }
@@ -174,10 +184,11 @@ function rawRuns(results: BenchResults): string {
       m.label,
       'box-pull CLI',
       m.samples.map((s) => s.wallSeconds.toFixed(3)).join(', '),
+      m.samples.map((s) => s.cpuSeconds.toFixed(2)).join(', '),
       m.samples.map((s) => s.peakRssMb.toFixed(0)).join(', '),
     ]);
   }
-  return table(['Suite', 'Corpus', 'Command', 'Wall times (s)', 'Peak RSS (MB)'], rows);
+  return table(['Suite', 'Corpus', 'Command', 'Wall times (s)', 'CPU times (s)', 'Peak RSS (MB)'], rows);
 }
 
 export function renderMarkdown(results: BenchResults): string {

@@ -1,5 +1,6 @@
-// Runs one child process under GNU time: wall time from spawn to exit (measured here, in nanoseconds) and peak
-// resident memory (`%M`, reported by the kernel for the largest process of the tree).
+// Runs one child process under GNU time: wall time from spawn to exit (measured here, in nanoseconds), peak
+// resident memory (`%M`, reported by the kernel for the largest process of the tree) and CPU time (`%U + %S`, the
+// whole process tree), which other load on the machine disturbs far less than wall time.
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 
@@ -19,6 +20,8 @@ export interface Invocation {
 export interface RunSample {
   wallSeconds: number;
   peakRssMb: number;
+  /** User + system CPU seconds of the command and everything it waited for. */
+  cpuSeconds: number;
   /** Peak extra disk space in use during the run (only when measured). */
   peakDiskBytes?: number;
 }
@@ -32,11 +35,15 @@ export function redact(text: string, secrets: string[] = []): string {
 export async function timedRun(invocation: Invocation, timeFile: string): Promise<RunSample> {
   let stderr = '';
   const started = process.hrtime.bigint();
-  const child = spawn(GNU_TIME, ['-f', '%e %M', '-o', timeFile, invocation.command, ...invocation.args], {
-    cwd: invocation.cwd,
-    env: { ...process.env, ...invocation.env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    GNU_TIME,
+    ['-f', '%e %M %U %S', '-o', timeFile, invocation.command, ...invocation.args],
+    {
+      cwd: invocation.cwd,
+      env: { ...process.env, ...invocation.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
@@ -54,7 +61,8 @@ export async function timedRun(invocation: Invocation, timeFile: string): Promis
   }
   // GNU time's last line is the format; a "Command exited with non-zero status" line would come first.
   const lines = (await fs.readFile(timeFile, 'utf8')).trim().split('\n');
-  const [, maxRssKb] = lines[lines.length - 1].split(' ').map(Number);
-  if (!Number.isFinite(maxRssKb)) throw new RunFailure(`Unreadable ${GNU_TIME} output: ${lines.join(' | ')}`);
-  return { wallSeconds, peakRssMb: maxRssKb / 1024 };
+  const [, maxRssKb, user, system] = lines[lines.length - 1].split(' ').map(Number);
+  if (![maxRssKb, user, system].every(Number.isFinite))
+    throw new RunFailure(`Unreadable ${GNU_TIME} output: ${lines.join(' | ')}`);
+  return { wallSeconds, peakRssMb: maxRssKb / 1024, cpuSeconds: user + system };
 }

@@ -44,8 +44,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   const onSignInRequired = (error: unknown) => handleSignInRequired(sessions, logger, error);
 
   const ready = sessions
-    .initialise()
-    .then(() => bootstrapFromEnvironment(sessions, logger))
+    .start(() => bootstrapFromEnvironment(sessions, logger))
     .catch((error: unknown) => logger.error('Could not read the stored Box sessions', error));
 
   const tree = new BoxTreeProvider({

@@ -1,13 +1,14 @@
 // Read-ahead for the ZIP stream. yazl pulls entries strictly one after another, so with many small files the stream
 // would wait on open/read/close round trips for every file. This opens the next few files and reads their first
 // bytes in advance, with bounded memory (lookahead × headBytes) and bounded open files (lookahead + 1).
-import { promises as fs } from 'node:fs';
+// Plain fd callbacks rather than FileHandle promises: with 10,000 small files the latter cost noticeably more CPU.
+import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 
 const CHUNK_BYTES = 256 * 1024;
 
 interface Head {
-  handle: fs.FileHandle;
+  fd: number;
   head: Buffer;
   /** True when the head already holds the whole file. */
   complete: boolean;
@@ -20,23 +21,28 @@ export interface PrefetchOptions {
   headBytes?: number;
 }
 
-async function readHead(path: string, size: number, headBytes: number): Promise<Head> {
-  const handle = await fs.open(path, 'r');
-  try {
-    // One byte more than the expected size tells whether the file grew since it was listed.
-    const want = Math.min(size + 1, headBytes);
-    const buffer = Buffer.allocUnsafe(want);
-    let filled = 0;
-    while (filled < want) {
-      const { bytesRead } = await handle.read(buffer, filled, want - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { handle, head: buffer.subarray(0, filled), complete: filled < want };
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+const closeQuietly = (fd: number) => fs.close(fd, () => undefined);
+
+function readHead(path: string, size: number, headBytes: number): Promise<Head> {
+  return new Promise((resolve, reject) => {
+    fs.open(path, 'r', (openError, fd) => {
+      if (openError) return reject(openError);
+      // One byte more than the listed size tells whether the file grew since it was listed.
+      const buffer = Buffer.allocUnsafe(Math.min(size + 1, headBytes));
+      const fill = (filled: number) => {
+        fs.read(fd, buffer, filled, buffer.length - filled, filled, (readError, bytesRead) => {
+          if (readError) {
+            closeQuietly(fd);
+            return reject(readError);
+          }
+          const total = filled + bytesRead;
+          if (bytesRead > 0 && total < buffer.length) return fill(total);
+          resolve({ fd, head: buffer.subarray(0, total), complete: total < buffer.length });
+        });
+      };
+      fill(0);
+    });
+  });
 }
 
 /** A stream that emits the prefetched head, then reads the rest of the file from where the head stopped. */
@@ -45,29 +51,30 @@ function streamFrom(pending: Promise<Head>): Readable {
   let position = 0;
   return new Readable({
     highWaterMark: CHUNK_BYTES,
-    async read() {
-      try {
-        if (!state) {
-          state = await pending;
-          position = state.head.length;
-          if (state.head.length > 0) this.push(state.head);
-          if (state.complete) this.push(null);
-          return;
-        }
-        const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-        const { bytesRead } = await state.handle.read(buffer, 0, CHUNK_BYTES, position);
+    read() {
+      if (!state) {
+        pending.then(
+          (head) => {
+            state = head;
+            position = head.head.length;
+            if (head.head.length > 0) this.push(head.head);
+            if (head.complete) this.push(null);
+          },
+          (error: Error) => this.destroy(error),
+        );
+        return;
+      }
+      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+      fs.read(state.fd, buffer, 0, CHUNK_BYTES, position, (error, bytesRead) => {
+        if (error) return this.destroy(error);
         position += bytesRead;
         this.push(bytesRead > 0 ? buffer.subarray(0, bytesRead) : null);
-      } catch (error) {
-        this.destroy(error as Error);
-      }
+      });
     },
     destroy(error, callback) {
-      const close = state ? state.handle.close() : pending.then((head) => head.handle.close());
-      close.then(
-        () => callback(error),
-        () => callback(error),
-      );
+      if (state) closeQuietly(state.fd);
+      else pending.then((head) => closeQuietly(head.fd)).catch(() => undefined);
+      callback(error);
     },
   });
 }
@@ -87,8 +94,8 @@ export class Prefetcher {
 
   /** The stream for file `index`; also starts reading the files after it. */
   open(index: number): Readable {
-    for (let next = index; next <= Math.min(index + this.lookahead, this.files.length - 1); next++)
-      this.start(next);
+    const last = Math.min(index + this.lookahead, this.files.length - 1);
+    for (let next = index; next <= last; next++) this.start(next);
     const pending = this.started.get(index)!;
     this.started.delete(index);
     return streamFrom(pending);
@@ -97,12 +104,12 @@ export class Prefetcher {
   /** Closes files read ahead but never streamed (the download was cut or aborted). */
   dispose(): void {
     for (const pending of this.started.values())
-      pending.then((head) => head.handle.close()).catch(() => undefined);
+      pending.then((head) => closeQuietly(head.fd)).catch(() => undefined);
     this.started.clear();
   }
 
   private start(index: number): void {
-    if (this.started.has(index) || index < 0) return;
+    if (this.started.has(index)) return;
     const file = this.files[index];
     const pending = readHead(file.absolutePath, file.size, this.headBytes);
     // Errors surface when the stream is read; this only stops an "unhandled rejection" in the meantime.

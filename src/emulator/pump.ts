@@ -15,6 +15,7 @@ export interface PumpOptions {
 
 /** Throttled writes go out in slices of about 1/20 s so progress looks smooth to the client. */
 const SLICES_PER_SECOND = 20;
+const COALESCE_BYTES = 64 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -90,23 +91,50 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
     if (!ended) source.resume();
   };
 
+  // Small chunks (ZIP headers, data descriptors, small files) are batched into one writev per turn of the event
+  // loop or per 64 KiB: with thousands of tiny entries, one syscall per chunk would dominate the CPU time.
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (queue.length === 0 || ended) return;
+    res.cork();
+    let ok = true;
+    for (const chunk of queue) ok = res.write(chunk);
+    res.uncork();
+    queue.length = 0;
+    queued = 0;
+    if (!ok) {
+      source.pause();
+      void waitForDrain().then(() => !ended && source.resume());
+    }
+  };
+
   source.on('data', (chunk: Buffer) => {
     if (ended) return;
     if ((faults.bytesPerSecond ?? 0) > 0) {
+      flush();
       void writeSlowly(chunk);
       return;
     }
     rate = 0;
-    if (options.cutAfterBytes !== undefined && sent + chunk.length >= options.cutAfterBytes)
+    if (options.cutAfterBytes !== undefined && sent + chunk.length >= options.cutAfterBytes) {
+      flush();
       return cut(chunk);
+    }
     sent += chunk.length;
-    if (!res.write(chunk)) {
-      source.pause();
-      void waitForDrain().then(() => !ended && source.resume());
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= COALESCE_BYTES) flush();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
     }
   });
   source.on('end', () => {
     if (ended) return;
+    flush();
     // Done as soon as the last byte is handed over: a client that read everything and polls at once must not
     // race the server's 'finish' event (in_progress lag is a separate, explicit knob).
     res.end();

@@ -123,7 +123,10 @@ async function dispatch({ ctx, routes, isApi, log }: Origin, req: IncomingMessag
 }
 
 export function createOrigin(origin: Origin): Server {
-  const server = createServer((req, res) => void dispatch(origin, req, res));
+  const server = createServer((req, res) => {
+    // Last line of defence: a bug must cost one request, never the process (unhandled rejections are fatal).
+    dispatch(origin, req, res).catch(() => res.destroy());
+  });
   server.keepAliveTimeout = 5000;
   return server;
 }

@@ -63,6 +63,8 @@ export function createArchiveStream(
         open.add(stream);
         stream.on('end', onFileRead);
         stream.on('close', () => open.delete(stream));
+        // yazl pipes the stream and never sees its errors (a file deleted mid-download): fail the archive.
+        stream.on('error', (error) => output.destroy(error));
         callback(null, stream);
       };
       // Read the knob per entry so a test can slow a stream down while it runs.

@@ -36,6 +36,10 @@ suite('Authentication', () => {
     assert.equal(api.account(), undefined);
     await refreshTree();
     assert.deepEqual(await rows(api), [], 'signed out: the welcome view shows instead of rows');
+    const nothing = await withPrompter(api, new ScriptedPrompter(), () =>
+      vscode.commands.executeCommand('boxPull.downloadFolder'),
+    );
+    assert.equal(nothing, undefined, 'signed out: no folder picker, a sign-in warning instead');
 
     const account = await signInWithDeveloperToken(api);
     assert.ok(account, 'signed in');

@@ -7,33 +7,30 @@ import { LOCAL_HEADER_SIZE, type ArchiveEntry } from './centralDirectory';
 import { crc32 } from './crc32';
 import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
 import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';
+import { writeError } from './fileSink';
 
 /**
- * Reads one entry's data from the archive and writes it to a new file, verifying the local header, the size and
- * the CRC-32 on the way. Data is read with positional reads on one shared descriptor, so many entries can be in
- * flight at once (yauzl's own reader serialises reads and uses 16 KiB chunks).
+ * Reads one entry's data from the archive, verifying the local header, the size and the CRC-32 on the way.
+ * Data is read with positional reads on one shared descriptor (yauzl's own reader serialises reads and uses
+ * 16 KiB chunks).
  *
- * Small entries (the common case) are read in batches (entryWindows.ts), inflated in memory and written with one
- * open/write/futimes/close; nothing
- * is written unless size and CRC already match. Large entries stream with backpressure and are unlinked on failure.
+ * Small entries (the common case) are read in batches (entryWindows.ts) and inflated in memory, and are handed to
+ * a file sink only once size and CRC match, so a corrupt entry never produces a file. Large entries stream to
+ * their file with backpressure, and the file is removed if anything fails.
  */
 export const SMALL_ENTRY_BYTES = 1024 * 1024;
-/** Deflated payloads up to this size inflate synchronously: a thread-pool round trip costs more than the work. */
-const SYNC_INFLATE_BYTES = 128 * 1024;
 const STREAM_CHUNK_BYTES = 1024 * 1024;
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 const DATA_DESCRIPTOR_FLAG = 0x8;
 const ENCRYPTED_FLAG = 0x1;
 const ZIP64_MARKER = 0xffffffff;
 
-export interface EntryWriteContext {
+export interface StreamContext {
   fd: number;
-  /** Batched reads for small entries. */
-  windows: EntryWindows;
   signal: AbortSignal;
   preserveModifiedTimes: boolean;
   computeSha1: boolean;
-  /** Called with every chunk of bytes written (before it is written); throws to stop. */
+  /** Called with every chunk of bytes before it is written; throws to stop. */
   onBytes(count: number, entry: ArchiveEntry): void;
 }
 
@@ -42,45 +39,25 @@ export interface WrittenEntry {
   sha1?: string;
 }
 
-export async function extractEntryToFile(
-  entry: ArchiveEntry,
-  target: string,
-  context: EntryWriteContext,
-): Promise<WrittenEntry> {
-  if (isSmallEntry(entry)) {
-    const content = await readSmallEntry(entry, context);
-    if (context.signal.aborted) throw createAbortError(context.signal);
-    context.onBytes(content.length, entry);
-    await writeNewFile(
-      target,
-      content,
-      context.preserveModifiedTimes ? entry.modifiedTime : undefined,
-      entry,
-    );
-    return context.computeSha1 ? { size: content.length, sha1: sha1Of(content) } : { size: content.length };
-  }
-  return streamLargeEntry(entry, target, context);
-}
-
 export function isSmallEntry(entry: ArchiveEntry): boolean {
   return entry.compressedSize <= SMALL_ENTRY_BYTES && entry.uncompressedSize <= SMALL_ENTRY_BYTES;
 }
 
-async function readSmallEntry(entry: ArchiveEntry, context: EntryWriteContext): Promise<Buffer> {
-  const head = await context.windows.bytesFor(entry);
+/** The verified content of a small entry (see `isSmallEntry`). */
+export async function readSmallEntry(
+  entry: ArchiveEntry,
+  fd: number,
+  windows: EntryWindows,
+): Promise<Buffer> {
+  const head = await windows.bytesFor(entry);
   const dataOffset = checkLocalHeader(head, entry);
   let compressed: Buffer;
   if (dataOffset + entry.compressedSize <= head.length) {
     compressed = head.subarray(dataOffset, dataOffset + entry.compressedSize);
   } else {
-    compressed = await readExactly(
-      context.fd,
-      entry.compressedSize,
-      entry.localHeaderOffset + dataOffset,
-      entry,
-    );
+    compressed = await readExactly(fd, entry.compressedSize, entry.localHeaderOffset + dataOffset, entry);
   }
-  const content = entry.method === 0 ? compressed : await inflate(compressed, entry);
+  const content = entry.method === 0 ? compressed : inflate(compressed, entry);
   verifyContent(content.length, crc32(content), entry);
   return content;
 }
@@ -129,21 +106,14 @@ function checkLocalHeader(head: Buffer, entry: ArchiveEntry): number {
   return dataOffset;
 }
 
-function inflate(compressed: Buffer, entry: ArchiveEntry): Promise<Buffer> {
-  // maxOutputLength stops a lying size early: inflating more than declared throws instead of allocating.
-  const options: zlib.ZlibOptions = { maxOutputLength: Math.max(1, entry.uncompressedSize) };
-  if (compressed.length <= SYNC_INFLATE_BYTES) {
-    try {
-      return Promise.resolve(zlib.inflateRawSync(compressed, options));
-    } catch (error) {
-      return Promise.reject(inflateError(error, entry));
-    }
+/** Synchronous: for at most 1 MiB a thread-pool round trip costs more than the work. */
+function inflate(compressed: Buffer, entry: ArchiveEntry): Buffer {
+  try {
+    // maxOutputLength stops a lying size early: inflating more than declared throws instead of allocating.
+    return zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+  } catch (error) {
+    throw inflateError(error, entry);
   }
-  return new Promise((resolve, reject) => {
-    zlib.inflateRaw(compressed, options, (error, result) =>
-      error ? reject(inflateError(error, entry)) : resolve(result),
-    );
-  });
 }
 
 function inflateError(error: unknown, entry: ArchiveEntry): ArchiveError {
@@ -181,10 +151,11 @@ function verifyContent(size: number, checksum: number, entry: ArchiveEntry): voi
   }
 }
 
-async function streamLargeEntry(
+/** Streams a large entry into a new file at `target`; the file is removed if anything fails. */
+export async function streamLargeEntry(
   entry: ArchiveEntry,
   target: string,
-  context: EntryWriteContext,
+  context: StreamContext,
 ): Promise<WrittenEntry> {
   const headLength = Math.min(
     LOCAL_HEADER_SIZE + entry.nameRaw.length + LOCAL_EXTRA_SLACK,
@@ -252,7 +223,7 @@ class VerifyingStream extends Transform {
 
   constructor(
     private readonly entry: ArchiveEntry,
-    private readonly context: EntryWriteContext,
+    private readonly context: StreamContext,
   ) {
     super({ highWaterMark: STREAM_CHUNK_BYTES });
     if (context.computeSha1) this.hash = createHash('sha1');
@@ -288,46 +259,14 @@ class VerifyingStream extends Transform {
   }
 }
 
-function sha1Of(content: Buffer): string {
-  return createHash('sha1').update(content).digest('hex');
-}
-
-// ---- thin callback wrappers: measurably cheaper than fs.promises for thousands of tiny files ----
+// ---- thin callback wrappers ----
 
 function openNewFile(target: string, entry: ArchiveEntry): Promise<number> {
   return new Promise((resolve, reject) => {
     // 'wx' = O_CREAT|O_EXCL: never reuses (or follows a link at) an existing path.
-    fs.open(target, 'wx', 0o666, (error, fd) => (error ? reject(openError(error, entry)) : resolve(fd)));
-  });
-}
-
-function openError(error: NodeJS.ErrnoException, entry: ArchiveEntry): ArchiveError {
-  if (error.code === 'EEXIST') {
-    return new ArchiveError(
-      'duplicate',
-      `Two entries map to the same file on this file system: ${quote(entry)}`,
-      {
-        entryName: entry.archiveName,
-        cause: error,
-      },
+    fs.open(target, 'wx', 0o666, (error, fd) =>
+      error ? reject(writeError(error, entry.archiveName)) : resolve(fd),
     );
-  }
-  return fileSystemError(error, `create ${quote(entry)}`, entry.archiveName);
-}
-
-function writeAll(fd: number, data: Buffer, entry: ArchiveEntry): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const writeFrom = (offset: number): void => {
-      if (offset >= data.length) {
-        resolve();
-        return;
-      }
-      fs.write(fd, data, offset, data.length - offset, offset, (error, written) => {
-        if (error) reject(fileSystemError(error, `write ${quote(entry)}`, entry.archiveName));
-        else writeFrom(offset + written);
-      });
-    };
-    writeFrom(0);
   });
 }
 
@@ -348,29 +287,6 @@ function closeFile(fd: number, entry: ArchiveEntry): Promise<void> {
       error ? reject(fileSystemError(error, `write ${quote(entry)}`, entry.archiveName)) : resolve(),
     );
   });
-}
-
-async function writeNewFile(
-  target: string,
-  data: Buffer,
-  modifiedTime: Date | undefined,
-  entry: ArchiveEntry,
-): Promise<void> {
-  const fd = await openNewFile(target, entry);
-  try {
-    await writeAll(fd, data, entry);
-    if (modifiedTime) await futimes(fd, modifiedTime, entry);
-  } catch (error) {
-    await closeFile(fd, entry).catch(() => undefined);
-    await fs.promises.unlink(target).catch(() => undefined);
-    throw error;
-  }
-  try {
-    await closeFile(fd, entry);
-  } catch (error) {
-    await fs.promises.unlink(target).catch(() => undefined);
-    throw error;
-  }
 }
 
 function quote(entry: ArchiveEntry): string {

@@ -18,6 +18,9 @@ interface Window {
   end: number;
   remaining: number;
   bytes?: Promise<Buffer>;
+  next?: Window;
+  /** An entry to name in a read error. */
+  first: ArchiveEntry;
 }
 
 export class EntryWindows {
@@ -48,14 +51,23 @@ export class EntryWindows {
   async bytesFor(entry: ArchiveEntry): Promise<Buffer> {
     const window = this.windowOf.get(entry);
     if (window === undefined) throw new Error('entry was not planned in a window');
-    window.bytes ??= readExactly(this.fd, window.end - window.start, window.start, entry);
+    this.startReading(window);
+    // Read ahead: the next window loads while this one is being inflated and written.
+    if (window.next) this.startReading(window.next);
     try {
       const bytes = await window.bytes;
       const [start, end] = span(entry);
       return bytes.subarray(start - window.start, end - window.start);
     } finally {
-      if (--window.remaining === 0) window.bytes = undefined;
+      if (--window.remaining === 0) window.bytes = Promise.resolve(Buffer.alloc(0));
     }
+  }
+
+  private startReading(window: Window): void {
+    if (window.bytes || window.remaining === 0) return;
+    window.bytes = readExactly(this.fd, window.end - window.start, window.start, window.first);
+    // A read-ahead may fail while nobody waits for it yet; the entry that needs it will see the error.
+    window.bytes.catch(() => undefined);
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -6,8 +7,9 @@ import {
   type ArchiveEntry,
   type ExtractLimits,
 } from './centralDirectory';
-import { extractEntryToFile, isSmallEntry } from './entryData';
+import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
 import { EntryWindows } from './entryWindows';
+import { createFileSink, type WriteJob } from './fileSink';
 import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from './extractionPlan';
 import { runPool } from './pool';
@@ -67,6 +69,8 @@ export interface ExtractResult {
 }
 
 const DEFAULT_CONCURRENCY = 16;
+/** Large entries stream in parallel with the small ones; a few at once keep the disk busy without thrashing. */
+const LARGE_ENTRY_CONCURRENCY = 3;
 /** Longest path the OS accepts in one system call (bytes, without the terminating NUL). */
 const PATH_MAX: Partial<Record<NodeJS.Platform, number>> = {
   linux: 4095,
@@ -150,6 +154,11 @@ async function extractWithDescriptor(
   };
 }
 
+/**
+ * Small entries are decoded one after another on this thread, in archive order (reads are batched and
+ * sequential), and handed to a file sink; large entries stream concurrently on the side. The first failure or an
+ * abort stops both; every file already handed over is finished or removed before this returns.
+ */
 async function extractFiles(
   plan: ExtractionPlan,
   staging: string,
@@ -161,56 +170,114 @@ async function extractFiles(
   internal: AbortController,
 ): Promise<ExtractedFile[]> {
   const files: ExtractedFile[] = new Array(plan.files.length);
-  // Archive order keeps reads sequential and lets EntryWindows batch neighbouring entries.
-  const order = plan.files
+  const byOffset = plan.files
     .map((_, index) => index)
     .sort((a, b) => plan.files[a].entry.localHeaderOffset - plan.files[b].entry.localHeaderOffset);
-  const small = order.map((index) => plan.files[index].entry).filter(isSmallEntry);
+  const smallOrder = byOffset.filter((index) => isSmallEntry(plan.files[index].entry));
+  const largeOrder = byOffset.filter((index) => !isSmallEntry(plan.files[index].entry));
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const preserveTimes = options.preserveModifiedTimes ?? true;
+  const computeSha1 = options.computeSha1 ?? false;
+
+  let firstError: unknown;
+  const fail = (error: unknown): void => {
+    if (firstError !== undefined) return;
+    firstError = error;
+    internal.abort(error);
+  };
+  const report = (): void => options.onProgress?.({ ...progress });
+  const recordFile = (index: number, size: number, sha1: string | undefined): void => {
+    const { entry, relativePath } = plan.files[index];
+    files[index] = { relativePath, size, archiveName: entry.archiveName, ...(sha1 ? { sha1 } : {}) };
+    progress.filesExtracted++;
+  };
+
+  // Never trust the headers alone: the bytes actually produced are capped as well.
+  let bytesAccepted = 0;
+  const accept = (count: number, entry: ArchiveEntry): void => {
+    bytesAccepted += count;
+    if (bytesAccepted > limits.maxTotalBytes) {
+      throw new ArchiveError(
+        'zip_bomb',
+        `Extraction exceeded ${limits.maxTotalBytes} bytes (the size limit).`,
+        {
+          entryName: entry.archiveName,
+        },
+      );
+    }
+  };
+
+  const sink = createFileSink<SmallFileJob>(smallOrder.length, concurrency, {
+    onWritten(job) {
+      progress.bytesWritten += job.content.length;
+      recordFile(job.index, job.content.length, job.sha1);
+      report();
+    },
+    onError: (error) => fail(error),
+  });
+
+  const smallFiles = async (): Promise<void> => {
+    const windows = new EntryWindows(
+      fd,
+      smallOrder.map((index) => plan.files[index].entry),
+    );
+    for (const index of smallOrder) {
+      if (signal.aborted) return;
+      const { entry, relativePath } = plan.files[index];
+      const target = resolveInside(staging, relativePath);
+      const content = await readSmallEntry(entry, fd, windows);
+      if (signal.aborted) return;
+      accept(content.length, entry);
+      await sink.write({
+        target,
+        content,
+        entryName: entry.archiveName,
+        index,
+        ...(preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
+        ...(computeSha1 ? { sha1: createHash('sha1').update(content).digest('hex') } : {}),
+      });
+    }
+  };
+
   let bytesSinceReport = 0;
-  const context = {
+  const streamContext: StreamContext = {
     fd,
-    windows: new EntryWindows(fd, small),
     signal,
-    preserveModifiedTimes: options.preserveModifiedTimes ?? true,
-    computeSha1: options.computeSha1 ?? false,
-    onBytes(count: number, entry: ArchiveEntry): void {
-      // Never trust the headers alone: the real byte count is capped too.
+    preserveModifiedTimes: preserveTimes,
+    computeSha1,
+    onBytes(count, entry) {
+      accept(count, entry);
       progress.bytesWritten += count;
-      if (progress.bytesWritten > limits.maxTotalBytes) {
-        throw new ArchiveError(
-          'zip_bomb',
-          `Extraction exceeded ${limits.maxTotalBytes} bytes (the size limit).`,
-          {
-            entryName: entry.archiveName,
-          },
-        );
-      }
       bytesSinceReport += count;
       if (bytesSinceReport >= PROGRESS_STEP_BYTES) {
         bytesSinceReport = 0;
-        options.onProgress?.({ ...progress });
+        report();
       }
     },
   };
-  await runPool(
-    order,
-    options.concurrency ?? DEFAULT_CONCURRENCY,
-    async (index) => {
-      const { entry, relativePath } = plan.files[index];
-      const target = resolveInside(staging, relativePath);
-      const written = await extractEntryToFile(entry, target, context);
-      files[index] = {
-        relativePath,
-        size: written.size,
-        archiveName: entry.archiveName,
-        ...(written.sha1 ? { sha1: written.sha1 } : {}),
-      };
-      progress.filesExtracted++;
-      options.onProgress?.({ ...progress });
-    },
-    { signal, onFailure: (error) => internal.abort(error) },
-  );
+  const largeFiles = (): Promise<void> =>
+    runPool(
+      largeOrder,
+      Math.min(concurrency, LARGE_ENTRY_CONCURRENCY),
+      async (index) => {
+        const { entry, relativePath } = plan.files[index];
+        const written = await streamLargeEntry(entry, resolveInside(staging, relativePath), streamContext);
+        recordFile(index, written.size, written.sha1);
+        report();
+      },
+      { signal },
+    );
+
+  await Promise.all([smallFiles().catch(fail), largeFiles().catch(fail)]);
+  await sink.close();
+  if (firstError !== undefined) throw firstError;
+  throwIfAborted(signal);
   return files;
+}
+
+interface SmallFileJob extends WriteJob {
+  index: number;
+  sha1?: string;
 }
 
 /** The staging folder must be fresh: nothing planted in it can redirect a write. */

@@ -4,13 +4,18 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { Commands } from '../constants';
 import { showWarningWithSignIn } from '../notify';
-import type { SessionManager } from './sessionManager';
+import { NotSignedInError, type SessionManager } from './sessionManager';
 
 export async function handleSignInRequired(
   sessions: SessionManager,
   logger: Logger,
   error: unknown,
 ): Promise<void> {
+  if (error instanceof NotSignedInError) {
+    // Nobody was signed in: the user ran a command that needs Box.
+    void showWarningWithSignIn(vscode.l10n.t('Sign in to Box first.'));
+    return;
+  }
   const account = await sessions.discardActive();
   if (!account) return; // another failure got here first
   logger.warn(`Box no longer accepts the session of user ${account.id}`, error);

@@ -49,6 +49,7 @@ export class SessionManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SessionChange>();
   private readonly disposables: vscode.Disposable[] = [];
   private initialised: Promise<void> | undefined;
+  private started: Promise<void> | undefined;
 
   readonly onDidChange = this.changed.event;
 
@@ -76,6 +77,15 @@ export class SessionManager implements vscode.Disposable {
     return this.initialised;
   }
 
+  /**
+   * Reads the index, then runs `bootstrap` (the BOX_PULL_DEV_TOKEN sign-in); resolves when both are done, and
+   * until then client() waits too, so a command run during startup does not see a half-known state.
+   */
+  start(bootstrap: () => Promise<void>): Promise<void> {
+    this.started ??= this.initialise().then(bootstrap);
+    return this.started;
+  }
+
   get activeAccount(): BoxAccount | undefined {
     return this.index.accounts.find((account) => account.id === this.index.active);
   }
@@ -86,7 +96,7 @@ export class SessionManager implements vscode.Disposable {
 
   /** A Box client for the active account; the same instance until the account or the connection settings change. */
   async client(): Promise<BoxClient> {
-    await this.initialise();
+    await (this.started ?? this.initialise()).catch(() => undefined);
     const account = this.activeAccount;
     if (!account) throw new NotSignedInError();
     const generation = this.connection.generation;

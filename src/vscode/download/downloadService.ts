@@ -1,6 +1,6 @@
 // The two ways into a download: items picked in the tree, or a folder chosen in the palette's picker. Both ask for
 // the destination, run the pull, and remember the folder among the recent ones.
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
 import type { SessionManager } from '../auth/sessionManager';
 import type { Prompter } from '../prompter';
@@ -31,6 +31,12 @@ export class DownloadService {
 
   /** The palette flow: pick a Box folder (browse, paste, recent), then download it. */
   async pickAndDownload(): Promise<DownloadOutcome | undefined> {
+    try {
+      await this.deps.sessions.client(); // signed out: say so (with a Sign In button) instead of an empty picker
+    } catch (error) {
+      this.deps.onError(vscode.l10n.t('Cannot reach Box.'), error);
+      return undefined;
+    }
     const account = this.deps.sessions.activeAccount;
     const item = await pickBoxItem({
       client: (): Promise<BoxClient> => this.deps.sessions.client(),

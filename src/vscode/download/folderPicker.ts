@@ -143,7 +143,7 @@ function buildItems(
       });
     }
   }
-  items.push({ label: place.name, separator: true });
+  items.push({ label: vscode.l10n.t('Subfolders'), separator: true });
   for (const folder of folders) {
     items.push({ label: folder.name, icon: 'folder', value: { kind: 'open', folder } });
   }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { request } from 'undici';
+import { compareNames } from '../../../src/emulator/tree';
 import { makeTree } from '../../helpers/tree';
 import { createZip, downloadZip, readZip, startFixture, statusOf, tempDir, type Fixture } from './support';
 
@@ -169,6 +171,23 @@ describe('emulator: fault knobs', () => {
     assert.equal(status.skipped_folder_count, 1);
     assert.equal((status.downloaded_file_count as number) + (status.skipped_file_count as number), 30);
     assert.ok((status.skipped_file_count as number) > 0);
+  });
+
+  it('a file deleted while the archive streams breaks the stream and fails the status', async () => {
+    const root = await tempDir();
+    await makeTree(path.join(root, 'Vanish'), { seed: 4, files: 30, maxDepth: 0, minSize: 10, maxSize: 100 });
+    const local = await startFixture(root, { faults: { entryDelayMs: 30 } });
+    try {
+      const created = await createZip(local, [{ type: 'folder', id: local.emulator.idForPath('Vanish') }]);
+      const res = await request(created.download_url);
+      // Headers arrived, so the archive was planned; the last entry is far beyond the read-ahead window.
+      const lastByBoxOrder = (await fs.readdir(path.join(root, 'Vanish'))).sort(compareNames).at(-1)!;
+      await fs.rm(path.join(root, 'Vanish', lastByBoxOrder));
+      await assert.rejects(res.body.arrayBuffer());
+      assert.equal((await statusOf(local, created.status_url)).state, 'failed');
+    } finally {
+      await local.close();
+    }
   });
 
   it('fileContentNotReady: 202 with Retry-After, then the 302', async () => {
