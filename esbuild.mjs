@@ -36,7 +36,11 @@ const common = {
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['src/emulator/main.ts'], outfile: 'dist/emulator.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: ['src/emulator/main.ts'],
+    outfile: 'dist/emulator.js',
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ];
 
 async function main() {

@@ -20,7 +20,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'vscode', message: 'Only src/vscode/** and src/extension.ts may import vscode.' }] },
+        {
+          paths: [{ name: 'vscode', message: 'Only src/vscode/** and src/extension.ts may import vscode.' }],
+        },
       ],
     },
   },

@@ -1,12 +1,9 @@
 // Starts a real VS Code workbench for tests: code-server (VS Code server, under Node 24) plus Debian's Chromium
 // driven by playwright-core. Mode A (extension tests in the extension host) and Mode B (Playwright UI tests) share
 // this launch. Recipe and pitfall numbers: shared/notes/vscode-test-host.md.
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import { sleep, startCodeServer } from './codeServer';
 import { findHostInstall } from './hostInstall';
 import { formatConsoleArgs, isOfflineNoise, stripStylePrefix } from './consoleLines';
 
@@ -41,16 +38,6 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
-const BASE_SETTINGS = {
-  // Keeps agentHost and copilot-runtime from starting (pitfall 7).
-  'chat.disableAIFeatures': true,
-  'workbench.startupEditor': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-};
-
 const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -62,58 +49,6 @@ const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage', // pitfall 9
 ];
 
-const HEALTH_TIMEOUT_MS = 30_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitForHealth(origin: string, serverExit: Promise<never>): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let failed = false;
-  serverExit.catch(() => (failed = true));
-  while (!failed && Date.now() < deadline) {
-    try {
-      if ((await fetch(`${origin}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  await Promise.race([serverExit, sleep(0)]);
-  throw new Error(`code-server did not answer ${origin}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s`);
-}
-
-/**
- * Signals code-server's whole process group: the server, its file watcher and the extension host (pitfall 6). Sent
- * even when the leader already exited, because members such as the file watcher may live on.
- */
-function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // group already gone
-  }
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** `vscode-remote://` URI of a path on the code-server machine, as the dev/test payload expects. */
 function remoteUri(port: number, absPath: string): string {
   return `vscode-remote://127.0.0.1:${port}${absPath.split(path.sep).map(encodeURIComponent).join('/')}`;
@@ -121,80 +56,20 @@ function remoteUri(port: number, absPath: string): string {
 
 export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbench> {
   const host = findHostInstall();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'box-pull-host-'));
-  const userDir = path.join(tmp, 'user-data', 'User');
-  fs.mkdirSync(userDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(userDir, 'settings.json'),
-    JSON.stringify({ ...BASE_SETTINGS, ...options.userSettings }, null, 2),
-  );
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const config = path.join(tmp, 'config.yaml');
-  // Always pass --config: without it code-server writes ~/.config/code-server/config.yaml (pitfall 4).
-  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  const logPath = path.join(tmp, 'code-server.log');
-  const logFd = fs.openSync(logPath, 'a');
-
-  const server = spawn(
-    host.codeServerBin,
-    [
-      ...['--config', config, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none'],
-      ...['--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'],
-      '--disable-getting-started-override',
-      // The 3 h default keeps processes alive after the browser goes away (pitfall 6).
-      ...['--reconnection-grace-time', '5'],
-      // Without it the web workbench silently ignores the dev/test payload (pitfall 5). Side effect: no
-      // notification toasts; notifications only reach the Notification Center (see test/ui/selectors.ts).
-      ...['--vscode-option', 'enable-smoke-test-driver'],
-      ...['--user-data-dir', path.join(tmp, 'user-data'), '--extensions-dir', path.join(tmp, 'extensions')],
-    ],
-    {
-      // detached = setsid(): code-server leads its own process group, so one kill reaches every child.
-      detached: true,
-      stdio: ['ignore', logFd, logFd],
-      env: {
-        ...process.env,
-        ...options.env,
-        PATH: `${host.node24BinDir}${path.delimiter}${process.env.PATH ?? ''}`,
-      },
-    },
-  );
-  fs.closeSync(logFd);
-
-  let closing = false;
-  const serverExit = new Promise<never>((_, reject) => {
-    server.once('exit', (code, signal) => {
-      if (!closing)
-        reject(new Error(`code-server exited early (${signal ?? code}):\n${tailOf(logPath, 30)}`));
-    });
-    server.once('error', (error) => reject(error));
+  const server = await startCodeServer({
+    userSettings: options.userSettings,
+    env: options.env,
+    smokeTestDriver: true,
   });
-  serverExit.catch(() => undefined); // observed by callers that race it
+  const { origin, port, serverExit } = server;
 
   let browser: Browser | undefined;
-  const pgid = server.pid;
-  // Last resort if the caller's process exits without close(): no orphaned servers, no temp dirs left behind.
-  const onProcessExit = () => {
-    if (pgid !== undefined) killGroup(pgid, 'SIGKILL');
-    fs.rmSync(tmp, { recursive: true, force: true });
-  };
-  process.once('exit', onProcessExit);
-
   const close = once(async () => {
-    closing = true;
     await browser?.close().catch(() => undefined);
-    if (pgid !== undefined) {
-      killGroup(pgid, 'SIGTERM');
-      for (let i = 0; i < 30 && groupAlive(pgid); i++) await sleep(100);
-      if (groupAlive(pgid)) killGroup(pgid, 'SIGKILL');
-    }
-    process.removeListener('exit', onProcessExit);
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await server.close();
   });
 
   try {
-    await waitForHealth(origin, serverExit);
     browser = await chromium.launch({
       executablePath: host.chromiumPath,
       headless: true,
@@ -226,7 +101,7 @@ export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbe
       automationExit,
       serverExit,
       flushConsole,
-      serverLogTail: (lines = 30) => tailOf(logPath, lines),
+      serverLogTail: (lines = 30) => server.logTail(lines),
       close,
     };
   } catch (error) {
@@ -238,14 +113,6 @@ export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbe
 function once(fn: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;
   return () => (running ??= fn());
-}
-
-function tailOf(file: string, lines: number): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no code-server log)';
-  }
 }
 
 function defaultConsoleSink(line: string): void {

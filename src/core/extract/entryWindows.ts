@@ -39,7 +39,9 @@ export class EntryWindows {
         start - current.end > MAX_GAP_BYTES ||
         end - current.start > WINDOW_BYTES
       ) {
-        current = { start, end, remaining: 0 };
+        const next: Window = { start, end, remaining: 0, first: entry };
+        if (current) current.next = next;
+        current = next;
       }
       current.end = Math.max(current.end, end);
       current.remaining++;
@@ -51,23 +53,25 @@ export class EntryWindows {
   async bytesFor(entry: ArchiveEntry): Promise<Buffer> {
     const window = this.windowOf.get(entry);
     if (window === undefined) throw new Error('entry was not planned in a window');
-    this.startReading(window);
+    const bytes = this.startReading(window);
     // Read ahead: the next window loads while this one is being inflated and written.
-    if (window.next) this.startReading(window.next);
+    if (window.next && window.next.remaining > 0) this.startReading(window.next);
     try {
-      const bytes = await window.bytes;
       const [start, end] = span(entry);
-      return bytes.subarray(start - window.start, end - window.start);
+      return (await bytes).subarray(start - window.start, end - window.start);
     } finally {
-      if (--window.remaining === 0) window.bytes = Promise.resolve(Buffer.alloc(0));
+      // The last entry of a window lets its buffer go.
+      if (--window.remaining === 0) window.bytes = undefined;
     }
   }
 
-  private startReading(window: Window): void {
-    if (window.bytes || window.remaining === 0) return;
-    window.bytes = readExactly(this.fd, window.end - window.start, window.start, window.first);
-    // A read-ahead may fail while nobody waits for it yet; the entry that needs it will see the error.
-    window.bytes.catch(() => undefined);
+  private startReading(window: Window): Promise<Buffer> {
+    if (window.bytes === undefined) {
+      window.bytes = readExactly(this.fd, window.end - window.start, window.start, window.first);
+      // A read-ahead may fail before anyone awaits it; the entry that needs it sees the error then.
+      window.bytes.catch(() => undefined);
+    }
+    return window.bytes;
   }
 }
 

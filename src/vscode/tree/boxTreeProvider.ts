@@ -54,7 +54,7 @@ export interface BoxTreeDependencies {
 export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vscode.Disposable {
   private readonly listings = new Map<string, Listing>();
   private readonly changed = new vscode.EventEmitter<BoxTreeNode | undefined>();
-  private root = new FolderNode({ id: ROOT_FOLDER_ID, name: vscode.l10n.t('All Files') }, undefined);
+  private readonly root = new FolderNode({ id: ROOT_FOLDER_ID, name: vscode.l10n.t('All Files') }, undefined);
 
   readonly onDidChangeTreeData = this.changed.event;
   pageSize = DEFAULT_TREE_PAGE_SIZE;
@@ -125,7 +125,6 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
       return;
     }
     this.listings.clear();
-    this.root = new FolderNode(this.root.item, undefined);
     this.changed.fire(undefined);
   }
 
