@@ -20,6 +20,17 @@ const problemMatcherPlugin = {
   },
 };
 
+/**
+ * Keeps the network and archive code (undici, yauzl, the pipeline) out of the extension's main bundle: the extension
+ * imports it lazily from src/vscode/heavy.ts, so activation only parses a small file.
+ */
+const lazyHeavyModulesPlugin = {
+  name: 'lazy-heavy-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/heavyModules$/ }, () => ({ path: './heavyModules.js', external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -34,7 +45,12 @@ const common = {
 };
 
 const entries = [
-  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  {
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    plugins: [lazyHeavyModulesPlugin, problemMatcherPlugin],
+  },
+  { entryPoints: ['src/vscode/heavyModules.ts'], outfile: 'dist/heavyModules.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
     entryPoints: ['src/emulator/main.ts'],

@@ -122,12 +122,16 @@ async function extractWithDescriptor(
   signal: AbortSignal,
   internal: AbortController,
 ): Promise<ExtractResult> {
+  const T = process.env.XT ? (l: string) => console.log(l, (performance.now() - t0).toFixed(0)) : () => {};
+  const t0 = performance.now();
   const fileSize = await fileSizeOf(fd);
   const centralDirectory = await readCentralDirectory(fd, fileSize, limits, signal);
+  T('cd');
   const plan = planExtraction(centralDirectory.entries, {
     stripTopLevelFolder: options.stripTopLevelFolder,
     platform,
   });
+  T('plan');
   checkPathLengths(plan, staging, platform);
   throwIfAborted(signal);
 
@@ -140,6 +144,7 @@ async function extractWithDescriptor(
   options.onProgress?.({ ...progress });
   await createDirectories(staging, plan.directories, options.concurrency ?? DEFAULT_CONCURRENCY, signal);
 
+  T('mkdir');
   const files = await extractFiles(plan, staging, fd, progress, limits, options, signal, internal);
   return {
     files,
@@ -268,8 +273,12 @@ async function extractFiles(
       { signal },
     );
 
+  const t1 = performance.now();
+  const elu0 = performance.eventLoopUtilization();
   await Promise.all([smallFiles().catch(fail), largeFiles().catch(fail)]);
+  if (process.env.XT) console.log('produce', (performance.now() - t1).toFixed(0), 'elu', performance.eventLoopUtilization(elu0).utilization.toFixed(2));
   await sink.close();
+  if (process.env.XT) console.log('drain', (performance.now() - t1).toFixed(0));
   if (firstError !== undefined) throw firstError;
   throwIfAborted(signal);
   return files;

@@ -67,7 +67,11 @@ interface BatchOutcome {
 function writerThread(load: NodeJS.Require): void {
   const fsSync = load('node:fs') as typeof import('node:fs');
   const { parentPort } = load('node:worker_threads') as typeof import('node:worker_threads');
+  let busy = 0;
+  const started = Date.now();
   parentPort!.on('message', (batch: WriteBatch) => {
+    const t0 = Date.now();
+    if (batch.id % 5 === 4 && process.env.XT) console.log('worker busy', busy, 'of', t0 - started);
     const data = new Uint8Array(batch.buffer);
     let offset = 0;
     for (let index = 0; index < batch.paths.length; index++) {
@@ -110,6 +114,7 @@ function writerThread(load: NodeJS.Require): void {
       }
       offset += length;
     }
+    busy += Date.now() - t0;
     parentPort!.postMessage({ id: batch.id, written: batch.paths.length });
   });
 }

@@ -11,6 +11,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { SignInRequiredError } from '../auth/tokenManager';
 import type { BoxClient } from '../box/client';
 import { BoxApiError, BoxAuthError } from '../box/errors';
 import type { ZipDownload, ZipDownloadStatus } from '../box/types';
@@ -278,7 +279,7 @@ async function runAttempt(
 function isWorthAnotherZip(error: unknown): boolean {
   if (error instanceof ArchiveError) return TRANSIENT_ARCHIVE_CODES.has(error.code);
   if (error instanceof PullError) return error.kind === 'download_failed' || error.kind === 'incomplete';
-  if (error instanceof BoxAuthError) return false;
+  if (error instanceof BoxAuthError || error instanceof SignInRequiredError) return false;
   if (error instanceof BoxApiError) {
     // The create call failed for a reason a new request will not change.
     return error.status === 404 || error.status === 429 || error.status >= 500;
@@ -289,10 +290,8 @@ function isWorthAnotherZip(error: unknown): boolean {
 
 function toPullError(error: unknown): unknown {
   if (error instanceof PullError || isAbortError(error)) return error;
-  if (error instanceof BoxAuthError) {
-    return new PullError('sign_in_required', `Box needs you to sign in again: ${error.message}`, {
-      cause: error,
-    });
+  if (error instanceof BoxAuthError || error instanceof SignInRequiredError) {
+    return new PullError('sign_in_required', error.message, { cause: error });
   }
   if (error instanceof BoxApiError) {
     if (error.code === 'zip_download_file_count_exceeded_limit') {
