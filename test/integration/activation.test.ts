@@ -81,7 +81,7 @@ suite('Activation', () => {
     }
     const welcome = manifest.contributes.viewsWelcome.find((w) => w.view === 'boxPull.explorer');
     assert.ok(welcome);
-    assert.equal(welcome.when, '!boxPull.signedIn');
+    assert.equal(welcome.when, 'boxPull.signedIn == false');
     assert.deepEqual(manifest.contributes.authentication, [{ id: 'box', label: 'Box' }]);
     assert.equal(manifest.l10n, './l10n');
 

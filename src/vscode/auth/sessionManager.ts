@@ -82,7 +82,10 @@ export class SessionManager implements vscode.Disposable {
    * until then client() waits too, so a command run during startup does not see a half-known state.
    */
   start(bootstrap: () => Promise<void>): Promise<void> {
-    this.started ??= this.initialise().then(bootstrap);
+    // The welcome view waits for this context key (`== false`), so it never flashes while sessions still load.
+    this.started ??= this.initialise()
+      .then(bootstrap)
+      .finally(() => this.updateContext());
     return this.started;
   }
 
