@@ -26,20 +26,34 @@ export interface AlternateOptions {
   /** One untimed run of each contender first, so caches and the JIT of the emulator are warm. */
   warmup: boolean;
   log: (line: string) => void;
+  /** A failed run (non-zero exit or wrong output) is reported here and left out; the other runs go on. */
+  onFailure: (message: string) => void;
 }
 
 export async function alternate(contenders: Contender[], options: AlternateOptions): Promise<RunSample[][]> {
   const samples: RunSample[][] = contenders.map(() => []);
+  const compared = contenders.map(() => false);
   const total = options.runs + (options.warmup ? 1 : 0);
   for (let round = 0; round < total; round++) {
     const warmup = options.warmup && round === 0;
+    const label = warmup ? 'warm-up' : `run ${round + (options.warmup ? 0 : 1)}/${options.runs}`;
     for (const [index, contender] of contenders.entries()) {
-      const sample = await runOnce(contender, options.workDir, !warmup && samples[index].length === 0);
-      const label = warmup ? 'warm-up' : `run ${samples[index].length + 1}/${options.runs}`;
-      options.log(
-        `    ${contender.name} ${label}: ${sample.wallSeconds.toFixed(3)} s, ${sample.peakRssMb.toFixed(0)} MB`,
-      );
-      if (!warmup) samples[index].push(sample);
+      // Every byte is compared on the first timed run that succeeds.
+      const thorough = !warmup && !compared[index];
+      try {
+        const sample = await runOnce(contender, options.workDir, thorough);
+        compared[index] ||= thorough;
+        options.log(
+          `    ${contender.name} ${label}: ${sample.wallSeconds.toFixed(3)} s ` +
+            `(CPU ${sample.cpuSeconds.toFixed(2)} s), ${sample.peakRssMb.toFixed(0)} MB`,
+        );
+        if (!warmup) samples[index].push(sample);
+      } catch (error) {
+        if (!(error instanceof RunFailure)) throw error;
+        const message = `${contender.name} ${label} failed: ${error.message}`;
+        options.log(`    ${message}`);
+        options.onFailure(message);
+      }
     }
   }
   return samples;

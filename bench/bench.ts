@@ -19,6 +19,7 @@ import { parseBenchArgs } from './options';
 import { renderMarkdown, renderSummary } from './report';
 import type { BenchResults } from './results';
 import { evaluateTargets } from './targets';
+import { snapshotBuild } from './snapshot';
 import { treeSuite } from './treeSuite';
 
 /** Box caps a ZIP at 10,000 files; the tiny corpus has 20,000, so the cap is lifted for both contenders alike. */
@@ -42,6 +43,20 @@ async function main(): Promise<number> {
 
   await fs.mkdir(corporaDir, { recursive: true });
   const workDir = await fs.mkdtemp(path.join(corporaDir, 'work-'));
+  const snapshot = await snapshotBuild(projectDir, workDir);
+  const want = (suite: string) => (options.suites as string[]).includes(suite);
+  const results: BenchResults = {
+    mode: options.quick ? 'quick' : 'full',
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    environment: { ...describeEnvironment(), revision: snapshot.revision },
+    runs: options.runs,
+    extract: [],
+    e2e: [],
+    capped: [],
+    memory: [],
+    targets: [],
+    failures: [],
+  };
   const ctx: BenchContext = {
     projectDir,
     corporaDir,
@@ -50,20 +65,9 @@ async function main(): Promise<number> {
     warmup: !options.quick,
     quick: options.quick,
     profile,
+    snapshot,
     log,
-  };
-  const want = (suite: string) => (options.suites as string[]).includes(suite);
-  const results: BenchResults = {
-    mode: options.quick ? 'quick' : 'full',
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    environment: describeEnvironment(),
-    runs: options.runs,
-    extract: [],
-    e2e: [],
-    capped: [],
-    memory: [],
-    targets: [],
-    failures: [],
+    recordFailure: (message) => results.failures.push(message),
   };
   const attempt = async (suite: string, work: () => Promise<void>) => {
     if (!want(suite)) return;
@@ -83,6 +87,10 @@ async function main(): Promise<number> {
     const treesDir = corporaPaths(corporaDir).trees;
     const extractCorpora: Corpus[] = want('extract') || want('e2e') ? await build(profile.extract) : [];
 
+    // First: dist/ is as this run's `npm run build` left it.
+    await attempt('extension', async () => {
+      results.extension = await extensionSize(projectDir);
+    });
     await attempt('extract', async () => {
       results.extract = await extractSuite(ctx, extractCorpora);
     });
@@ -106,9 +114,6 @@ async function main(): Promise<number> {
     await attempt('tree', async () => {
       results.tree = await treeSuite(ctx, treesDir, await ensureCorpus(corporaDir, profile.tree, log));
     });
-    await attempt('extension', async () => {
-      results.extension = await extensionSize(projectDir, workDir);
-    });
   } finally {
     await fs.rm(workDir, { recursive: true, force: true });
   }
@@ -129,7 +134,7 @@ async function withEmulator(
   corpora: Corpus[],
   work: (emulator: EmulatorProcess) => Promise<void>,
 ): Promise<void> {
-  const emulator = await startEmulatorProcess(ctx.projectDir, root, flags);
+  const emulator = await startEmulatorProcess(ctx.snapshot.emulator, root, flags);
   try {
     await warmEmulator(
       emulator,

@@ -1,5 +1,6 @@
 // What every suite gets from the bench's main: where things are and how many runs to make.
 import type { BenchProfile } from './corpusSpecs';
+import type { BuildSnapshot } from './snapshot';
 
 export interface BenchContext {
   projectDir: string;
@@ -11,5 +12,9 @@ export interface BenchContext {
   warmup: boolean;
   quick: boolean;
   profile: BenchProfile;
+  /** The CLI, emulator and extraction worker under test, frozen when the run started. */
+  snapshot: BuildSnapshot;
   log(line: string): void;
+  /** Records a failed run; the bench exits non-zero at the end. */
+  recordFailure(message: string): void;
 }

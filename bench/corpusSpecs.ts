@@ -91,16 +91,15 @@ function memoryCorpus(name: string, bins: number, binBytes: number, texts: numbe
   return corpus(name, `${size} MB`, [random(bins, binBytes), text(texts)], false);
 }
 
-const treeCorpus = corpus(
-  'tree-10000',
-  '10,000 entries',
-  [{ ...tiny(10_000), prefix: '', filesPerFolder: 0 }],
-  false,
-);
+/** One flat folder of tiny files (the full target is about 10,000 entries). */
+function treeCorpus(entries: number): CorpusSpec {
+  const label = `${entries.toLocaleString('en-US')} entries`;
+  return corpus(`tree-${entries}`, label, [{ ...tiny(entries), prefix: '', filesPerFolder: 0 }], false);
+}
 
 export function benchProfile(quick: boolean): BenchProfile {
   if (quick) {
-    const extract = extractCorpora('quick', { text: 500, bins: 4, binBytes: 4 * MB, tiny: 2000 });
+    const extract = extractCorpora('quick', { text: 500, bins: 4, binBytes: 4 * MB, tiny: 1000 });
     return {
       extract,
       capped: extract[2],
@@ -109,7 +108,7 @@ export function benchProfile(quick: boolean): BenchProfile {
         memoryCorpus('quick-mem-small', 2, 8 * MB, 100),
         memoryCorpus('quick-mem-large', 6, 8 * MB, 100),
       ],
-      tree: treeCorpus,
+      tree: treeCorpus(2500),
     };
   }
   const extract = extractCorpora('full', { text: 5000, bins: 16, binBytes: 24 * MB, tiny: 20_000 });
@@ -118,6 +117,6 @@ export function benchProfile(quick: boolean): BenchProfile {
     capped: extract[2],
     cappedBytesPerSecond: 40 * MB,
     memory: [memoryCorpus('full-mem-400', 12, 32 * MB, 500), memoryCorpus('full-mem-2048', 64, 32 * MB, 500)],
-    tree: treeCorpus,
+    tree: treeCorpus(10_000),
   };
 }

@@ -30,6 +30,7 @@ export async function e2eSuite(
       workDir: ctx.workDir,
       warmup: ctx.warmup,
       log: ctx.log,
+      onFailure: ctx.recordFailure,
     });
     comparisons.push(
       compare(
@@ -58,6 +59,7 @@ export async function cappedSuite(
     workDir: ctx.workDir,
     warmup: false,
     log: ctx.log,
+    onFailure: ctx.recordFailure,
   });
   return compare(
     { ...describe(corpus), archiveBytes: archive.bytes },
@@ -78,7 +80,7 @@ function describe(corpus: Corpus) {
 
 /** `box-pull pull <id> --dest <runDir>/out`: the folder's contents land directly in `out`. */
 export function pullContender(ctx: BenchContext, emulator: EmulatorProcess, corpus: Corpus): Contender {
-  const cli = path.join(ctx.projectDir, 'dist', 'cli.js');
+  const cli = ctx.snapshot.cli;
   const folderId = idForPath(corpus.spec.name);
   return {
     name: 'box-pull CLI',

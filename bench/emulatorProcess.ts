@@ -1,8 +1,7 @@
-// The emulator as a child process (`node dist/emulator.js`), so its CPU work (walking the tree, deflating the ZIP
+// The emulator as a child process (`node dist/emulator.js`, from the bench's snapshot), so its CPU work (walking the tree, deflating the ZIP
 // stream) never shares an event loop with the bench's timers and samplers. It prints the API base URL and then
 // the token on its first two stdout lines.
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 const STARTUP_TIMEOUT_MS = 20_000;
@@ -14,17 +13,13 @@ export interface EmulatorProcess {
 }
 
 export async function startEmulatorProcess(
-  projectDir: string,
+  emulatorScript: string,
   root: string,
   flags: string[],
 ): Promise<EmulatorProcess> {
-  const child = spawn(
-    process.execPath,
-    [path.join(projectDir, 'dist', 'emulator.js'), '--root', root, ...flags],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [emulatorScript, '--root', root, ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));

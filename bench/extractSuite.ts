@@ -16,7 +16,7 @@ export const EXTRACT_LIMITS: Record<string, number> = {
 };
 
 export async function extractSuite(ctx: BenchContext, corpora: Corpus[]): Promise<Comparison[]> {
-  const worker = path.join(ctx.projectDir, 'out', 'bench', 'extractWorker.js');
+  const worker = ctx.snapshot.extractWorker;
   const comparisons: Comparison[] = [];
   for (const corpus of corpora) {
     const zipPath = corpus.zipPath!;
@@ -45,6 +45,7 @@ export async function extractSuite(ctx: BenchContext, corpora: Corpus[]): Promis
       workDir: ctx.workDir,
       warmup: ctx.warmup,
       log: ctx.log,
+      onFailure: ctx.recordFailure,
     });
     comparisons.push(
       compare(

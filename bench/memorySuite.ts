@@ -43,6 +43,7 @@ export async function memorySuite(
     workDir: ctx.workDir,
     warmup: false,
     log: ctx.log,
+    onFailure: ctx.recordFailure,
   });
   return corpora.map((corpus, index) => ({
     corpus: corpus.spec.name,

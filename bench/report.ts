@@ -1,6 +1,7 @@
 // Renders results as Markdown: the summary tables (also printed to the terminal) and the raw runs.
-import { mb, ratio, seconds } from './format';
+import { mb, megabytes, ratio, seconds } from './format';
 import {
+  maxDiskBytes,
   maxRssMb,
   median,
   medianSeconds,
@@ -17,7 +18,7 @@ function table(header: string[], rows: Row[]): string {
 }
 
 function medianRss(samples: { peakRssMb: number }[]): string {
-  return `${median(samples.map((s) => s.peakRssMb)).toFixed(0)} MB`;
+  return megabytes(median(samples.map((s) => s.peakRssMb)));
 }
 
 function medianCpu(samples: { cpuSeconds: number }[]): string {
@@ -81,9 +82,9 @@ function memoryTable(memory: MemoryResult[]): string {
         mb(m.totalBytes),
         mb(m.archiveBytes),
         seconds(time),
-        `${mb(m.archiveBytes / time)}/s`,
-        `${maxRssMb(m.samples).toFixed(0)} MB`,
-        mb(Math.max(...m.samples.map((s) => s.peakDiskBytes ?? 0))),
+        Number.isFinite(time) ? `${mb(m.archiveBytes / time)}/s` : 'n/a',
+        megabytes(maxRssMb(m.samples)),
+        mb(maxDiskBytes(m.samples)),
         mb(m.archiveBytes + m.allocatedBytes),
       ];
     }),
@@ -95,7 +96,7 @@ export function renderSummary(results: BenchResults): string {
   const sections: string[] = [];
   sections.push(
     '## Targets',
-    results.targets.map((t) => `- **${t.met ? 'met' : 'missed'}** — ${t.target}: ${t.measured}`).join('\n') ||
+    results.targets.map((t) => `- **${t.verdict}** — ${t.target}: ${t.measured}`).join('\n') ||
       '(none measured)',
   );
   if (results.failures.length > 0) {
@@ -149,10 +150,14 @@ export function renderSummary(results: BenchResults): string {
     );
   }
   if (results.extension) {
+    const lazy = Object.entries(results.extension.lazyBundles)
+      .map(([name, bytes]) => `${name} ${bytes.toLocaleString('en-US')} bytes`)
+      .join(', ');
     sections.push(
       '## Extension bundle',
-      `dist/extension.js: ${results.extension.productionBytes.toLocaleString('en-US')} bytes minified as packaged ` +
-        `(${results.extension.devBytes.toLocaleString('en-US')} bytes as \`npm run build\` leaves it, with readable code).`,
+      `dist/extension.js: ${results.extension.entryBytes.toLocaleString('en-US')} bytes as \`npm run build\` ` +
+        `leaves it (not minified; the packaged file is smaller).` +
+        (lazy ? ` Loaded lazily, not counted: ${lazy}.` : ''),
     );
   }
   return sections.join('\n\n');
@@ -203,6 +208,7 @@ export function renderMarkdown(results: BenchResults): string {
         ['CPU', `${env.cpu}, ${env.cores} cores`],
         ['Memory', env.memory],
         ['OS', env.os],
+        ['Build under test', env.revision],
         ['Node', env.node],
         ['unzip', env.unzip],
         ['zip', env.zip],

@@ -42,16 +42,17 @@ export interface TreeResult {
 }
 
 export interface ExtensionResult {
-  /** dist/extension.js as `npm run build` left it (not minified, for debugging). */
-  devBytes: number;
-  /** The same entry bundled as `npm run package` ships it (minified). */
-  productionBytes: number;
+  /** dist/extension.js as `npm run build` left it (not minified). */
+  entryBytes: number;
+  /** Other dist/*.js bundles (loaded lazily by the extension), name → bytes. */
+  lazyBundles: Record<string, number>;
 }
 
 export interface TargetVerdict {
   target: string;
   measured: string;
-  met: boolean;
+  /** `not measured` when every run of a side failed. */
+  verdict: 'met' | 'missed' | 'not measured';
 }
 
 export interface BenchResults {
@@ -81,8 +82,13 @@ export function medianSeconds(result: ContenderResult): number {
   return median(result.samples.map((sample) => sample.wallSeconds));
 }
 
+/** NaN when there are no samples (every run failed). */
 export function maxRssMb(samples: RunSample[]): number {
-  return Math.max(...samples.map((sample) => sample.peakRssMb));
+  return samples.length ? Math.max(...samples.map((sample) => sample.peakRssMb)) : NaN;
+}
+
+export function maxDiskBytes(samples: RunSample[]): number {
+  return samples.length ? Math.max(...samples.map((sample) => sample.peakDiskBytes ?? 0)) : NaN;
 }
 
 export function compare(

@@ -7,7 +7,12 @@ import type { Corpus } from './corpora';
 import type { TreeResult } from './results';
 
 export const FIRST_PAGE_REQUEST_LIMIT = 1;
-export const ALL_PAGES_REQUEST_LIMIT = 10;
+/** Pages of 1000 (Box's maximum): ten requests for the target's 10,000 entries. */
+export const PAGE_SIZE = 1000;
+
+export function allPagesRequestLimit(entries: number): number {
+  return Math.ceil(entries / PAGE_SIZE);
+}
 
 export async function treeSuite(ctx: BenchContext, treesDir: string, corpus: Corpus): Promise<TreeResult> {
   const emulator = await startEmulator({ root: treesDir });

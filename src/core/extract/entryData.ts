@@ -110,7 +110,12 @@ function checkLocalHeader(head: Buffer, entry: ArchiveEntry): number {
 function inflate(compressed: Buffer, entry: ArchiveEntry): Buffer {
   try {
     // maxOutputLength stops a lying size early: inflating more than declared throws instead of allocating.
-    return zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+    // One exactly sized output chunk instead of 16 KiB ones: thousands of small files otherwise feed the GC.
+    const size = Math.max(64, entry.uncompressedSize + 1);
+    return zlib.inflateRawSync(compressed, {
+      maxOutputLength: Math.max(1, entry.uncompressedSize),
+      chunkSize: size,
+    });
   } catch (error) {
     throw inflateError(error, entry);
   }

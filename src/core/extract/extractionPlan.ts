@@ -33,7 +33,8 @@ export function planExtraction(
   options: { stripTopLevelFolder?: string; platform?: NodeJS.Platform },
 ): ExtractionPlan {
   const prefix = options.stripTopLevelFolder === undefined ? undefined : `${options.stripTopLevelFolder}/`;
-  const slashed = (entry: ArchiveEntry): string => entry.archiveName.replace(/\\/g, '/');
+  const slashed = (entry: ArchiveEntry): string =>
+    entry.archiveName.includes('\\') ? entry.archiveName.replace(/\\/g, '/') : entry.archiveName;
   const strip =
     prefix !== undefined && prefix !== '/' && entries.every((entry) => slashed(entry).startsWith(prefix));
 
@@ -56,13 +57,9 @@ export function planExtraction(
     }
     const segments = mapping.relativePath.split('/');
     const placed = entry.isDirectory ? planner.addDirectory(segments) : planner.addFile(segments);
-    const reasons = [mapping.reason, placed.reason].filter((reason): reason is string => !!reason);
-    if (reasons.length > 0) {
-      plan.renamed.push({
-        archiveName: entry.archiveName,
-        relativePath: placed.relativePath,
-        reason: reasons.join('; '),
-      });
+    if (mapping.reason !== undefined || placed.reason !== undefined) {
+      const reason = [mapping.reason, placed.reason].filter((text) => !!text).join('; ');
+      plan.renamed.push({ archiveName: entry.archiveName, relativePath: placed.relativePath, reason });
     }
     if (mapping.nonPortableReason !== undefined) {
       plan.nonPortable.push({

@@ -9,7 +9,7 @@ import {
 } from './centralDirectory';
 import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
 import { EntryWindows } from './entryWindows';
-import { createFileSink, type WriteJob } from './fileSink';
+import { createFileSink, type FileSink, type WriteJob } from './fileSink';
 import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from './extractionPlan';
 import { runPool } from './pool';
@@ -21,9 +21,10 @@ export type { RenamedEntry } from './extractionPlan';
  * Extracts a ZIP archive into an empty staging folder, safely and fast.
  *
  * Order of work: read and vet the whole central directory (limits, bombs, methods, encryption, symlinks) → map and
- * de-duplicate every name → check path lengths → create all folders in one pass → extract files with a bounded
- * pool. Any failure or abort stops new work, waits for in-flight entries, removes the entry that failed, and
- * rejects; the caller removes the staging folder. Nothing is ever written outside `stagingDir`.
+ * de-duplicate every name → check path lengths → create all folders in one pass → extract. Small entries are read
+ * in batches, inflated and verified on this thread and written by a writer thread (fileSink.ts); large ones stream
+ * alongside. Any failure or abort stops new work, waits for in-flight files, removes a file that failed half-way,
+ * and rejects; the caller removes the staging folder. Nothing is ever written outside `stagingDir`.
  */
 export interface ExtractProgress {
   filesExtracted: number;
@@ -42,7 +43,7 @@ export interface ExtractOptions {
   preserveModifiedTimes?: boolean;
   /** Whose file-name rules apply (see safeNames.ts). Default `process.platform`. */
   platform?: NodeJS.Platform;
-  /** Entries in flight at once. Default 16. */
+  /** File writes in flight through the thread pool when there are too few files for the writer thread. Default 16. */
   concurrency?: number;
   /** Compute each file's SHA-1 while extracting (Box lists `sha1` per file). Default false. */
   computeSha1?: boolean;
@@ -122,171 +123,201 @@ async function extractWithDescriptor(
   signal: AbortSignal,
   internal: AbortController,
 ): Promise<ExtractResult> {
-  const T = process.env.XT ? (l: string) => console.log(l, (performance.now() - t0).toFixed(0)) : () => {};
-  const t0 = performance.now();
   const fileSize = await fileSizeOf(fd);
   const centralDirectory = await readCentralDirectory(fd, fileSize, limits, signal);
-  T('cd');
-  const plan = planExtraction(centralDirectory.entries, {
-    stripTopLevelFolder: options.stripTopLevelFolder,
-    platform,
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const smallCount = centralDirectory.entries.filter(
+    (entry) => !entry.isDirectory && isSmallEntry(entry),
+  ).length;
+  const run = new FileExtraction(staging, fd, limits, options, signal, internal);
+  // Started before planning so that the writer thread boots while names are checked.
+  const sink = createFileSink<SmallFileJob>(smallCount, concurrency, signal, {
+    onWritten: (job) => run.onSmallFileWritten(job),
+    onError: (error) => run.fail(error),
   });
-  T('plan');
-  checkPathLengths(plan, staging, platform);
-  throwIfAborted(signal);
-
-  const progress: ExtractProgress = {
-    filesExtracted: 0,
-    bytesWritten: 0,
-    totalEntries: centralDirectory.entries.length,
-    totalUncompressedBytes: centralDirectory.totalUncompressedBytes,
-  };
-  options.onProgress?.({ ...progress });
-  await createDirectories(staging, plan.directories, options.concurrency ?? DEFAULT_CONCURRENCY, signal);
-
-  T('mkdir');
-  const files = await extractFiles(plan, staging, fd, progress, limits, options, signal, internal);
-  return {
-    files,
-    directories: plan.directories,
-    renamed: plan.renamed,
-    nonPortable: plan.nonPortable,
-    bytesWritten: progress.bytesWritten,
-    totalEntries: centralDirectory.entries.length,
-    ...(plan.strippedTopLevelFolder === undefined
-      ? {}
-      : { strippedTopLevelFolder: plan.strippedTopLevelFolder }),
-  };
+  try {
+    const plan = planExtraction(centralDirectory.entries, {
+      stripTopLevelFolder: options.stripTopLevelFolder,
+      platform,
+    });
+    checkPathLengths(plan, staging);
+    throwIfAborted(signal);
+    run.start(plan, centralDirectory.totalUncompressedBytes, centralDirectory.entries.length);
+    await sink.createDirectories(
+      leafDirectories(plan.directories).map((directory) => resolveInside(staging, directory)),
+    );
+    await run.extract(sink);
+    return {
+      files: run.files,
+      directories: plan.directories,
+      renamed: plan.renamed,
+      nonPortable: plan.nonPortable,
+      bytesWritten: run.progress.bytesWritten,
+      totalEntries: centralDirectory.entries.length,
+      ...(plan.strippedTopLevelFolder === undefined
+        ? {}
+        : { strippedTopLevelFolder: plan.strippedTopLevelFolder }),
+    };
+  } finally {
+    await sink.close();
+  }
 }
 
 /**
  * Small entries are decoded one after another on this thread, in archive order (reads are batched and
- * sequential), and handed to a file sink; large entries stream concurrently on the side. The first failure or an
- * abort stops both; every file already handed over is finished or removed before this returns.
+ * sequential), and handed to the file sink; large entries stream concurrently on the side. The first failure or
+ * an abort stops both; every file already handed over is finished or removed before `extract` settles.
  */
-async function extractFiles(
-  plan: ExtractionPlan,
-  staging: string,
-  fd: number,
-  progress: ExtractProgress,
-  limits: ExtractLimits,
-  options: ExtractOptions,
-  signal: AbortSignal,
-  internal: AbortController,
-): Promise<ExtractedFile[]> {
-  const files: ExtractedFile[] = new Array(plan.files.length);
-  const byOffset = plan.files
-    .map((_, index) => index)
-    .sort((a, b) => plan.files[a].entry.localHeaderOffset - plan.files[b].entry.localHeaderOffset);
-  const smallOrder = byOffset.filter((index) => isSmallEntry(plan.files[index].entry));
-  const largeOrder = byOffset.filter((index) => !isSmallEntry(plan.files[index].entry));
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const preserveTimes = options.preserveModifiedTimes ?? true;
-  const computeSha1 = options.computeSha1 ?? false;
-
-  let firstError: unknown;
-  const fail = (error: unknown): void => {
-    if (firstError !== undefined) return;
-    firstError = error;
-    internal.abort(error);
+class FileExtraction {
+  files: ExtractedFile[] = [];
+  readonly progress: ExtractProgress = {
+    filesExtracted: 0,
+    bytesWritten: 0,
+    totalEntries: 0,
+    totalUncompressedBytes: 0,
   };
-  const report = (): void => options.onProgress?.({ ...progress });
-  const recordFile = (index: number, size: number, sha1: string | undefined): void => {
-    const { entry, relativePath } = plan.files[index];
-    files[index] = { relativePath, size, archiveName: entry.archiveName, ...(sha1 ? { sha1 } : {}) };
-    progress.filesExtracted++;
-  };
+  private plan: ExtractionPlan = { files: [], directories: [], renamed: [], nonPortable: [] };
+  private firstError: unknown;
+  /** Bytes produced so far, capped: never trust the headers alone. */
+  private bytesAccepted = 0;
+  private bytesSinceReport = 0;
+  private readonly preserveTimes: boolean;
+  private readonly computeSha1: boolean;
 
-  // Never trust the headers alone: the bytes actually produced are capped as well.
-  let bytesAccepted = 0;
-  const accept = (count: number, entry: ArchiveEntry): void => {
-    bytesAccepted += count;
-    if (bytesAccepted > limits.maxTotalBytes) {
-      throw new ArchiveError(
-        'zip_bomb',
-        `Extraction exceeded ${limits.maxTotalBytes} bytes (the size limit).`,
-        {
-          entryName: entry.archiveName,
-        },
+  constructor(
+    private readonly staging: string,
+    private readonly fd: number,
+    private readonly limits: ExtractLimits,
+    private readonly options: ExtractOptions,
+    private readonly signal: AbortSignal,
+    private readonly internal: AbortController,
+  ) {
+    this.preserveTimes = options.preserveModifiedTimes ?? true;
+    this.computeSha1 = options.computeSha1 ?? false;
+  }
+
+  fail(error: unknown): void {
+    if (this.firstError !== undefined) return;
+    this.firstError = error;
+    this.internal.abort(error);
+  }
+
+  start(plan: ExtractionPlan, totalUncompressedBytes: number, totalEntries: number): void {
+    this.plan = plan;
+    this.files = new Array(plan.files.length);
+    this.progress.totalEntries = totalEntries;
+    this.progress.totalUncompressedBytes = totalUncompressedBytes;
+    this.report();
+  }
+
+  onSmallFileWritten(job: SmallFileJob): void {
+    this.progress.bytesWritten += job.content.length;
+    this.record(job.index, job.content.length, job.sha1);
+  }
+
+  async extract(sink: FileSink<SmallFileJob>): Promise<void> {
+    const byOffset = this.plan.files
+      .map((_, index) => index)
+      .sort(
+        (a, b) => this.plan.files[a].entry.localHeaderOffset - this.plan.files[b].entry.localHeaderOffset,
       );
-    }
-  };
+    const small = byOffset.filter((index) => isSmallEntry(this.plan.files[index].entry));
+    const large = byOffset.filter((index) => !isSmallEntry(this.plan.files[index].entry));
+    await Promise.all([
+      this.extractSmall(small, sink).catch((error) => this.fail(error)),
+      this.extractLarge(large).catch((error) => this.fail(error)),
+    ]);
+    await sink.close();
+    if (this.firstError !== undefined) throw this.firstError;
+    throwIfAborted(this.signal);
+  }
 
-  const sink = createFileSink<SmallFileJob>(smallOrder.length, concurrency, {
-    onWritten(job) {
-      progress.bytesWritten += job.content.length;
-      recordFile(job.index, job.content.length, job.sha1);
-      report();
-    },
-    onError: (error) => fail(error),
-  });
-
-  const smallFiles = async (): Promise<void> => {
+  private async extractSmall(order: number[], sink: FileSink<SmallFileJob>): Promise<void> {
     const windows = new EntryWindows(
-      fd,
-      smallOrder.map((index) => plan.files[index].entry),
+      this.fd,
+      order.map((index) => this.plan.files[index].entry),
     );
-    for (const index of smallOrder) {
-      if (signal.aborted) return;
-      const { entry, relativePath } = plan.files[index];
-      const target = resolveInside(staging, relativePath);
-      const content = await readSmallEntry(entry, fd, windows);
-      if (signal.aborted) return;
-      accept(content.length, entry);
+    for (const index of order) {
+      if (this.signal.aborted) return;
+      const { entry, relativePath } = this.plan.files[index];
+      const target = resolveInside(this.staging, relativePath);
+      const content = await readSmallEntry(entry, this.fd, windows);
+      if (this.signal.aborted) return;
+      this.accept(content.length, entry);
       await sink.write({
         target,
         content,
         entryName: entry.archiveName,
         index,
-        ...(preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
-        ...(computeSha1 ? { sha1: createHash('sha1').update(content).digest('hex') } : {}),
+        ...(this.preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
+        ...(this.computeSha1 ? { sha1: createHash('sha1').update(content).digest('hex') } : {}),
       });
     }
-  };
+  }
 
-  let bytesSinceReport = 0;
-  const streamContext: StreamContext = {
-    fd,
-    signal,
-    preserveModifiedTimes: preserveTimes,
-    computeSha1,
-    onBytes(count, entry) {
-      accept(count, entry);
-      progress.bytesWritten += count;
-      bytesSinceReport += count;
-      if (bytesSinceReport >= PROGRESS_STEP_BYTES) {
-        bytesSinceReport = 0;
-        report();
-      }
-    },
-  };
-  const largeFiles = (): Promise<void> =>
-    runPool(
-      largeOrder,
-      Math.min(concurrency, LARGE_ENTRY_CONCURRENCY),
-      async (index) => {
-        const { entry, relativePath } = plan.files[index];
-        const written = await streamLargeEntry(entry, resolveInside(staging, relativePath), streamContext);
-        recordFile(index, written.size, written.sha1);
-        report();
+  private extractLarge(order: number[]): Promise<void> {
+    const context: StreamContext = {
+      fd: this.fd,
+      signal: this.signal,
+      preserveModifiedTimes: this.preserveTimes,
+      computeSha1: this.computeSha1,
+      onBytes: (count, entry) => {
+        this.accept(count, entry);
+        this.progress.bytesWritten += count;
+        this.bytesSinceReport += count;
+        if (this.bytesSinceReport >= PROGRESS_STEP_BYTES) {
+          this.bytesSinceReport = 0;
+          this.report();
+        }
       },
-      { signal },
+    };
+    const width = Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, LARGE_ENTRY_CONCURRENCY);
+    return runPool(
+      order,
+      width,
+      async (index) => {
+        const { entry, relativePath } = this.plan.files[index];
+        const written = await streamLargeEntry(entry, resolveInside(this.staging, relativePath), context);
+        this.record(index, written.size, written.sha1);
+      },
+      { signal: this.signal },
     );
+  }
 
-  const t1 = performance.now();
-  const elu0 = performance.eventLoopUtilization();
-  await Promise.all([smallFiles().catch(fail), largeFiles().catch(fail)]);
-  if (process.env.XT) console.log('produce', (performance.now() - t1).toFixed(0), 'elu', performance.eventLoopUtilization(elu0).utilization.toFixed(2));
-  await sink.close();
-  if (process.env.XT) console.log('drain', (performance.now() - t1).toFixed(0));
-  if (firstError !== undefined) throw firstError;
-  throwIfAborted(signal);
-  return files;
+  private accept(count: number, entry: ArchiveEntry): void {
+    this.bytesAccepted += count;
+    if (this.bytesAccepted > this.limits.maxTotalBytes) {
+      throw new ArchiveError(
+        'zip_bomb',
+        `Extraction exceeded ${this.limits.maxTotalBytes} bytes (the size limit).`,
+        {
+          entryName: entry.archiveName,
+        },
+      );
+    }
+  }
+
+  private record(index: number, size: number, sha1: string | undefined): void {
+    const { entry, relativePath } = this.plan.files[index];
+    this.files[index] = { relativePath, size, archiveName: entry.archiveName, ...(sha1 ? { sha1 } : {}) };
+    this.progress.filesExtracted++;
+    this.report();
+  }
+
+  private report(): void {
+    this.options.onProgress?.({ ...this.progress });
+  }
 }
 
 interface SmallFileJob extends WriteJob {
   index: number;
   sha1?: string;
+}
+
+/** Folders that contain no other folder: creating them recursively creates all the others. */
+function leafDirectories(directories: readonly string[]): string[] {
+  const parents = new Set(directories.map((directory) => path.posix.dirname(directory)));
+  return directories.filter((directory) => !parents.has(directory));
 }
 
 /** The staging folder must be fresh: nothing planted in it can redirect a write. */
@@ -333,11 +364,14 @@ function resolveInside(root: string, relativePath: string): string {
   return target;
 }
 
-function checkPathLengths(plan: ExtractionPlan, staging: string, platform: NodeJS.Platform): void {
-  const limit = PATH_MAX[platform];
+/** The real OS's limit applies here, whatever `options.platform` says about names. */
+function checkPathLengths(plan: ExtractionPlan, staging: string): void {
+  const limit = PATH_MAX[process.platform];
   if (limit === undefined) return; // Windows: Node uses \\?\ paths, so long paths work.
   const base = Buffer.byteLength(staging) + 1;
-  const tooLong = (relativePath: string): boolean => base + Buffer.byteLength(relativePath) > limit;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most paths need no byte count.
+  const tooLong = (relativePath: string): boolean =>
+    base + relativePath.length * 3 > limit && base + Buffer.byteLength(relativePath) > limit;
   const offender =
     plan.files.find((file) => tooLong(file.relativePath))?.relativePath ?? plan.directories.find(tooLong);
   if (offender !== undefined) {
@@ -349,28 +383,4 @@ function checkPathLengths(plan: ExtractionPlan, staging: string, platform: NodeJ
       },
     );
   }
-}
-
-/** One mkdir per leaf folder (recursive creates the parents), all in flight at once. */
-async function createDirectories(
-  staging: string,
-  directories: readonly string[],
-  concurrency: number,
-  signal: AbortSignal,
-): Promise<void> {
-  const parents = new Set(directories.map((directory) => path.posix.dirname(directory)));
-  const leaves = directories.filter((directory) => !parents.has(directory));
-  await runPool(
-    leaves,
-    concurrency,
-    async (directory) => {
-      try {
-        await fs.promises.mkdir(resolveInside(staging, directory), { recursive: true });
-      } catch (error) {
-        if (error instanceof ArchiveError) throw error;
-        throw fileSystemError(error, `create the folder ${JSON.stringify(directory)}`);
-      }
-    },
-    { signal },
-  );
 }

@@ -1,16 +1,20 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ArchiveError, fileSystemError } from './errors';
+import { runPool } from './pool';
 
 /**
- * Writes small, already verified files. Creating thousands of small files is dominated by per-call overhead:
- * through libuv's thread pool every open/write/futimes/close is a round trip to the main thread, which made a
- * 5,000-file extraction about twice as slow as the same system calls made back to back (as Info-ZIP does).
+ * Creates folders and writes small, already verified files. Creating thousands of small files is dominated by
+ * per-call overhead: through libuv's thread pool every mkdir/open/write/futimes/close is a round trip to the main
+ * thread, which made a 5,000-file extraction about twice as slow as the same system calls made back to back (as
+ * Info-ZIP does).
  *
- * `WorkerFileSink` therefore hands batches of files to one worker thread that makes plain synchronous calls,
- * while the main thread keeps reading and inflating. For a handful of files a worker is not worth its start-up
- * (~30 ms), and `AsyncFileSink` writes through the thread pool instead. Both open with O_EXCL ('wx'), so nothing
- * that already exists is ever reused or followed, and both remove a file whose write failed half-way.
+ * `WorkerFileSink` therefore hands batches to two worker threads that make plain synchronous calls (folders
+ * first), while the main thread keeps reading and inflating. For a handful of files a worker is not
+ * worth its start-up (~30 ms), and `AsyncFileSink` goes through the thread pool instead. Both open files with
+ * O_EXCL ('wx'), so nothing that already exists is ever reused or followed through, and both remove a file whose
+ * write failed half-way.
  */
 export interface WriteJob {
   target: string;
@@ -22,68 +26,101 @@ export interface WriteJob {
 
 export interface SinkEvents<J extends WriteJob> {
   onWritten(job: J): void;
-  onError(error: ArchiveError, job: J): void;
+  /** A file or folder could not be written. The sink keeps going; the caller decides to stop. */
+  onError(error: ArchiveError): void;
 }
 
 export interface FileSink<J extends WriteJob> {
+  /** Creates folders (absolute paths, recursively). Files written afterwards may go inside them. */
+  createDirectories(paths: readonly string[]): Promise<void>;
   /** Queues a file; resolves once the sink has room for more (backpressure). */
   write(job: J): Promise<void>;
   /** Waits for every queued file to be written or failed, then releases resources. Never rejects. */
   close(): Promise<void>;
 }
 
-/** Below this many small files the worker's start-up costs more than it saves. */
+/** From this many small files on, the worker's start-up pays for itself. */
 export const WORKER_MIN_FILES = 64;
 
 export function createFileSink<J extends WriteJob>(
   fileCount: number,
   concurrency: number,
+  signal: AbortSignal,
   events: SinkEvents<J>,
 ): FileSink<J> {
-  return fileCount >= WORKER_MIN_FILES ? new WorkerFileSink(events) : new AsyncFileSink(concurrency, events);
+  return fileCount >= WORKER_MIN_FILES
+    ? new WorkerFileSink(signal, events)
+    : new AsyncFileSink(concurrency, events);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 
-interface WriteBatch {
-  id: number;
-  paths: string[];
-  lengths: number[];
-  /** Seconds since the epoch, NaN for "leave it". */
-  times: number[];
-  buffer: ArrayBuffer;
-}
+type WorkerRequest =
+  | { id: number; kind: 'directories'; paths: string[] }
+  | {
+      id: number;
+      kind: 'files';
+      paths: string[];
+      lengths: number[];
+      /** Seconds since the epoch, NaN for "leave it". */
+      times: number[];
+      buffer: ArrayBuffer;
+    };
 
-interface BatchOutcome {
+interface WorkerReply {
   id: number;
-  written: number;
+  /** Items completed before the first failure. */
+  done: number;
   error?: { index: number; code?: string; message: string };
 }
 
 /**
- * The worker's whole program. It is serialised with `Function.prototype.toString`, so it must not close over
- * anything in this module; `load` is the worker's own `require`.
+ * The worker's whole program. It is serialised with `Function.prototype.toString`, so it must not refer to anything
+ * else in this module; `load` is the worker's own `require`.
  */
 function writerThread(load: NodeJS.Require): void {
   const fsSync = load('node:fs') as typeof import('node:fs');
-  const { parentPort } = load('node:worker_threads') as typeof import('node:worker_threads');
-  let busy = 0;
-  const started = Date.now();
-  parentPort!.on('message', (batch: WriteBatch) => {
-    const t0 = Date.now();
-    if (batch.id % 5 === 4 && process.env.XT) console.log('worker busy', busy, 'of', t0 - started);
-    const data = new Uint8Array(batch.buffer);
+  const { parentPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
+  const port = parentPort!;
+  /** Set to 1 by the main thread on abort: stop between two files, never inside one. */
+  const cancelled = new Int32Array(workerData as SharedArrayBuffer);
+  const fail = (request: WorkerRequest, index: number, error: unknown): void => {
+    const failure = error as NodeJS.ErrnoException;
+    port.postMessage({
+      id: request.id,
+      done: index,
+      error: { index, code: failure.code, message: failure.message },
+    });
+  };
+  port.on('message', (request: WorkerRequest) => {
+    if (request.kind === 'directories') {
+      for (let index = 0; index < request.paths.length; index++) {
+        try {
+          fsSync.mkdirSync(request.paths[index], { recursive: true });
+        } catch (error) {
+          fail(request, index, error);
+          return;
+        }
+      }
+      port.postMessage({ id: request.id, done: request.paths.length });
+      return;
+    }
+    const data = new Uint8Array(request.buffer);
     let offset = 0;
-    for (let index = 0; index < batch.paths.length; index++) {
-      const length = batch.lengths[index];
+    for (let index = 0; index < request.paths.length; index++) {
+      if (Atomics.load(cancelled, 0) !== 0) {
+        port.postMessage({ id: request.id, done: index });
+        return;
+      }
+      const length = request.lengths[index];
       let fd = -1;
       let created = false;
       try {
-        fd = fsSync.openSync(batch.paths[index], 'wx', 0o666);
+        fd = fsSync.openSync(request.paths[index], 'wx', 0o666);
         created = true;
         for (let done = 0; done < length;)
           done += fsSync.writeSync(fd, data, offset + done, length - done, done);
-        const time = batch.times[index];
+        const time = request.times[index];
         if (!Number.isNaN(time)) fsSync.futimesSync(fd, time, time);
         const closing = fd;
         fd = -1;
@@ -99,117 +136,203 @@ function writerThread(load: NodeJS.Require): void {
         // Only a file this worker created is removed; a failed open (EEXIST...) touched nothing.
         if (created) {
           try {
-            fsSync.unlinkSync(batch.paths[index]);
+            fsSync.unlinkSync(request.paths[index]);
           } catch {
             // Best effort.
           }
         }
-        const failure = error as NodeJS.ErrnoException;
-        parentPort!.postMessage({
-          id: batch.id,
-          written: index,
-          error: { index, code: failure.code, message: failure.message },
-        });
+        fail(request, index, error);
         return;
       }
       offset += length;
     }
-    busy += Date.now() - t0;
-    parentPort!.postMessage({ id: batch.id, written: batch.paths.length });
+    port.postMessage({ id: request.id, done: request.paths.length });
   });
 }
 
 const WORKER_SOURCE = `(${writerThread.toString()})(require);`;
-const BATCH_MAX_FILES = 256;
-const BATCH_MAX_BYTES = 4 * 1024 * 1024;
-const MAX_BATCHES_IN_FLIGHT = 3;
+/** Two threads keep the kernel busy creating files in two folders at once; more only contend for locks. */
+const WRITER_THREADS = 2;
+const BATCH_MAX_FILES = 128;
+const BATCH_MAX_BYTES = 2 * 1024 * 1024;
+const MAX_REQUESTS_PER_THREAD = 2;
+
+type InFlight<J> = { thread: number } & (
+  { kind: 'files'; jobs: J[] } | { kind: 'directories'; paths: string[] }
+);
 
 export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
-  private readonly worker: Worker;
+  private readonly threads: Worker[] = [];
+  private readonly busy: number[] = [];
   private pending: J[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
+  /** False while folders are being created: files wait, since another thread could get them first. */
+  private directoriesReady = true;
   private nextId = 0;
-  private readonly inFlight = new Map<number, J[]>();
+  private readonly inFlight = new Map<number, InFlight<J>>();
   private readonly roomWaiters: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
-  private broken: ArchiveError | undefined;
+  private broken = false;
+  private readonly cancelFlag = new SharedArrayBuffer(4);
+  private readonly folderThreads = new Map<string, number>();
 
-  constructor(private readonly events: SinkEvents<J>) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.on('message', (outcome: BatchOutcome) => this.settle(outcome));
-    this.worker.on('error', (error) => this.breakDown(error));
-    this.worker.on('exit', (code) => {
-      if (this.inFlight.size > 0) this.breakDown(new Error(`the writer thread stopped (exit code ${code})`));
-    });
+  constructor(
+    signal: AbortSignal,
+    private readonly events: SinkEvents<J>,
+  ) {
+    for (let thread = 0; thread < WRITER_THREADS; thread++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.cancelFlag });
+      worker.on('message', (reply: WorkerReply) => this.settle(reply));
+      worker.on('error', (error) => this.breakDown(error));
+      worker.on('exit', (code) => {
+        if (this.busy[thread] > 0) this.breakDown(new Error(`a writer thread stopped (exit code ${code})`));
+      });
+      this.threads.push(worker);
+      this.busy.push(0);
+    }
+    const cancel = (): void => {
+      Atomics.store(new Int32Array(this.cancelFlag), 0, 1);
+      this.pending = [];
+      this.pendingBytes = 0;
+    };
+    if (signal.aborted) cancel();
+    else signal.addEventListener('abort', cancel, { once: true });
+  }
+
+  async createDirectories(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0 || this.broken) return;
+    this.flush(true);
+    this.directoriesReady = false;
+    this.send({ kind: 'directories', paths: [...paths] }, undefined);
   }
 
   async write(job: J): Promise<void> {
-    if (this.broken) {
-      this.events.onError(this.broken, job);
-      return;
-    }
+    if (this.broken) return;
     this.pending.push(job);
     this.pendingBytes += job.content.length;
-    if (this.pending.length >= BATCH_MAX_FILES || this.pendingBytes >= BATCH_MAX_BYTES) this.flush();
-    else if (!this.flushScheduled) {
+    if (this.pending.length >= BATCH_MAX_FILES || this.pendingBytes >= BATCH_MAX_BYTES) {
+      this.flush(false);
+    } else if (!this.flushScheduled) {
       // Send a partial batch as soon as the producer pauses (e.g. waits for the next read).
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
-        this.flush();
+        this.flush(false);
       });
     }
-    while (this.inFlight.size >= MAX_BATCHES_IN_FLIGHT && !this.broken) {
+    while (
+      !this.broken &&
+      (this.pendingBytes >= BATCH_MAX_BYTES * WRITER_THREADS ||
+        this.pending.length >= BATCH_MAX_FILES * WRITER_THREADS)
+    ) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
   }
 
   async close(): Promise<void> {
-    this.flush();
-    while (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    await this.worker.terminate();
+    while (this.inFlight.size > 0 || (this.pending.length > 0 && !this.broken)) {
+      this.flush(true);
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+    await Promise.all(this.threads.map((worker) => worker.terminate()));
   }
 
-  private flush(): void {
-    if (this.pending.length === 0 || this.broken) return;
-    const jobs = this.pending;
-    const buffer = new Uint8Array(this.pendingBytes);
-    let offset = 0;
-    for (const job of jobs) {
-      buffer.set(job.content, offset);
-      offset += job.content.length;
+  /** Sends pending files in batches to the least busy thread; `force` ignores the per-thread limit. */
+  private flush(force: boolean): void {
+    while (this.pending.length > 0 && !this.broken && this.directoriesReady) {
+      const thread = this.threadFor(this.pending[0].target);
+      if (!force && this.busy[thread] >= MAX_REQUESTS_PER_THREAD) return;
+      let count = 0;
+      let bytes = 0;
+      while (count < this.pending.length && count < BATCH_MAX_FILES && bytes < BATCH_MAX_BYTES) {
+        bytes += this.pending[count++].content.length;
+      }
+      const jobs = this.pending.splice(0, count);
+      this.pendingBytes -= bytes;
+      // Its own ArrayBuffer (transferable), not zero-filled: every byte is overwritten below.
+      const buffer = Buffer.allocUnsafeSlow(bytes);
+      let offset = 0;
+      for (const job of jobs) {
+        buffer.set(job.content, offset);
+        offset += job.content.length;
+      }
+      const request = {
+        kind: 'files' as const,
+        paths: jobs.map((job) => job.target),
+        lengths: jobs.map((job) => job.content.length),
+        times: jobs.map((job) => (job.modifiedTime ? job.modifiedTime.getTime() / 1000 : Number.NaN)),
+        buffer: buffer.buffer,
+      };
+      this.send(request, jobs, thread);
     }
-    this.pending = [];
-    this.pendingBytes = 0;
-    const batch: WriteBatch = {
-      id: this.nextId++,
-      paths: jobs.map((job) => job.target),
-      lengths: jobs.map((job) => job.content.length),
-      times: jobs.map((job) => (job.modifiedTime ? job.modifiedTime.getTime() / 1000 : Number.NaN)),
-      buffer: buffer.buffer,
-    };
-    this.inFlight.set(batch.id, jobs);
-    this.worker.postMessage(batch, [batch.buffer]);
   }
 
-  private settle(outcome: BatchOutcome): void {
-    const jobs = this.inFlight.get(outcome.id);
-    if (jobs === undefined) return;
-    this.inFlight.delete(outcome.id);
-    for (let index = 0; index < outcome.written; index++) this.events.onWritten(jobs[index]);
-    if (outcome.error) {
-      const job = jobs[outcome.error.index];
-      const cause = Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-      this.events.onError(writeError(cause, job.entryName), job);
+  private send(
+    request:
+      | Omit<Extract<WorkerRequest, { kind: 'files' }>, 'id'>
+      | Omit<Extract<WorkerRequest, { kind: 'directories' }>, 'id'>,
+    jobs: J[] | undefined,
+    thread = 0,
+  ): void {
+    const id = this.nextId++;
+    this.inFlight.set(
+      id,
+      request.kind === 'files'
+        ? { thread, kind: 'files', jobs: jobs ?? [] }
+        : { thread, kind: 'directories', paths: request.paths },
+    );
+    this.busy[thread]++;
+    this.threads[thread].postMessage({ ...request, id }, request.kind === 'files' ? [request.buffer] : []);
+  }
+
+  /**
+   * Creating files in one folder takes that folder's lock: two threads in the same folder mostly wait for each
+   * other. So a folder sticks to the thread that got it first, and a new folder goes to the least busy thread.
+   */
+  private threadFor(target: string): number {
+    const folder = path.dirname(target);
+    let thread = this.folderThreads.get(folder);
+    if (thread === undefined) {
+      thread = 0;
+      for (let other = 1; other < this.busy.length; other++)
+        if (this.busy[other] < this.busy[thread]) thread = other;
+      this.folderThreads.set(folder, thread);
     }
+    return thread;
+  }
+
+  private settle(reply: WorkerReply): void {
+    const request = this.inFlight.get(reply.id);
+    if (request === undefined) return;
+    this.inFlight.delete(reply.id);
+    this.busy[request.thread]--;
+    if (request.kind === 'files') {
+      for (let index = 0; index < reply.done; index++) this.events.onWritten(request.jobs[index]);
+    } else {
+      this.directoriesReady = true;
+    }
+    if (reply.error) {
+      const cause = Object.assign(new Error(reply.error.message), { code: reply.error.code });
+      this.events.onError(
+        request.kind === 'files'
+          ? writeError(cause, request.jobs[reply.error.index].entryName)
+          : fileSystemError(cause, `create the folder ${request.paths[reply.error.index]}`),
+      );
+    }
+    this.flush(false);
     this.wake();
   }
 
   private breakDown(error: Error): void {
-    this.broken ??= new ArchiveError('io', `The file writer failed: ${error.message}`, { cause: error });
-    for (const jobs of this.inFlight.values()) if (jobs.length > 0) this.events.onError(this.broken, jobs[0]);
+    if (!this.broken) {
+      this.broken = true;
+      this.events.onError(
+        new ArchiveError('io', `The file writer failed: ${error.message}`, { cause: error }),
+      );
+    }
     this.inFlight.clear();
+    this.busy.fill(0);
     this.wake();
   }
 
@@ -230,11 +353,21 @@ export class AsyncFileSink<J extends WriteJob> implements FileSink<J> {
     private readonly events: SinkEvents<J>,
   ) {}
 
+  async createDirectories(paths: readonly string[]): Promise<void> {
+    await runPool(paths, this.concurrency, async (directory) => {
+      try {
+        await fs.promises.mkdir(directory, { recursive: true });
+      } catch (error) {
+        throw fileSystemError(error, `create the folder ${directory}`);
+      }
+    });
+  }
+
   async write(job: J): Promise<void> {
     this.active++;
     writeNewFile(job).then(
       () => this.done(() => this.events.onWritten(job)),
-      (error: ArchiveError) => this.done(() => this.events.onError(error, job)),
+      (error: ArchiveError) => this.done(() => this.events.onError(error)),
     );
     while (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
@@ -255,10 +388,7 @@ export function writeError(error: unknown, entryName: string): ArchiveError {
     return new ArchiveError(
       'duplicate',
       `Two entries map to the same file on this file system: ${JSON.stringify(entryName)}`,
-      {
-        entryName,
-        cause: error,
-      },
+      { entryName, cause: error },
     );
   }
   return fileSystemError(error, `write ${JSON.stringify(entryName)}`, entryName);

@@ -42,6 +42,8 @@ const DRIVE_LETTER = /^[A-Za-z]:/;
 const WINDOWS_ILLEGAL_CHARACTERS = /[<>:"|?*]/g;
 const WINDOWS_RESERVED_BASE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
 const TRAILING_DOTS_AND_SPACES = /[. ]+$/;
+/** A cheap first test: only segments matching it can have a Windows issue. */
+const WINDOWS_SUSPECT = /[<>:"|?*]|[. ]$|^(?:con|prn|aux|nul|com|lpt)/i;
 
 export function mapEntryName(
   rawName: string,
@@ -54,25 +56,34 @@ export function mapEntryName(
   if (DRIVE_LETTER.test(rawName)) return { rejected: 'drive-letter path' };
 
   const isDirectory = rawName.endsWith('/') || rawName.endsWith('\\');
-  const segments = rawName.split(/[/\\]/).filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) return { rejected: 'parent-directory segment (..)' };
+  const parts = rawName.includes('\\') ? rawName.split(/[/\\]/) : rawName.split('/');
+  const segments: string[] = [];
+  for (const part of parts) {
+    if (part === '..') return { rejected: 'parent-directory segment (..)' };
+    if (part !== '' && part !== '.') segments.push(part);
+  }
   if (segments.length === 0) return { rejected: 'empty name' };
 
-  const reasons = new Set<string>();
-  const nonPortable = new Set<string>();
+  // Allocated only for the rare names that need them: this runs once per entry of 200,000-entry archives.
+  let reasons: Set<string> | undefined;
+  let nonPortable: Set<string> | undefined;
   const mapped = segments.map((segment) => {
     let result = segment;
-    const windowsIssues = windowsNameIssues(segment);
-    if (windowsIssues.length > 0) {
-      if (platform === 'win32') {
+    if (WINDOWS_SUSPECT.test(segment)) {
+      const windowsIssues = windowsNameIssues(segment);
+      if (windowsIssues.length > 0 && platform === 'win32') {
         result = toWindowsSafeSegment(segment);
-        windowsIssues.forEach((issue) => reasons.add(issue));
-      } else {
-        windowsIssues.forEach((issue) => nonPortable.add(issue));
+        reasons ??= new Set();
+        for (const issue of windowsIssues) reasons.add(issue);
+      } else if (windowsIssues.length > 0) {
+        nonPortable ??= new Set();
+        for (const issue of windowsIssues) nonPortable.add(issue);
       }
     }
-    if (Buffer.byteLength(result) > MAX_SEGMENT_BYTES) {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no byte count.
+    if (result.length * 3 > MAX_SEGMENT_BYTES && Buffer.byteLength(result) > MAX_SEGMENT_BYTES) {
       result = shortenSegment(result);
+      reasons ??= new Set();
       reasons.add(`name longer than ${MAX_SEGMENT_BYTES} bytes`);
     }
     return result;
@@ -83,9 +94,9 @@ export function mapEntryName(
   const mapping: NameMapping = { relativePath, isDirectory };
   if (relativePath !== original) {
     mapping.renamedFrom = original;
-    mapping.reason = [...reasons].join('; ');
+    mapping.reason = [...(reasons ?? [])].join('; ');
   }
-  if (nonPortable.size > 0) mapping.nonPortableReason = [...nonPortable].join('; ');
+  if (nonPortable) mapping.nonPortableReason = [...nonPortable].join('; ');
   return mapping;
 }
 

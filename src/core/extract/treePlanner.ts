@@ -20,34 +20,49 @@ export interface PlannedPath {
 export const DUPLICATE_REASON = 'an earlier entry has the same name (compared case-insensitively)';
 export const MERGED_REASON = 'folder merged into an earlier folder whose name differs only by case';
 
+/** Folding a path equals folding each segment: `/` neither composes under NFC nor changes case. */
 export function foldPath(relativePath: string): string {
   // Upper-casing folds more pairs than lower-casing (ß/SS, ς/σ): over-merging only costs a rename, under-merging
   // would make two entries collide on NTFS or APFS.
   return relativePath.normalize('NFC').toUpperCase();
 }
 
+interface Assigned {
+  path: string;
+  /** `foldPath(path)`, kept so that it is computed once. */
+  key: string;
+}
+
 export class TreePlanner {
   /** Folded paths already taken by a file or a directory. */
   private readonly taken = new Set<string>();
-  /** Folded requested directory path (under an assigned parent) → assigned directory path. */
-  private readonly directoryAliases = new Map<string, string>();
+  /** Folded requested directory path (under an assigned parent) → assigned directory. */
+  private readonly directoryAliases = new Map<string, Assigned>();
   private readonly directoryPaths: string[] = [];
+  /** Folder names repeat across entries: fold each once. */
+  private readonly foldedFolderNames = new Map<string, string>();
 
   addFile(segments: readonly string[]): PlannedPath {
-    const parent = this.resolveDirectories(segments.slice(0, -1));
+    const parent = this.resolveDirectories(segments, segments.length - 1);
     const name = segments[segments.length - 1];
-    const requested = join(parent.relativePath, name);
-    if (!this.taken.has(foldPath(requested))) {
-      this.taken.add(foldPath(requested));
-      return { ...parent, relativePath: requested };
+    const requested = join(parent.path, name);
+    const requestedKey = join(parent.key, foldPath(name));
+    if (!this.taken.has(requestedKey)) {
+      this.taken.add(requestedKey);
+      return parent.reason === undefined
+        ? { relativePath: requested }
+        : { relativePath: requested, reason: parent.reason };
     }
-    const unique = this.freeName(parent.relativePath, name);
-    this.taken.add(foldPath(unique));
-    return { relativePath: unique, reason: DUPLICATE_REASON };
+    const unique = this.freeName(parent, name);
+    this.taken.add(unique.key);
+    return { relativePath: unique.path, reason: DUPLICATE_REASON };
   }
 
   addDirectory(segments: readonly string[]): PlannedPath {
-    return this.resolveDirectories(segments);
+    const directory = this.resolveDirectories(segments, segments.length);
+    return directory.reason === undefined
+      ? { relativePath: directory.path }
+      : { relativePath: directory.path, reason: directory.reason };
   }
 
   /** Every directory of the tree, parents before children. */
@@ -55,38 +70,50 @@ export class TreePlanner {
     return [...this.directoryPaths].sort(compareParentsFirst);
   }
 
-  private resolveDirectories(segments: readonly string[]): PlannedPath {
-    let current = '';
+  /** Resolves the first `count` segments as directories, creating or renaming them as needed. */
+  private resolveDirectories(segments: readonly string[], count: number): Assigned & { reason?: string } {
+    let current: Assigned = { path: '', key: '' };
     let reason: string | undefined;
-    for (const segment of segments) {
-      const requested = join(current, segment);
-      const requestedKey = foldPath(requested);
+    for (let index = 0; index < count; index++) {
+      const segment = segments[index];
+      const requested = join(current.path, segment);
+      const requestedKey = join(current.key, this.foldFolderName(segment));
       const known = this.directoryAliases.get(requestedKey);
       if (known !== undefined) {
-        if (foldPath(known) !== requestedKey) reason = DUPLICATE_REASON;
-        else if (known !== requested) reason ??= MERGED_REASON;
+        if (known.key !== requestedKey) reason = DUPLICATE_REASON;
+        else if (known.path !== requested) reason ??= MERGED_REASON;
         current = known;
         continue;
       }
-      // Without an alias, an existing node is a file or a directory that took this name by renaming: a clash.
-      let assigned = requested;
+      // Without an alias, a taken path is a file or a directory that got this name by renaming: a clash.
+      let assigned: Assigned = { path: requested, key: requestedKey };
       if (this.taken.has(requestedKey)) {
         assigned = this.freeName(current, segment);
         reason = DUPLICATE_REASON;
       }
-      this.taken.add(foldPath(assigned));
+      this.taken.add(assigned.key);
       this.directoryAliases.set(requestedKey, assigned);
-      this.directoryPaths.push(assigned);
+      this.directoryPaths.push(assigned.path);
       current = assigned;
     }
-    return reason === undefined ? { relativePath: current } : { relativePath: current, reason };
+    return reason === undefined ? current : { ...current, reason };
   }
 
-  private freeName(parent: string, segment: string): string {
+  private freeName(parent: Assigned, segment: string): Assigned {
     for (let counter = 2; ; counter++) {
-      const candidate = join(parent, numbered(segment, counter));
-      if (!this.taken.has(foldPath(candidate))) return candidate;
+      const name = numbered(segment, counter);
+      const key = join(parent.key, foldPath(name));
+      if (!this.taken.has(key)) return { path: join(parent.path, name), key };
     }
+  }
+
+  private foldFolderName(segment: string): string {
+    let folded = this.foldedFolderNames.get(segment);
+    if (folded === undefined) {
+      folded = foldPath(segment);
+      this.foldedFolderNames.set(segment, folded);
+    }
+    return folded;
   }
 }
 

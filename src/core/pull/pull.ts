@@ -47,6 +47,8 @@ export interface PullRequest {
   maxAttempts?: number;
   /** Overrides for the status polling after the stream ends (tests shorten it). */
   statusPoll?: Partial<StatusPollOptions>;
+  /** Waits before a fresh ZIP; must reject when the signal aborts. Tests record the waits instead (as BoxClient's). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface PullReport {
@@ -85,6 +87,8 @@ interface AttemptResult {
 const ITEM_FIELDS = ['type', 'id', 'name', 'size'];
 /** Archive failures that a fresh download can cure; the others are in the archive Box built. */
 const TRANSIENT_ARCHIVE_CODES = new Set(['truncated', 'invalid', 'crc_mismatch', 'size_mismatch']);
+/** Errors of the destination's file system, which no fresh download cures. */
+const LOCAL_FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 'EPERM']);
 
 export async function pull(request: PullRequest): Promise<PullReport> {
   const started = performance.now();
@@ -104,10 +108,10 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   const plan = await planPull(request, logger);
   counters.totalBytesEstimate = plan.totalBytesEstimate;
   const createdDestination = await ensureDestination(destination);
-  await checkFreeSpace(destination, plan.totalBytesEstimate);
 
   let staging: string | undefined;
   try {
+    await checkFreeSpace(destination, plan.totalBytesEstimate);
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(request.signal);
       staging = await createStagingDir(destination);
@@ -147,18 +151,28 @@ export async function pull(request: PullRequest): Promise<PullReport> {
         logger.warn(
           `Attempt ${attempt} of ${maxAttempts} failed, requesting a fresh ZIP: ${describe(error)}`,
         );
-        await removeStagingDir(staging);
+        // If even that fails (the volume turned read-only), stop: the outer handler reports the folder.
+        await removeStagingDir(staging).catch(() => {
+          throw toPullError(error);
+        });
         staging = undefined;
         counters.bytesDownloaded = 0;
         counters.filesDone = 0;
-        await sleep(Math.min(8000, 1000 * 2 ** (attempt - 1)), request.signal);
+        await (request.sleep ?? sleep)(Math.min(8000, 1000 * 2 ** (attempt - 1)), request.signal);
       }
     }
   } catch (error) {
-    if (staging) await removeStagingDir(staging).catch(() => undefined);
+    let failure = toPullError(error);
+    if (staging) {
+      const leftover = staging;
+      await removeStagingDir(leftover).catch((removal: unknown) => {
+        logger.warn(`Could not remove ${leftover}: ${describe(removal)}`);
+        failure = withLeftover(failure, leftover);
+      });
+    }
     staging = undefined;
-    if (createdDestination) await fs.rmdir(createdDestination).catch(() => undefined); // only if still empty
-    throw error;
+    if (createdDestination) await removeCreatedFolders(destination, createdDestination);
+    throw failure;
   } finally {
     if (staging)
       await removeStagingDir(staging).catch((e) => logger.warn(`Could not remove ${staging}: ${e}`));
@@ -221,7 +235,19 @@ async function runAttempt(
     { signal },
   );
   // The download URL lives only seconds until the download starts: open it before anything else.
-  const content = await client.openZipDownloadContent(zip.download_url, { signal });
+  const content = await client
+    .openZipDownloadContent(zip.download_url, { signal })
+    .catch((error: unknown) => {
+      // Box answers 404 for a download URL that expired or was used: a fresh ZIP gets a new one.
+      if (error instanceof BoxApiError && error.status === 404) {
+        throw new PullError(
+          'download_failed',
+          'The ZIP download link expired or was already used before the download could start.',
+          { cause: error },
+        );
+      }
+      throw error;
+    });
   counters.phase = 'downloading';
   counters.bytesDownloaded = 0;
   tracker.update(counters, true);
@@ -255,6 +281,9 @@ async function runAttempt(
   counters.phase = 'extracting';
   counters.filesDone = 0;
   tracker.update(counters, true);
+  // Created here without `recursive`: Node reports a recursive mkdir on a read-only or full volume as ENOENT
+  // (nodejs/node#47098, #42808), which would hide the real reason from the user.
+  await fs.mkdir(path.join(staging, 'files'));
   const extracted = await extractZip(archivePath, path.join(staging, 'files'), {
     signal,
     stripTopLevelFolder: plan.stripFolderName,
@@ -281,11 +310,26 @@ function isWorthAnotherZip(error: unknown): boolean {
   if (error instanceof PullError) return error.kind === 'download_failed' || error.kind === 'incomplete';
   if (error instanceof BoxAuthError || error instanceof SignInRequiredError) return false;
   if (error instanceof BoxApiError) {
-    // The create call failed for a reason a new request will not change.
-    return error.status === 404 || error.status === 429 || error.status >= 500;
+    // A failed create was already retried by the client (429 and 5xx, within its time budget); another round
+    // would only multiply the wait, and other answers will not change. A refused download URL (429 too many
+    // downloads, 5xx) is worth a fresh ZIP: the client never retries that single-use URL itself.
+    return error.method === 'GET' && (error.status === 429 || error.status >= 500);
   }
+  // A full, read-only or forbidden destination stays that way: downloading again cannot help.
+  if (LOCAL_FILE_SYSTEM_CODES.has((error as { code?: string } | undefined)?.code ?? '')) return false;
   // Network errors, cut streams and idle timeouts.
   return true;
+}
+
+/** A failure that left its staging folder behind (it could not be removed): the user has to know where it is. */
+function withLeftover(failure: unknown, staging: string): unknown {
+  if (!(failure instanceof PullError)) return failure;
+  const sentence = /[.!?]$/.test(failure.message) ? failure.message : `${failure.message}.`;
+  return new PullError(
+    failure.kind,
+    `${sentence} Its temporary folder ${staging} could not be removed; delete it once the destination is writable again.`,
+    { cause: failure.cause },
+  );
 }
 
 function toPullError(error: unknown): unknown {
@@ -325,7 +369,9 @@ function toPullError(error: unknown): unknown {
     return new PullError(kind, error.message, { cause: error });
   }
   const code = (error as { code?: string } | undefined)?.code;
-  if (code === 'ENOSPC') return new PullError('destination', 'The disk is full.', { cause: error });
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new PullError('destination', `The disk is full: ${describe(error)}`, { cause: error });
+  }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new PullError('destination', `Cannot write to the destination: ${describe(error)}`, {
       cause: error,
@@ -346,6 +392,17 @@ async function ensureDestination(destination: string): Promise<string | undefine
         cause: error,
       },
     );
+  }
+}
+
+/** Removes the folders `ensureDestination` created, deepest first, each only if it is still empty. */
+async function removeCreatedFolders(destination: string, topmostCreated: string): Promise<void> {
+  for (let folder = destination; ; folder = path.dirname(folder)) {
+    const removed = await fs.rmdir(folder).then(
+      () => true,
+      () => false,
+    );
+    if (!removed || folder === topmostCreated || path.dirname(folder) === folder) return;
   }
 }
 

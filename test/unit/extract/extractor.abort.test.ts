@@ -136,4 +136,33 @@ describe('extractZip — abort and resource failures', () => {
     assert.deepEqual(fs.readdirSync(sandbox.dest), []);
     assert.equal(path.basename(staging).startsWith('.box-pull-staging-'), true);
   });
+
+  it('a full disk while the writer thread writes many small files → disk_full, no partial file', async function () {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', sandbox.dest], { stdio: 'ignore' });
+    } catch {
+      this.skip();
+    }
+    cleanups.push(async () => {
+      execFileSync('umount', [sandbox.dest]);
+    });
+    const files = Array.from({ length: 200 }, (_, index) => ({
+      name: `d${index % 4}/f${index}.bin`,
+      data: randomBytes(9000),
+    }));
+    fs.writeFileSync(sandbox.zipPath, await yazlZip(files));
+    const staging = await createStagingDir(sandbox.dest);
+    await assert.rejects(
+      extractZip(sandbox.zipPath, staging),
+      (error: ArchiveError) => error.code === 'disk_full',
+    );
+    const expected = new Map(files.map((file) => [file.name, file.data]));
+    const left = await readTree(staging);
+    assert.ok(left.size > 0 && left.size < files.length);
+    for (const [relative, content] of left) assert.ok(expected.get(relative)?.equals(content), relative);
+    await removeStagingDir(staging);
+    assert.deepEqual(fs.readdirSync(sandbox.dest), []);
+  });
 });

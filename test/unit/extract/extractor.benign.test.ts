@@ -87,6 +87,30 @@ describe('extractZip — benign archives', () => {
     });
   }
 
+  it('round-trips hundreds of small files through the writer thread, times included', async () => {
+    const files = Array.from({ length: 400 }, (_, index) => ({
+      name: `Top/folder${index % 9}/sub${index % 3}/file-${index}.txt`,
+      data: index % 50 === 0 ? Buffer.alloc(0) : text(10 + ((index * 7919) % 20_000), `f${index}`),
+      compress: index % 4 !== 0,
+      stream: index % 5 === 0,
+      mtime: new Date(2022, index % 12, 1 + (index % 28), 8, index % 60, 0),
+    }));
+    const archive = await yazlZip(files);
+    const { result, tree, staging } = await extract(archive, { stripTopLevelFolder: 'Top' });
+    assert.equal(tree.size, files.length);
+    for (const file of files) {
+      const relative = file.name.slice(4);
+      assert.ok(tree.get(relative)!.equals(file.data), relative);
+      const mtime = fs.statSync(path.join(staging, relative)).mtimeMs;
+      assert.equal(Math.round(mtime / 1000), Math.round(file.mtime.getTime() / 1000), relative);
+    }
+    assert.equal(result.files.length, files.length);
+    assert.ok(
+      result.files.every((file, index) => file.archiveName === files[index].name),
+      'files keep archive order',
+    );
+  });
+
   it('extracts a Box-style archive: top folder, data descriptors, ZIP64 extras, folder entries only for empty folders', async () => {
     const files = [
       ['Box Folder/Q3 report.docx', randomBytes(20_000)],

@@ -380,6 +380,25 @@ describe('placeFiles', () => {
     await removeStagingDir(staging);
   });
 
+  it('createStagingDir creates the destination with its parents and a fresh, unique folder inside it', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const destination = path.join(sandbox.root, 'new', 'nested', 'dest');
+    const first = await createStagingDir(destination);
+    const second = await createStagingDir(destination);
+    assert.notEqual(first, second);
+    for (const staging of [first, second]) {
+      assert.equal(path.dirname(staging), destination);
+      assert.match(path.basename(staging), /^\.box-pull-staging-/);
+      assert.deepEqual(fs.readdirSync(staging), []);
+    }
+    assert.deepEqual((await findStagingDirs(destination)).sort(), [first, second].sort());
+    await removeStagingDir(first);
+    await removeStagingDir(first); // a second removal is fine
+    assert.deepEqual(await findStagingDirs(destination), [second]);
+    assert.deepEqual(await findStagingDirs(path.join(sandbox.root, 'missing')), []);
+  });
+
   it('removeStagingDir refuses anything that is not a staging folder', async () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);

@@ -1,0 +1,168 @@
+// Pulls racing each other: into the same destination (same folder or two folders with the same names), one of
+// them cancelled, Box refusing a second concurrent download, and two pulls sharing one expiring sign-in. Either
+// both work or one fails with a clear message; never a half-written, mixed or foreign file.
+// Two TokenManagers (two windows) refreshing the same stored token at once are covered by
+// test/unit/auth/tokenManager.test.ts ("two windows sharing one store refresh at once ...").
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { signInWithOAuth } from '../../../src/core/auth/signIn';
+import { TokenManager } from '../../../src/core/auth/tokenManager';
+import type { ConflictPolicy } from '../../../src/core/extract/placement';
+import { pull, PullError, type PullReport } from '../../../src/core/pull/pull';
+import { readTree } from '../../helpers/compareTrees';
+import { EMULATOR_APP, fakeBrowser, MemoryTokenStore } from '../auth/helpers';
+import {
+  assertPulled,
+  countRequests,
+  makeClient,
+  plantUserFiles,
+  pullRequest,
+  resetFaults,
+  sourceFiles,
+  startFixture,
+  temporaryLeftovers,
+  type Fixture,
+} from './support';
+
+/** A failure must be a PullError (or a cancel) with one readable line; anything else is a bug. */
+function assertClearFailure(result: PromiseSettledResult<PullReport>, what: string): void {
+  if (result.status === 'fulfilled') return;
+  const error = result.reason as Error;
+  if (error.name === 'AbortError') return;
+  assert.ok(error instanceof PullError, `${what}: not a PullError: ${String(error)}`);
+  assert.equal(error.message.split('\n').length, 1, what);
+}
+
+describe('reliability: concurrent pulls', function () {
+  let fixture: Fixture;
+  /** A second Box folder with the same paths as the first and different bytes in every file. */
+  let twinId: string;
+  let twin: string;
+
+  before(async function () {
+    fixture = await startFixture({ seed: 71, tree: { files: 80 } });
+    twin = path.join(fixture.root, 'Twin');
+    await fs.cp(fixture.source, twin, { recursive: true });
+    for (const name of (await readTree(twin)).files.keys()) {
+      await fs.appendFile(path.join(twin, ...name.split('/')), ' (twin)');
+    }
+    twinId = fixture.emulator.idForPath('Twin');
+  });
+
+  after(async function () {
+    await fixture?.close();
+  });
+
+  afterEach(function () {
+    resetFaults(fixture);
+  });
+
+  for (const policy of ['skip', 'overwrite'] as ConflictPolicy[]) {
+    it(`two pulls of one folder into one destination at once (${policy}): the folder, exactly, and user files kept`, async function () {
+      const destination = fixture.freshDestination();
+      const user = await plantUserFiles(destination, { 'mine.txt': 'mine' });
+      const results = await Promise.allSettled(
+        [1, 2].map(() =>
+          pull(pullRequest(fixture, makeClient(fixture), destination, { conflictPolicy: policy })),
+        ),
+      );
+      results.forEach((result, index) => assertClearFailure(result, `pull ${index + 1}`));
+      assert.ok(
+        results.some((result) => result.status === 'fulfilled'),
+        'at least one pull completes',
+      );
+      await assertPulled(fixture, destination, user);
+      // Each file is created exactly once (by one pull or the other); the loser reports it, never duplicates it.
+      const reports = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      if (reports.length === 2) {
+        const created = reports.reduce((sum, report) => sum + report.filesWritten, 0);
+        assert.equal(created, (await sourceFiles(fixture)).length);
+      }
+    });
+  }
+
+  it('two folders with the same paths into one destination (overwrite): each file is whole, from one of them', async function () {
+    const destination = fixture.freshDestination();
+    const results = await Promise.allSettled(
+      [fixture.folderId, twinId].map((id) =>
+        pull(
+          pullRequest(fixture, makeClient(fixture), destination, {
+            items: [{ type: 'folder', id }],
+            conflictPolicy: 'overwrite',
+          }),
+        ),
+      ),
+    );
+    results.forEach((result, index) => assertClearFailure(result, `pull ${index + 1}`));
+    assert.deepEqual(await temporaryLeftovers(destination), []);
+    const [a, b, got] = await Promise.all([readTree(fixture.source), readTree(twin), readTree(destination)]);
+    assert.deepEqual([...got.files.keys()].sort(), [...a.files.keys()].sort());
+    for (const [name, bytes] of got.files) {
+      assert.ok(
+        bytes.equals(a.files.get(name)!) || bytes.equals(b.files.get(name)!),
+        `${name} is mixed or partial`,
+      );
+    }
+  });
+
+  it('one of two pulls into one destination is cancelled: the other completes untouched', async function () {
+    fixture.emulator.faults.bytesPerSecond = 1_500_000;
+    const destination = fixture.freshDestination();
+    const controller = new AbortController();
+    const [cancelled, completed] = await Promise.allSettled([
+      pull(
+        pullRequest(fixture, makeClient(fixture), destination, {
+          signal: controller.signal,
+          onProgress: (progress) =>
+            progress.phase === 'downloading' && progress.bytesDownloaded > 0 && controller.abort(),
+        }),
+      ),
+      pull(pullRequest(fixture, makeClient(fixture), destination)),
+    ]);
+    assert.equal(cancelled.status, 'rejected');
+    assert.equal((cancelled as PromiseRejectedResult).reason.name, 'AbortError');
+    assert.equal(completed.status, 'fulfilled', String((completed as PromiseRejectedResult).reason));
+    await assertPulled(fixture, destination);
+  });
+
+  it('Box allows one download at a time: the second pull fails clearly or completes later, never corrupts', async function () {
+    fixture.emulator.faults.maxConcurrentDownloads = 1;
+    fixture.emulator.faults.entryDelayMs = 12; // the first download lasts a second
+    const destination = fixture.freshDestination();
+    const [first] = await sourceFiles(fixture);
+    const user = await plantUserFiles(destination, { [first]: 'my edit' });
+    const results = await Promise.allSettled(
+      [1, 2].map(() => pull(pullRequest(fixture, makeClient(fixture), destination))),
+    );
+    results.forEach((result, index) => assertClearFailure(result, `pull ${index + 1}`));
+    const failures = results.flatMap((result) =>
+      result.status === 'rejected' ? [result.reason as PullError] : [],
+    );
+    for (const failure of failures) {
+      assert.equal(failure.kind, 'download_failed');
+      assert.match(failure.message, /too many concurrent downloads/i);
+    }
+    assert.ok(failures.length < 2, 'one of them gets the download');
+    await assertPulled(fixture, destination, user);
+  });
+
+  it('two pulls sharing one sign-in whose token dies mid-download: one renewal, both complete', async function () {
+    const endpoints = { apiBaseUrl: fixture.emulator.baseUrl, authorizeBaseUrl: fixture.emulator.baseUrl };
+    fixture.emulator.faults.accessTokenTtlSeconds = 1;
+    const tokens = await signInWithOAuth({ endpoints, app: EMULATOR_APP, openBrowser: fakeBrowser() });
+    fixture.emulator.faults.accessTokenTtlSeconds = 3600;
+    const store = new MemoryTokenStore({
+      kind: 'oauth',
+      app: EMULATOR_APP,
+      tokens: { ...tokens, expiresAt: Date.now() + 3600_000 },
+    });
+    const client = makeClient(fixture, { tokenProvider: new TokenManager({ store, endpoints }) });
+    fixture.emulator.faults.entryDelayMs = 25; // two seconds of download: the token dies mid-way
+    const grants = countRequests(fixture, 'POST /oauth2/token');
+    const destinations = [fixture.freshDestination(), fixture.freshDestination()];
+    await Promise.all(destinations.map((destination) => pull(pullRequest(fixture, client, destination))));
+    assert.equal(countRequests(fixture, 'POST /oauth2/token') - grants, 1, 'the refresh token is spent once');
+    for (const destination of destinations) await assertPulled(fixture, destination);
+  });
+});
