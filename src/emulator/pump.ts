@@ -23,6 +23,18 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
   const { faults } = options;
   let sent = 0;
   let ended = false;
+  /**
+   * Set as soon as a cut is decided. The socket is only destroyed once the bytes before the cut point are written
+   * (a callback later), and meanwhile the source may emit more data or its 'end' (a cut inside the last chunk): both
+   * must be ignored, or the download would count as completed with status `succeeded`.
+   */
+  let cutting = false;
+  /**
+   * Throttled writes still in progress, chained in arrival order. A paused source still emits 'end' once its last
+   * chunk was handed to us, so 'end' waits for this before ending the response: ending it earlier truncates the
+   * archive while the client sees a clean end.
+   */
+  let slowWrites: Promise<void> = Promise.resolve();
   let rate = 0;
   let rateStart = 0;
   let rateSentAtStart = 0;
@@ -58,6 +70,7 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
   };
 
   const cut = (chunk: Buffer) => {
+    cutting = true;
     const room = options.cutAfterBytes! - sent;
     sent += room;
     const destroy = () => {
@@ -73,10 +86,10 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
   const writeSlowly = async (chunk: Buffer) => {
     source.pause();
     let offset = 0;
-    while (offset < chunk.length && !ended) {
+    while (offset < chunk.length && !ended && !cutting) {
       const delay = throttleDelay();
       if (delay > 0) await sleep(delay);
-      if (ended || res.destroyed) return;
+      if (ended || cutting || res.destroyed) return;
       // Re-read the cap per slice: lifting it mid-chunk sends the rest at once.
       const cap = faults.bytesPerSecond ?? 0;
       const sliceBytes = cap > 0 ? Math.max(1, Math.floor(cap / SLICES_PER_SECOND)) : chunk.length;
@@ -88,7 +101,7 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
       sent += slice.length;
       if (!res.write(slice)) await waitForDrain();
     }
-    if (!ended) source.resume();
+    if (!ended && !cutting) source.resume();
   };
 
   // Small chunks (ZIP headers, data descriptors, small files) are batched into one writev per turn of the event
@@ -98,7 +111,7 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
   let flushScheduled = false;
   const flush = () => {
     flushScheduled = false;
-    if (queue.length === 0 || ended) return;
+    if (queue.length === 0 || ended || cutting) return;
     res.cork();
     let ok = true;
     for (const chunk of queue) ok = res.write(chunk);
@@ -112,10 +125,11 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
   };
 
   source.on('data', (chunk: Buffer) => {
-    if (ended) return;
+    if (ended || cutting) return;
     if ((faults.bytesPerSecond ?? 0) > 0) {
       flush();
-      void writeSlowly(chunk);
+      // writeSlowly never rejects (every await in it resolves), so the chain never breaks.
+      slowWrites = slowWrites.then(() => writeSlowly(chunk));
       return;
     }
     rate = 0;
@@ -133,12 +147,14 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
     }
   });
   source.on('end', () => {
-    if (ended) return;
-    flush();
-    // Done as soon as the last byte is handed over: a client that read everything and polls at once must not
-    // race the server's 'finish' event (in_progress lag is a separate, explicit knob).
-    res.end();
-    finish('completed');
+    void slowWrites.then(() => {
+      if (ended || cutting) return;
+      flush();
+      // Done as soon as the last byte is handed over: a client that read everything and polls at once must not
+      // race the server's 'finish' event (in_progress lag is a separate, explicit knob).
+      res.end();
+      finish('completed');
+    });
   });
   source.on('error', () => {
     res.socket?.destroy();

@@ -9,7 +9,7 @@ import {
 } from './centralDirectory';
 import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
 import { EntryWindows } from './entryWindows';
-import { createFileSink, type FileSink, type WriteJob } from './fileSink';
+import { createFileSink, makeDirectory, type FileSink, type WriteJob } from './fileSink';
 import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from './extractionPlan';
 import { runPool } from './pool';
@@ -323,7 +323,8 @@ function leafDirectories(directories: readonly string[]): string[] {
 /** The staging folder must be fresh: nothing planted in it can redirect a write. */
 async function ensureEmptyStaging(staging: string): Promise<void> {
   try {
-    await fs.promises.mkdir(staging, { recursive: true });
+    // Not a plain recursive mkdir: that reports a full or read-only volume as ENOENT (see makeDirectory).
+    await makeDirectory(staging);
     const stat = await fs.promises.lstat(staging);
     if (!stat.isDirectory()) throw new Error('not a folder');
     const existing = await fs.promises.readdir(staging);

@@ -80,6 +80,32 @@ interface WorkerReply {
  */
 function writerThread(load: NodeJS.Require): void {
   const fsSync = load('node:fs') as typeof import('node:fs');
+  const pathSync = load('node:path') as typeof import('node:path');
+  /** `makeDirectory` below, synchronously (this function cannot call it): see there for why. */
+  const makeDirectorySync = (directory: string): void => {
+    try {
+      fsSync.mkdirSync(directory, { recursive: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const missing: string[] = [];
+    for (
+      let level = directory;
+      fsSync.lstatSync(level, { throwIfNoEntry: false }) === undefined;
+      level = pathSync.dirname(level)
+    ) {
+      if (pathSync.dirname(level) === level) break;
+      missing.push(level);
+    }
+    for (const level of missing.reverse()) {
+      try {
+        fsSync.mkdirSync(level);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+  };
   const { parentPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
   const port = parentPort!;
   /** Set to 1 by the main thread on abort: stop between two files, never inside one. */
@@ -96,7 +122,7 @@ function writerThread(load: NodeJS.Require): void {
     if (request.kind === 'directories') {
       for (let index = 0; index < request.paths.length; index++) {
         try {
-          fsSync.mkdirSync(request.paths[index], { recursive: true });
+          makeDirectorySync(request.paths[index]);
         } catch (error) {
           fail(request, index, error);
           return;
@@ -356,7 +382,7 @@ export class AsyncFileSink<J extends WriteJob> implements FileSink<J> {
   async createDirectories(paths: readonly string[]): Promise<void> {
     await runPool(paths, this.concurrency, async (directory) => {
       try {
-        await fs.promises.mkdir(directory, { recursive: true });
+        await makeDirectory(directory);
       } catch (error) {
         throw fileSystemError(error, `create the folder ${directory}`);
       }
@@ -381,6 +407,42 @@ export class AsyncFileSink<J extends WriteJob> implements FileSink<J> {
     report();
     this.waiters.splice(0).forEach((resolve) => resolve());
   }
+}
+
+/**
+ * `mkdir -p` that fails with the real reason. Node's recursive mkdir reports a failure to create a missing parent
+ * (ENOSPC or EDQUOT on a volume out of space or inodes, EROFS on a read-only one) as ENOENT (nodejs/node#47098),
+ * which would surface as "no such file or directory" instead of `disk_full`. So on ENOENT the missing levels are
+ * created one by one without `recursive`, where each mkdir reports its own errno. Only the failure path pays.
+ */
+export async function makeDirectory(directory: string): Promise<void> {
+  try {
+    await fs.promises.mkdir(directory, { recursive: true });
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const missing: string[] = [];
+  for (let level = directory; !(await exists(level)); level = path.dirname(level)) {
+    if (path.dirname(level) === level) break;
+    missing.push(level);
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await fs.promises.mkdir(level);
+    } catch (error) {
+      // Another writer (or thread) may create the same level meanwhile.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/** lstat, so a symbolic link is never followed while looking for the missing levels. */
+async function exists(target: string): Promise<boolean> {
+  return fs.promises.lstat(target).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function writeError(error: unknown, entryName: string): ArchiveError {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isStagingDirName } from './staging';
 
 /**
  * Turns an archive entry name into a safe relative path, or rejects it. Pure: no file-system access.
@@ -15,6 +16,9 @@ import { createHash } from 'node:crypto';
  *   fine and keeping the Box name is the more faithful choice. Off Windows they are reported as `nonPortable`.
  * - Segments longer than 255 UTF-8 bytes are shortened on every platform (no common file system stores them):
  *   the stem is cut at a character boundary and `~<8 hex of SHA-256>` plus the original extension is appended.
+ * - A top-level segment starting with the staging prefix (`.box-pull-staging-`) gets a `_` in front on every
+ *   platform: placed as-is it would look like a crashed run's staging folder, and clean-up of those (staging.ts)
+ *   would then delete the user's Box content.
  */
 export interface NameMapping {
   /** Posix relative path without a trailing slash. */
@@ -35,6 +39,7 @@ export interface MapEntryNameOptions {
 }
 
 export const MAX_SEGMENT_BYTES = 255;
+export const STAGING_LOOKALIKE_REASON = 'name reserved for Box Pull staging folders';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -67,7 +72,7 @@ export function mapEntryName(
   // Allocated only for the rare names that need them: this runs once per entry of 200,000-entry archives.
   let reasons: Set<string> | undefined;
   let nonPortable: Set<string> | undefined;
-  const mapped = segments.map((segment) => {
+  const mapped = segments.map((segment, index) => {
     let result = segment;
     if (WINDOWS_SUSPECT.test(segment)) {
       const windowsIssues = windowsNameIssues(segment);
@@ -79,6 +84,13 @@ export function mapEntryName(
         nonPortable ??= new Set();
         for (const issue of windowsIssues) nonPortable.add(issue);
       }
+    }
+    // Only the top level matters: staging folders are looked for directly in the destination. Checked after the
+    // Windows mapping (which keeps the prefix) and before shortening (which keeps the start).
+    if (index === 0 && isStagingDirName(result)) {
+      result = `_${result}`;
+      reasons ??= new Set();
+      reasons.add(STAGING_LOOKALIKE_REASON);
     }
     // A UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no byte count.
     if (result.length * 3 > MAX_SEGMENT_BYTES && Buffer.byteLength(result) > MAX_SEGMENT_BYTES) {

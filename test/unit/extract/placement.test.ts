@@ -357,7 +357,10 @@ describe('placeFiles', () => {
     assert.equal(fs.existsSync(path.join(sandbox.dest, 'a.txt')), false);
   });
 
-  it('an archive entry named like the staging folder is blocked, not merged into it', async () => {
+  // Placed as-is, such an entry would look like a crashed run's staging folder to findStagingDirs, and a clean-up
+  // of stale staging folders would delete the user's Box content. (Placement still blocks the live staging
+  // folder's own name as a second line of defence.)
+  it('an archive entry named like a staging folder is renamed at extraction, never placed under the prefix', async () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
     const staging = await createStagingDir(sandbox.dest);
@@ -366,17 +369,28 @@ describe('placeFiles', () => {
       sandbox.zipPath,
       buildZip([
         { name: `${stagingName}/x.txt`, data: 'x' },
+        { name: '.box-pull-staging-abc/notes.txt', data: 'from Box' },
         { name: 'ok.txt', data: 'ok' },
       ]),
     );
     const filesDir = path.join(staging, 'files');
     const extracted = await extractZip(sandbox.zipPath, filesDir);
+    assert.deepEqual(
+      extracted.renamed.map((entry) => [entry.archiveName, entry.relativePath]),
+      [
+        [`${stagingName}/x.txt`, `_${stagingName}/x.txt`],
+        ['.box-pull-staging-abc/notes.txt', '_.box-pull-staging-abc/notes.txt'],
+      ],
+    );
+    assert.ok(extracted.renamed.every((entry) => entry.reason.includes('staging')));
     const result = await placeFiles(filesDir, extracted, sandbox.dest, { policy: 'overwrite' });
-    assert.deepEqual(result.written, ['ok.txt']);
-    assert.deepEqual(result.blocked.map((entry) => entry.relativePath).sort(), [
-      stagingName,
-      `${stagingName}/x.txt`,
-    ]);
+    assert.deepEqual(result.blocked, []);
+    assert.deepEqual(
+      result.written.sort(),
+      ['_.box-pull-staging-abc/notes.txt', `_${stagingName}/x.txt`, 'ok.txt'].sort(),
+    );
+    // Only the live staging folder (removed by the caller, as pull.ts does) looks like one.
+    assert.deepEqual(await findStagingDirs(sandbox.dest), [staging]);
     await removeStagingDir(staging);
   });
 

@@ -1,5 +1,5 @@
-// Bugs this suite found in code it does not own, each as a test that fails today and is skipped until the owner
-// fixes it (then remove the `.skip`). The reliability report describes each one.
+// Bugs this suite found in code it does not own, kept as regression tests now that they are fixed. The
+// reliability report describes each one. (The staging-name bug's test moved to test/unit/extract/placement.test.ts.)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -7,13 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
-import { placeFiles } from '../../../src/core/extract/placement';
-import { createStagingDir, findStagingDirs } from '../../../src/core/extract/staging';
 import { pull } from '../../../src/core/pull/pull';
 import { buildZip } from '../../helpers/zipBuilder';
 import { makeClient, pullRequest, startFixture } from './support';
 
-describe('reliability: bugs reported to other owners (skipped until fixed)', function () {
+describe('reliability: bugs reported to other owners (fixed)', function () {
   let sandbox: string;
 
   beforeEach(async function () {
@@ -24,49 +22,62 @@ describe('reliability: bugs reported to other owners (skipped until fixed)', fun
     await fs.rm(sandbox, { recursive: true, force: true });
   });
 
-  // src/core/extract (extractionPlan/safeNames + placement): an entry whose top-level name starts with the staging
-  // prefix is placed into the destination as is. It then looks like a crashed run's staging folder to
-  // findStagingDirs, so any future clean-up of stale staging folders would delete the user's Box content.
-  // Expected: such names are renamed at extraction (like Windows-reserved names) and reported in `renamed`.
-  it.skip('an entry named like a staging folder is renamed, never placed under the reserved prefix', async function () {
-    const zipPath = path.join(sandbox, 'a.zip');
-    await fs.writeFile(zipPath, buildZip([{ name: '.box-pull-staging-abc/notes.txt', data: 'from Box' }]));
-    const destination = path.join(sandbox, 'dest');
-    const staging = await createStagingDir(destination);
-    const result = await extractZip(zipPath, staging);
-    await placeFiles(staging, result, destination, { policy: 'skip' });
-    assert.deepEqual(await findStagingDirs(destination), []);
-    assert.equal(result.renamed.length, 1);
-  });
-
   // src/core/extract (fileSink.ts AsyncFileSink/WorkerFileSink createDirectories, extractor.ts
   // ensureEmptyStaging): folders are made with `mkdir(..., { recursive: true })`, and Node reports ENOSPC and EROFS
   // from a recursive mkdir as ENOENT (nodejs/node#42808, #47098). A volume out of inodes while folders are created
   // therefore fails as `io` "no such file or directory" instead of `disk_full` "Not enough disk space".
   // (pull.ts now creates the staging `files` folder itself, without `recursive`, so the top level is covered.)
-  it.skip('a volume out of inodes while creating folders is reported as disk_full', async function () {
+  /** Mounts a small tmpfs on `<sandbox>/volume` for `body`; skips the test where mounting is not allowed. */
+  async function withVolume(
+    context: Mocha.Context,
+    options: string,
+    body: (volume: string) => Promise<void>,
+  ): Promise<void> {
     const volume = path.join(sandbox, 'volume');
     await fs.mkdir(volume);
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,nr_inodes=12', 'tmpfs', volume], {
-        stdio: 'ignore',
-      });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', volume], { stdio: 'ignore' });
     } catch {
-      this.skip();
+      context.skip();
     }
     try {
-      const zipPath = path.join(sandbox, 'a.zip');
-      const entries = Array.from({ length: 20 }, (_, index) => ({ name: `d${index}/e/f.txt`, data: 'x' }));
-      await fs.writeFile(zipPath, buildZip(entries));
-      const staging = path.join(volume, 'staging');
-      await fs.mkdir(staging);
-      await assert.rejects(extractZip(zipPath, staging), (error: ArchiveError) => {
-        assert.equal(error.code, 'disk_full', error.message);
-        return true;
-      });
+      await body(volume);
     } finally {
       execFileSync('umount', [volume]);
     }
+  }
+
+  // Below 64 files the thread-pool sink creates the folders, from 64 on the worker-thread sink: cover both.
+  for (const fileCount of [20, 80]) {
+    it(`a volume out of inodes while creating folders is reported as disk_full (${fileCount} files)`, async function () {
+      await withVolume(this, 'size=4m,nr_inodes=12', async (volume) => {
+        const zipPath = path.join(sandbox, 'a.zip');
+        const entries = Array.from({ length: fileCount }, (_, index) => ({
+          name: `d${index}/e/f.txt`,
+          data: 'x',
+        }));
+        await fs.writeFile(zipPath, buildZip(entries));
+        const staging = path.join(volume, 'staging');
+        await fs.mkdir(staging);
+        await assert.rejects(extractZip(zipPath, staging), (error: ArchiveError) => {
+          assert.equal(error.code, 'disk_full', error.message);
+          return true;
+        });
+      });
+    });
+  }
+
+  it('a read-only volume while creating the staging folder says so, not "no such file or directory"', async function () {
+    await withVolume(this, 'size=1m', async (volume) => {
+      const zipPath = path.join(sandbox, 'a.zip');
+      await fs.writeFile(zipPath, buildZip([{ name: 'f.txt', data: 'x' }]));
+      execFileSync('mount', ['-o', 'remount,ro', volume], { stdio: 'ignore' });
+      await assert.rejects(extractZip(zipPath, path.join(volume, 'a', 'staging')), (error: ArchiveError) => {
+        assert.equal(error.code, 'io');
+        assert.match(error.message, /read-only file system/, error.message);
+        return true;
+      });
+    });
   });
 
   // src/emulator/pump.ts: with `bytesPerSecond` set, `writeSlowly` pauses the source and sleeps before writing a
@@ -75,7 +86,7 @@ describe('reliability: bugs reported to other owners (skipped until fixed)', fun
   // archive (no central directory) and the status says `succeeded` (about 1 download in 6 at 150 kB/s here).
   // The pipeline recovers (a fresh ZIP), but tests that count attempts become flaky, so these suites pace
   // downloads with `entryDelayMs` instead. Fix: let 'end' wait for a pending `writeSlowly`.
-  it.skip('a throttled download delivers every byte', async function () {
+  it('a throttled download delivers every byte', async function () {
     const fixture = await startFixture({ seed: 41 });
     try {
       const client = makeClient(fixture);
@@ -97,7 +108,7 @@ describe('reliability: bugs reported to other owners (skipped until fixed)', fun
   // event: the emulator counts the download as completed and the status says `succeeded` for a truncated stream.
   // The pipeline still catches it (the archive's own checks fail and a fresh ZIP is requested), but the
   // emulator's `downloadsCut` and status are wrong for such tests.
-  it.skip('the emulator reports a cut inside the last chunk as a cut, with status failed', async function () {
+  it('the emulator reports a cut inside the last chunk as a cut, with status failed', async function () {
     const fixture = await startFixture({ seed: 21 });
     try {
       const client = makeClient(fixture);
