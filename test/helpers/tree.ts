@@ -26,7 +26,7 @@ export interface TreeResult {
 }
 
 /** mulberry32: tiny, fast and good enough for test data; not for anything secret. */
-function createRandom(seed: number): () => number {
+export function createRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { ConflictPrompter } from '../../../src/core/extract/placement';
 import { pull, type PullRequest } from '../../../src/core/pull/pull';
 import { readTree, type TreeListing } from '../../helpers/compareTrees';
+import { createRandom } from '../../helpers/tree';
 import {
   assertPulled,
   assertUnchanged,
@@ -24,17 +25,8 @@ import {
 const SEED = 20240611;
 const CASES = 10;
 
-/** mulberry32, so that the ten points are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32), so that the ten points are the same on every run. */
+const seededRandom = createRandom;
 
 /** Resolves after `turns` turns of the event loop (so an abort lands between two I/O completions). */
 function afterTurns(turns: number, then: () => void): void {
