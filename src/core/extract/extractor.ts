@@ -277,7 +277,16 @@ class FileExtraction {
       width,
       async (index) => {
         const { entry, relativePath } = this.plan.files[index];
-        const written = await streamLargeEntry(entry, resolveInside(this.staging, relativePath), context);
+        const target = resolveInside(this.staging, relativePath);
+        // The writer thread creates folders asynchronously, ordered only with the small files it writes; a large
+        // entry streams from this thread, so make sure its own folder exists first (idempotent, and only one
+        // mkdir per large file).
+        try {
+          await makeDirectory(path.dirname(target));
+        } catch (error) {
+          throw fileSystemError(error, `create the folder ${path.dirname(relativePath)}`);
+        }
+        const written = await streamLargeEntry(entry, target, context);
         this.record(index, written.size, written.sha1);
       },
       { signal: this.signal },
