@@ -33,45 +33,94 @@ export function planExtraction(
   options: { stripTopLevelFolder?: string; platform?: NodeJS.Platform },
 ): ExtractionPlan {
   const prefix = options.stripTopLevelFolder === undefined ? undefined : `${options.stripTopLevelFolder}/`;
-  const slashed = (entry: ArchiveEntry): string =>
-    entry.archiveName.includes('\\') ? entry.archiveName.replace(/\\/g, '/') : entry.archiveName;
   const strip =
-    prefix !== undefined && prefix !== '/' && entries.every((entry) => slashed(entry).startsWith(prefix));
-
-  const planner = new TreePlanner();
-  const plan: ExtractionPlan = { files: [], directories: [], renamed: [], nonPortable: [] };
-  if (strip) plan.strippedTopLevelFolder = options.stripTopLevelFolder;
-
+    prefix !== undefined &&
+    prefix !== '/' &&
+    entries.every((entry) => slashed(entry.archiveName).startsWith(prefix));
+  const planner = new EntryPlanner({
+    ...(strip ? { stripTopLevelFolder: options.stripTopLevelFolder } : {}),
+    ...(options.platform ? { platform: options.platform } : {}),
+  });
+  const files: PlannedFile[] = [];
   for (const entry of entries) {
-    const name = strip ? slashed(entry).slice(prefix.length) : entry.archiveName;
-    if (entry.isDirectory && isRootItself(name)) continue; // e.g. the stripped top-level folder's own entry
-    const mapping = mapEntryName(name, { platform: options.platform });
+    const placed = planner.add(entry.archiveName, entry.isDirectory);
+    if (placed !== undefined && !entry.isDirectory) files.push({ entry, relativePath: placed });
+  }
+  return { ...planner.summary(), files };
+}
+
+/**
+ * Plans entries one at a time, in archive order: the same decisions whether the entries come from the central
+ * directory (planExtraction) or from local headers while the archive is still downloading (streamingExtractor.ts).
+ * The caller decides up front whether the top-level folder is stripped; every name must then start with it.
+ */
+export class EntryPlanner {
+  private readonly tree = new TreePlanner();
+  private readonly renamed: RenamedEntry[] = [];
+  private readonly nonPortable: RenamedEntry[] = [];
+  private readonly prefix: string | undefined;
+
+  constructor(private readonly options: { stripTopLevelFolder?: string; platform?: NodeJS.Platform }) {
+    this.prefix = options.stripTopLevelFolder === undefined ? undefined : `${options.stripTopLevelFolder}/`;
+  }
+
+  /** The entry's relative path, or undefined for a directory entry naming the root; throws on an unsafe name. */
+  add(archiveName: string, isDirectory: boolean): string | undefined {
+    let name = archiveName;
+    if (this.prefix !== undefined) {
+      const normalised = slashed(archiveName);
+      if (!normalised.startsWith(this.prefix)) {
+        throw new ArchiveError(
+          'invalid',
+          `Entry is outside the top-level folder: ${JSON.stringify(archiveName)}`,
+          {
+            entryName: archiveName,
+          },
+        );
+      }
+      name = normalised.slice(this.prefix.length);
+    }
+    if (isDirectory && isRootItself(name)) return undefined; // e.g. the stripped top-level folder's own entry
+    const mapping = mapEntryName(name, { platform: this.options.platform });
     if (isRejected(mapping)) {
       throw new ArchiveError(
         'unsafe_path',
-        `Unsafe entry name (${mapping.rejected}): ${JSON.stringify(entry.archiveName)}`,
+        `Unsafe entry name (${mapping.rejected}): ${JSON.stringify(archiveName)}`,
         {
-          entryName: entry.archiveName,
+          entryName: archiveName,
         },
       );
     }
     const segments = mapping.relativePath.split('/');
-    const placed = entry.isDirectory ? planner.addDirectory(segments) : planner.addFile(segments);
+    const placed = isDirectory ? this.tree.addDirectory(segments) : this.tree.addFile(segments);
     if (mapping.reason !== undefined || placed.reason !== undefined) {
       const reason = [mapping.reason, placed.reason].filter((text) => !!text).join('; ');
-      plan.renamed.push({ archiveName: entry.archiveName, relativePath: placed.relativePath, reason });
+      this.renamed.push({ archiveName, relativePath: placed.relativePath, reason });
     }
     if (mapping.nonPortableReason !== undefined) {
-      plan.nonPortable.push({
-        archiveName: entry.archiveName,
+      this.nonPortable.push({
+        archiveName,
         relativePath: placed.relativePath,
         reason: mapping.nonPortableReason,
       });
     }
-    if (!entry.isDirectory) plan.files.push({ entry, relativePath: placed.relativePath });
+    return placed.relativePath;
   }
-  plan.directories = planner.directories();
-  return plan;
+
+  summary(): Omit<ExtractionPlan, 'files'> {
+    return {
+      directories: this.tree.directories(),
+      renamed: this.renamed,
+      nonPortable: this.nonPortable,
+      ...(this.options.stripTopLevelFolder === undefined
+        ? {}
+        : { strippedTopLevelFolder: this.options.stripTopLevelFolder }),
+    };
+  }
+}
+
+function slashed(name: string): string {
+  return name.includes('\\') ? name.replace(/\\/g, '/') : name;
 }
 
 /** `''`, `./`, `.//.`: a directory entry naming the extraction root. Leading separators stay unsafe. */

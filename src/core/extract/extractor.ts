@@ -13,6 +13,7 @@ import { createFileSink, makeDirectory, type FileSink, type WriteJob } from './f
 import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from './extractionPlan';
 import { runPool } from './pool';
+import type { StreamedEntry } from './streamingExtractor';
 
 export { DEFAULT_LIMITS, type ExtractLimits } from './centralDirectory';
 export type { RenamedEntry } from './extractionPlan';
@@ -47,6 +48,17 @@ export interface ExtractOptions {
   concurrency?: number;
   /** Compute each file's SHA-1 while extracting (Box lists `sha1` per file). Default false. */
   computeSha1?: boolean;
+  /**
+   * Entries the streaming pass (streamingExtractor.ts) already wrote into `stagingDir`, by local header offset.
+   * Each must agree with the central directory, or extraction throws `StreamMismatchError` and the caller starts
+   * over with an empty folder. The others are extracted as usual.
+   */
+  alreadyExtracted?: ReadonlyMap<number, StreamedEntry>;
+}
+
+/** Streamed entries disagree with the central directory: their files must be discarded and extraction redone. */
+export class StreamMismatchError extends Error {
+  override readonly name = 'StreamMismatchError';
 }
 
 export interface ExtractedFile {
@@ -98,7 +110,7 @@ export async function extractZip(
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   const signal = internal.signal;
   try {
-    await ensureEmptyStaging(staging);
+    await ensureEmptyStaging(staging, options.alreadyExtracted !== undefined);
     const fd = await openArchiveForReading(zipPath);
     try {
       return await extractWithDescriptor(fd, staging, limits, platform, options, signal, internal);
@@ -126,8 +138,9 @@ async function extractWithDescriptor(
   const fileSize = await fileSizeOf(fd);
   const centralDirectory = await readCentralDirectory(fd, fileSize, limits, signal);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  const streamed = options.alreadyExtracted ?? new Map<number, StreamedEntry>();
   const smallCount = centralDirectory.entries.filter(
-    (entry) => !entry.isDirectory && isSmallEntry(entry),
+    (entry) => !entry.isDirectory && isSmallEntry(entry) && !streamed.has(entry.localHeaderOffset),
   ).length;
   const run = new FileExtraction(staging, fd, limits, options, signal, internal);
   // Started before planning so that the writer thread boots while names are checked.
@@ -143,6 +156,7 @@ async function extractWithDescriptor(
     checkPathLengths(plan, staging);
     throwIfAborted(signal);
     run.start(plan, centralDirectory.totalUncompressedBytes, centralDirectory.entries.length);
+    await run.adoptStreamed(streamed);
     await sink.createDirectories(
       leafDirectories(plan.directories).map((directory) => resolveInside(staging, directory)),
     );
@@ -177,6 +191,8 @@ class FileExtraction {
     totalUncompressedBytes: 0,
   };
   private plan: ExtractionPlan = { files: [], directories: [], renamed: [], nonPortable: [] };
+  /** Plan indices already on disk (written by the streaming pass). */
+  private readonly done = new Set<number>();
   private firstError: unknown;
   /** Bytes produced so far, capped: never trust the headers alone. */
   private bytesAccepted = 0;
@@ -215,9 +231,48 @@ class FileExtraction {
     this.record(job.index, job.content.length, job.sha1);
   }
 
+  /**
+   * Takes over the files the streaming pass wrote, after checking each against the central directory's plan: same
+   * entry, same place, same method, sizes and CRC-32. Every streamed entry must be accounted for.
+   */
+  async adoptStreamed(streamed: ReadonlyMap<number, StreamedEntry>): Promise<void> {
+    if (streamed.size === 0) return;
+    const retimed: Promise<void>[] = [];
+    let matched = 0;
+    this.plan.files.forEach(({ entry, relativePath }, index) => {
+      const record = streamed.get(entry.localHeaderOffset);
+      if (record === undefined) return;
+      const disagreement = compareStreamed(record, entry, relativePath);
+      if (disagreement !== undefined) {
+        throw new StreamMismatchError(`${JSON.stringify(entry.archiveName)}: ${disagreement}`);
+      }
+      matched++;
+      this.done.add(index);
+      this.accept(record.uncompressedSize, entry);
+      this.progress.bytesWritten += record.uncompressedSize;
+      this.record(index, record.uncompressedSize, record.sha1);
+      // The central directory may carry a more precise time than the local header (e.g. an NTFS field).
+      if (this.preserveTimes && record.modifiedTime.getTime() !== entry.modifiedTime.getTime()) {
+        const target = resolveInside(this.staging, relativePath);
+        retimed.push(fs.promises.utimes(target, entry.modifiedTime, entry.modifiedTime));
+      }
+    });
+    if (matched !== streamed.size) {
+      throw new StreamMismatchError(
+        `${streamed.size - matched} streamed entries are not files of the central directory`,
+      );
+    }
+    try {
+      await Promise.all(retimed);
+    } catch (error) {
+      throw fileSystemError(error, 'set file times');
+    }
+  }
+
   async extract(sink: FileSink<SmallFileJob>): Promise<void> {
     const byOffset = this.plan.files
       .map((_, index) => index)
+      .filter((index) => !this.done.has(index))
       .sort(
         (a, b) => this.plan.files[a].entry.localHeaderOffset - this.plan.files[b].entry.localHeaderOffset,
       );
@@ -323,6 +378,21 @@ interface SmallFileJob extends WriteJob {
   sha1?: string;
 }
 
+function compareStreamed(
+  record: StreamedEntry,
+  entry: ArchiveEntry,
+  relativePath: string,
+): string | undefined {
+  if (!record.nameRaw.equals(entry.nameRaw)) return 'the local header names another entry';
+  if (record.relativePath !== relativePath)
+    return `placed at ${record.relativePath}, planned at ${relativePath}`;
+  if (record.method !== entry.method) return 'the compression method differs';
+  if (record.compressedSize !== entry.compressedSize) return 'the compressed size differs';
+  if (record.uncompressedSize !== entry.uncompressedSize) return 'the size differs';
+  if (record.crc32 !== entry.crc32) return 'the CRC-32 differs';
+  return undefined;
+}
+
 /** Folders that contain no other folder: creating them recursively creates all the others. */
 function leafDirectories(directories: readonly string[]): string[] {
   const parents = new Set(directories.map((directory) => path.posix.dirname(directory)));
@@ -330,13 +400,13 @@ function leafDirectories(directories: readonly string[]): string[] {
 }
 
 /** The staging folder must be fresh: nothing planted in it can redirect a write. */
-async function ensureEmptyStaging(staging: string): Promise<void> {
+async function ensureEmptyStaging(staging: string, holdsStreamedFiles: boolean): Promise<void> {
   try {
     // Not a plain recursive mkdir: that reports a full or read-only volume as ENOENT (see makeDirectory).
     await makeDirectory(staging);
     const stat = await fs.promises.lstat(staging);
     if (!stat.isDirectory()) throw new Error('not a folder');
-    const existing = await fs.promises.readdir(staging);
+    const existing = holdsStreamedFiles ? [] : await fs.promises.readdir(staging);
     if (existing.length > 0) {
       throw new ArchiveError('io', `The staging folder is not empty: ${staging}`);
     }

@@ -142,7 +142,14 @@ function writerThread(load: NodeJS.Require): void {
       let fd = -1;
       let created = false;
       try {
-        fd = fsSync.openSync(request.paths[index], 'wx', 0o666);
+        try {
+          fd = fsSync.openSync(request.paths[index], 'wx', 0o666);
+        } catch (error) {
+          // The streaming extractor does not announce folders: a file's folder is made when first needed.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          makeDirectorySync(pathSync.dirname(request.paths[index]));
+          fd = fsSync.openSync(request.paths[index], 'wx', 0o666);
+        }
         created = true;
         for (let done = 0; done < length;)
           done += fsSync.writeSync(fd, data, offset + done, length - done, done);
@@ -208,7 +215,13 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
     private readonly events: SinkEvents<J>,
   ) {
     for (let thread = 0; thread < WRITER_THREADS; thread++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: this.cancelFlag });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: this.cancelFlag,
+        // The writer allocates almost nothing (file data arrives as transferred buffers): a small heap keeps each
+        // thread's footprint near its baseline instead of V8's defaults, sized for general programs.
+        resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 48 },
+      });
       worker.on('message', (reply: WorkerReply) => this.settle(reply));
       worker.on('error', (error) => this.breakDown(error));
       worker.on('exit', (code) => {

@@ -7,7 +7,7 @@
  * staging folder. A download that fails part-way starts over with a fresh ZIP (Box's URLs are single use and
  * cannot be resumed), a bounded number of times.
  */
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,12 +16,14 @@ import type { BoxClient } from '../box/client';
 import { BoxApiError, BoxAuthError } from '../box/errors';
 import type { ZipDownload, ZipDownloadStatus } from '../box/types';
 import { ArchiveError } from '../extract/errors';
-import { extractZip, type ExtractResult } from '../extract/extractor';
+import { extractZip, StreamMismatchError, type ExtractResult } from '../extract/extractor';
+import { GrowingFile } from '../extract/growingFile';
+import { StreamingExtractor, type StreamingOutcome } from '../extract/streamingExtractor';
 import { placeFiles, type ConflictPolicy, type ConflictPrompter } from '../extract/placement';
 import { createStagingDir, removeStagingDir } from '../extract/staging';
 import { nullLogger, type Logger } from '../logger';
 import { isAbortError, PullError } from './errors';
-import { ProgressTracker, type PullProgress } from './progress';
+import { ProgressTracker, type ProgressCounters, type PullProgress } from './progress';
 import { waitForFinalStatus, type StatusPollOptions } from './status';
 
 export { PullError } from './errors';
@@ -47,6 +49,8 @@ export interface PullRequest {
   maxAttempts?: number;
   /** Overrides for the status polling after the stream ends (tests shorten it). */
   statusPoll?: Partial<StatusPollOptions>;
+  /** Extract entries while the archive downloads (the central directory still checks them). Default true. */
+  extractWhileDownloading?: boolean;
   /** Waits before a fresh ZIP; must reject when the signal aborts. Tests record the waits instead (as BoxClient's). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -225,7 +229,7 @@ async function runAttempt(
   request: PullRequest,
   plan: Plan,
   staging: string,
-  counters: { phase: PullProgress['phase']; bytesDownloaded: number; filesDone: number; totalFiles?: number },
+  counters: ProgressCounters,
   tracker: ProgressTracker,
   logger: Logger,
 ): Promise<AttemptResult> {
@@ -234,6 +238,34 @@ async function runAttempt(
     { items: plan.zipItems, downloadFileName: plan.displayName },
     { signal },
   );
+  counters.phase = 'downloading';
+  counters.bytesDownloaded = 0;
+  tracker.update(counters, true);
+  // Made before the download URL is opened, so that its body is read the moment it arrives (the URL itself lives
+  // only seconds). Created without `recursive`: Node reports a recursive mkdir on a read-only or full volume as
+  // ENOENT (nodejs/node#47098, #42808), which would hide the real reason from the user.
+  const filesDir = path.join(staging, 'files');
+  await fs.mkdir(filesDir);
+  const archive = await GrowingFile.create(path.join(staging, 'archive.zip'));
+  try {
+    return await downloadAndExtract(request, plan, zip, archive, filesDir, counters, tracker, logger);
+  } finally {
+    await archive.close();
+  }
+}
+
+async function downloadAndExtract(
+  request: PullRequest,
+  plan: Plan,
+  zip: ZipDownload,
+  archive: GrowingFile,
+  filesDir: string,
+  counters: ProgressCounters,
+  tracker: ProgressTracker,
+  logger: Logger,
+): Promise<AttemptResult> {
+  const { client, signal } = request;
+  const archivePath = archive.path;
   // The download URL lives only seconds until the download starts: open it before anything else.
   const content = await client
     .openZipDownloadContent(zip.download_url, { signal })
@@ -248,13 +280,8 @@ async function runAttempt(
       }
       throw error;
     });
-  counters.phase = 'downloading';
-  counters.bytesDownloaded = 0;
-  tracker.update(counters, true);
-
   // Once bytes flow, the status endpoint knows the file count: ask once, in the background, for the progress total.
   let earlyStatusAsked = false;
-  const archivePath = path.join(staging, 'archive.zip');
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       counters.bytesDownloaded += chunk.length;
@@ -269,30 +296,66 @@ async function runAttempt(
       callback(null, chunk);
     },
   });
-  await pipeline(content.body, counter, createWriteStream(archivePath, { flags: 'wx' }), { signal });
-  logger.info(`Downloaded the archive: ${counters.bytesDownloaded} bytes`);
-
-  const status = await waitForFinalStatus(client, zip.status_url, { ...request.statusPoll, signal, logger });
+  // A local failure of the streaming extractor (disk full) stops the download too.
+  const download = new AbortController();
+  const stopDownload = (): void => download.abort(signal?.reason);
+  signal?.addEventListener('abort', stopDownload, { once: true });
+  const streamer =
+    request.extractWhileDownloading === false
+      ? undefined
+      : new StreamingExtractor(archive, filesDir, {
+          signal: download.signal,
+          stripTopLevelFolder: plan.stripFolderName,
+          onProgress: (files) => {
+            counters.filesDone = files;
+            tracker.update(counters);
+          },
+          onFatal: (error) => download.abort(error),
+        });
+  let streamed: StreamingOutcome | undefined;
+  let status: ZipDownloadStatus | undefined;
+  try {
+    try {
+      await pipeline(content.body, counter, archive.writable(), { signal: download.signal });
+    } catch (error) {
+      archive.fail(error);
+      // A disk that filled up under the extractor explains the stopped download better than the abort does.
+      await streamer?.finish();
+      throw error;
+    }
+    logger.info(`Downloaded the archive: ${counters.bytesDownloaded} bytes`);
+    const finalStatus = waitForFinalStatus(client, zip.status_url, { ...request.statusPoll, signal, logger });
+    finalStatus.catch(() => undefined);
+    streamed = await streamer?.finish();
+    if (streamed) {
+      logger.debug(
+        `Extracted ${streamed.entries.size} files while downloading` +
+          (streamed.stoppedEarly ? `; the rest after the download (${streamed.stoppedEarly})` : ''),
+      );
+    }
+    status = await finalStatus;
+    // Closed before the archive is read again and deleted (Windows cannot delete an open file).
+    await archive.close();
+  } finally {
+    signal?.removeEventListener('abort', stopDownload);
+  }
   if (status?.state === 'failed') {
     throw new PullError('download_failed', 'Box reported that building the ZIP archive failed.');
   }
   if (status) counters.totalFiles = status.downloaded_file_count;
 
   counters.phase = 'extracting';
-  counters.filesDone = 0;
   tracker.update(counters, true);
-  // Created here without `recursive`: Node reports a recursive mkdir on a read-only or full volume as ENOENT
-  // (nodejs/node#47098, #42808), which would hide the real reason from the user.
-  await fs.mkdir(path.join(staging, 'files'));
-  const extracted = await extractZip(archivePath, path.join(staging, 'files'), {
+  const extracted = await extractArchive(
+    archivePath,
+    filesDir,
+    plan,
+    streamed,
+    counters,
+    tracker,
+    logger,
     signal,
-    stripTopLevelFolder: plan.stripFolderName,
-    onProgress: (p) => {
-      counters.filesDone = p.filesExtracted;
-      counters.totalFiles ??= p.totalEntries;
-      tracker.update(counters);
-    },
-  });
+  );
   // The archive is no longer needed: free the space before files are moved into place.
   await fs.rm(archivePath, { force: true });
 
@@ -303,6 +366,46 @@ async function runAttempt(
     );
   }
   return { zip, status, extracted, bytesDownloaded: counters.bytesDownloaded };
+}
+
+/**
+ * Extracts what the streaming pass left, checking what it wrote against the central directory. If the two
+ * disagree, the streamed files are discarded and the whole archive is extracted again.
+ */
+async function extractArchive(
+  archivePath: string,
+  filesDir: string,
+  plan: Plan,
+  streamed: StreamingOutcome | undefined,
+  counters: ProgressCounters,
+  tracker: ProgressTracker,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+): Promise<ExtractResult> {
+  const extract = (alreadyExtracted?: StreamingOutcome['entries']): Promise<ExtractResult> =>
+    extractZip(archivePath, filesDir, {
+      signal,
+      stripTopLevelFolder: plan.stripFolderName,
+      ...(alreadyExtracted ? { alreadyExtracted } : {}),
+      onProgress: (p) => {
+        counters.filesDone = p.filesExtracted;
+        counters.totalFiles ??= p.totalEntries;
+        tracker.update(counters);
+      },
+    });
+  if (!streamed) return extract();
+  try {
+    return await extract(streamed.entries);
+  } catch (error) {
+    if (!(error instanceof StreamMismatchError)) throw error;
+    logger.warn(
+      `The archive's central directory disagrees with its stream (${error.message}); extracting again.`,
+    );
+    await fs.rm(filesDir, { recursive: true, force: true });
+    await fs.mkdir(filesDir);
+    counters.filesDone = 0;
+    return extract();
+  }
 }
 
 function isWorthAnotherZip(error: unknown): boolean {

@@ -110,13 +110,38 @@ describe('reliability: a destination volume that is full or turns read-only', fu
     await assertUnchanged(path.join(volume, 'new'), undefined, 'no space');
   });
 
-  const fills: { phase: PullProgress['phase']; keep: number; mount: string; what: string }[] = [
+  const fills: {
+    phase: PullProgress['phase'];
+    keep: number;
+    mount: string;
+    what: string;
+    /** Fill only once this many files were extracted (while downloading, they come from the stream). */
+    afterFiles?: number;
+    extractWhileDownloading?: boolean;
+    bytesPerSecond?: number;
+  }[] = [
     { phase: 'downloading', keep: 48 * KiB, mount: 'size=2m', what: 'while the archive downloads' },
-    { phase: 'extracting', keep: 96 * KiB, mount: 'size=2m', what: 'while files are extracted' },
+    {
+      phase: 'downloading',
+      afterFiles: 1,
+      // Slow enough that files come out of the stream one after another, long before the download ends.
+      bytesPerSecond: 200_000,
+      keep: 8 * KiB,
+      mount: 'size=2m',
+      what: 'while files are extracted from the downloading stream',
+    },
+    {
+      phase: 'extracting',
+      keep: 96 * KiB,
+      mount: 'size=2m',
+      what: 'while files are extracted after the download',
+      extractWhileDownloading: false,
+    },
   ];
   for (const fill of fills) {
     it(`the disk fills up ${fill.what}: a clear destination error, no fresh ZIP, nothing left; then a retry works`, async function () {
       mountVolume(fill.mount);
+      if (fill.bytesPerSecond) fixture.emulator.faults.bytesPerSecond = fill.bytesPerSecond;
       const { destination, user } = await prepareDestination();
       const before = await listing(destination);
       const creates = countRequests(fixture, 'POST /2.0/zip_downloads');
@@ -124,8 +149,9 @@ describe('reliability: a destination volume that is full or turns read-only', fu
       const error = await expectDestinationError(
         pull(
           pullRequest(fixture, makeClient(fixture), destination, {
+            ...(fill.extractWhileDownloading === false ? { extractWhileDownloading: false } : {}),
             onProgress: (progress) => {
-              if (!filled && progress.phase === fill.phase) {
+              if (!filled && progress.phase === fill.phase && progress.filesDone >= (fill.afterFiles ?? 0)) {
                 filled = true;
                 fillVolume(volume, fill.keep);
               }
@@ -142,6 +168,7 @@ describe('reliability: a destination volume that is full or turns read-only', fu
       );
       await assertUnchanged(destination, before, `disk full ${fill.what}`);
       await fs.rm(path.join(volume, 'filler.bin'));
+      resetFaults(fixture);
       await pull(pullRequest(fixture, makeClient(fixture), destination));
       await assertPulled(fixture, destination, user);
     });
