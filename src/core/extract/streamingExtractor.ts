@@ -224,7 +224,13 @@ export class StreamingExtractor {
     const nextOffset = dataStart + header.compressedSize;
     if (header.compressedSize > SMALL_ENTRY_BYTES || header.uncompressedSize > SMALL_ENTRY_BYTES) {
       const streamed = await this.streamToFile(header, dataStart, target, header.compressedSize);
-      this.checkAgainstHeader(streamed, header);
+      try {
+        this.checkAgainstHeader(streamed, header);
+      } catch (error) {
+        // Unverified, so not ours to keep: the central-directory pass extracts (and judges) it again.
+        await removeQuietly(target);
+        throw error;
+      }
       return { ...streamed, nextOffset };
     }
     const compressed = await this.archive.read(dataStart, header.compressedSize, this.internal.signal);
@@ -277,6 +283,8 @@ export class StreamingExtractor {
     const signal = this.internal.signal;
     for (let wanted = FIRST_WINDOW_BYTES; ;) {
       await this.archive.waitFor(dataStart + wanted, signal);
+      // Taken before the read: if the download completes during it, this window may still be a partial one.
+      const reachesTheEnd = this.archive.isComplete;
       const length = Math.min(SMALL_WINDOW_BYTES, Math.max(0, this.archive.available - dataStart));
       const window = await this.archive.read(dataStart, length, signal);
       try {
@@ -291,7 +299,7 @@ export class StreamingExtractor {
         if (code === 'ERR_BUFFER_TOO_LARGE') return undefined;
         if (code !== 'Z_BUF_ERROR') throw new StopStreaming('corrupt compressed data');
         if (window.length >= SMALL_WINDOW_BYTES) return undefined;
-        if (this.archive.isComplete) throw new StopStreaming('truncated compressed data');
+        if (reachesTheEnd) throw new StopStreaming('truncated compressed data');
         wanted = Math.min(
           SMALL_WINDOW_BYTES,
           Math.max(2 * window.length, window.length + FIRST_WINDOW_BYTES),
@@ -379,12 +387,13 @@ export class StreamingExtractor {
       for (;;) {
         const wanted = Math.min(STREAM_CHUNK_BYTES, (compressedSize ?? Number.MAX_SAFE_INTEGER) - fed);
         if (wanted <= 0) break;
-        const chunk = await this.archive.read(dataStart + fed, wanted, signal);
+        const chunk = await this.readForStream(dataStart + fed, wanted);
         if (chunk.length === 0) throw new StopStreaming('truncated entry');
         // The inflater is done with its input when the write completes; a stored chunk goes on to the file
         // stream, which may hold it longer than the read buffer stays unchanged.
-        const accepted = await writeChunk(entry, inflater ? chunk : Buffer.from(chunk), drained);
+        // Counted before it is written: the ratio check runs while this chunk inflates.
         fed += chunk.length;
+        const accepted = await writeChunk(entry, inflater ? chunk : Buffer.from(chunk), drained);
         // The deflate stream ended inside this chunk: the rest is the data descriptor and what follows.
         if (inflater && !accepted) break;
         if (inflater && inflater.bytesWritten < fed) break;
@@ -419,6 +428,18 @@ export class StreamingExtractor {
         throw new StopStreaming('corrupt compressed data');
       if (error instanceof Error && error.cause instanceof StopStreaming) throw error.cause;
       throw fileSystemError(error, `write ${JSON.stringify(header.name)}`, header.name);
+    }
+  }
+
+  /** A read for a streaming entry: a download that failed meanwhile ends streaming; it is no local write error. */
+  private async readForStream(position: number, length: number): Promise<Buffer> {
+    try {
+      return await this.archive.read(position, length, this.internal.signal);
+    } catch (error) {
+      if (isAbortError(error) || this.internal.signal.aborted) throw error;
+      throw new StopStreaming(
+        `the download stopped (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
 
