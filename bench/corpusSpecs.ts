@@ -103,7 +103,7 @@ export function benchProfile(quick: boolean): BenchProfile {
     return {
       extract,
       capped: extract[2],
-      cappedBytesPerSecond: 16 * MB,
+      cappedBytesPerSecond: 8 * MB,
       memory: [
         memoryCorpus('quick-mem-small', 2, 8 * MB, 100),
         memoryCorpus('quick-mem-large', 6, 8 * MB, 100),
@@ -115,7 +115,8 @@ export function benchProfile(quick: boolean): BenchProfile {
   return {
     extract,
     capped: extract[2],
-    cappedBytesPerSecond: 40 * MB,
+    // Must bind: uncapped, the emulator makes this corpus's ZIP at about 19 MB/s on 2 cores (40 MB/s never bound).
+    cappedBytesPerSecond: 8 * MB,
     memory: [memoryCorpus('full-mem-400', 12, 32 * MB, 500), memoryCorpus('full-mem-2048', 64, 32 * MB, 500)],
     tree: treeCorpus(10_000),
   };

@@ -69,8 +69,11 @@ export interface StreamingOptions {
 /** Compressed bytes read past a small entry's start: its whole deflate stream must fit, or it streams instead. */
 const SMALL_WINDOW_BYTES = SMALL_ENTRY_BYTES + 64 * 1024;
 const STREAM_CHUNK_BYTES = 256 * 1024;
-/** The first try at an entry of unknown length waits for this much data after its start (or the archive's end). */
-const FIRST_WINDOW_BYTES = 64 * 1024;
+/**
+ * The first try at an entry of unknown length waits for this much data after its start (or the archive's end).
+ * Small, because close behind the download every try re-reads its window; larger entries take a few doublings.
+ */
+const FIRST_WINDOW_BYTES = 16 * 1024;
 /** The longest data descriptor (signature, CRC-32, two 8-byte sizes) and the next record's signature. */
 const DESCRIPTOR_LOOKAHEAD = 28;
 
@@ -273,8 +276,8 @@ export class StreamingExtractor {
   }
 
   /**
-   * Inflates an entry of unknown length from what has arrived so far; if its deflate stream is not complete yet,
-   * waits for about twice as much and tries again (so the retries cost at most as much as the entry). Undefined
+   * Inflates an entry of unknown length from a window after its start; if its deflate stream does not end inside
+   * it, waits for a window twice as large and tries again (so the retries cost at most as much as the entry). Undefined
    * when the entry is too large to decode in memory: it then streams to its file.
    */
   private async decodeSmallWithDescriptor(
@@ -285,7 +288,9 @@ export class StreamingExtractor {
       await this.archive.waitFor(dataStart + wanted, signal);
       // Taken before the read: if the download completes during it, this window may still be a partial one.
       const reachesTheEnd = this.archive.isComplete;
-      const length = Math.min(SMALL_WINDOW_BYTES, Math.max(0, this.archive.available - dataStart));
+      // A window of `wanted` bytes, not "all that has arrived": with the download just ahead, the latter would
+      // re-read (and re-copy) up to a megabyte for every small entry.
+      const length = Math.min(wanted, Math.max(0, this.archive.available - dataStart));
       const window = await this.archive.read(dataStart, length, signal);
       try {
         const result = zlib.inflateRawSync(window, {
@@ -299,11 +304,8 @@ export class StreamingExtractor {
         if (code === 'ERR_BUFFER_TOO_LARGE') return undefined;
         if (code !== 'Z_BUF_ERROR') throw new StopStreaming('corrupt compressed data');
         if (window.length >= SMALL_WINDOW_BYTES) return undefined;
-        if (reachesTheEnd) throw new StopStreaming('truncated compressed data');
-        wanted = Math.min(
-          SMALL_WINDOW_BYTES,
-          Math.max(2 * window.length, window.length + FIRST_WINDOW_BYTES),
-        );
+        if (reachesTheEnd && window.length < wanted) throw new StopStreaming('truncated compressed data');
+        wanted = Math.min(SMALL_WINDOW_BYTES, 2 * wanted);
       }
     }
   }
