@@ -175,7 +175,7 @@ export async function streamLargeEntry(
   }
   const dataStart = entry.localHeaderOffset + checkLocalHeader(head, entry);
 
-  const output = await openNewFile(target, entry);
+  const output = await openNewFile(target, entry.archiveName);
   let closed = false;
   try {
     const source = fs.createReadStream('', {
@@ -186,7 +186,18 @@ export async function streamLargeEntry(
       emitClose: false,
       highWaterMark: STREAM_CHUNK_BYTES,
     });
-    const verifier = new VerifyingStream(entry, context);
+    const verifier = new ChecksumStream(context.computeSha1, (count, total) => {
+      if (total > entry.uncompressedSize) {
+        throw new ArchiveError(
+          'size_mismatch',
+          `Entry inflates to more than its declared size: ${quote(entry)}`,
+          {
+            entryName: entry.archiveName,
+          },
+        );
+      }
+      context.onBytes(count, entry);
+    });
     const sink = fs.createWriteStream('', {
       fd: output,
       autoClose: false,
@@ -201,12 +212,12 @@ export async function streamLargeEntry(
       throw streamError(error, entry, context.signal);
     }
     verifyContent(verifier.size, verifier.crc, entry);
-    if (context.preserveModifiedTimes) await futimes(output, entry.modifiedTime, entry);
+    if (context.preserveModifiedTimes) await setFileTime(output, entry.modifiedTime, entry.archiveName);
     closed = true;
-    await closeFile(output, entry);
+    await closeFile(output, entry.archiveName);
     return context.computeSha1 ? { size: verifier.size, sha1: verifier.sha1() } : { size: verifier.size };
   } catch (error) {
-    if (!closed) await closeFile(output, entry).catch(() => undefined);
+    if (!closed) await closeFile(output, entry.archiveName).catch(() => undefined);
     await fs.promises.unlink(target).catch(() => undefined);
     throw error;
   }
@@ -220,76 +231,67 @@ function streamError(error: unknown, entry: ArchiveEntry, signal: AbortSignal): 
   return fileSystemError(error, `write ${quote(entry)}`, entry.archiveName);
 }
 
-/** Counts, checksums and caps the inflated bytes of one entry as they pass. */
-class VerifyingStream extends Transform {
+/**
+ * Counts and checksums bytes on their way to a file. `onBytes` sees each chunk's length and the running total
+ * before the chunk passes, and may throw to stop the stream (size caps, bomb guards). Shared by both passes.
+ */
+export class ChecksumStream extends Transform {
   size = 0;
   crc = 0;
   private readonly hash?: Hash;
+  private digest: string | undefined;
 
   constructor(
-    private readonly entry: ArchiveEntry,
-    private readonly context: StreamContext,
+    computeSha1: boolean,
+    private readonly onBytes: (count: number, total: number) => void,
   ) {
     super({ highWaterMark: STREAM_CHUNK_BYTES });
-    if (context.computeSha1) this.hash = createHash('sha1');
+    if (computeSha1) this.hash = createHash('sha1');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.entry.uncompressedSize) {
-      callback(
-        new ArchiveError(
-          'size_mismatch',
-          `Entry inflates to more than its declared size: ${quote(this.entry)}`,
-          {
-            entryName: this.entry.archiveName,
-          },
-        ),
-      );
-      return;
-    }
     try {
-      this.context.onBytes(chunk.length, this.entry);
+      this.onBytes(chunk.length, this.size + chunk.length);
     } catch (error) {
       callback(error as Error);
       return;
     }
+    this.size += chunk.length;
     this.crc = crc32(chunk, this.crc);
     this.hash?.update(chunk);
     callback(null, chunk);
   }
 
   sha1(): string | undefined {
-    return this.hash?.digest('hex');
+    if (this.hash && this.digest === undefined) this.digest = this.hash.digest('hex');
+    return this.digest;
   }
 }
 
-// ---- thin callback wrappers ----
+// ---- thin callback wrappers, shared with the streaming extractor ----
 
-function openNewFile(target: string, entry: ArchiveEntry): Promise<number> {
+/** 'wx' = O_CREAT|O_EXCL: never reuses (or follows a link at) an existing path. */
+export function openNewFile(target: string, entryName: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    // 'wx' = O_CREAT|O_EXCL: never reuses (or follows a link at) an existing path.
-    fs.open(target, 'wx', 0o666, (error, fd) =>
-      error ? reject(writeError(error, entry.archiveName)) : resolve(fd),
-    );
+    fs.open(target, 'wx', 0o666, (error, fd) => (error ? reject(writeError(error, entryName)) : resolve(fd)));
   });
 }
 
-function futimes(fd: number, time: Date, entry: ArchiveEntry): Promise<void> {
+export function setFileTime(fd: number, time: Date, entryName: string): Promise<void> {
   if (Number.isNaN(time.getTime())) return Promise.resolve();
   return new Promise((resolve, reject) => {
     fs.futimes(fd, time, time, (error) =>
       error
-        ? reject(fileSystemError(error, `set the time of ${quote(entry)}`, entry.archiveName))
+        ? reject(fileSystemError(error, `set the time of ${JSON.stringify(entryName)}`, entryName))
         : resolve(),
     );
   });
 }
 
-function closeFile(fd: number, entry: ArchiveEntry): Promise<void> {
+export function closeFile(fd: number, entryName: string): Promise<void> {
   return new Promise((resolve, reject) => {
     fs.close(fd, (error) =>
-      error ? reject(fileSystemError(error, `write ${quote(entry)}`, entry.archiveName)) : resolve(),
+      error ? reject(fileSystemError(error, `write ${JSON.stringify(entryName)}`, entryName)) : resolve(),
     );
   });
 }

@@ -13,6 +13,7 @@ import { createFileSink, makeDirectory, type FileSink, type WriteJob } from './f
 import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from './extractionPlan';
 import { runPool } from './pool';
+import { resolveInside } from './safeNames';
 import type { StreamedEntry } from './streamingExtractor';
 
 export { DEFAULT_LIMITS, type ExtractLimits } from './centralDirectory';
@@ -406,8 +407,7 @@ async function ensureEmptyStaging(staging: string, holdsStreamedFiles: boolean):
     await makeDirectory(staging);
     const stat = await fs.promises.lstat(staging);
     if (!stat.isDirectory()) throw new Error('not a folder');
-    const existing = holdsStreamedFiles ? [] : await fs.promises.readdir(staging);
-    if (existing.length > 0) {
+    if (!holdsStreamedFiles && (await fs.promises.readdir(staging)).length > 0) {
       throw new ArchiveError('io', `The staging folder is not empty: ${staging}`);
     }
   } catch (error) {
@@ -430,18 +430,6 @@ function openArchiveForReading(zipPath: string): Promise<number> {
       error ? reject(fileSystemError(error, 'open the archive')) : resolve(fd),
     );
   });
-}
-
-/** Defence in depth: names are already safe (safeNames.ts), but every target is still checked to stay inside. */
-function resolveInside(root: string, relativePath: string): string {
-  const target = path.join(root, ...relativePath.split('/'));
-  if (!target.startsWith(root + path.sep)) {
-    throw new ArchiveError(
-      'unsafe_path',
-      `Entry would be written outside the staging folder: ${JSON.stringify(relativePath)}`,
-    );
-  }
-  return target;
 }
 
 /** The real OS's limit applies here, whatever `options.platform` says about names. */

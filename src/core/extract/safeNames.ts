@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { ArchiveError } from './errors';
 import { isStagingDirName } from './staging';
 
 /**
@@ -166,4 +168,19 @@ export function truncateToBytes(text: string, maxBytes: number): string {
     result += codePoint;
   }
   return result;
+}
+
+/**
+ * Defence in depth, for both extraction passes: names are already safe (mapEntryName), but every target is
+ * still checked to stay inside `root`.
+ */
+export function resolveInside(root: string, relativePath: string): string {
+  const target = path.join(root, ...relativePath.split('/'));
+  if (!target.startsWith(root + path.sep)) {
+    throw new ArchiveError(
+      'unsafe_path',
+      `Entry would be written outside the staging folder: ${JSON.stringify(relativePath)}`,
+    );
+  }
+  return target;
 }

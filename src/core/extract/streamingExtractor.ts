@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { DEFAULT_LIMITS, RATIO_CHECK_THRESHOLD, type ExtractLimits } from './centralDirectory';
 import { crc32 } from './crc32';
-import { SMALL_ENTRY_BYTES } from './entryData';
+import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
 import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';
 import { EntryPlanner } from './extractionPlan';
-import { WorkerFileSink, makeDirectory, writeError, type WriteJob } from './fileSink';
+import { WorkerFileSink, makeDirectory, type WriteJob } from './fileSink';
 import type { GrowingFile } from './growingFile';
+import { resolveInside } from './safeNames';
 import {
   CENTRAL_HEADER_SIGNATURE,
   LOCAL_HEADER_FIXED_BYTES,
@@ -357,13 +357,10 @@ export class StreamingExtractor {
     } catch (error) {
       throw fileSystemError(error, `create the folder of ${JSON.stringify(header.name)}`);
     }
-    const fd = await new Promise<number>((resolve, reject) =>
-      fs.open(target, 'wx', 0o666, (error, handle) =>
-        error ? reject(writeError(error, header.name ?? '')) : resolve(handle),
-      ),
-    );
+    const entryName = header.name ?? '';
+    const fd = await openNewFile(target, entryName);
     let fed = 0;
-    const counter = new CountingStream(this.options.computeSha1 === true, (count, total) => {
+    const counter = new ChecksumStream(this.options.computeSha1 === true, (count, total) => {
       if (compressedSize !== undefined && total > header.uncompressedSize) {
         throw new StopStreaming('an entry inflates to more than its declared size');
       }
@@ -407,14 +404,8 @@ export class StreamingExtractor {
       if (compressedSize !== undefined && consumed !== compressedSize) {
         throw new StopStreaming('an entry does not match its local header (compressed size)');
       }
-      if (this.options.preserveModifiedTimes !== false && !Number.isNaN(header.modifiedTime.getTime())) {
-        await new Promise<void>((resolve, reject) =>
-          fs.futimes(fd, header.modifiedTime, header.modifiedTime, (error) =>
-            error ? reject(error) : resolve(),
-          ),
-        );
-      }
-      await closeDescriptor(fd);
+      if (this.options.preserveModifiedTimes !== false) await setFileTime(fd, header.modifiedTime, entryName);
+      await closeFile(fd, entryName);
       return {
         size: counter.size,
         crc32: counter.crc,
@@ -422,7 +413,7 @@ export class StreamingExtractor {
         ...(counter.sha1() === undefined ? {} : { sha1: counter.sha1() }),
       };
     } catch (error) {
-      await closeDescriptor(fd).catch(() => undefined);
+      await closeFile(fd, entryName).catch(() => undefined);
       await removeQuietly(target);
       if (error instanceof StopStreaming || error instanceof ArchiveError || isAbortError(error)) throw error;
       const code = (error as { code?: unknown }).code;
@@ -481,41 +472,6 @@ interface StreamedJob extends WriteJob {
   record: StreamedEntry;
 }
 
-/** Counts and checksums bytes on their way to the file; `onBytes` may throw to stop. */
-class CountingStream extends Transform {
-  size = 0;
-  crc = 0;
-  private readonly hash?: ReturnType<typeof createHash>;
-
-  constructor(
-    computeSha1: boolean,
-    private readonly onBytes: (count: number, total: number) => void,
-  ) {
-    super({ highWaterMark: STREAM_CHUNK_BYTES });
-    if (computeSha1) this.hash = createHash('sha1');
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.onBytes(chunk.length, this.size + chunk.length);
-    } catch (error) {
-      callback(error as Error);
-      return;
-    }
-    this.size += chunk.length;
-    this.crc = crc32(chunk, this.crc);
-    this.hash?.update(chunk);
-    callback(null, chunk);
-  }
-
-  private digest: string | undefined;
-
-  sha1(): string | undefined {
-    if (this.hash && this.digest === undefined) this.digest = this.hash.digest('hex');
-    return this.digest;
-  }
-}
-
 /**
  * Writes one chunk and waits until it has been processed. Resolves false when the pipeline has already ended
  * (the deflate stream finished in an earlier chunk), rejects with the pipeline's error.
@@ -553,18 +509,6 @@ function isFatal(error: unknown): boolean {
     error instanceof ArchiveError &&
     (error.code === 'disk_full' || error.code === 'io' || error.code === 'duplicate')
   );
-}
-
-/** Defence in depth, as in extractor.ts: the planner's paths are already safe. */
-function resolveInside(root: string, relativePath: string): string {
-  const target = path.join(root, ...relativePath.split('/'));
-  if (!target.startsWith(root + path.sep))
-    throw new StopStreaming('an entry would be written outside the staging folder');
-  return target;
-}
-
-function closeDescriptor(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.close(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 function removeQuietly(target: string): Promise<void> {

@@ -13,6 +13,21 @@ const MiB = 1024 * 1024;
 
 describe('extractZip — abort and resource failures', () => {
   const cleanups: (() => Promise<void>)[] = [];
+
+  /** A sandbox whose destination is a 512 KiB tmpfs (needs root: the test is skipped otherwise). */
+  async function sandboxOnSmallVolume(test: Mocha.Context): Promise<Awaited<ReturnType<typeof makeSandbox>>> {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', sandbox.dest], { stdio: 'ignore' });
+    } catch {
+      test.skip();
+    }
+    cleanups.push(async () => {
+      execFileSync('umount', [sandbox.dest]);
+    });
+    return sandbox;
+  }
   afterEach(async () => {
     while (cleanups.length > 0) await cleanups.pop()!();
   });
@@ -107,16 +122,7 @@ describe('extractZip — abort and resource failures', () => {
   });
 
   it('a full disk → disk_full with a clear message, partial file removed (tmpfs, root only)', async function () {
-    const sandbox = await makeSandbox();
-    cleanups.push(sandbox.cleanup);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', sandbox.dest], { stdio: 'ignore' });
-    } catch {
-      this.skip();
-    }
-    cleanups.push(async () => {
-      execFileSync('umount', [sandbox.dest]);
-    });
+    const sandbox = await sandboxOnSmallVolume(this);
     fs.writeFileSync(
       sandbox.zipPath,
       await yazlZip([
@@ -138,16 +144,7 @@ describe('extractZip — abort and resource failures', () => {
   });
 
   it('a full disk while the writer thread writes many small files → disk_full, no partial file', async function () {
-    const sandbox = await makeSandbox();
-    cleanups.push(sandbox.cleanup);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', sandbox.dest], { stdio: 'ignore' });
-    } catch {
-      this.skip();
-    }
-    cleanups.push(async () => {
-      execFileSync('umount', [sandbox.dest]);
-    });
+    const sandbox = await sandboxOnSmallVolume(this);
     const files = Array.from({ length: 200 }, (_, index) => ({
       name: `d${index % 4}/f${index}.bin`,
       data: randomBytes(9000),
