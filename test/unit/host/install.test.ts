@@ -120,7 +120,10 @@ describe('scripts/host/install.sh on a cold cache, under an outer npm', function
     const calls: Recorded[] = [];
     for (let i = 0; i < count; i++) {
       const env = Object.fromEntries(
-        (await fields(`npm-${i}.env`)).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        (await fields(`npm-${i}.env`)).map((kv) => [
+          kv.slice(0, kv.indexOf('=')),
+          kv.slice(kv.indexOf('=') + 1),
+        ]),
       );
       calls.push({ args: await fields(`npm-${i}.args`), env });
     }
@@ -145,7 +148,11 @@ describe('scripts/host/install.sh on a cold cache, under an outer npm', function
     );
     assert.deepEqual(leaked, [], 'the outer npm configuration leaked into the inner install');
     for (const call of calls) {
-      assert.equal(call.env.npm_config_user_agent, undefined, `user agent leaked into npm ${call.args.join(' ')}`);
+      assert.equal(
+        call.env.npm_config_user_agent,
+        undefined,
+        `user agent leaked into npm ${call.args.join(' ')}`,
+      );
     }
   });
 
