@@ -1,7 +1,7 @@
 /** Parses `box-pull pull <folder> --dest <dir> ...`. A usage error throws UsageError (exit code 2). */
 import { parseArgs } from 'node:util';
 import { parseBoxFolderReference } from '../core/box/ids';
-import type { ConflictPolicy } from '../core/extract/placement';
+import type { ConflictPolicy } from '../core/place/conflictPolicy';
 
 export const USAGE = `Usage: box-pull pull <folder-id | Box folder URL> --dest <dir> [options]
 

@@ -4,7 +4,7 @@
  */
 import * as readline from 'node:readline/promises';
 import { BoxClient } from '../core/box/client';
-import type { ConflictDecision, ConflictPrompter } from '../core/extract/placement';
+import type { ConflictDecision, ConflictPrompter } from '../core/place/conflictPolicy';
 import { createRedactingLogger, nullLogger, type Logger } from '../core/logger';
 import { isAbortError } from '../core/pull/errors';
 import { pull } from '../core/pull/pull';

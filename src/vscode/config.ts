@@ -2,7 +2,7 @@
 // BOX_PULL_API_URL, when set in the extension host's environment, points both the API and the sign-in pages at one
 // server: that is how `npm start` and the integration tests aim the extension at the local emulator.
 import * as vscode from 'vscode';
-import type { ConflictPolicy } from '../core/extract/placement';
+import type { ConflictPolicy } from '../core/place/conflictPolicy';
 
 export type DestinationLayout = 'subfolder' | 'direct';
 

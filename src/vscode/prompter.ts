@@ -2,7 +2,7 @@
 // scripted implementation (installed through the extension's exported API) instead of hanging on a real dialog.
 // Each request carries a stable `id` ('destination', 'developerToken', ...) that scripts key their answers on.
 import * as vscode from 'vscode';
-import type { ConflictDecision } from '../core/extract/placement';
+import type { ConflictDecision } from '../core/place/conflictPolicy';
 
 export interface PickItem<T> {
   label: string;

@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ArchiveError } from '../../src/core/extract/errors';
 import { extractZip, type ExtractResult } from '../../src/core/extract/extractor';
-import { placeFiles } from '../../src/core/extract/placement';
-import { createStagingDir, removeStagingDir } from '../../src/core/extract/staging';
+import { placeFiles } from '../../src/core/place/placement';
+import { createStagingDir, removeStagingDir } from '../../src/core/place/staging';
 import type { FuzzCase } from './archiveCases';
 
 export class PropertyViolation extends Error {

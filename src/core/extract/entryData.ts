@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { LOCAL_HEADER_SIZE, type ArchiveEntry } from './centralDirectory';
+import { LOCAL_HEADER_SIZE, type ArchiveEntry } from '../zip/centralDirectory';
 import { crc32 } from './crc32';
 import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
 import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';

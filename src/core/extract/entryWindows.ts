@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { LOCAL_HEADER_SIZE, type ArchiveEntry } from './centralDirectory';
+import { LOCAL_HEADER_SIZE, type ArchiveEntry } from '../zip/centralDirectory';
 import { ArchiveError, fileSystemError } from './errors';
 
 /**

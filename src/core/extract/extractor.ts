@@ -6,18 +6,18 @@ import {
   readCentralDirectory,
   type ArchiveEntry,
   type ExtractLimits,
-} from './centralDirectory';
+} from '../zip/centralDirectory';
 import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
 import { EntryWindows } from './entryWindows';
 import { createFileSink, makeDirectory, type FileSink, type WriteJob } from './fileSink';
 import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
-import { planExtraction, type ExtractionPlan, type RenamedEntry } from './extractionPlan';
+import { planExtraction, type ExtractionPlan, type RenamedEntry } from '../naming/extractionPlan';
 import { runPool } from './pool';
-import { resolveInside } from './safeNames';
+import { resolveInside } from '../naming/safeNames';
 import type { StreamedEntry } from './streamingExtractor';
 
-export { DEFAULT_LIMITS, type ExtractLimits } from './centralDirectory';
-export type { RenamedEntry } from './extractionPlan';
+export { DEFAULT_LIMITS, type ExtractLimits } from '../zip/centralDirectory';
+export type { RenamedEntry } from '../naming/extractionPlan';
 
 /**
  * Extracts a ZIP archive into an empty staging folder, safely and fast.

@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { DEFAULT_LIMITS, RATIO_CHECK_THRESHOLD, type ExtractLimits } from './centralDirectory';
+import { DEFAULT_LIMITS, RATIO_CHECK_THRESHOLD, type ExtractLimits } from '../zip/centralDirectory';
 import { crc32 } from './crc32';
 import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
 import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';
-import { EntryPlanner } from './extractionPlan';
+import { EntryPlanner } from '../naming/extractionPlan';
 import { WorkerFileSink, makeDirectory, type WriteJob } from './fileSink';
 import type { GrowingFile } from './growingFile';
-import { resolveInside } from './safeNames';
+import { resolveInside } from '../naming/safeNames';
 import {
   CENTRAL_HEADER_SIGNATURE,
   LOCAL_HEADER_FIXED_BYTES,
@@ -19,7 +19,7 @@ import {
   matchDataDescriptor,
   parseLocalHeader,
   type LocalHeader,
-} from './localHeader';
+} from '../zip/localHeader';
 
 /**
  * Extracts entries while the archive is still downloading, by following its local headers (a ZIP is written

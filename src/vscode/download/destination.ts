@@ -3,7 +3,7 @@
 // file) go to the picked folder itself, each under its own name. The last choice is offered first next time.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isRejected, mapEntryName } from '../../core/extract/safeNames';
+import { isRejected, mapEntryName } from '../../core/naming/safeNames';
 import { readSettings } from '../config';
 import type { Prompter } from '../prompter';
 

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
-import type { ConflictDecision, ConflictPrompter } from '../../core/extract/placement';
+import type { ConflictDecision, ConflictPrompter } from '../../core/place/conflictPolicy';
 import type { Logger } from '../../core/logger';
 import type { PullProgress } from '../../core/pull/progress';
 import type { PullReport } from '../../core/pull/pull';

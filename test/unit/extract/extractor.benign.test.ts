@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractZip, type ExtractProgress } from '../../../src/core/extract/extractor';
-import { createStagingDir } from '../../../src/core/extract/staging';
+import { createStagingDir } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
 import { extractOk, makeSandbox, readTree, sha1, yazlZip, type YazlFile } from './sandbox';
 

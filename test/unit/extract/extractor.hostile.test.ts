@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
-import { createStagingDir, removeStagingDir } from '../../../src/core/extract/staging';
+import { createStagingDir, removeStagingDir } from '../../../src/core/place/staging';
 import { buildZip, S_IFLNK, unixAttributes, UNIX_HOST, type RawEntry } from '../../helpers/zipBuilder';
 import { expectExtractionFailure, extractOk, makeSandbox, snapshot, yazlZip } from './sandbox';
 

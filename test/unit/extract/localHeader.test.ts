@@ -5,7 +5,7 @@ import {
   matchDataDescriptor,
   parseLocalHeader,
   type LocalHeader,
-} from '../../../src/core/extract/localHeader';
+} from '../../../src/core/zip/localHeader';
 import { buildZip, crc32, type RawEntry } from '../../helpers/zipBuilder';
 
 const GiB = 1024 ** 3;

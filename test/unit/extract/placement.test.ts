@@ -2,13 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractZip, type ExtractResult } from '../../../src/core/extract/extractor';
-import {
-  placeFiles,
-  type ConflictDecision,
-  type FileConflict,
-  type PlaceOptions,
-} from '../../../src/core/extract/placement';
-import { createStagingDir, findStagingDirs, removeStagingDir } from '../../../src/core/extract/staging';
+import type { ConflictDecision, FileConflict } from '../../../src/core/place/conflictPolicy';
+import { placeFiles, type PlaceOptions } from '../../../src/core/place/placement';
+import { createStagingDir, findStagingDirs, removeStagingDir } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
 import { makeSandbox, readTree, snapshot, type Sandbox } from './sandbox';
 

@@ -9,8 +9,8 @@ import {
   truncateToBytes,
   windowsNameIssues,
   type NameMapping,
-} from '../../../src/core/extract/safeNames';
-import { numbered, TreePlanner } from '../../../src/core/extract/treePlanner';
+} from '../../../src/core/naming/safeNames';
+import { numbered, TreePlanner } from '../../../src/core/naming/treePlanner';
 
 function mapped(name: string, platform: NodeJS.Platform = 'linux'): NameMapping {
   const result = mapEntryName(name, { platform });

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
 import { extractZip, type ExtractOptions, type ExtractResult } from '../../../src/core/extract/extractor';
-import { createStagingDir, removeStagingDir } from '../../../src/core/extract/staging';
+import { createStagingDir, removeStagingDir } from '../../../src/core/place/staging';
 
 /**
  * A throw-away directory tree per test: `root/archive.zip`, `root/outer/dest` (the destination) and

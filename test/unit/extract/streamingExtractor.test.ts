@@ -8,7 +8,7 @@ import * as yazl from 'yazl';
 import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
 import { extractZip, StreamMismatchError, type ExtractOptions } from '../../../src/core/extract/extractor';
 import { GrowingFile } from '../../../src/core/extract/growingFile';
-import { createStagingDir, removeStagingDir } from '../../../src/core/extract/staging';
+import { createStagingDir, removeStagingDir } from '../../../src/core/place/staging';
 import {
   StreamingExtractor,
   type StreamingOptions,

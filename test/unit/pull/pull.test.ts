@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BoxClient } from '../../../src/core/box/client';
-import type { ConflictDecision } from '../../../src/core/extract/placement';
+import type { ConflictDecision } from '../../../src/core/place/conflictPolicy';
 import { pull, PullError, type PullProgress, type PullRequest } from '../../../src/core/pull/pull';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees, readTree } from '../../helpers/compareTrees';

@@ -4,7 +4,7 @@
 // retry that completes.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { ConflictPrompter } from '../../../src/core/extract/placement';
+import type { ConflictPrompter } from '../../../src/core/place/conflictPolicy';
 import { pull, type PullRequest } from '../../../src/core/pull/pull';
 import { readTree, type TreeListing } from '../../helpers/compareTrees';
 import { createRandom } from '../../helpers/tree';

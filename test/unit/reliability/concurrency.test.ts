@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import { TokenManager } from '../../../src/core/auth/tokenManager';
-import type { ConflictPolicy } from '../../../src/core/extract/placement';
+import type { ConflictPolicy } from '../../../src/core/place/conflictPolicy';
 import { pull, PullError, type PullReport } from '../../../src/core/pull/pull';
 import { readTree } from '../../helpers/compareTrees';
 import { EMULATOR_APP, fakeBrowser, MemoryTokenStore } from '../auth/helpers';

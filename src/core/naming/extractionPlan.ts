@@ -1,5 +1,5 @@
-import type { ArchiveEntry } from './centralDirectory';
-import { ArchiveError } from './errors';
+import type { ArchiveEntry } from '../zip/centralDirectory';
+import { ArchiveError } from '../extract/errors';
 import { isRejected, mapEntryName } from './safeNames';
 import { TreePlanner } from './treePlanner';
 

@@ -1,6 +1,6 @@
 import * as yauzl from 'yauzl';
 import { BlockCachingReader } from './archiveReader';
-import { ArchiveError, createAbortError } from './errors';
+import { ArchiveError, createAbortError } from '../extract/errors';
 import { decodeEntryName } from './entryNames';
 
 /**

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArchiveError, fileSystemError, throwIfAborted } from './errors';
-import type { ExtractResult } from './extractor';
-import { runPool } from './pool';
+import { ArchiveError, fileSystemError, throwIfAborted } from '../extract/errors';
+import type { ExtractResult } from '../extract/extractor';
+import { runPool } from '../extract/pool';
+import type { ConflictDecision, ConflictPolicy, ConflictPrompter } from './conflictPolicy';
 import { removeStagingDir } from './staging';
-import { foldPath } from './treePlanner';
+import { foldPath } from '../naming/treePlanner';
 
 /**
  * Moves extracted files from the staging folder into the destination.
@@ -25,18 +26,6 @@ import { foldPath } from './treePlanner';
  *   survey; file systems without hard links fall back to a check followed by `rename`.
  * - On an abort during the move phase, files already placed stay (each is complete); the rest are discarded.
  */
-export type ConflictPolicy = 'overwrite' | 'skip' | 'ask';
-export type ConflictDecision = 'overwrite' | 'skip' | 'overwriteAll' | 'skipAll';
-
-export interface FileConflict {
-  relativePath: string;
-  destinationPath: string;
-}
-
-export interface ConflictPrompter {
-  decide(conflict: FileConflict): Promise<ConflictDecision>;
-}
-
 export interface PlaceOptions {
   policy: ConflictPolicy;
   prompter?: ConflictPrompter;
