@@ -51,6 +51,8 @@ const entries = [
     plugins: [lazyHeavyModulesPlugin, problemMatcherPlugin],
   },
   { entryPoints: ['src/vscode/heavyModules.ts'], outfile: 'dist/heavyModules.js' },
+  // A worker_threads program, loaded by path from beside the bundle that starts it (workerFileSink.ts).
+  { entryPoints: ['src/core/extract/writerThread.ts'], outfile: 'dist/writerThread.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
     entryPoints: ['src/emulator/main.ts'],

@@ -1,13 +1,12 @@
-import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { LOCAL_HEADER_SIZE, type ArchiveEntry } from '../zip/centralDirectory';
-import { crc32 } from './crc32';
+import type { ArchiveEntry } from '../zip/centralDirectory';
+import { LOCAL_HEADER_FIXED_BYTES, localHeaderLength, METHOD_DEFLATE, METHOD_STORE } from '../zip/format';
+import { checkLocalHeader } from '../zip/localHeader';
 import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
-import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';
-import { writeError } from './fileSink';
+import { ArchiveError, createAbortError, fileSystemError, isAbortError, writeError } from './errors';
 
 /**
  * Reads one entry's data from the archive, verifying the local header, the size and the CRC-32 on the way.
@@ -20,23 +19,17 @@ import { writeError } from './fileSink';
  */
 export const SMALL_ENTRY_BYTES = 1024 * 1024;
 const STREAM_CHUNK_BYTES = 1024 * 1024;
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-const DATA_DESCRIPTOR_FLAG = 0x8;
-const ENCRYPTED_FLAG = 0x1;
-const ZIP64_MARKER = 0xffffffff;
 
 export interface StreamContext {
   fd: number;
   signal: AbortSignal;
   preserveModifiedTimes: boolean;
-  computeSha1: boolean;
   /** Called with every chunk of bytes before it is written; throws to stop. */
   onBytes(count: number, entry: ArchiveEntry): void;
 }
 
 export interface WrittenEntry {
   size: number;
-  sha1?: string;
 }
 
 export function isSmallEntry(entry: ArchiveEntry): boolean {
@@ -57,53 +50,9 @@ export async function readSmallEntry(
   } else {
     compressed = await readExactly(fd, entry.compressedSize, entry.localHeaderOffset + dataOffset, entry);
   }
-  const content = entry.method === 0 ? compressed : inflate(compressed, entry);
-  verifyContent(content.length, crc32(content), entry);
+  const content = entry.method === METHOD_STORE ? compressed : inflate(compressed, entry);
+  verifyContent(content.length, zlib.crc32(content), entry);
   return content;
-}
-
-/** Validates the local header against the central directory; returns the offset of the data within `head`. */
-function checkLocalHeader(head: Buffer, entry: ArchiveEntry): number {
-  const disagree = (what: string): never => {
-    throw new ArchiveError(
-      'invalid',
-      `The local header disagrees with the central directory (${what}): ${quote(entry)}`,
-      {
-        entryName: entry.archiveName,
-      },
-    );
-  };
-  if (head.length < LOCAL_HEADER_SIZE || head.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE)
-    disagree('no local header');
-  const flags = head.readUInt16LE(6);
-  const method = head.readUInt16LE(8);
-  const nameLength = head.readUInt16LE(26);
-  const extraLength = head.readUInt16LE(28);
-  if (method !== entry.method) disagree(`compression method ${method} vs ${entry.method}`);
-  if (flags & ENCRYPTED_FLAG) disagree('encryption flag');
-  if (nameLength !== entry.nameRaw.length) disagree('name length');
-  if (!head.subarray(LOCAL_HEADER_SIZE, LOCAL_HEADER_SIZE + nameLength).equals(entry.nameRaw))
-    disagree('name');
-  if ((flags & DATA_DESCRIPTOR_FLAG) === 0) {
-    // Without a data descriptor the local header carries the real values (or the ZIP64 marker).
-    if (head.readUInt32LE(14) !== entry.crc32) disagree('CRC-32');
-    const compressedSize = head.readUInt32LE(18);
-    const uncompressedSize = head.readUInt32LE(22);
-    if (compressedSize !== ZIP64_MARKER && compressedSize !== entry.compressedSize)
-      disagree('compressed size');
-    if (uncompressedSize !== ZIP64_MARKER && uncompressedSize !== entry.uncompressedSize) disagree('size');
-  }
-  const dataOffset = LOCAL_HEADER_SIZE + nameLength + extraLength;
-  if (entry.localHeaderOffset + dataOffset + entry.compressedSize > entry.dataLimit) {
-    throw new ArchiveError(
-      'zip_bomb',
-      `Entry data overlaps the next entry (overlapping entries): ${quote(entry)}`,
-      {
-        entryName: entry.archiveName,
-      },
-    );
-  }
-  return dataOffset;
 }
 
 /** Synchronous: for at most 1 MiB a thread-pool round trip costs more than the work. */
@@ -163,12 +112,12 @@ export async function streamLargeEntry(
   context: StreamContext,
 ): Promise<WrittenEntry> {
   const headLength = Math.min(
-    LOCAL_HEADER_SIZE + entry.nameRaw.length + LOCAL_EXTRA_SLACK,
+    LOCAL_HEADER_FIXED_BYTES + entry.nameRaw.length + LOCAL_EXTRA_SLACK,
     entry.dataLimit - entry.localHeaderOffset,
   );
   let head = await readExactly(context.fd, headLength, entry.localHeaderOffset, entry);
-  if (head.length >= LOCAL_HEADER_SIZE) {
-    const fullHeader = LOCAL_HEADER_SIZE + head.readUInt16LE(26) + head.readUInt16LE(28);
+  if (head.length >= LOCAL_HEADER_FIXED_BYTES) {
+    const fullHeader = localHeaderLength(head);
     if (fullHeader > head.length && entry.localHeaderOffset + fullHeader <= entry.dataLimit) {
       head = await readExactly(context.fd, fullHeader, entry.localHeaderOffset, entry);
     }
@@ -186,7 +135,7 @@ export async function streamLargeEntry(
       emitClose: false,
       highWaterMark: STREAM_CHUNK_BYTES,
     });
-    const verifier = new ChecksumStream(context.computeSha1, (count, total) => {
+    const verifier = new ChecksumStream((count, total) => {
       if (total > entry.uncompressedSize) {
         throw new ArchiveError(
           'size_mismatch',
@@ -205,7 +154,9 @@ export async function streamLargeEntry(
       highWaterMark: STREAM_CHUNK_BYTES,
     });
     const stages: NodeJS.ReadWriteStream[] =
-      entry.method === 8 ? [zlib.createInflateRaw({ chunkSize: 256 * 1024 }), verifier] : [verifier];
+      entry.method === METHOD_DEFLATE
+        ? [zlib.createInflateRaw({ chunkSize: 256 * 1024 }), verifier]
+        : [verifier];
     try {
       await pipeline([source, ...stages, sink], { signal: context.signal });
     } catch (error) {
@@ -215,7 +166,7 @@ export async function streamLargeEntry(
     if (context.preserveModifiedTimes) await setFileTime(output, entry.modifiedTime, entry.archiveName);
     closed = true;
     await closeFile(output, entry.archiveName);
-    return context.computeSha1 ? { size: verifier.size, sha1: verifier.sha1() } : { size: verifier.size };
+    return { size: verifier.size };
   } catch (error) {
     if (!closed) await closeFile(output, entry.archiveName).catch(() => undefined);
     await fs.promises.unlink(target).catch(() => undefined);
@@ -238,15 +189,9 @@ function streamError(error: unknown, entry: ArchiveEntry, signal: AbortSignal): 
 export class ChecksumStream extends Transform {
   size = 0;
   crc = 0;
-  private readonly hash?: Hash;
-  private digest: string | undefined;
 
-  constructor(
-    computeSha1: boolean,
-    private readonly onBytes: (count: number, total: number) => void,
-  ) {
+  constructor(private readonly onBytes: (count: number, total: number) => void) {
     super({ highWaterMark: STREAM_CHUNK_BYTES });
-    if (computeSha1) this.hash = createHash('sha1');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -257,14 +202,8 @@ export class ChecksumStream extends Transform {
       return;
     }
     this.size += chunk.length;
-    this.crc = crc32(chunk, this.crc);
-    this.hash?.update(chunk);
+    this.crc = zlib.crc32(chunk, this.crc);
     callback(null, chunk);
-  }
-
-  sha1(): string | undefined {
-    if (this.hash && this.digest === undefined) this.digest = this.hash.digest('hex');
-    return this.digest;
   }
 }
 

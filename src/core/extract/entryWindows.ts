@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { LOCAL_HEADER_SIZE, type ArchiveEntry } from '../zip/centralDirectory';
+import type { ArchiveEntry } from '../zip/centralDirectory';
+import { LOCAL_HEADER_FIXED_BYTES } from '../zip/format';
 import { ArchiveError, fileSystemError } from './errors';
 
 /**
@@ -78,7 +79,7 @@ export class EntryWindows {
 /** [local header offset, end of the bytes we expect to need), never past the next entry's local header. */
 function span(entry: ArchiveEntry): [number, number] {
   const wanted =
-    LOCAL_HEADER_SIZE +
+    LOCAL_HEADER_FIXED_BYTES +
     entry.nameRaw.length +
     entry.centralExtraLength +
     LOCAL_EXTRA_SLACK +

@@ -74,3 +74,15 @@ export function fileSystemError(error: unknown, action: string, entryName?: stri
   const detail = error instanceof Error ? error.message : String(error);
   return new ArchiveError('io', `Could not ${action}: ${detail}`, { entryName, cause: error });
 }
+
+/** A file that could not be created or written: EEXIST means two entries map to one file here. */
+export function writeError(error: unknown, entryName: string): ArchiveError {
+  if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+    return new ArchiveError(
+      'duplicate',
+      `Two entries map to the same file on this file system: ${JSON.stringify(entryName)}`,
+      { entryName, cause: error },
+    );
+  }
+  return fileSystemError(error, `write ${JSON.stringify(entryName)}`, entryName);
+}

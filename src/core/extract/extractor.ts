@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -9,7 +8,8 @@ import {
 } from '../zip/centralDirectory';
 import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
 import { EntryWindows } from './entryWindows';
-import { createFileSink, makeDirectory, type FileSink, type WriteJob } from './fileSink';
+import { makeDirectory } from './directories';
+import { createFileSink, type FileSink, type WriteJob } from './fileSink';
 import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from '../naming/extractionPlan';
 import { runPool } from './pool';
@@ -47,8 +47,6 @@ export interface ExtractOptions {
   platform?: NodeJS.Platform;
   /** File writes in flight through the thread pool when there are too few files for the writer thread. Default 16. */
   concurrency?: number;
-  /** Compute each file's SHA-1 while extracting (Box lists `sha1` per file). Default false. */
-  computeSha1?: boolean;
   /**
    * Entries the streaming pass (streamingExtractor.ts) already wrote into `stagingDir`, by local header offset.
    * Each must agree with the central directory, or extraction throws `StreamMismatchError` and the caller starts
@@ -66,7 +64,6 @@ export interface ExtractedFile {
   relativePath: string;
   size: number;
   archiveName: string;
-  sha1?: string;
 }
 
 export interface ExtractResult {
@@ -199,7 +196,6 @@ class FileExtraction {
   private bytesAccepted = 0;
   private bytesSinceReport = 0;
   private readonly preserveTimes: boolean;
-  private readonly computeSha1: boolean;
 
   constructor(
     private readonly staging: string,
@@ -210,7 +206,6 @@ class FileExtraction {
     private readonly internal: AbortController,
   ) {
     this.preserveTimes = options.preserveModifiedTimes ?? true;
-    this.computeSha1 = options.computeSha1 ?? false;
   }
 
   fail(error: unknown): void {
@@ -229,7 +224,7 @@ class FileExtraction {
 
   onSmallFileWritten(job: SmallFileJob): void {
     this.progress.bytesWritten += job.content.length;
-    this.record(job.index, job.content.length, job.sha1);
+    this.record(job.index, job.content.length);
   }
 
   /**
@@ -251,7 +246,7 @@ class FileExtraction {
       this.done.add(index);
       this.accept(record.uncompressedSize, entry);
       this.progress.bytesWritten += record.uncompressedSize;
-      this.record(index, record.uncompressedSize, record.sha1);
+      this.record(index, record.uncompressedSize);
       // The central directory may carry a more precise time than the local header (e.g. an NTFS field).
       if (this.preserveTimes && record.modifiedTime.getTime() !== entry.modifiedTime.getTime()) {
         const target = resolveInside(this.staging, relativePath);
@@ -306,7 +301,6 @@ class FileExtraction {
         entryName: entry.archiveName,
         index,
         ...(this.preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
-        ...(this.computeSha1 ? { sha1: createHash('sha1').update(content).digest('hex') } : {}),
       });
     }
   }
@@ -316,7 +310,6 @@ class FileExtraction {
       fd: this.fd,
       signal: this.signal,
       preserveModifiedTimes: this.preserveTimes,
-      computeSha1: this.computeSha1,
       onBytes: (count, entry) => {
         this.accept(count, entry);
         this.progress.bytesWritten += count;
@@ -343,7 +336,7 @@ class FileExtraction {
           throw fileSystemError(error, `create the folder ${path.dirname(relativePath)}`);
         }
         const written = await streamLargeEntry(entry, target, context);
-        this.record(index, written.size, written.sha1);
+        this.record(index, written.size);
       },
       { signal: this.signal },
     );
@@ -362,9 +355,9 @@ class FileExtraction {
     }
   }
 
-  private record(index: number, size: number, sha1: string | undefined): void {
+  private record(index: number, size: number): void {
     const { entry, relativePath } = this.plan.files[index];
-    this.files[index] = { relativePath, size, archiveName: entry.archiveName, ...(sha1 ? { sha1 } : {}) };
+    this.files[index] = { relativePath, size, archiveName: entry.archiveName };
     this.progress.filesExtracted++;
     this.report();
   }
@@ -376,7 +369,6 @@ class FileExtraction {
 
 interface SmallFileJob extends WriteJob {
   index: number;
-  sha1?: string;
 }
 
 function compareStreamed(

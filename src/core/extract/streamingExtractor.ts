@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { DEFAULT_LIMITS, RATIO_CHECK_THRESHOLD, type ExtractLimits } from '../zip/centralDirectory';
-import { crc32 } from './crc32';
 import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
 import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';
 import { EntryPlanner } from '../naming/extractionPlan';
-import { WorkerFileSink, makeDirectory, type WriteJob } from './fileSink';
+import { makeDirectory } from './directories';
+import type { WriteJob } from './fileSink';
+import { WorkerFileSink } from './workerFileSink';
 import type { GrowingFile } from './growingFile';
 import { resolveInside } from '../naming/safeNames';
 import {
@@ -16,10 +16,10 @@ import {
   LOCAL_HEADER_FIXED_BYTES,
   LOCAL_HEADER_SIGNATURE,
   localHeaderLength,
-  matchDataDescriptor,
-  parseLocalHeader,
-  type LocalHeader,
-} from '../zip/localHeader';
+  METHOD_DEFLATE,
+  METHOD_STORE,
+} from '../zip/format';
+import { matchDataDescriptor, parseLocalHeader, type LocalHeader } from '../zip/localHeader';
 
 /**
  * Extracts entries while the archive is still downloading, by following its local headers (a ZIP is written
@@ -42,7 +42,6 @@ export interface StreamedEntry {
   compressedSize: number;
   uncompressedSize: number;
   modifiedTime: Date;
-  sha1?: string;
 }
 
 export interface StreamingOutcome {
@@ -60,7 +59,6 @@ export interface StreamingOptions {
   platform?: NodeJS.Platform;
   limits?: Partial<ExtractLimits>;
   preserveModifiedTimes?: boolean;
-  computeSha1?: boolean;
   onProgress?(filesExtracted: number, bytesWritten: number): void;
   /** Called once on a local file-system failure, so that the caller can stop the download at once. */
   onFatal?(error: unknown): void;
@@ -173,8 +171,9 @@ export class StreamingExtractor {
     const header = parseLocalHeader(Buffer.from(head));
     if (header.name === undefined) throw new StopStreaming('an entry name needs the central directory');
     if (header.encrypted) throw new StopStreaming('encrypted entry');
-    if (header.method !== 0 && header.method !== 8) throw new StopStreaming('unsupported compression method');
-    if (header.method === 0 && header.hasDataDescriptor && !header.name.endsWith('/')) {
+    if (header.method !== METHOD_STORE && header.method !== METHOD_DEFLATE)
+      throw new StopStreaming('unsupported compression method');
+    if (header.method === METHOD_STORE && header.hasDataDescriptor && !header.name.endsWith('/')) {
       throw new StopStreaming('a stored entry with a data descriptor (its length is unknown until the end)');
     }
     if (++this.entryCount > this.limits.maxEntries) throw new StopStreaming('too many entries');
@@ -201,7 +200,6 @@ export class StreamingExtractor {
       compressedSize: written.compressedSize,
       uncompressedSize: written.size,
       modifiedTime: header.modifiedTime,
-      ...(written.sha1 === undefined ? {} : { sha1: written.sha1 }),
     };
     if (written.content !== undefined) {
       await this.sink.write({
@@ -241,7 +239,7 @@ export class StreamingExtractor {
     let content: Buffer;
     try {
       content =
-        header.method === 0
+        header.method === METHOD_STORE
           ? Buffer.from(compressed)
           : zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, header.uncompressedSize) });
     } catch {
@@ -313,7 +311,7 @@ export class StreamingExtractor {
   /** A directory entry (or the stripped top folder's own): nothing to write, but its data must be empty. */
   private async skipEmptyEntry(header: LocalHeader, dataStart: number): Promise<number> {
     if (!header.hasDataDescriptor) {
-      if (header.compressedSize !== 0 && header.method === 0)
+      if (header.compressedSize !== 0 && header.method === METHOD_STORE)
         throw new StopStreaming('a folder entry with data');
       return dataStart + header.compressedSize;
     }
@@ -329,9 +327,8 @@ export class StreamingExtractor {
     return {
       content,
       size: content.length,
-      crc32: crc32(content),
+      crc32: zlib.crc32(content),
       compressedSize,
-      ...(this.options.computeSha1 ? { sha1: createHash('sha1').update(content).digest('hex') } : {}),
     };
   }
 
@@ -360,7 +357,7 @@ export class StreamingExtractor {
     const entryName = header.name ?? '';
     const fd = await openNewFile(target, entryName);
     let fed = 0;
-    const counter = new ChecksumStream(this.options.computeSha1 === true, (count, total) => {
+    const counter = new ChecksumStream((count, total) => {
       if (compressedSize !== undefined && total > header.uncompressedSize) {
         throw new StopStreaming('an entry inflates to more than its declared size');
       }
@@ -377,7 +374,8 @@ export class StreamingExtractor {
       highWaterMark: STREAM_CHUNK_BYTES,
     });
     try {
-      const inflater = header.method === 8 ? zlib.createInflateRaw({ chunkSize: 64 * 1024 }) : undefined;
+      const inflater =
+        header.method === METHOD_DEFLATE ? zlib.createInflateRaw({ chunkSize: 64 * 1024 }) : undefined;
       const stages: NodeJS.ReadWriteStream[] = inflater ? [inflater, counter] : [counter];
       const streams: (NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [...stages, output];
       const drained = pipeline(streams, { signal });
@@ -410,7 +408,6 @@ export class StreamingExtractor {
         size: counter.size,
         crc32: counter.crc,
         compressedSize: consumed,
-        ...(counter.sha1() === undefined ? {} : { sha1: counter.sha1() }),
       };
     } catch (error) {
       await closeFile(fd, entryName).catch(() => undefined);
@@ -463,7 +460,6 @@ interface Written {
   size: number;
   crc32: number;
   compressedSize: number;
-  sha1?: string;
   nextOffset: number;
 }
 

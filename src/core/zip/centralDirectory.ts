@@ -2,6 +2,13 @@ import * as yauzl from 'yauzl';
 import { BlockCachingReader } from './archiveReader';
 import { ArchiveError, createAbortError } from '../extract/errors';
 import { decodeEntryName } from './entryNames';
+import {
+  CENTRAL_HEADER_FIXED_BYTES,
+  FLAG_ENCRYPTED,
+  LOCAL_HEADER_FIXED_BYTES,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+} from './format';
 
 /**
  * Reads and vets the whole central directory before a single byte is extracted. yauzl parses the end-of-central-
@@ -28,9 +35,7 @@ export const DEFAULT_LIMITS: ExtractLimits = {
 /** Small entries may compress extremely well (a file of zeros) without being a threat. */
 export const RATIO_CHECK_THRESHOLD = 1024 * 1024;
 
-export const LOCAL_HEADER_SIZE = 30;
-const CENTRAL_HEADER_SIZE = 46;
-const ENCRYPTED_FLAG = 0x1;
+/** Unix file types in the high 16 bits of the external attributes (as Info-ZIP writes them). */
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 const S_IFDIR = 0o040000;
@@ -86,7 +91,7 @@ export async function readCentralDirectory(
         `The archive lists ${zipfile.entryCount} entries; the limit is ${limits.maxEntries}.`,
       );
     }
-    if (zipfile.entryCount * CENTRAL_HEADER_SIZE > zipfile.fileSize) {
+    if (zipfile.entryCount * CENTRAL_HEADER_FIXED_BYTES > zipfile.fileSize) {
       throw new ArchiveError(
         'invalid',
         `The archive claims ${zipfile.entryCount} entries, more than it can hold.`,
@@ -168,7 +173,7 @@ function vetEntry(entry: yauzl.Entry, centralDirectoryOffset: number, limits: Ex
   const fail = (code: ArchiveError['code'], message: string): never => {
     throw new ArchiveError(code, `${message}: ${JSON.stringify(archiveName)}`, { entryName: archiveName });
   };
-  if (entry.generalPurposeBitFlag & ENCRYPTED_FLAG)
+  if (entry.generalPurposeBitFlag & FLAG_ENCRYPTED)
     fail('encrypted', 'The archive contains an encrypted entry');
 
   const mode = (entry.externalFileAttributes >>> 16) & S_IFMT;
@@ -179,7 +184,11 @@ function vetEntry(entry: yauzl.Entry, centralDirectoryOffset: number, limits: Ex
     (entry.uncompressedSize === 0 &&
       (mode === S_IFDIR || (entry.externalFileAttributes & DOS_DIRECTORY_ATTRIBUTE) !== 0));
   if (isDirectory && entry.uncompressedSize !== 0) fail('invalid', 'A folder entry has content');
-  if (!isDirectory && entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+  if (
+    !isDirectory &&
+    entry.compressionMethod !== METHOD_STORE &&
+    entry.compressionMethod !== METHOD_DEFLATE
+  ) {
     fail(
       'unsupported_compression',
       `Compression method ${entry.compressionMethod} is not supported (only store and deflate)`,
@@ -187,7 +196,10 @@ function vetEntry(entry: yauzl.Entry, centralDirectoryOffset: number, limits: Ex
   }
 
   const minimumEnd =
-    entry.relativeOffsetOfLocalHeader + LOCAL_HEADER_SIZE + entry.fileNameLength + entry.compressedSize;
+    entry.relativeOffsetOfLocalHeader +
+    LOCAL_HEADER_FIXED_BYTES +
+    entry.fileNameLength +
+    entry.compressedSize;
   if (minimumEnd > centralDirectoryOffset)
     fail('invalid', 'Entry data runs past the start of the central directory');
 
@@ -233,7 +245,10 @@ function assignDataLimits(entries: ArchiveEntry[], centralDirectoryOffset: numbe
         { entryName: next.archiveName },
       );
     }
-    if (entry.localHeaderOffset + LOCAL_HEADER_SIZE + entry.nameRaw.length + entry.compressedSize > limit) {
+    if (
+      entry.localHeaderOffset + LOCAL_HEADER_FIXED_BYTES + entry.nameRaw.length + entry.compressedSize >
+      limit
+    ) {
       throw new ArchiveError(
         'zip_bomb',
         `Entry data overlaps the next entry (overlapping entries): ${JSON.stringify(entry.archiveName)}`,

@@ -1,7 +1,6 @@
 import * as yauzl from 'yauzl';
+import { EXTRA_UNICODE_PATH, FLAG_UTF8 } from './format';
 
-const UTF8_FLAG = 0x800;
-const UNICODE_PATH_EXTRA_FIELD = 0x7075;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -16,8 +15,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export function decodeEntryName(entry: yauzl.Entry): string {
   const raw = entry.fileNameRaw;
   const flagged =
-    (entry.generalPurposeBitFlag & UTF8_FLAG) !== 0 ||
-    entry.extraFields.some((field) => field.id === UNICODE_PATH_EXTRA_FIELD);
+    (entry.generalPurposeBitFlag & FLAG_UTF8) !== 0 ||
+    entry.extraFields.some((field) => field.id === EXTRA_UNICODE_PATH);
   if (!flagged) {
     // Plain ASCII stays ASCII: CP437 would turn control bytes into symbols (0x01 → ☺) and hide them from the
     // control-character check in mapEntryName.
@@ -30,6 +29,27 @@ export function decodeEntryName(entry: yauzl.Entry): string {
   }
   // strictFileNames=true here only means "leave backslashes alone": mapEntryName treats them itself.
   return yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, true);
+}
+
+/**
+ * The names a local header can be decoded to on its own, the same as `decodeEntryName` would from the central
+ * directory: UTF-8-flagged names that are valid UTF-8, and plain ASCII. Anything else (CP437, UTF-8 without the
+ * flag, an Info-ZIP Unicode path field) is undefined: the streaming pass leaves it to the central directory pass.
+ */
+export function nameWithoutCentralDirectory(
+  raw: Buffer,
+  flags: number,
+  extraFields: readonly yauzl.ExtraField[],
+): string | undefined {
+  if (extraFields.some((field) => field.id === EXTRA_UNICODE_PATH)) return undefined;
+  if ((flags & FLAG_UTF8) !== 0) {
+    try {
+      return strictUtf8.decode(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  return isAscii(raw) ? raw.toString('latin1') : undefined;
 }
 
 function isAscii(bytes: Uint8Array): boolean {

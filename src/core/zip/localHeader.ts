@@ -1,19 +1,24 @@
 /**
- * Parsing of the records a ZIP stream carries before its central directory: local file headers and data
- * descriptors (APPNOTE 4.3.7, 4.3.9, 4.5.3). Pure functions over buffers; streamingExtractor.ts uses them to
- * extract while the archive downloads. Nothing parsed here is trusted on its own: the central directory, read
- * once the download is complete, must agree with every entry extracted this way.
+ * The records a ZIP stream carries before its central directory: local file headers and data descriptors
+ * (APPNOTE 4.3.7, 4.3.9, 4.5.3). Pure functions over buffers. The streaming pass parses local headers to extract
+ * while the archive downloads (nothing parsed that way is trusted on its own: the central directory must agree
+ * with every entry); the central directory pass checks each local header against its central entry.
  */
-export const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-export const CENTRAL_HEADER_SIGNATURE = 0x02014b50;
-export const LOCAL_HEADER_FIXED_BYTES = 30;
-const DATA_DESCRIPTOR_SIGNATURE = 0x08074b50;
-const ZIP64_EXTRA_FIELD = 0x0001;
-const UNICODE_PATH_EXTRA_FIELD = 0x7075;
-const UNIVERSAL_TIME_EXTRA_FIELD = 0x5455;
-const ZIP64_MARKER = 0xffffffff;
-const UTF8_FLAG = 0x800;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+import * as yauzl from 'yauzl';
+import { ArchiveError } from '../extract/errors';
+import type { ArchiveEntry } from './centralDirectory';
+import { nameWithoutCentralDirectory } from './entryNames';
+import {
+  CENTRAL_HEADER_SIGNATURE,
+  DATA_DESCRIPTOR_SIGNATURE,
+  EXTRA_ZIP64,
+  FLAG_DATA_DESCRIPTOR,
+  FLAG_ENCRYPTED,
+  LOCAL_HEADER,
+  LOCAL_HEADER_FIXED_BYTES,
+  LOCAL_HEADER_SIGNATURE,
+  ZIP64_MARKER,
+} from './format';
 
 export interface LocalHeader {
   flags: number;
@@ -33,25 +38,22 @@ export interface LocalHeader {
   modifiedTime: Date;
 }
 
-/** Lengths of the variable parts, from the fixed part alone (at least 30 bytes). */
-export function localHeaderLength(fixed: Buffer): number {
-  return LOCAL_HEADER_FIXED_BYTES + fixed.readUInt16LE(26) + fixed.readUInt16LE(28);
-}
-
-/** Parses a whole local header (`localHeaderLength` bytes, signature already checked). */
+/**
+ * Parses a whole local header (`localHeaderLength` bytes, signature already checked). Throws on a malformed extra
+ * field: the streaming pass then stops and leaves the entry to the central directory pass.
+ */
 export function parseLocalHeader(head: Buffer): LocalHeader {
-  const flags = head.readUInt16LE(6);
-  const nameLength = head.readUInt16LE(26);
-  const extraLength = head.readUInt16LE(28);
+  const flags = head.readUInt16LE(LOCAL_HEADER.flags);
+  const nameLength = head.readUInt16LE(LOCAL_HEADER.nameLength);
+  const extraLength = head.readUInt16LE(LOCAL_HEADER.extraLength);
   const nameRaw = head.subarray(LOCAL_HEADER_FIXED_BYTES, LOCAL_HEADER_FIXED_BYTES + nameLength);
-  const extra = head.subarray(
-    LOCAL_HEADER_FIXED_BYTES + nameLength,
-    LOCAL_HEADER_FIXED_BYTES + nameLength + extraLength,
+  const dataOffset = LOCAL_HEADER_FIXED_BYTES + nameLength + extraLength;
+  const extraFields = yauzl.parseExtraFields(
+    head.subarray(LOCAL_HEADER_FIXED_BYTES + nameLength, dataOffset),
   );
-  let compressedSize = head.readUInt32LE(18);
-  let uncompressedSize = head.readUInt32LE(22);
-  const fields = extraFields(extra);
-  const zip64 = fields.get(ZIP64_EXTRA_FIELD);
+  let compressedSize = head.readUInt32LE(LOCAL_HEADER.compressedSize);
+  let uncompressedSize = head.readUInt32LE(LOCAL_HEADER.uncompressedSize);
+  const zip64 = extraFields.find((field) => field.id === EXTRA_ZIP64)?.data;
   if (zip64 !== undefined) {
     // In a local header the ZIP64 field holds both sizes, uncompressed first (APPNOTE 4.5.3).
     let at = 0;
@@ -65,22 +67,85 @@ export function parseLocalHeader(head: Buffer): LocalHeader {
   }
   const header: LocalHeader = {
     flags,
-    method: head.readUInt16LE(8),
-    crc32: head.readUInt32LE(14),
+    method: head.readUInt16LE(LOCAL_HEADER.method),
+    crc32: head.readUInt32LE(LOCAL_HEADER.crc32),
     compressedSize,
     uncompressedSize,
     nameRaw,
-    dataOffset: LOCAL_HEADER_FIXED_BYTES + nameLength + extraLength,
-    hasDataDescriptor: (flags & 0x8) !== 0,
-    encrypted: (flags & 0x1) !== 0,
+    dataOffset,
+    hasDataDescriptor: (flags & FLAG_DATA_DESCRIPTOR) !== 0,
+    encrypted: (flags & FLAG_ENCRYPTED) !== 0,
     hasZip64Extra: zip64 !== undefined,
-    modifiedTime:
-      universalTime(fields.get(UNIVERSAL_TIME_EXTRA_FIELD)) ??
-      dosDateTime(head.readUInt16LE(12), head.readUInt16LE(10)),
+    modifiedTime: lastModified(
+      extraFields,
+      head.readUInt16LE(LOCAL_HEADER.date),
+      head.readUInt16LE(LOCAL_HEADER.time),
+    ),
   };
-  const name = simpleName(nameRaw, flags, fields.has(UNICODE_PATH_EXTRA_FIELD));
+  const name = nameWithoutCentralDirectory(nameRaw, flags, extraFields);
   if (name !== undefined) header.name = name;
   return header;
+}
+
+/**
+ * The modification time by yauzl's own rules (Info-ZIP "UT" and NTFS extra fields, else MS-DOS local time), so
+ * that the streaming pass and the central directory pass read the same time from the same fields.
+ */
+function lastModified(extraFields: yauzl.ExtraField[], date: number, time: number): Date {
+  const entry = Object.assign(Object.create(yauzl.Entry.prototype) as yauzl.Entry, {
+    extraFields,
+    lastModFileDate: date,
+    lastModFileTime: time,
+  });
+  return entry.getLastModDate();
+}
+
+/**
+ * Checks the local header in `head` (read from the entry's local header offset) against the central directory's
+ * entry, and that the data ends before the next entry begins. Returns the offset of the data within `head`.
+ */
+export function checkLocalHeader(head: Buffer, entry: ArchiveEntry): number {
+  const quoted = JSON.stringify(entry.archiveName);
+  const disagree = (what: string): never => {
+    throw new ArchiveError(
+      'invalid',
+      `The local header disagrees with the central directory (${what}): ${quoted}`,
+      {
+        entryName: entry.archiveName,
+      },
+    );
+  };
+  if (head.length < LOCAL_HEADER_FIXED_BYTES || head.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE)
+    disagree('no local header');
+  const flags = head.readUInt16LE(LOCAL_HEADER.flags);
+  const method = head.readUInt16LE(LOCAL_HEADER.method);
+  const nameLength = head.readUInt16LE(LOCAL_HEADER.nameLength);
+  const extraLength = head.readUInt16LE(LOCAL_HEADER.extraLength);
+  if (method !== entry.method) disagree(`compression method ${method} vs ${entry.method}`);
+  if (flags & FLAG_ENCRYPTED) disagree('encryption flag');
+  if (nameLength !== entry.nameRaw.length) disagree('name length');
+  if (!head.subarray(LOCAL_HEADER_FIXED_BYTES, LOCAL_HEADER_FIXED_BYTES + nameLength).equals(entry.nameRaw))
+    disagree('name');
+  if ((flags & FLAG_DATA_DESCRIPTOR) === 0) {
+    // Without a data descriptor the local header carries the real values (or the ZIP64 marker).
+    if (head.readUInt32LE(LOCAL_HEADER.crc32) !== entry.crc32) disagree('CRC-32');
+    const compressedSize = head.readUInt32LE(LOCAL_HEADER.compressedSize);
+    const uncompressedSize = head.readUInt32LE(LOCAL_HEADER.uncompressedSize);
+    if (compressedSize !== ZIP64_MARKER && compressedSize !== entry.compressedSize)
+      disagree('compressed size');
+    if (uncompressedSize !== ZIP64_MARKER && uncompressedSize !== entry.uncompressedSize) disagree('size');
+  }
+  const dataOffset = LOCAL_HEADER_FIXED_BYTES + nameLength + extraLength;
+  if (entry.localHeaderOffset + dataOffset + entry.compressedSize > entry.dataLimit) {
+    throw new ArchiveError(
+      'zip_bomb',
+      `Entry data overlaps the next entry (overlapping entries): ${quoted}`,
+      {
+        entryName: entry.archiveName,
+      },
+    );
+  }
+  return dataOffset;
 }
 
 export interface DataDescriptor {
@@ -125,52 +190,4 @@ export function matchDataDescriptor(
     }
   }
   return undefined;
-}
-
-/**
- * Names the stream can decode on its own: UTF-8-flagged names that are valid UTF-8, and plain ASCII. Anything
- * else (CP437, UTF-8 without the flag, an Info-ZIP Unicode path field) is left to the central directory pass,
- * which decodes names with all the rules of entryNames.ts.
- */
-function simpleName(raw: Buffer, flags: number, hasUnicodePathField: boolean): string | undefined {
-  if (hasUnicodePathField) return undefined;
-  if ((flags & UTF8_FLAG) !== 0) {
-    try {
-      return strictUtf8.decode(raw);
-    } catch {
-      return undefined;
-    }
-  }
-  for (let i = 0; i < raw.length; i++) if (raw[i] > 0x7f) return undefined;
-  return raw.toString('latin1');
-}
-
-function extraFields(extra: Buffer): Map<number, Buffer> {
-  const fields = new Map<number, Buffer>();
-  for (let at = 0; at + 4 <= extra.length;) {
-    const id = extra.readUInt16LE(at);
-    const size = extra.readUInt16LE(at + 2);
-    if (at + 4 + size > extra.length) break;
-    if (!fields.has(id)) fields.set(id, extra.subarray(at + 4, at + 4 + size));
-    at += 4 + size;
-  }
-  return fields;
-}
-
-/** Info-ZIP's "UT" field: flags, then the modification time first if bit 0 is set (as yauzl reads it). */
-function universalTime(field: Buffer | undefined): Date | undefined {
-  if (field === undefined || field.length < 5 || (field[0] & 1) === 0) return undefined;
-  return new Date(field.readInt32LE(1) * 1000);
-}
-
-/** MS-DOS date and time, read as local time like yauzl does. */
-function dosDateTime(date: number, time: number): Date {
-  return new Date(
-    ((date >> 9) & 0x7f) + 1980,
-    ((date >> 5) & 0xf) - 1,
-    date & 0x1f,
-    (time >> 11) & 0x1f,
-    (time >> 5) & 0x3f,
-    (time & 0x1f) * 2,
-  );
 }

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { crc32, crc32Portable } from '../../../src/core/extract/crc32';
 import {
   isRejected,
   mapEntryName,
@@ -163,24 +162,6 @@ describe('TreePlanner', () => {
         },
       ),
       { numRuns: 1000 },
-    );
-  });
-});
-
-describe('crc32', () => {
-  it('matches the reference values and the portable implementation', () => {
-    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
-    assert.equal(crc32Portable(Buffer.from('123456789')), 0xcbf43926);
-    assert.equal(crc32Portable(Buffer.alloc(0)), 0);
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(300), (bytes, split) => {
-        const data = Buffer.from(bytes);
-        const cut = Math.min(split, data.length);
-        const whole = crc32(data);
-        assert.equal(crc32Portable(data), whole);
-        assert.equal(crc32Portable(data.subarray(cut), crc32Portable(data.subarray(0, cut))), whole);
-        assert.equal(crc32(data.subarray(cut), crc32(data.subarray(0, cut))), whole);
-      }),
     );
   });
 });
