@@ -49,8 +49,15 @@ export function repoRoot(start = __dirname): string {
   }
 }
 
+/** Box's OpenAPI spec lives beside the clone, in the team's shared reference folder (not in the repository). */
 export function loadSpec(): Spec {
-  const file = path.resolve(repoRoot(), '..', 'shared', 'box-api', 'openapi.json');
+  const file =
+    process.env.BOX_OPENAPI_SPEC || path.resolve(repoRoot(), '..', 'shared', 'box-api', 'openapi.json');
+  if (!existsSync(file)) {
+    throw new Error(
+      `Box's OpenAPI spec is missing at ${file}: clone beside the team's shared/ folder, or set BOX_OPENAPI_SPEC`,
+    );
+  }
   return JSON.parse(readFileSync(file, 'utf8')) as Spec;
 }
 
