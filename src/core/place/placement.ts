@@ -46,7 +46,6 @@ export interface PlaceResult {
   skippedByPolicy: string[];
   protected: string[];
   blocked: BlockedPath[];
-  directoriesCreated: string[];
 }
 
 type DirectoryState =
@@ -86,7 +85,6 @@ export async function placeFiles(
     skippedByPolicy: [],
     protected: [],
     blocked: [],
-    directoriesCreated: [],
   };
   try {
     // Phase 1: survey.
@@ -143,7 +141,7 @@ export async function placeFiles(
 
     // Phase 3: move.
     throwIfAborted(options.signal);
-    await createMissingDirectories(destination, survey, extracted.directories, moves, concurrency, result);
+    await createMissingDirectories(destination, survey, extracted.directories, moves, concurrency);
     const mover = new Mover(options.policy === 'overwrite', isProtected);
     await runPool(
       moves,
@@ -244,7 +242,6 @@ async function createMissingDirectories(
   directories: readonly string[],
   moves: readonly Move[],
   concurrency: number,
-  result: PlaceResult,
 ): Promise<void> {
   const needed = new Set<string>();
   const addWithParents = (directory: string): void => {
@@ -259,7 +256,6 @@ async function createMissingDirectories(
   }
   const parents = new Set(missing.map(parentOf));
   const leaves = missing.filter((directory) => !parents.has(directory));
-  const failed = new Set<string>();
   await runPool(leaves, concurrency, async (directory) => {
     try {
       await fs.promises.mkdir(insideOrThrow(destination, directory), { recursive: true });
@@ -268,13 +264,8 @@ async function createMissingDirectories(
       if (!CHANGED_UNDER_US.has(code))
         throw fileSystemError(error, `create the folder ${JSON.stringify(directory)}`);
       // Something appeared in the way since the survey; the files below it will report themselves blocked.
-      failed.add(directory);
     }
   });
-  const created = missing.filter(
-    (directory) => ![...failed].some((bad) => directory === bad || directory.startsWith(`${bad}/`)),
-  );
-  result.directoriesCreated.push(...created.sort(compareStrings));
 }
 
 type MoveOutcome = { kind: 'written' | 'overwritten' | 'protected' } | { kind: 'blocked'; reason: string };

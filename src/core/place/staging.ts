@@ -1,18 +1,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { currentOwner, ownerIsGone, parseOwner } from '../processOwner';
 
 /**
  * The staging folder lives inside the destination so that placing a file is a same-volume `rename`, and so that
  * an interrupted pull leaves nothing under a final name. Its name marks it as ours: `removeStagingDir` refuses to
- * delete anything else, so a wrong argument can never wipe user data.
+ * delete anything else, so a wrong argument can never wipe user data. An owner marker inside it names the process
+ * that made it, so that a folder left by a killed process is cleaned at the next pull, and one that another
+ * running pull is using right now is not. A folder is never judged by its name alone.
  */
 export const STAGING_PREFIX = '.box-pull-staging-';
+const OWNER_MARKER = 'owner.json';
 
-/** Creates `destinationDir` (with parents) and a fresh, uniquely named staging folder inside it. */
+/** Creates `destinationDir` (with parents) and a fresh, uniquely named staging folder inside it, marked as ours. */
 export async function createStagingDir(destinationDir: string): Promise<string> {
   const destination = path.resolve(destinationDir);
   await fs.promises.mkdir(destination, { recursive: true });
-  return fs.promises.mkdtemp(path.join(destination, STAGING_PREFIX));
+  const staging = await fs.promises.mkdtemp(path.join(destination, STAGING_PREFIX));
+  await fs.promises.writeFile(path.join(staging, OWNER_MARKER), JSON.stringify(currentOwner()), {
+    flag: 'wx',
+  });
+  return staging;
 }
 
 export function isStagingDirName(name: string): boolean {
@@ -27,15 +35,28 @@ export async function removeStagingDir(stagingPath: string): Promise<void> {
   await fs.promises.rm(stagingPath, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
 }
 
-/** Staging folders left in `destinationDir` by a crashed run (the caller decides when to remove them). */
-export async function findStagingDirs(destinationDir: string): Promise<string[]> {
+/**
+ * Removes the staging folders in `destinationDir` whose owner marker names a process of this host that is gone
+ * (killed mid-pull). Folders without a readable marker, or of a live process or another host, are left alone.
+ * Returns the folders removed.
+ */
+export async function removeAbandonedStagingDirs(destinationDir: string): Promise<string[]> {
+  let entries: fs.Dirent[];
   try {
-    const entries = await fs.promises.readdir(destinationDir, { withFileTypes: true });
-    return entries
-      .filter((entry) => entry.isDirectory() && isStagingDirName(entry.name))
-      .map((entry) => path.join(destinationDir, entry.name));
+    entries = await fs.promises.readdir(destinationDir, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+  const removed: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !isStagingDirName(entry.name)) continue;
+    const staging = path.join(destinationDir, entry.name);
+    const marker = await fs.promises.readFile(path.join(staging, OWNER_MARKER), 'utf8').catch(() => '');
+    const owner = parseOwner(marker);
+    if (owner === undefined || !ownerIsGone(owner)) continue;
+    await removeStagingDir(staging);
+    removed.push(staging);
+  }
+  return removed;
 }

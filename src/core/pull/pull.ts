@@ -21,7 +21,7 @@ import { GrowingFile } from '../extract/growingFile';
 import { StreamingExtractor, type StreamingOutcome } from '../extract/streamingExtractor';
 import type { ConflictPolicy, ConflictPrompter } from '../place/conflictPolicy';
 import { placeFiles } from '../place/placement';
-import { createStagingDir, removeStagingDir } from '../place/staging';
+import { createStagingDir, removeAbandonedStagingDirs, removeStagingDir } from '../place/staging';
 import { nullLogger, type Logger } from '../logger';
 import { isAbortError, PullError } from './errors';
 import { ProgressTracker, type ProgressCounters, type PullProgress } from './progress';
@@ -113,6 +113,10 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   const plan = await planPull(request, logger);
   counters.totalBytesEstimate = plan.totalBytesEstimate;
   const createdDestination = await ensureDestination(destination);
+  await removeAbandonedStagingDirs(destination).then(
+    (removed) => removed.forEach((folder) => logger.info(`Removed ${folder}, left by a pull that was killed`)),
+    (error: unknown) => logger.warn(`Could not clean up after an earlier pull: ${describe(error)}`),
+  );
 
   let staging: string | undefined;
   try {

@@ -1,10 +1,16 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractZip, type ExtractResult } from '../../../src/core/extract/extractor';
 import type { ConflictDecision, FileConflict } from '../../../src/core/place/conflictPolicy';
 import { placeFiles, type PlaceOptions } from '../../../src/core/place/placement';
-import { createStagingDir, findStagingDirs, removeStagingDir } from '../../../src/core/place/staging';
+import {
+  createStagingDir,
+  removeAbandonedStagingDirs,
+  removeStagingDir,
+} from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
 import { makeSandbox, readTree, snapshot, type Sandbox } from './sandbox';
 
@@ -12,6 +18,15 @@ interface Setup {
   sandbox: Sandbox;
   staging: string;
   extracted: ExtractResult;
+}
+
+/** The staging folders in `directory`, sorted. */
+function stagingDirsIn(directory: string): string[] {
+  return fs
+    .readdirSync(directory)
+    .filter((name) => name.startsWith('.box-pull-staging-'))
+    .map((name) => path.join(directory, name))
+    .sort();
 }
 
 describe('placeFiles', () => {
@@ -82,9 +97,8 @@ describe('placeFiles', () => {
     });
     assert.ok(fs.statSync(path.join(sandbox.dest, 'empty')).isDirectory());
     assert.ok(fs.statSync(path.join(sandbox.dest, 'x/y')).isDirectory());
-    assert.deepEqual(result.directoriesCreated, ['empty', 'sub', 'sub/deep', 'x', 'x/y']);
+    assert.deepEqual(fs.readdirSync(sandbox.dest).sort(), ['a.txt', 'empty', 'sub', 'x']);
     assert.equal(fs.existsSync(staging), false);
-    assert.deepEqual(await findStagingDirs(sandbox.dest), []);
     assert.equal(fs.statSync(path.join(sandbox.dest, 'a.txt')).nlink, 1);
   });
 
@@ -386,7 +400,7 @@ describe('placeFiles', () => {
       ['_.box-pull-staging-abc/notes.txt', `_${stagingName}/x.txt`, 'ok.txt'].sort(),
     );
     // Only the live staging folder (removed by the caller, as pull.ts does) looks like one.
-    assert.deepEqual(await findStagingDirs(sandbox.dest), [staging]);
+    assert.deepEqual(stagingDirsIn(sandbox.dest), [staging]);
     await removeStagingDir(staging);
   });
 
@@ -400,13 +414,48 @@ describe('placeFiles', () => {
     for (const staging of [first, second]) {
       assert.equal(path.dirname(staging), destination);
       assert.match(path.basename(staging), /^\.box-pull-staging-/);
-      assert.deepEqual(fs.readdirSync(staging), []);
+      assert.deepEqual(fs.readdirSync(staging), ['owner.json']);
     }
-    assert.deepEqual((await findStagingDirs(destination)).sort(), [first, second].sort());
+    assert.deepEqual(stagingDirsIn(destination), [first, second].sort());
     await removeStagingDir(first);
     await removeStagingDir(first); // a second removal is fine
-    assert.deepEqual(await findStagingDirs(destination), [second]);
-    assert.deepEqual(await findStagingDirs(path.join(sandbox.root, 'missing')), []);
+    assert.deepEqual(stagingDirsIn(destination), [second]);
+  });
+
+  it('removeAbandonedStagingDirs removes only staging folders whose owner process on this host is gone', async () => {
+    const sandbox = await makeSandbox();
+    cleanups.push(sandbox.cleanup);
+    const exited = spawnSync(process.execPath, ['-e', '']).pid;
+    const owners = {
+      killed: { pid: exited, host: os.hostname(), nonce: 'a' },
+      live: { pid: process.ppid, host: os.hostname(), nonce: 'b' },
+      elsewhere: { pid: exited, host: `not-${os.hostname()}`, nonce: 'c' },
+    };
+    const made: Record<string, string> = {};
+    for (const [name, owner] of Object.entries(owners)) {
+      made[name] = path.join(sandbox.dest, `.box-pull-staging-${name}`);
+      fs.mkdirSync(path.join(made[name], 'files'), { recursive: true });
+      fs.writeFileSync(path.join(made[name], 'files', 'half.txt'), 'half');
+      fs.writeFileSync(path.join(made[name], 'owner.json'), JSON.stringify(owner));
+    }
+    // Judged by the marker, never by the name: no marker, a damaged one, or a user folder with a marker stay.
+    const unmarked = path.join(sandbox.dest, '.box-pull-staging-unmarked');
+    fs.mkdirSync(unmarked);
+    const damaged = path.join(sandbox.dest, '.box-pull-staging-damaged');
+    fs.mkdirSync(damaged);
+    fs.writeFileSync(path.join(damaged, 'owner.json'), '{"pid":');
+    const userFolder = path.join(sandbox.dest, 'mine');
+    fs.mkdirSync(userFolder);
+    fs.writeFileSync(path.join(userFolder, 'owner.json'), JSON.stringify(owners.killed));
+    const ours = await createStagingDir(sandbox.dest);
+
+    assert.deepEqual(await removeAbandonedStagingDirs(sandbox.dest), [made.killed]);
+    assert.deepEqual(
+      stagingDirsIn(sandbox.dest),
+      [made.live, made.elsewhere, unmarked, damaged, ours].sort(),
+    );
+    assert.ok(fs.existsSync(path.join(userFolder, 'owner.json')));
+    assert.deepEqual(await removeAbandonedStagingDirs(path.join(sandbox.root, 'missing')), []);
   });
 
   it('removeStagingDir refuses anything that is not a staging folder', async () => {

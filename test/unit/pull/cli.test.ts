@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -121,6 +121,50 @@ describe('box-pull CLI (dist/cli.js)', function () {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /sign in/i);
     assert.ok(!run.stderr.includes('wrong-token'));
+  });
+
+  it('killed with SIGKILL mid-download: nothing under a final name, and the next pull cleans up and completes', async function () {
+    const dest = path.join(sandbox, 'killed');
+    const id = emulator.idForPath('Reports');
+    const args = ['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token];
+    emulator.faults.bytesPerSecond = 50_000;
+    try {
+      const child = spawn(process.execPath, [CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      );
+      // Killed once bytes are flowing: the staging folder exists and holds part of the archive.
+      await new Promise<void>((resolve, reject) => {
+        let buffered = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const lines = buffered.split('\n');
+          buffered = lines.pop()!;
+          for (const line of lines) {
+            const event = JSON.parse(line) as { phase?: string; bytesDownloaded?: number };
+            if (event.phase === 'downloading' && (event.bytesDownloaded ?? 0) > 0) resolve();
+          }
+        });
+        child.on('exit', () => reject(new Error('the pull ended before it was killed')));
+      });
+      child.kill('SIGKILL');
+      assert.equal(await exited, 'SIGKILL');
+    } finally {
+      emulator.faults.bytesPerSecond = undefined;
+    }
+    const left = await fs.readdir(dest);
+    assert.equal(left.length, 1, `only the staging folder: ${left.join(', ')}`);
+    assert.match(left[0], /^\.box-pull-staging-/);
+    assert.ok((await fs.readdir(path.join(dest, left[0]))).includes('owner.json'));
+
+    const run = await runCli(args);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(await diffTrees(path.join(root, 'Reports'), dest), []);
+    assert.deepEqual(
+      (await fs.readdir(dest)).filter((name) => name.startsWith('.box-pull-staging-')),
+      [],
+      "the killed pull's staging folder is removed",
+    );
   });
 
   it('exits 2 on usage errors', async function () {
