@@ -111,7 +111,7 @@ export async function extractZip(
     await ensureEmptyStaging(staging, options.alreadyExtracted !== undefined);
     const fd = await openArchiveForReading(zipPath);
     try {
-      return await extractWithDescriptor(fd, staging, limits, platform, options, signal, internal);
+      return await extractFromOpenArchive(fd, staging, limits, platform, options, signal, internal);
     } finally {
       await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
     }
@@ -124,7 +124,7 @@ export async function extractZip(
   }
 }
 
-async function extractWithDescriptor(
+async function extractFromOpenArchive(
   fd: number,
   staging: string,
   limits: ExtractLimits,

@@ -1,13 +1,17 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { DEFAULT_LIMITS, RATIO_CHECK_THRESHOLD, type ExtractLimits } from '../zip/centralDirectory';
-import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
-import { ArchiveError, createAbortError, fileSystemError, isAbortError } from './errors';
+import { DEFAULT_LIMITS, type ExtractLimits } from '../zip/centralDirectory';
+import { SMALL_ENTRY_BYTES } from './entryData';
+import { ArchiveError, createAbortError, isAbortError } from './errors';
 import { EntryPlanner } from '../naming/extractionPlan';
-import { makeDirectory } from './directories';
 import type { WriteJob } from './fileSink';
+import {
+  inflateUntilStreamEnd,
+  removeQuietly,
+  StopStreaming,
+  streamEntryToFile,
+  type DecodedEntry,
+  type EntryStreamContext,
+} from './streamedEntryData';
 import { WorkerFileSink } from './workerFileSink';
 import type { GrowingFile } from './growingFile';
 import { resolveInside } from '../naming/safeNames';
@@ -64,19 +68,8 @@ export interface StreamingOptions {
   onFatal?(error: unknown): void;
 }
 
-/** Compressed bytes read past a small entry's start: its whole deflate stream must fit, or it streams instead. */
-const SMALL_WINDOW_BYTES = SMALL_ENTRY_BYTES + 64 * 1024;
-const STREAM_CHUNK_BYTES = 256 * 1024;
-/**
- * The first try at an entry of unknown length waits for this much data after its start (or the archive's end).
- * Small, because close behind the download every try re-reads its window; larger entries take a few doublings.
- */
-const FIRST_WINDOW_BYTES = 16 * 1024;
 /** The longest data descriptor (signature, CRC-32, two 8-byte sizes) and the next record's signature. */
 const DESCRIPTOR_LOOKAHEAD = 28;
-
-/** Thrown inside the loop for anything the central-directory pass must handle instead. */
-class StopStreaming extends Error {}
 
 export class StreamingExtractor {
   private readonly entries = new Map<number, StreamedEntry>();
@@ -91,6 +84,8 @@ export class StreamingExtractor {
   private bytesAccepted = 0;
   private entryCount = 0;
   private readonly onCallerAbort = (): void => this.internal.abort(this.options.signal.reason);
+  /** What the entry readers in streamedEntryData.ts need of this pass. */
+  private readonly streamContext: EntryStreamContext;
 
   constructor(
     private readonly archive: GrowingFile,
@@ -110,6 +105,14 @@ export class StreamingExtractor {
       onWritten: (job) => this.recordWritten(job.offset, job.record, true),
       onError: (error) => this.failFatally(error),
     });
+    this.streamContext = {
+      archive,
+      signal: this.internal.signal,
+      maxEntryRatio: this.limits.maxEntryRatio,
+      preserveModifiedTimes: options.preserveModifiedTimes !== false,
+      accept: (count) => this.accept(count),
+      onWritten: (count) => (this.bytesWritten += count),
+    };
     this.running = this.run();
   }
 
@@ -190,8 +193,8 @@ export class StreamingExtractor {
 
     const target = resolveInside(this.staging, relativePath);
     const written = header.hasDataDescriptor
-      ? await this.extractWithDescriptor(header, dataStart, target)
-      : await this.extractWithKnownSizes(header, dataStart, target);
+      ? await this.extractUntilDataDescriptor(header, dataStart, target)
+      : await this.extractWithSizesInHeader(header, dataStart, target);
     const record: StreamedEntry = {
       nameRaw: header.nameRaw,
       relativePath,
@@ -217,14 +220,20 @@ export class StreamingExtractor {
   }
 
   /** Sizes in the local header: small entries are decoded here and written by the sink, large ones stream. */
-  private async extractWithKnownSizes(
+  private async extractWithSizesInHeader(
     header: LocalHeader,
     dataStart: number,
     target: string,
   ): Promise<Written> {
     const nextOffset = dataStart + header.compressedSize;
     if (header.compressedSize > SMALL_ENTRY_BYTES || header.uncompressedSize > SMALL_ENTRY_BYTES) {
-      const streamed = await this.streamToFile(header, dataStart, target, header.compressedSize);
+      const streamed = await streamEntryToFile(
+        this.streamContext,
+        header,
+        dataStart,
+        target,
+        header.compressedSize,
+      );
       try {
         this.checkAgainstHeader(streamed, header);
       } catch (error) {
@@ -251,14 +260,16 @@ export class StreamingExtractor {
   }
 
   /** Deflated data of unknown length: the deflate stream's own end marks it, then the data descriptor. */
-  private async extractWithDescriptor(
+  private async extractUntilDataDescriptor(
     header: LocalHeader,
     dataStart: number,
     target: string,
   ): Promise<Written> {
     const signal = this.internal.signal;
-    let written = await this.decodeSmallWithDescriptor(dataStart);
-    if (written === undefined) written = await this.streamToFile(header, dataStart, target, undefined);
+    const small = await inflateUntilStreamEnd(this.archive, dataStart, signal);
+    const written = small
+      ? this.decoded(small.content, small.compressedSize)
+      : await streamEntryToFile(this.streamContext, header, dataStart, target, undefined);
     const afterData = dataStart + written.compressedSize;
     const tail = await this.archive.read(afterData, DESCRIPTOR_LOOKAHEAD, signal);
     const descriptor = matchDataDescriptor(Buffer.from(tail), {
@@ -271,41 +282,6 @@ export class StreamingExtractor {
       throw new StopStreaming('the data descriptor does not match the data');
     }
     return { ...written, nextOffset: afterData + descriptor.length };
-  }
-
-  /**
-   * Inflates an entry of unknown length from a window after its start; if its deflate stream does not end inside
-   * it, waits for a window twice as large and tries again (so the retries cost at most as much as the entry). Undefined
-   * when the entry is too large to decode in memory: it then streams to its file.
-   */
-  private async decodeSmallWithDescriptor(
-    dataStart: number,
-  ): Promise<Omit<Written, 'nextOffset'> | undefined> {
-    const signal = this.internal.signal;
-    for (let wanted = FIRST_WINDOW_BYTES; ;) {
-      await this.archive.waitFor(dataStart + wanted, signal);
-      // Taken before the read: if the download completes during it, this window may still be a partial one.
-      const reachesTheEnd = this.archive.isComplete;
-      // A window of `wanted` bytes, not "all that has arrived": with the download just ahead, the latter would
-      // re-read (and re-copy) up to a megabyte for every small entry.
-      const length = Math.min(wanted, Math.max(0, this.archive.available - dataStart));
-      const window = await this.archive.read(dataStart, length, signal);
-      try {
-        const result = zlib.inflateRawSync(window, {
-          info: true,
-          maxOutputLength: SMALL_ENTRY_BYTES,
-        }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-        return this.decoded(result.buffer, result.engine.bytesWritten);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        // More than a small entry's worth of output or input: stream it.
-        if (code === 'ERR_BUFFER_TOO_LARGE') return undefined;
-        if (code !== 'Z_BUF_ERROR') throw new StopStreaming('corrupt compressed data');
-        if (window.length >= SMALL_WINDOW_BYTES) return undefined;
-        if (reachesTheEnd && window.length < wanted) throw new StopStreaming('truncated compressed data');
-        wanted = Math.min(SMALL_WINDOW_BYTES, 2 * wanted);
-      }
-    }
   }
 
   /** A directory entry (or the stripped top folder's own): nothing to write, but its data must be empty. */
@@ -322,7 +298,7 @@ export class StreamingExtractor {
     return dataStart + descriptor.length;
   }
 
-  private decoded(content: Buffer, compressedSize: number): Omit<Written, 'nextOffset'> {
+  private decoded(content: Buffer, compressedSize: number): DecodedEntry {
     this.accept(content.length);
     return {
       content,
@@ -332,104 +308,9 @@ export class StreamingExtractor {
     };
   }
 
-  private checkAgainstHeader(written: Omit<Written, 'nextOffset'>, header: LocalHeader): void {
+  private checkAgainstHeader(written: DecodedEntry, header: LocalHeader): void {
     if (written.size !== header.uncompressedSize || written.crc32 !== header.crc32) {
       throw new StopStreaming('an entry does not match its local header (size or CRC-32)');
-    }
-  }
-
-  /**
-   * Streams one entry into a new file: `compressedSize` bytes, or for deflate with unknown length until the
-   * deflate stream ends. The file is removed if anything fails.
-   */
-  private async streamToFile(
-    header: LocalHeader,
-    dataStart: number,
-    target: string,
-    compressedSize: number | undefined,
-  ): Promise<Omit<Written, 'nextOffset'>> {
-    const signal = this.internal.signal;
-    try {
-      await makeDirectory(path.dirname(target));
-    } catch (error) {
-      throw fileSystemError(error, `create the folder of ${JSON.stringify(header.name)}`);
-    }
-    const entryName = header.name ?? '';
-    const fd = await openNewFile(target, entryName);
-    let fed = 0;
-    const counter = new ChecksumStream((count, total) => {
-      if (compressedSize !== undefined && total > header.uncompressedSize) {
-        throw new StopStreaming('an entry inflates to more than its declared size');
-      }
-      if (total > RATIO_CHECK_THRESHOLD && total > this.limits.maxEntryRatio * Math.max(1, fed)) {
-        throw new StopStreaming('an entry expands implausibly (compression ratio)');
-      }
-      this.accept(count);
-      this.bytesWritten += count;
-    });
-    const output = fs.createWriteStream('', {
-      fd,
-      autoClose: false,
-      emitClose: false,
-      highWaterMark: STREAM_CHUNK_BYTES,
-    });
-    try {
-      const inflater =
-        header.method === METHOD_DEFLATE ? zlib.createInflateRaw({ chunkSize: 64 * 1024 }) : undefined;
-      const stages: NodeJS.ReadWriteStream[] = inflater ? [inflater, counter] : [counter];
-      const streams: (NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [...stages, output];
-      const drained = pipeline(streams, { signal });
-      drained.catch(() => undefined);
-      const entry = stages[0] as NodeJS.WritableStream & { bytesWritten?: number };
-      for (;;) {
-        const wanted = Math.min(STREAM_CHUNK_BYTES, (compressedSize ?? Number.MAX_SAFE_INTEGER) - fed);
-        if (wanted <= 0) break;
-        const chunk = await this.readForStream(dataStart + fed, wanted);
-        if (chunk.length === 0) throw new StopStreaming('truncated entry');
-        // The inflater is done with its input when the write completes; a stored chunk goes on to the file
-        // stream, which may hold it longer than the read buffer stays unchanged.
-        // Counted before it is written: the ratio check runs while this chunk inflates.
-        fed += chunk.length;
-        const accepted = await writeChunk(entry, inflater ? chunk : Buffer.from(chunk), drained);
-        // The deflate stream ended inside this chunk: the rest is the data descriptor and what follows.
-        if (inflater && !accepted) break;
-        if (inflater && inflater.bytesWritten < fed) break;
-      }
-      const writable = entry as NodeJS.WritableStream & { writableEnded?: boolean; destroyed?: boolean };
-      if (!writable.writableEnded && !writable.destroyed) entry.end();
-      await drained;
-      const consumed = inflater ? inflater.bytesWritten : fed;
-      if (compressedSize !== undefined && consumed !== compressedSize) {
-        throw new StopStreaming('an entry does not match its local header (compressed size)');
-      }
-      if (this.options.preserveModifiedTimes !== false) await setFileTime(fd, header.modifiedTime, entryName);
-      await closeFile(fd, entryName);
-      return {
-        size: counter.size,
-        crc32: counter.crc,
-        compressedSize: consumed,
-      };
-    } catch (error) {
-      await closeFile(fd, entryName).catch(() => undefined);
-      await removeQuietly(target);
-      if (error instanceof StopStreaming || error instanceof ArchiveError || isAbortError(error)) throw error;
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('Z_'))
-        throw new StopStreaming('corrupt compressed data');
-      if (error instanceof Error && error.cause instanceof StopStreaming) throw error.cause;
-      throw fileSystemError(error, `write ${JSON.stringify(header.name)}`, header.name);
-    }
-  }
-
-  /** A read for a streaming entry: a download that failed meanwhile ends streaming; it is no local write error. */
-  private async readForStream(position: number, length: number): Promise<Buffer> {
-    try {
-      return await this.archive.read(position, length, this.internal.signal);
-    } catch (error) {
-      if (isAbortError(error) || this.internal.signal.aborted) throw error;
-      throw new StopStreaming(
-        `the download stopped (${error instanceof Error ? error.message : String(error)})`,
-      );
     }
   }
 
@@ -454,12 +335,7 @@ export class StreamingExtractor {
   }
 }
 
-interface Written {
-  /** Set for a small entry, which the sink writes; a large one is already on disk. */
-  content?: Buffer;
-  size: number;
-  crc32: number;
-  compressedSize: number;
+interface Written extends DecodedEntry {
   nextOffset: number;
 }
 
@@ -468,45 +344,9 @@ interface StreamedJob extends WriteJob {
   record: StreamedEntry;
 }
 
-/**
- * Writes one chunk and waits until it has been processed. Resolves false when the pipeline has already ended
- * (the deflate stream finished in an earlier chunk), rejects with the pipeline's error.
- */
-function writeChunk(stream: NodeJS.WritableStream, chunk: Buffer, drained: Promise<void>): Promise<boolean> {
-  const writable = stream as NodeJS.WritableStream & { writableEnded?: boolean; destroyed?: boolean };
-  if (writable.writableEnded || writable.destroyed) return Promise.resolve(false);
-  return new Promise<boolean>((resolve, reject) => {
-    let settled = false;
-    drained.then(
-      () => {
-        if (!settled) {
-          settled = true;
-          resolve(false);
-        }
-      },
-      (error: unknown) => {
-        if (!settled) {
-          settled = true;
-          reject(error);
-        }
-      },
-    );
-    writable.write(chunk, (error?: Error | null) => {
-      if (settled) return;
-      settled = true;
-      if (error) reject(error);
-      else resolve(true);
-    });
-  });
-}
-
 function isFatal(error: unknown): boolean {
   return (
     error instanceof ArchiveError &&
     (error.code === 'disk_full' || error.code === 'io' || error.code === 'duplicate')
   );
-}
-
-function removeQuietly(target: string): Promise<void> {
-  return fs.promises.unlink(target).catch(() => undefined);
 }

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
-import { createStagingDir, removeStagingDir } from '../../../src/core/place/staging';
+import { removeStagingDir } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
-import { makeSandbox, readTree, snapshot, yazlZip } from './sandbox';
+import { makeExtractionDir, makeSandbox, readTree, snapshot, yazlZip } from './sandbox';
 
 const MiB = 1024 * 1024;
 
@@ -47,7 +47,7 @@ describe('extractZip — abort and resource failures', () => {
     cleanups.push(sandbox.cleanup);
     fs.writeFileSync(sandbox.zipPath, archive);
     const before = await snapshot(sandbox.root);
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     const controller = new AbortController();
     let eventsAfterRejection = 0;
     let rejected = false;
@@ -104,7 +104,7 @@ describe('extractZip — abort and resource failures', () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
     fs.writeFileSync(sandbox.zipPath, buildZip([{ name: 'a.txt', data: 'a' }]));
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     await assert.rejects(extractZip(sandbox.zipPath, staging, { signal: AbortSignal.abort() }), {
       name: 'AbortError',
     });
@@ -114,7 +114,7 @@ describe('extractZip — abort and resource failures', () => {
   it('a missing archive → io', async () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     await assert.rejects(
       extractZip(path.join(sandbox.root, 'missing.zip'), staging),
       (error: ArchiveError) => error.code === 'io',
@@ -130,7 +130,7 @@ describe('extractZip — abort and resource failures', () => {
         { name: 'too-big.bin', data: randomBytes(2 * MiB), compress: false },
       ]),
     );
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     await assert.rejects(extractZip(sandbox.zipPath, staging, { concurrency: 1 }), (error: ArchiveError) => {
       assert.equal(error.code, 'disk_full');
       assert.match(error.message, /disk space/);
@@ -150,7 +150,7 @@ describe('extractZip — abort and resource failures', () => {
       data: randomBytes(9000),
     }));
     fs.writeFileSync(sandbox.zipPath, await yazlZip(files));
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     await assert.rejects(
       extractZip(sandbox.zipPath, staging),
       (error: ArchiveError) => error.code === 'disk_full',

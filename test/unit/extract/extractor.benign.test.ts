@@ -4,9 +4,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractZip, type ExtractProgress } from '../../../src/core/extract/extractor';
-import { createStagingDir } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
-import { extractOk, makeSandbox, readTree, yazlZip, type YazlFile } from './sandbox';
+import { extractOk, makeExtractionDir, makeSandbox, readTree, yazlZip, type YazlFile } from './sandbox';
 
 function text(size: number, seed: string): Buffer {
   let result = '';
@@ -211,7 +210,7 @@ describe('extractZip — benign archives', () => {
       execFileSync('zip', ['-qr', sandbox.zipPath, 'Top'], { cwd: path.dirname(source) });
       const unzipped = path.join(sandbox.root, 'unzipped');
       execFileSync('unzip', ['-q', sandbox.zipPath, '-d', unzipped]);
-      const staging = await createStagingDir(sandbox.dest);
+      const staging = await makeExtractionDir(sandbox.dest);
       const result = await extractZip(sandbox.zipPath, staging, { stripTopLevelFolder: 'Top' });
       const ours = await readTree(staging);
       const theirs = await readTree(path.join(unzipped, 'Top'));

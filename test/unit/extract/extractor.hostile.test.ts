@@ -6,9 +6,16 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
-import { createStagingDir, removeStagingDir } from '../../../src/core/place/staging';
+import { removeStagingDir } from '../../../src/core/place/staging';
 import { buildZip, S_IFLNK, unixAttributes, UNIX_HOST, type RawEntry } from '../../helpers/zipBuilder';
-import { expectExtractionFailure, extractOk, makeSandbox, snapshot, yazlZip } from './sandbox';
+import {
+  expectExtractionFailure,
+  extractOk,
+  makeExtractionDir,
+  makeSandbox,
+  snapshot,
+  yazlZip,
+} from './sandbox';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -128,7 +135,7 @@ describe('extractZip — hostile archives', () => {
         { name: 'link/file.txt', data: 'planted' },
       ]);
       fs.writeFileSync(sandbox.zipPath, archive);
-      const staging = await createStagingDir(sandbox.dest);
+      const staging = await makeExtractionDir(sandbox.dest);
       await assert.rejects(
         extractZip(sandbox.zipPath, staging),
         (error: ArchiveError) => error.code === 'symlink',
@@ -142,7 +149,7 @@ describe('extractZip — hostile archives', () => {
       const sandbox = await makeSandbox();
       cleanups.push(sandbox.cleanup);
       fs.writeFileSync(sandbox.zipPath, buildZip([{ name: 'link/file.txt', data: 'planted' }]));
-      const staging = await createStagingDir(sandbox.dest);
+      const staging = await makeExtractionDir(sandbox.dest);
       fs.symlinkSync(sandbox.elsewhere, path.join(staging, 'link'));
       await assert.rejects(
         extractZip(sandbox.zipPath, staging),
@@ -642,7 +649,7 @@ describe('extractZip — hostile archives', () => {
     cleanups.push(sandbox.cleanup);
     fs.writeFileSync(sandbox.zipPath, buildZip([{ name: 'a/b.txt', data: 'b' }]));
     const before = await snapshot(sandbox.root);
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     await extractZip(sandbox.zipPath, staging);
     const after = await snapshot(sandbox.root);
     const stagingRelative = path.relative(sandbox.root, staging).split(path.sep).join('/');

@@ -12,7 +12,7 @@ import {
   removeStagingDir,
 } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
-import { makeSandbox, readTree, snapshot, type Sandbox } from './sandbox';
+import { makeExtractionDir, makeSandbox, readTree, snapshot, type Sandbox } from './sandbox';
 
 interface Setup {
   sandbox: Sandbox;
@@ -53,7 +53,7 @@ describe('placeFiles', () => {
       ...emptyDirectories.map((name) => ({ name: `Top/${name}/` })),
     ];
     fs.writeFileSync(sandbox.zipPath, buildZip(entries));
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     const extracted = await extractZip(sandbox.zipPath, staging, { stripTopLevelFolder: 'Top' });
     return { sandbox, staging, extracted };
   }
@@ -296,7 +296,7 @@ describe('placeFiles', () => {
         { name: 'empty/' },
       ]),
     );
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     const extracted = await extractZip(sandbox.zipPath, staging);
     const controller = new AbortController();
     await assert.rejects(
@@ -373,7 +373,7 @@ describe('placeFiles', () => {
   it('an archive entry named like a staging folder is renamed at extraction, never placed under the prefix', async () => {
     const sandbox = await makeSandbox();
     cleanups.push(sandbox.cleanup);
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     const stagingName = path.basename(staging);
     fs.writeFileSync(
       sandbox.zipPath,

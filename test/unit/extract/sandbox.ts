@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
 import { extractZip, type ExtractOptions, type ExtractResult } from '../../../src/core/extract/extractor';
-import { createStagingDir, removeStagingDir } from '../../../src/core/place/staging';
+import { removeStagingDir, STAGING_PREFIX } from '../../../src/core/place/staging';
 
 /**
  * A throw-away directory tree per test: `root/archive.zip`, `root/outer/dest` (the destination) and
@@ -97,6 +97,14 @@ export interface HostileExpectation {
  * staging is complete (listed in `mayExist` with exactly that content), (3) after removing staging, the sandbox is
  * byte-for-byte what it was before, and `elsewhere` is still empty.
  */
+/**
+ * An empty folder named like a staging folder inside `destination`, for tests that extract or place directly. (A
+ * pull's real staging folder holds its owner marker, the archive and a `files` folder that extraction fills.)
+ */
+export function makeExtractionDir(destination: string): Promise<string> {
+  return fs.promises.mkdtemp(path.join(destination, STAGING_PREFIX));
+}
+
 export async function expectExtractionFailure(
   archive: Buffer,
   expectation: HostileExpectation,
@@ -105,7 +113,7 @@ export async function expectExtractionFailure(
   try {
     await fs.promises.writeFile(sandbox.zipPath, archive);
     const before = await snapshot(sandbox.root);
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     let caught: unknown;
     try {
       await extractZip(sandbox.zipPath, staging, expectation.options);
@@ -148,7 +156,7 @@ export async function extractOk(
 ): Promise<{ result: ExtractResult; tree: Map<string, Buffer>; staging: string; sandbox: Sandbox }> {
   const sandbox = await makeSandbox();
   await fs.promises.writeFile(sandbox.zipPath, archive);
-  const staging = await createStagingDir(sandbox.dest);
+  const staging = await makeExtractionDir(sandbox.dest);
   const result = await extractZip(sandbox.zipPath, staging, options);
   return { result, tree: await readTree(staging), staging, sandbox };
 }

@@ -8,7 +8,7 @@ import * as yazl from 'yazl';
 import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
 import { extractZip, StreamMismatchError, type ExtractOptions } from '../../../src/core/extract/extractor';
 import { GrowingFile } from '../../../src/core/extract/growingFile';
-import { createStagingDir, removeStagingDir } from '../../../src/core/place/staging';
+import { removeStagingDir } from '../../../src/core/place/staging';
 import {
   StreamingExtractor,
   type StreamingOptions,
@@ -17,7 +17,15 @@ import {
 import { diffTrees, readTree as readListing } from '../../helpers/compareTrees';
 import { createRandom, makeTree } from '../../helpers/tree';
 import { buildZip, type RawEntry } from '../../helpers/zipBuilder';
-import { makeSandbox, readTree, snapshot, yazlZip, type Sandbox, type YazlFile } from './sandbox';
+import {
+  makeExtractionDir,
+  makeSandbox,
+  readTree,
+  snapshot,
+  yazlZip,
+  type Sandbox,
+  type YazlFile,
+} from './sandbox';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -164,7 +172,7 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
     const { prefill, ...streamingOptions } = options;
     const sandbox = await makeSandbox();
     const before = await snapshot(sandbox.root);
-    const staging = await createStagingDir(sandbox.dest);
+    const staging = await makeExtractionDir(sandbox.dest);
     const archive = await GrowingFile.create(sandbox.zipPath);
     const writer = archive.writable();
     // A cut download destroys the writer with an error; the GrowingFile passes it on to the extractor.
@@ -407,7 +415,7 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
         streamedTimes.set(relative, fs.statSync(path.join(harness.staging, relative)).mtimeMs);
         assert.equal(streamedTimes.get(relative), times.get(relative), `streamed mtime of ${relative}`);
       }
-      const plain = await createStagingDir(harness.sandbox.dest);
+      const plain = await makeExtractionDir(harness.sandbox.dest);
       await extractZip(zipPath, plain, { stripTopLevelFolder: 'Top' });
       for (const relative of contents.keys()) {
         assert.equal(
@@ -444,7 +452,7 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
       assert.deepEqual(streamedPaths(outcome), ['a.txt']);
 
       await extractRest(harness, outcome);
-      const plain = await createStagingDir(harness.sandbox.dest);
+      const plain = await makeExtractionDir(harness.sandbox.dest);
       await extractZip(zipPath, plain);
       assertSameFiles(await readTree(harness.staging), await readTree(plain));
       await removeStagingDir(plain);
