@@ -86,3 +86,8 @@ export function writeError(error: unknown, entryName: string): ArchiveError {
   }
   return fileSystemError(error, `write ${JSON.stringify(entryName)}`, entryName);
 }
+
+/** Streamed entries disagree with the central directory: their files must be discarded and extraction redone. */
+export class StreamMismatchError extends Error {
+  override readonly name = 'StreamMismatchError';
+}

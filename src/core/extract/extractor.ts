@@ -1,19 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  DEFAULT_LIMITS,
-  readCentralDirectory,
-  type ArchiveEntry,
-  type ExtractLimits,
-} from '../zip/centralDirectory';
-import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
-import { EntryWindows } from './entryWindows';
-import { makeDirectory } from './directories';
-import { createFileSink, type FileSink, type WriteJob } from './fileSink';
-import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from '../naming/extractionPlan';
-import { runPool } from './pool';
 import { resolveInside } from '../naming/safeNames';
+import { DEFAULT_LIMITS, readCentralDirectory, type ExtractLimits } from '../zip/centralDirectory';
+import { makeDirectory } from './directories';
+import { isSmallEntry } from './entryData';
+import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
+import {
+  DEFAULT_CONCURRENCY,
+  FileExtraction,
+  type ExtractedFile,
+  type ExtractProgress,
+  type SmallFileJob,
+} from './fileExtraction';
+import { createFileSink } from './fileSink';
 import type { StreamedEntry } from './streamingExtractor';
 
 export { DEFAULT_LIMITS, type ExtractLimits } from '../zip/centralDirectory';
@@ -28,13 +28,6 @@ export type { RenamedEntry } from '../naming/extractionPlan';
  * alongside. Any failure or abort stops new work, waits for in-flight files, removes a file that failed half-way,
  * and rejects; the caller removes the staging folder. Nothing is ever written outside `stagingDir`.
  */
-export interface ExtractProgress {
-  filesExtracted: number;
-  bytesWritten: number;
-  totalEntries: number;
-  totalUncompressedBytes: number;
-}
-
 export interface ExtractOptions {
   signal?: AbortSignal;
   /** If EVERY entry starts with `${name}/`, that prefix is stripped (Box puts the requested folder on top). */
@@ -55,17 +48,6 @@ export interface ExtractOptions {
   alreadyExtracted?: ReadonlyMap<number, StreamedEntry>;
 }
 
-/** Streamed entries disagree with the central directory: their files must be discarded and extraction redone. */
-export class StreamMismatchError extends Error {
-  override readonly name = 'StreamMismatchError';
-}
-
-export interface ExtractedFile {
-  relativePath: string;
-  size: number;
-  archiveName: string;
-}
-
 export interface ExtractResult {
   files: ExtractedFile[];
   /** Every folder of the extracted tree (explicit entries and parents of files), parents first. */
@@ -79,9 +61,6 @@ export interface ExtractResult {
   strippedTopLevelFolder?: string;
 }
 
-const DEFAULT_CONCURRENCY = 16;
-/** Large entries stream in parallel with the small ones; a few at once keep the disk busy without thrashing. */
-const LARGE_ENTRY_CONCURRENCY = 3;
 /** Longest path the OS accepts in one system call (bytes, without the terminating NUL). */
 const PATH_MAX: Partial<Record<NodeJS.Platform, number>> = {
   linux: 4095,
@@ -89,9 +68,6 @@ const PATH_MAX: Partial<Record<NodeJS.Platform, number>> = {
   freebsd: 1023,
   openbsd: 1023,
 };
-/** Large entries also report progress within the entry, at most this often (bytes). */
-const PROGRESS_STEP_BYTES = 8 * 1024 * 1024;
-
 export async function extractZip(
   zipPath: string,
   stagingDir: string,
@@ -173,217 +149,6 @@ async function extractFromOpenArchive(
   } finally {
     await sink.close();
   }
-}
-
-/**
- * Small entries are decoded one after another on this thread, in archive order (reads are batched and
- * sequential), and handed to the file sink; large entries stream concurrently on the side. The first failure or
- * an abort stops both; every file already handed over is finished or removed before `extract` settles.
- */
-class FileExtraction {
-  files: ExtractedFile[] = [];
-  readonly progress: ExtractProgress = {
-    filesExtracted: 0,
-    bytesWritten: 0,
-    totalEntries: 0,
-    totalUncompressedBytes: 0,
-  };
-  private plan: ExtractionPlan = { files: [], directories: [], renamed: [], nonPortable: [] };
-  /** Plan indices already on disk (written by the streaming pass). */
-  private readonly done = new Set<number>();
-  private firstError: unknown;
-  /** Bytes produced so far, capped: never trust the headers alone. */
-  private bytesAccepted = 0;
-  private bytesSinceReport = 0;
-  private readonly preserveTimes: boolean;
-
-  constructor(
-    private readonly staging: string,
-    private readonly fd: number,
-    private readonly limits: ExtractLimits,
-    private readonly options: ExtractOptions,
-    private readonly signal: AbortSignal,
-    private readonly internal: AbortController,
-  ) {
-    this.preserveTimes = options.preserveModifiedTimes ?? true;
-  }
-
-  fail(error: unknown): void {
-    if (this.firstError !== undefined) return;
-    this.firstError = error;
-    this.internal.abort(error);
-  }
-
-  start(plan: ExtractionPlan, totalUncompressedBytes: number, totalEntries: number): void {
-    this.plan = plan;
-    this.files = new Array(plan.files.length);
-    this.progress.totalEntries = totalEntries;
-    this.progress.totalUncompressedBytes = totalUncompressedBytes;
-    this.report();
-  }
-
-  onSmallFileWritten(job: SmallFileJob): void {
-    this.progress.bytesWritten += job.content.length;
-    this.record(job.index, job.content.length);
-  }
-
-  /**
-   * Takes over the files the streaming pass wrote, after checking each against the central directory's plan: same
-   * entry, same place, same method, sizes and CRC-32. Every streamed entry must be accounted for.
-   */
-  async adoptStreamed(streamed: ReadonlyMap<number, StreamedEntry>): Promise<void> {
-    if (streamed.size === 0) return;
-    const retimed: Promise<void>[] = [];
-    let matched = 0;
-    this.plan.files.forEach(({ entry, relativePath }, index) => {
-      const record = streamed.get(entry.localHeaderOffset);
-      if (record === undefined) return;
-      const disagreement = compareStreamed(record, entry, relativePath);
-      if (disagreement !== undefined) {
-        throw new StreamMismatchError(`${JSON.stringify(entry.archiveName)}: ${disagreement}`);
-      }
-      matched++;
-      this.done.add(index);
-      this.accept(record.uncompressedSize, entry);
-      this.progress.bytesWritten += record.uncompressedSize;
-      this.record(index, record.uncompressedSize);
-      // The central directory may carry a more precise time than the local header (e.g. an NTFS field).
-      if (this.preserveTimes && record.modifiedTime.getTime() !== entry.modifiedTime.getTime()) {
-        const target = resolveInside(this.staging, relativePath);
-        retimed.push(fs.promises.utimes(target, entry.modifiedTime, entry.modifiedTime));
-      }
-    });
-    if (matched !== streamed.size) {
-      throw new StreamMismatchError(
-        `${streamed.size - matched} streamed entries are not files of the central directory`,
-      );
-    }
-    try {
-      await Promise.all(retimed);
-    } catch (error) {
-      throw fileSystemError(error, 'set file times');
-    }
-  }
-
-  async extract(sink: FileSink<SmallFileJob>): Promise<void> {
-    const byOffset = this.plan.files
-      .map((_, index) => index)
-      .filter((index) => !this.done.has(index))
-      .sort(
-        (a, b) => this.plan.files[a].entry.localHeaderOffset - this.plan.files[b].entry.localHeaderOffset,
-      );
-    const small = byOffset.filter((index) => isSmallEntry(this.plan.files[index].entry));
-    const large = byOffset.filter((index) => !isSmallEntry(this.plan.files[index].entry));
-    await Promise.all([
-      this.extractSmall(small, sink).catch((error) => this.fail(error)),
-      this.extractLarge(large).catch((error) => this.fail(error)),
-    ]);
-    await sink.close();
-    if (this.firstError !== undefined) throw this.firstError;
-    throwIfAborted(this.signal);
-  }
-
-  private async extractSmall(order: number[], sink: FileSink<SmallFileJob>): Promise<void> {
-    const windows = new EntryWindows(
-      this.fd,
-      order.map((index) => this.plan.files[index].entry),
-    );
-    for (const index of order) {
-      if (this.signal.aborted) return;
-      const { entry, relativePath } = this.plan.files[index];
-      const target = resolveInside(this.staging, relativePath);
-      const content = await readSmallEntry(entry, this.fd, windows);
-      if (this.signal.aborted) return;
-      this.accept(content.length, entry);
-      await sink.write({
-        target,
-        content,
-        entryName: entry.archiveName,
-        index,
-        ...(this.preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
-      });
-    }
-  }
-
-  private extractLarge(order: number[]): Promise<void> {
-    const context: StreamContext = {
-      fd: this.fd,
-      signal: this.signal,
-      preserveModifiedTimes: this.preserveTimes,
-      onBytes: (count, entry) => {
-        this.accept(count, entry);
-        this.progress.bytesWritten += count;
-        this.bytesSinceReport += count;
-        if (this.bytesSinceReport >= PROGRESS_STEP_BYTES) {
-          this.bytesSinceReport = 0;
-          this.report();
-        }
-      },
-    };
-    const width = Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, LARGE_ENTRY_CONCURRENCY);
-    return runPool(
-      order,
-      width,
-      async (index) => {
-        const { entry, relativePath } = this.plan.files[index];
-        const target = resolveInside(this.staging, relativePath);
-        // The writer thread creates folders asynchronously, ordered only with the small files it writes; a large
-        // entry streams from this thread, so make sure its own folder exists first (idempotent, and only one
-        // mkdir per large file).
-        try {
-          await makeDirectory(path.dirname(target));
-        } catch (error) {
-          throw fileSystemError(error, `create the folder ${path.dirname(relativePath)}`);
-        }
-        const written = await streamLargeEntry(entry, target, context);
-        this.record(index, written.size);
-      },
-      { signal: this.signal },
-    );
-  }
-
-  private accept(count: number, entry: ArchiveEntry): void {
-    this.bytesAccepted += count;
-    if (this.bytesAccepted > this.limits.maxTotalBytes) {
-      throw new ArchiveError(
-        'zip_bomb',
-        `Extraction exceeded ${this.limits.maxTotalBytes} bytes (the size limit).`,
-        {
-          entryName: entry.archiveName,
-        },
-      );
-    }
-  }
-
-  private record(index: number, size: number): void {
-    const { entry, relativePath } = this.plan.files[index];
-    this.files[index] = { relativePath, size, archiveName: entry.archiveName };
-    this.progress.filesExtracted++;
-    this.report();
-  }
-
-  private report(): void {
-    this.options.onProgress?.({ ...this.progress });
-  }
-}
-
-interface SmallFileJob extends WriteJob {
-  index: number;
-}
-
-function compareStreamed(
-  record: StreamedEntry,
-  entry: ArchiveEntry,
-  relativePath: string,
-): string | undefined {
-  if (!record.nameRaw.equals(entry.nameRaw)) return 'the local header names another entry';
-  if (record.relativePath !== relativePath)
-    return `placed at ${record.relativePath}, planned at ${relativePath}`;
-  if (record.method !== entry.method) return 'the compression method differs';
-  if (record.compressedSize !== entry.compressedSize) return 'the compressed size differs';
-  if (record.uncompressedSize !== entry.uncompressedSize) return 'the size differs';
-  if (record.crc32 !== entry.crc32) return 'the CRC-32 differs';
-  return undefined;
 }
 
 /** Folders that contain no other folder: creating them recursively creates all the others. */

@@ -16,7 +16,8 @@ import type { BoxClient } from '../box/client';
 import { BoxApiError, BoxAuthError } from '../box/errors';
 import type { ZipDownload, ZipDownloadStatus } from '../box/types';
 import { ArchiveError } from '../extract/errors';
-import { extractZip, StreamMismatchError, type ExtractResult } from '../extract/extractor';
+import { StreamMismatchError } from '../extract/errors';
+import { extractZip, type ExtractResult } from '../extract/extractor';
 import { GrowingFile } from '../extract/growingFile';
 import { StreamingExtractor, type StreamingOutcome } from '../extract/streamingExtractor';
 import type { ConflictPolicy, ConflictPrompter } from '../place/conflictPolicy';
@@ -114,7 +115,8 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   counters.totalBytesEstimate = plan.totalBytesEstimate;
   const createdDestination = await ensureDestination(destination);
   await removeAbandonedStagingDirs(destination).then(
-    (removed) => removed.forEach((folder) => logger.info(`Removed ${folder}, left by a pull that was killed`)),
+    (removed) =>
+      removed.forEach((folder) => logger.info(`Removed ${folder}, left by a pull that was killed`)),
     (error: unknown) => logger.warn(`Could not clean up after an earlier pull: ${describe(error)}`),
   );
 

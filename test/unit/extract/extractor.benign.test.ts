@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { extractZip, type ExtractProgress } from '../../../src/core/extract/extractor';
+import { extractZip } from '../../../src/core/extract/extractor';
+import type { ExtractProgress } from '../../../src/core/extract/fileExtraction';
 import { buildZip } from '../../helpers/zipBuilder';
 import { extractOk, makeExtractionDir, makeSandbox, readTree, yazlZip, type YazlFile } from './sandbox';
 

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import * as yazl from 'yazl';
-import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
-import { extractZip, StreamMismatchError, type ExtractOptions } from '../../../src/core/extract/extractor';
+import { ArchiveError, StreamMismatchError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
+import { extractZip, type ExtractOptions } from '../../../src/core/extract/extractor';
 import { GrowingFile } from '../../../src/core/extract/growingFile';
 import { removeStagingDir } from '../../../src/core/place/staging';
 import {
