@@ -167,23 +167,3 @@ export function redactZipUrl(url: URL): string {
   const redacted = redactSecrets(url.pathname);
   return redacted === url.pathname ? `${url.origin}/[redacted]` : `${url.origin}${redacted}`;
 }
-
-/** `attachment;filename="Avatars.zip";filename*=UTF-8''Avatars.zip`: the RFC 5987 form wins when present. */
-export function fileNameFromDisposition(header: string | undefined): string | undefined {
-  if (!header) {
-    return undefined;
-  }
-  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
-  if (extended) {
-    try {
-      return decodeURIComponent(extended[2].trim());
-    } catch {
-      // Fall back to the plain parameter.
-    }
-  }
-  const plain = /(?:^|;)\s*filename\s*=\s*(?:"((?:\\.|[^"\\])*)"|([^;]+))/i.exec(header);
-  if (!plain) {
-    return undefined;
-  }
-  return plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2].trim();
-}

@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BoxClient, createDispatcher } from '../../../src/core/box/client';
+import { BoxClient } from '../../../src/core/box/client';
+import { createDispatcher } from '../../../src/core/box/dispatcher';
 import { BoxApiError, BoxNetworkError } from '../../../src/core/box/errors';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index';
 import { makeTree } from '../../helpers/tree';
