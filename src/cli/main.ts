@@ -6,7 +6,7 @@ import * as readline from 'node:readline/promises';
 import { BoxClient } from '../core/box/client';
 import type { ConflictDecision, ConflictPrompter } from '../core/place/conflictPolicy';
 import { createRedactingLogger, nullLogger, type Logger } from '../core/logger';
-import { isAbortError } from '../core/pull/errors';
+import { isAbortError } from '../core/abort';
 import { pull } from '../core/pull/pull';
 import { parseCommandLine, UsageError, USAGE, type PullCommand } from './args';
 import { progressLine, summary } from './render';

@@ -1,6 +1,8 @@
 // Classifies failures for the UI by name along the cause chain, so this file needs none of the heavy modules
 // (the classes live in code that loads lazily).
 
+import { isAbortError } from '../core/abort';
+
 const AUTH_ERROR_NAMES = new Set(['SignInRequiredError', 'BoxAuthError']);
 
 /** Box wants the user to sign in again: no token, a refused refresh, or a 401 after refreshing. */
@@ -16,11 +18,7 @@ export function isSignInRequired(error: unknown): boolean {
 }
 
 export function isAbort(error: unknown, signal?: AbortSignal): boolean {
-  if (signal?.aborted) return true;
-  return (
-    error instanceof Error &&
-    (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR')
-  );
+  return signal?.aborted === true || isAbortError(error);
 }
 
 /** One line for a notification. Core messages are already written for people and already redacted. */

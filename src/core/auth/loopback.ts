@@ -4,6 +4,7 @@
 //
 // Box's authorization codes live 30 seconds: the caller must exchange the code as soon as waitForCode()
 // resolves, before doing anything else (signInWithOAuth does).
+import { throwIfAborted } from '../abort';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,7 +39,7 @@ export async function startLoopbackRedirect(options: LoopbackOptions = {}): Prom
   const path = options.path ?? '/callback';
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const signal = options.signal;
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
 
   const state = randomBytes(32).toString('hex');
   let settled = false;

@@ -7,6 +7,7 @@
 //   - saves the rotated pair before anyone gets the new access token,
 //   - is never cancelled half-way by a caller's AbortSignal: a refresh that reached Box must be saved, or the
 //     session is lost. Callers that abort just stop waiting.
+import { abortable, throwIfAborted } from '../abort';
 import { nullLogger, type Logger } from '../logger';
 import {
   clientCredentialsGrant,
@@ -89,7 +90,7 @@ export class TokenManager {
 
   /** The access token to send now, renewed first if it expires within the margin. */
   async getAccessToken(signal?: AbortSignal): Promise<string> {
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     const credentials = await this.credentials();
     if (!credentials) {
       throw new SignInRequiredError('not_signed_in', 'Not signed in to Box.');
@@ -114,7 +115,7 @@ export class TokenManager {
    * rejects the refresh token or the client credentials.
    */
   async refreshAccessToken(refused: string, signal?: AbortSignal): Promise<string | undefined> {
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     const credentials = await this.credentials();
     if (credentials && accessTokenOf(credentials) !== refused && this.isUsable(credentials)) {
       // Someone renewed it while that request was in flight.
@@ -183,7 +184,7 @@ export class TokenManager {
         this.renewal = undefined;
       });
     }
-    return abandonable(this.renewal, signal);
+    return abortable(this.renewal, signal);
   }
 
   private async settleRenewal(): Promise<void> {
@@ -289,25 +290,4 @@ export class TokenManager {
 
 function accessTokenOf(credentials: StoredCredentials): string {
   return credentials.kind === 'developerToken' ? credentials.accessToken : credentials.tokens.accessToken;
-}
-
-function abandonable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) {
-    return promise;
-  }
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -121,23 +121,6 @@ export function isRetryable(err: unknown): boolean {
   return false;
 }
 
-export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && err.name === 'AbortError';
-}
-
-/** The error an aborted signal should surface as: its reason when that is an Error, else a new AbortError. */
-export function abortErrorFrom(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) {
-    return reason;
-  }
-  const error = new Error(reason === undefined ? 'The operation was aborted.' : String(reason), {
-    cause: reason,
-  });
-  error.name = 'AbortError';
-  return error;
-}
-
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',

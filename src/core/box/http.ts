@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { redactSecrets } from '../logger';
-import { abortErrorFrom, BoxApiError, type BoxNetworkError } from './errors';
+import { BoxApiError, type BoxNetworkError } from './errors';
 import { parseRetryAfter } from './retry';
 
 /** Error bodies are read only this far: they are small JSON, and a proxy's HTML page is not worth more. */
@@ -115,33 +115,6 @@ export function isTransportError(err: unknown): boolean {
   }
   const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.length > 0 && !PROGRAMMING_ERROR_CODES.has(code);
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw abortErrorFrom(signal);
-  }
-}
-
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) {
-    return promise;
-  }
-  throwIfAborted(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortErrorFrom(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 export function headerValue(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {

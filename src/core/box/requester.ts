@@ -6,28 +6,20 @@ import type { Dispatcher } from 'undici';
 import { createRedactingLogger, type Logger, nullLogger, redactSecrets } from '../logger';
 import type { BoxClientOptions, TokenProvider } from './client';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, sharedDispatcher } from './dispatcher';
-import {
-  abortErrorFrom,
-  BoxApiError,
-  BoxAuthError,
-  BoxNetworkError,
-  isAbortError,
-  isRetryable,
-} from './errors';
+import { abortable, abortError, isAbortError, sleep as defaultSleep, throwIfAborted } from '../abort';
+import { BoxApiError, BoxAuthError, BoxNetworkError, isRetryable } from './errors';
 import {
   discard,
   headerValue,
   isTransportError,
   parseHttpUrl,
-  raceAbort,
   readApiError,
   readJson,
   type RequestSpec,
   type RetryMode,
   retryAfterOf,
-  throwIfAborted,
 } from './http';
-import { decideRetry, resolveRetryOptions, type RetryOptions, sleep as defaultSleep } from './retry';
+import { decideRetry, resolveRetryOptions, type RetryOptions } from './retry';
 
 const DEFAULT_USER_AGENT = 'box-pull';
 /** Recently used tokens and ZIP URLs, redacted from every log line as literals too. */
@@ -170,7 +162,7 @@ export class BoxRequester {
       return { kind: 'failure', failure };
     } catch (err) {
       if (spec.signal?.aborted) {
-        throw abortErrorFrom(spec.signal);
+        throw abortError(spec.signal);
       }
       if (err instanceof BoxApiError || isAbortError(err) || !isTransportError(err)) {
         throw err;
@@ -248,7 +240,7 @@ export class BoxRequester {
         this.refreshes.delete(this.refreshes.keys().next().value as string);
       }
     }
-    const fresh = await raceAbort(pending, signal);
+    const fresh = await abortable(pending, signal);
     if (!fresh) {
       throw new BoxAuthError('refresh-unavailable');
     }
@@ -278,7 +270,7 @@ export class BoxRequester {
     const guarded = new PassThrough({ highWaterMark: 1024 * 1024 });
     body.on('error', (err: unknown) => {
       if (spec.signal?.aborted) {
-        guarded.destroy(abortErrorFrom(spec.signal));
+        guarded.destroy(abortError(spec.signal));
       } else {
         guarded.destroy(
           isAbortError(err) ? (err as Error) : new BoxNetworkError(spec.method, spec.displayUrl, err),

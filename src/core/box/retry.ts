@@ -1,6 +1,5 @@
 // The retry policy as pure functions: how long to wait before the next attempt, or whether to give up. The client
 // owns the loop; keeping the arithmetic here makes it testable without clocks (inject `random` and `now`).
-import { abortErrorFrom } from './errors';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included. */
@@ -113,24 +112,6 @@ export function decideRetry(
     return { retry: false, reason: 'budget' };
   }
   return { retry: true, delayMs, reason: fromServer ? 'retry-after' : 'backoff' };
-}
-
-/** Waits `ms`, or rejects with the signal's abort reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) {
-    return Promise.reject(abortErrorFrom(signal));
-  }
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortErrorFrom(signal as AbortSignal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

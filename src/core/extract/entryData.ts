@@ -1,3 +1,4 @@
+import { abortError, isAbortError } from '../abort';
 import * as fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,7 +7,7 @@ import type { ArchiveEntry } from '../zip/centralDirectory';
 import { LOCAL_HEADER_FIXED_BYTES, localHeaderLength, METHOD_DEFLATE, METHOD_STORE } from '../zip/format';
 import { checkLocalHeader } from '../zip/localHeader';
 import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
-import { ArchiveError, createAbortError, fileSystemError, isAbortError, writeError } from './errors';
+import { ArchiveError, fileSystemError, writeError } from './errors';
 
 /**
  * Reads one entry's data from the archive, verifying the local header, the size and the CRC-32 on the way.
@@ -176,7 +177,7 @@ export async function streamLargeEntry(
 
 function streamError(error: unknown, entry: ArchiveEntry, signal: AbortSignal): unknown {
   if (error instanceof ArchiveError) return error;
-  if (signal.aborted || isAbortError(error)) return createAbortError(signal);
+  if (signal.aborted || isAbortError(error)) return abortError(signal);
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && code.startsWith('Z_')) return inflateError(error, entry);
   return fileSystemError(error, `write ${quote(entry)}`, entry.archiveName);

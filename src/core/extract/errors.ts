@@ -35,27 +35,6 @@ export class ArchiveError extends Error {
   }
 }
 
-/** The same shape Node's own APIs reject with on abort: `name === 'AbortError'`, `code === 'ABORT_ERR'`. */
-export function createAbortError(signal?: AbortSignal): Error {
-  const error = new Error('The operation was cancelled', { cause: signal?.reason }) as Error & {
-    code: string;
-  };
-  error.name = 'AbortError';
-  error.code = 'ABORT_ERR';
-  return error;
-}
-
-export function isAbortError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR')
-  );
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw createAbortError(signal);
-}
-
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
 /** Maps a file-system error to `disk_full` or `io`, keeping the original error as `cause`. */

@@ -1,3 +1,4 @@
+import { abortError, throwIfAborted } from '../abort';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planExtraction, type ExtractionPlan, type RenamedEntry } from '../naming/extractionPlan';
@@ -5,7 +6,7 @@ import { resolveInside } from '../naming/safeNames';
 import { DEFAULT_LIMITS, readCentralDirectory, type ExtractLimits } from '../zip/centralDirectory';
 import { makeDirectory } from './directories';
 import { isSmallEntry } from './entryData';
-import { ArchiveError, createAbortError, fileSystemError, throwIfAborted } from './errors';
+import { ArchiveError, fileSystemError } from './errors';
 import {
   DEFAULT_CONCURRENCY,
   FileExtraction,
@@ -93,7 +94,7 @@ export async function extractZip(
     }
   } catch (error) {
     // Whatever failed, a caller abort is reported as the abort.
-    if (options.signal?.aborted) throw createAbortError(options.signal);
+    if (options.signal?.aborted) throw abortError(options.signal);
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onCallerAbort);

@@ -1,3 +1,4 @@
+import { throwIfAborted } from '../abort';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExtractionPlan } from '../naming/extractionPlan';
@@ -6,7 +7,7 @@ import type { ArchiveEntry, ExtractLimits } from '../zip/centralDirectory';
 import { makeDirectory } from './directories';
 import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
 import { EntryWindows } from './entryWindows';
-import { ArchiveError, fileSystemError, StreamMismatchError, throwIfAborted } from './errors';
+import { ArchiveError, fileSystemError, StreamMismatchError } from './errors';
 import type { ExtractOptions } from './extractor';
 import type { FileSink, WriteJob } from './fileSink';
 import { runPool } from './pool';

@@ -1,6 +1,6 @@
+import { abortError } from '../abort';
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
-import { createAbortError } from './errors';
 
 /**
  * The archive file while it downloads. The download appends to it through `writable()`; the streaming extractor
@@ -108,7 +108,7 @@ export class GrowingFile {
   async waitFor(end: number, signal: AbortSignal): Promise<void> {
     while (this.length < end && !this.complete) {
       if (this.failure !== undefined) throw this.failure;
-      if (signal.aborted) throw createAbortError(signal);
+      if (signal.aborted) throw abortError(signal);
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           signal.removeEventListener('abort', wake);

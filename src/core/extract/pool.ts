@@ -1,4 +1,4 @@
-import { createAbortError } from './errors';
+import { abortError } from '../abort';
 
 /**
  * Runs `worker` over `items` with at most `concurrency` in flight. File-system calls go through libuv's thread pool,
@@ -24,7 +24,7 @@ export async function runPool<T>(
   const runner = async (): Promise<void> => {
     while (!failed && next < items.length) {
       if (options.signal?.aborted) {
-        fail(createAbortError(options.signal));
+        fail(abortError(options.signal));
         return;
       }
       const index = next++;

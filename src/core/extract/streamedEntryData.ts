@@ -1,3 +1,4 @@
+import { isAbortError } from '../abort';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -7,7 +8,7 @@ import { METHOD_DEFLATE } from '../zip/format';
 import type { LocalHeader } from '../zip/localHeader';
 import { makeDirectory } from './directories';
 import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
-import { ArchiveError, fileSystemError, isAbortError } from './errors';
+import { ArchiveError, fileSystemError } from './errors';
 import type { GrowingFile } from './growingFile';
 
 /**

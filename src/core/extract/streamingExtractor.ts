@@ -1,7 +1,8 @@
+import { abortError, isAbortError } from '../abort';
 import * as zlib from 'node:zlib';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../zip/centralDirectory';
 import { SMALL_ENTRY_BYTES } from './entryData';
-import { ArchiveError, createAbortError, isAbortError } from './errors';
+import { ArchiveError } from './errors';
 import { EntryPlanner } from '../naming/extractionPlan';
 import type { WriteJob } from './fileSink';
 import {
@@ -130,7 +131,7 @@ export class StreamingExtractor {
     }
     // A local failure first: the caller's download is aborted because of it.
     if (this.fatal !== undefined) throw this.fatal;
-    if (this.options.signal.aborted) throw createAbortError(this.options.signal);
+    if (this.options.signal.aborted) throw abortError(this.options.signal);
     return {
       entries: this.entries,
       bytesWritten: this.bytesWritten,

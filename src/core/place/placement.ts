@@ -1,6 +1,7 @@
+import { throwIfAborted } from '../abort';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArchiveError, fileSystemError, throwIfAborted } from '../extract/errors';
+import { ArchiveError, fileSystemError } from '../extract/errors';
 import type { ExtractResult } from '../extract/extractor';
 import { runPool } from '../extract/pool';
 import type { ConflictDecision, ConflictPolicy, ConflictPrompter } from './conflictPolicy';

@@ -19,10 +19,3 @@ export class PullError extends Error {
     this.name = 'PullError';
   }
 }
-
-export function isAbortError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error.name === 'AbortError' || (error as { code?: string }).code === 'ABORT_ERR')
-  );
-}

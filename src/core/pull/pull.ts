@@ -7,6 +7,7 @@
  * staging folder. A download that fails part-way starts over with a fresh ZIP (Box's URLs are single use and
  * cannot be resumed), a bounded number of times.
  */
+import { isAbortError, sleep, throwIfAborted } from '../abort';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Transform } from 'node:stream';
@@ -24,7 +25,7 @@ import type { ConflictPolicy, ConflictPrompter } from '../place/conflictPolicy';
 import { placeFiles } from '../place/placement';
 import { createStagingDir, removeAbandonedStagingDirs, removeStagingDir } from '../place/staging';
 import { nullLogger, type Logger } from '../logger';
-import { isAbortError, PullError } from './errors';
+import { PullError } from './errors';
 import { ProgressTracker, type ProgressCounters, type PullProgress } from './progress';
 import { waitForFinalStatus, type StatusPollOptions } from './status';
 
@@ -529,25 +530,6 @@ async function checkFreeSpace(destination: string, uncompressedBytes: number | u
       `Not enough free space in ${destination}: about ${needed} bytes are needed and ${free} are free.`,
     );
   }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  signal?.throwIfAborted();
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function describe(error: unknown): string {

@@ -3,6 +3,7 @@
  * byte (box/box-windows-sdk-v2#904), so poll with a growing delay, but only for a bounded time: the archive's
  * own central directory and CRCs are checked anyway, so a status that never settles is a warning, not a failure.
  */
+import { sleep } from '../abort';
 import type { BoxClient } from '../box/client';
 import type { ZipDownloadStatus } from '../box/types';
 import type { Logger } from '../logger';
@@ -34,8 +35,7 @@ export async function waitForFinalStatus(
     }
     if (last.state !== 'in_progress') return last;
     if (poll < maxPolls) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      options.signal?.throwIfAborted();
+      await sleep(delay, options.signal);
       delay = Math.min(maxDelayMs, delay * 2);
     }
   }

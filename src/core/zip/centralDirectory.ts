@@ -1,6 +1,7 @@
+import { abortError } from '../abort';
 import * as yauzl from 'yauzl';
 import { BlockCachingReader } from './archiveReader';
-import { ArchiveError, createAbortError } from '../extract/errors';
+import { ArchiveError } from '../extract/errors';
 import { decodeEntryName } from './entryNames';
 import {
   CENTRAL_HEADER_FIXED_BYTES,
@@ -154,7 +155,7 @@ function forEachEntry(
     };
     zipfile.on('entry', (entry: yauzl.Entry) => {
       try {
-        if (signal.aborted) throw createAbortError(signal);
+        if (signal.aborted) throw abortError(signal);
         visit(entry);
       } catch (error) {
         finish(error);

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  abortErrorFrom,
-  BoxApiError,
-  BoxAuthError,
-  BoxNetworkError,
-  isAbortError,
-  isRetryable,
-} from '../../../src/core/box/errors';
+import { abortError, isAbortError } from '../../../src/core/abort';
+import { BoxApiError, BoxAuthError, BoxNetworkError, isRetryable } from '../../../src/core/box/errors';
 
 function codeError(code: string, message = code): Error {
   return Object.assign(new Error(message), { code });
@@ -72,15 +66,15 @@ describe('Box client errors', () => {
     assert.equal(isRetryable(net('UND_ERR_BODY_TIMEOUT')), true);
     assert.equal(isRetryable(net('ENOTFOUND')), false);
     assert.equal(isRetryable(net('EPROTO')), false);
-    assert.equal(isRetryable(abortErrorFrom(AbortSignal.abort())), false);
+    assert.equal(isRetryable(abortError(AbortSignal.abort())), false);
     assert.equal(isRetryable(new BoxAuthError('no-token')), false);
   });
 
-  it('abortErrorFrom keeps an Error reason and names other reasons AbortError', () => {
-    assert.equal(abortErrorFrom(AbortSignal.abort()).name, 'AbortError');
+  it('abortError keeps an Error reason and names other reasons AbortError', () => {
+    assert.equal(abortError(AbortSignal.abort()).name, 'AbortError');
     const reason = new Error('mine');
-    assert.equal(abortErrorFrom(AbortSignal.abort(reason)), reason);
-    assert.ok(isAbortError(abortErrorFrom(AbortSignal.abort(42))));
+    assert.equal(abortError(AbortSignal.abort(reason)), reason);
+    assert.ok(isAbortError(abortError(AbortSignal.abort(42))));
   });
 
   it('BoxAuthError says the user must sign in again', () => {

@@ -5,9 +5,9 @@ import {
   DEFAULT_RETRY_OPTIONS,
   parseRetryAfter,
   resolveRetryOptions,
-  sleep,
   type RetryOptions,
 } from '../../../src/core/box/retry';
+import { sleep } from '../../../src/core/abort';
 
 function options(overrides: Partial<RetryOptions> = {}): RetryOptions {
   return resolveRetryOptions(overrides);
