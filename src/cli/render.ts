@@ -4,7 +4,7 @@ import type { PullReport } from '../core/pull/pull';
 
 const numberFormat = new Intl.NumberFormat('en-US');
 
-/** `Box 42% · 1,204/5,000 files · 12.3 MB/s · 0:41 left`, with only the parts that are known. */
+/** `Box 42% downloading · 5,000 files · 1.2 GB · 12 MB/s · 0:41 left`, with only the parts that are known. */
 export function progressLine(progress: PullProgress): string {
   const parts: string[] = [];
   const percent = progress.fraction !== undefined ? ` ${Math.floor(progress.fraction * 100)}%` : '';

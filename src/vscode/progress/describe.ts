@@ -1,4 +1,4 @@
-// Progress as words, without VS Code: "42% · 1,204/5,000 files · 12.3 MB/s · 0:41 left". The status bar, its
+// Progress as words, without VS Code: "42% · 1,204/5,000 files · 12 MB/s · 0:41 left". The status bar, its
 // tooltip, the notification and the Downloads list all use these; `format.ts` hands in VS Code's l10n and UI
 // language. This file must never import `vscode`, so that unit tests can load it. Byte counts and times reuse the
 // core's formatting so the CLI and the extension agree.
