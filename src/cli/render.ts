@@ -4,11 +4,15 @@ import type { PullReport } from '../core/pull/pull';
 
 const numberFormat = new Intl.NumberFormat('en-US');
 
-/** `Box 42% · 1,204/5,000 files · 12.3 MB/s · 0:41 left`, with only the parts that are known. */
+/** `Box 42% downloading · 5,000 files · 1.2 GB · 12 MB/s · 0:41 left`, with only the parts that are known. */
 export function progressLine(progress: PullProgress): string {
   const parts: string[] = [];
   const percent = progress.fraction !== undefined ? ` ${Math.floor(progress.fraction * 100)}%` : '';
   parts.push(`Box${percent} ${progress.phase}`);
+  // The percentage holds still while a fresh download catches up: say why.
+  if ((progress.attempt ?? 1) > 1 && progress.phase !== 'done') {
+    parts.push(`retrying (attempt ${progress.attempt})`);
+  }
   if (progress.totalFiles !== undefined && progress.phase !== 'downloading') {
     parts.push(
       `${numberFormat.format(progress.filesDone)}/${numberFormat.format(progress.totalFiles)} files`,
@@ -20,7 +24,11 @@ export function progressLine(progress: PullProgress): string {
   if (progress.phase === 'downloading' && progress.bytesPerSecond > 0) {
     parts.push(`${formatBytes(progress.bytesPerSecond)}/s`);
   }
-  if (progress.etaSeconds !== undefined && progress.phase === 'downloading') {
+  if (
+    progress.etaSeconds !== undefined &&
+    Number.isFinite(progress.etaSeconds) &&
+    progress.phase === 'downloading'
+  ) {
     parts.push(`${formatDuration(progress.etaSeconds)} left`);
   }
   return parts.join(' · ');

@@ -35,6 +35,11 @@ export interface EmulatorFaults {
   cutAfterBytes?: number;
   /** How many downloads `cutAfterBytes` still cuts (undefined = every download while it is set). */
   cutDownloads?: number;
+  /**
+   * Tests only: every ZIP download serves these bytes instead of the archive it builds (hostile archives end to
+   * end). The status still counts the built plan's files, except `downloaded_file_count`, which stays 0.
+   */
+  servedArchive?: Buffer;
   /** Extra delay before each ZIP entry, in milliseconds (slow server simulation). */
   entryDelayMs?: number;
   /** Relative posix paths (files or folders) the user cannot access. Read at request time. */

@@ -7,7 +7,7 @@ import { BoxError, notFound } from './errors';
 import { isoSeconds, readBody, sendJson } from './http';
 import { pump } from './pump';
 import { planArchive } from './zipPlan';
-import { createArchiveStream } from './zipStream';
+import { createArchiveStream, servedArchiveStream } from './zipStream';
 import type { ZipRequestItem } from './zipStore';
 
 const DEFAULT_ARCHIVE_NAME = 'download';
@@ -183,7 +183,9 @@ export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<vo
   job.skippedFiles = plan.skippedFiles;
   job.skippedFolders = plan.skippedFolders;
 
-  const archive = createArchiveStream(plan.entries, ctx.faults, () => job.downloadedFiles++);
+  const archive = ctx.faults.servedArchive
+    ? servedArchiveStream(ctx.faults.servedArchive)
+    : createArchiveStream(plan.entries, ctx.faults, () => job.downloadedFiles++);
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-disposition': contentDisposition(job.fileName),

@@ -1,6 +1,6 @@
 // Produces the archive bytes with yazl, streamed as they are made (never buffered whole). Files are read lazily
 // through read streams, so every entry has a data descriptor (general-purpose bit 3), like a streaming server.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { useNativeCrc32 } from './fastCrc';
 import type { EmulatorFaults } from './options';
@@ -86,4 +86,11 @@ export function createArchiveStream(
       output.destroy();
     },
   };
+}
+
+/** Fixed bytes in place of a built archive (`faults.servedArchive`): what a hostile or broken server would send. */
+export function servedArchiveStream(bytes: Buffer): ArchiveStream {
+  // Copied, so that a test changing its buffer after the request cannot change what this download sends.
+  const output = Readable.from([Buffer.from(bytes)]);
+  return { output, abort: () => output.destroy() };
 }

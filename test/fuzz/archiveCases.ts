@@ -1,6 +1,6 @@
 // Generators of hostile ZIP archives for the extraction fuzzer: a small archive, valid or subtly lying (names from
-// a dictionary of zip-slip, absolute, drive-letter, backslash, NUL, overlong and case-duplicate names; symlinks,
-// encryption flags, odd methods, lying sizes and CRCs, shared local headers, ZIP64 records), written by the raw
+// a dictionary of zip-slip, absolute, drive-letter, backslash, NUL, overlong and case-duplicate names; symlinks
+// aimed out of the destination, alone or with a file written through them; encryption flags, odd methods, lying sizes and CRCs, shared local headers, ZIP64 records), written by the raw
 // builder or by yazl, then mutated byte by byte (flips, boundary values in header fields, truncation, insertion,
 // deletion, duplicated ranges).
 import fc from 'fast-check';
@@ -89,6 +89,8 @@ export interface EntrySpec {
   utf8: boolean;
   flags?: number;
   kind: 'file' | 'directory' | 'symlink';
+  /** What a symlink entry points at (its data). Default `../../elsewhere`. */
+  linkTarget?: string;
   /** Lies in the headers. */
   crcDelta?: number;
   sizeDelta?: number;
@@ -122,6 +124,19 @@ const nameArbitrary: fc.Arbitrary<string | Buffer> = fc.oneof(
   },
 );
 
+/** Where a symlink entry may point: out of the staging folder, out of the sandbox, at itself, at a sibling. */
+export const SYMLINK_TARGETS: readonly string[] = [
+  '../../elsewhere',
+  `${'../'.repeat(12)}elsewhere`,
+  '../sibling.txt',
+  '/tmp',
+  '/etc/passwd',
+  'C:\\Windows',
+  '.',
+  'link',
+  'dir',
+];
+
 const dataArbitrary: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ maxLength: 2048 }),
   fc
@@ -153,6 +168,7 @@ const entryArbitrary: fc.Arbitrary<EntrySpec> = fc.record(
       { weight: 2, arbitrary: fc.constant('directory' as const) },
       { weight: 1, arbitrary: fc.constant('symlink' as const) },
     ),
+    linkTarget: fc.constantFrom(...SYMLINK_TARGETS),
     crcDelta: fc.oneof(
       { weight: 10, arbitrary: fc.constant(undefined) },
       { weight: 1, arbitrary: fc.integer({ min: 1, max: 5 }) },
@@ -171,6 +187,53 @@ const entryArbitrary: fc.Arbitrary<EntrySpec> = fc.record(
     ),
   },
   { requiredKeys: ['name', 'data', 'dataDescriptor', 'zip64', 'utf8', 'kind', 'sharesLocalHeader'] },
+);
+
+/**
+ * The classic link attack: a symlink `link` aimed out of the destination, then `link/planted.txt`, which a naive
+ * extractor writes through the link. Either may carry a data descriptor, as a streaming server writes them.
+ */
+const linkThroughArbitrary: fc.Arbitrary<EntrySpec[]> = fc
+  .record({
+    target: fc.constantFrom(...SYMLINK_TARGETS),
+    linkDescriptor: fc.boolean(),
+    fileDescriptor: fc.boolean(),
+    linkName: fc.constantFrom('link', 'dir/link', 'link/'),
+  })
+  .map(({ target, linkDescriptor, fileDescriptor, linkName }) => {
+    const base = { zip64: false, utf8: true, sharesLocalHeader: false };
+    const through = `${linkName.replace(/\/$/, '')}/planted.txt`;
+    return [
+      {
+        ...base,
+        name: linkName,
+        data: new Uint8Array(),
+        dataDescriptor: linkDescriptor,
+        kind: 'symlink' as const,
+        linkTarget: target,
+      },
+      {
+        ...base,
+        name: through,
+        data: new TextEncoder().encode('planted'),
+        dataDescriptor: fileDescriptor,
+        kind: 'file' as const,
+      },
+    ];
+  });
+
+const entriesArbitrary: fc.Arbitrary<EntrySpec[]> = fc.oneof(
+  { weight: 6, arbitrary: fc.array(entryArbitrary, { minLength: 0, maxLength: 6 }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.array(entryArbitrary, { maxLength: 2 }),
+        linkThroughArbitrary,
+        fc.array(entryArbitrary, { maxLength: 2 }),
+      )
+      .map(([before, pair, after]) => [...before, ...pair, ...after]),
+  },
 );
 
 const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
@@ -205,7 +268,7 @@ export const fuzzCaseArbitrary: fc.Arbitrary<FuzzCase> = fc.record(
       { weight: 4, arbitrary: fc.constant('raw' as const) },
       { weight: 1, arbitrary: fc.constant('yazl' as const) },
     ),
-    entries: fc.array(entryArbitrary, { minLength: 0, maxLength: 6 }),
+    entries: entriesArbitrary,
     zip: fc.record(
       {
         omitCentralDirectory: fc.oneof(
@@ -245,6 +308,10 @@ export const fuzzCaseArbitrary: fc.Arbitrary<FuzzCase> = fc.record(
   { requiredKeys: ['builder', 'entries', 'zip', 'mutations', 'platform', 'concurrency'] },
 );
 
+function linkTarget(spec: EntrySpec): string {
+  return spec.linkTarget ?? '../../elsewhere';
+}
+
 function rawEntry(spec: EntrySpec, index: number): RawEntry {
   const data = Buffer.from(spec.data);
   const isDirectory = spec.kind === 'directory';
@@ -253,7 +320,7 @@ function rawEntry(spec: EntrySpec, index: number): RawEntry {
   const mode = spec.kind === 'symlink' ? S_IFLNK | 0o777 : isDirectory ? S_IFDIR | 0o755 : S_IFREG | 0o644;
   const entry: RawEntry = {
     name,
-    data: spec.kind === 'symlink' ? Buffer.from('../../elsewhere') : isDirectory ? Buffer.alloc(0) : data,
+    data: spec.kind === 'symlink' ? Buffer.from(linkTarget(spec)) : isDirectory ? Buffer.alloc(0) : data,
     method: spec.method,
     dataDescriptor: spec.dataDescriptor,
     zip64: spec.zip64,
@@ -285,6 +352,9 @@ async function buildWithYazl(testCase: FuzzCase): Promise<Buffer> {
       forceZip64Format: spec.zip64,
     };
     if (spec.kind === 'directory') zip.addEmptyDirectory(name, { mtime: options.mtime });
+    // yazl writes any mode it is given: a real symlink entry, as Info-ZIP's `zip --symlinks` would.
+    else if (spec.kind === 'symlink')
+      zip.addBuffer(Buffer.from(linkTarget(spec)), name, { ...options, mode: S_IFLNK | 0o777 });
     else if (spec.dataDescriptor) zip.addReadStream(Readable.from([Buffer.from(spec.data)]), name, options);
     else zip.addBuffer(Buffer.from(spec.data), name, options);
   }
@@ -295,6 +365,22 @@ async function buildWithYazl(testCase: FuzzCase): Promise<Buffer> {
     zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
     zip.outputStream.on('error', reject);
   });
+}
+
+/**
+ * True when the archive as built still lists a symlink entry in an intact central directory: no byte was mutated
+ * and no end-record field lies. Extraction must then be refused (the oracle does not depend on the extractor's
+ * reading of the archive, only on how it was made).
+ */
+export function hasIntactSymlink(testCase: FuzzCase): boolean {
+  const { zip } = testCase;
+  return (
+    testCase.mutations.length === 0 &&
+    !zip.omitCentralDirectory &&
+    zip.entryCount === undefined &&
+    zip.comment === undefined &&
+    testCase.entries.some((entry) => entry.kind === 'symlink')
+  );
 }
 
 export async function buildArchive(testCase: FuzzCase): Promise<Buffer> {

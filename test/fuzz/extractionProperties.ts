@@ -4,7 +4,8 @@
 //   2. extraction settles within a time limit (no hang), also after an abort;
 //   3. it only ever rejects with an ArchiveError (or an AbortError when aborted), never anything else;
 //   4. what it reports is what it wrote: every staged file is listed with its size, no symlink is created;
-//   5. no file descriptor is leaked.
+//   5. no file descriptor is leaked;
+//   6. an archive whose intact central directory lists a symlink is refused, whatever else it holds.
 import { createHash } from 'node:crypto';
 import { promises as fs, readdirSync, readlinkSync } from 'node:fs';
 import * as os from 'node:os';
@@ -13,11 +14,12 @@ import { ArchiveError } from '../../src/core/extract/errors';
 import { extractZip, type ExtractResult } from '../../src/core/extract/extractor';
 import { placeFiles } from '../../src/core/place/placement';
 import { createStagingDir, removeStagingDir } from '../../src/core/place/staging';
-import type { FuzzCase } from './archiveCases';
+import { hasIntactSymlink, type FuzzCase } from './archiveCases';
 
 export class PropertyViolation extends Error {
   constructor(
-    readonly property: 'outside_write' | 'hang' | 'crash' | 'inconsistent' | 'fd_leak' | 'user_file',
+    readonly property:
+      'outside_write' | 'hang' | 'crash' | 'inconsistent' | 'fd_leak' | 'user_file' | 'symlink_accepted',
     message: string,
   ) {
     super(`${property}: ${message}`);
@@ -135,6 +137,12 @@ export class FuzzSandbox {
         result = { outcome: 'rejected', code: extraction.error.code, filesPlaced: 0 };
         await this.checkNoLinks(filesDir);
       } else {
+        if (hasIntactSymlink(testCase)) {
+          throw new PropertyViolation(
+            'symlink_accepted',
+            `extracted an archive with a symlink entry (${extraction.result.files.length} files)`,
+          );
+        }
         const staged = await this.checkStaged(filesDir, extraction.result);
         const filesPlaced = await this.place(filesDir, extraction.result, staged, path.basename(staging));
         result = { outcome: 'extracted', filesPlaced };

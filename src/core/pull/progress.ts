@@ -15,8 +15,13 @@ export interface PullProgress {
   totalFiles?: number;
   bytesPerSecond: number;
   etaSeconds?: number;
-  /** 0..1 over the whole job, when it can be estimated. */
+  /**
+   * 0..1 over the whole job, when it can be estimated. Never smaller than in an earlier event of the same pull: a
+   * fresh download after a failed one keeps the mark already reached until it is passed (see `attempt`).
+   */
   fraction?: number;
+  /** Which download this is: 1 for the first; 2 and up after a failed one was started over with a fresh ZIP. */
+  attempt?: number;
 }
 
 export interface ProgressCounters {
@@ -25,6 +30,7 @@ export interface ProgressCounters {
   totalBytesEstimate?: number;
   filesDone: number;
   totalFiles?: number;
+  attempt?: number;
 }
 
 /** Share of the whole job given to the download; extraction and placement take the rest. */
@@ -36,6 +42,8 @@ export class ProgressTracker {
   private lastEmit = 0;
   private lastPhase: PullPhase | undefined;
   private readonly samples: { at: number; bytes: number }[] = [];
+  /** The largest fraction reported so far: a retry or a second extraction pass restarts the counters from zero. */
+  private highWater: number | undefined;
 
   constructor(
     private readonly emit: ((progress: PullProgress) => void) | undefined,
@@ -72,7 +80,7 @@ export class ProgressTracker {
   private compute(counters: ProgressCounters): PullProgress {
     const bytesPerSecond = this.bytesPerSecond();
     const progress: PullProgress = { ...counters, bytesPerSecond };
-    progress.fraction = estimateFraction(counters);
+    progress.fraction = this.monotonic(estimateFraction(counters));
     if (counters.phase === 'downloading' && counters.totalBytesEstimate && bytesPerSecond > 0) {
       const remaining = Math.max(0, counters.totalBytesEstimate - counters.bytesDownloaded);
       progress.etaSeconds = remaining / bytesPerSecond;
@@ -82,6 +90,13 @@ export class ProgressTracker {
       progress.etaSeconds = 0;
     }
     return progress;
+  }
+
+  /** A bar that slides back looks broken; holding the mark (the formatters say "retrying") tells the truth. */
+  private monotonic(fraction: number | undefined): number | undefined {
+    if (fraction !== undefined) this.highWater = Math.max(this.highWater ?? 0, fraction);
+    // Unknown now (no size estimate) after something was shown: keep showing it rather than drop the percentage.
+    return this.highWater !== undefined && this.highWater > 0 ? this.highWater : fraction;
   }
 }
 
@@ -103,20 +118,29 @@ function estimateFraction(counters: ProgressCounters): number | undefined {
   }
 }
 
-/** `1.2 MB`, `340 KB`: decimal units, as file managers show them. */
+const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/**
+ * `1.2 MB`, `340 KB`, `130 B`: decimal units, as file managers show them; whole bytes, one decimal below 10 of a
+ * larger unit. A rate is a fraction of bytes (`129.63732629186376`), so bytes are rounded too, and a value that
+ * rounds up to 1000 moves to the next unit (`1.0 MB`, not `1000 KB`).
+ */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
+  let value = Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
+  let text = String(Math.round(value));
+  while (Number(text) >= 1000 && unit < BYTE_UNITS.length - 1) {
     value /= 1000;
     unit++;
+    const oneDecimal = value.toFixed(1);
+    text = Number(oneDecimal) < 10 ? oneDecimal : value.toFixed(0);
   }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+  return `${text} ${BYTE_UNITS[unit]}`;
 }
 
-/** `0:41`, `1:02:03`. */
+/** `0:41`, `1:02:03`, `27:46:40`; a time nobody can know (NaN, Infinity) reads `-:--` rather than `NaN:NaN`. */
 export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '-:--';
   const total = Math.max(0, Math.round(seconds));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);

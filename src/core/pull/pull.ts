@@ -109,6 +109,7 @@ export async function pull(request: PullRequest): Promise<PullReport> {
     filesDone: number;
     totalFiles?: number;
     totalBytesEstimate?: number;
+    attempt?: number;
   };
   tracker.update(counters, true);
 
@@ -127,6 +128,8 @@ export async function pull(request: PullRequest): Promise<PullReport> {
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(request.signal);
       staging = await createStagingDir(destination);
+      // The counts start from zero again; the tracker holds the fraction and the formatters say "retrying".
+      counters.attempt = attempt;
       try {
         const result = await runAttempt(request, plan, staging, counters, tracker, logger);
         counters.phase = 'placing';

@@ -16,7 +16,7 @@ import {
 } from '../../../src/core/extract/streamingExtractor';
 import { diffTrees, readTree as readListing } from '../../helpers/compareTrees';
 import { createRandom, makeTree } from '../../helpers/tree';
-import { buildZip, type RawEntry } from '../../helpers/zipBuilder';
+import { buildZip, S_IFLNK, unixAttributes, type RawEntry } from '../../helpers/zipBuilder';
 import {
   makeExtractionDir,
   makeSandbox,
@@ -611,6 +611,61 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
         assertSameFiles(await readTree(harness.staging), new Map([[harmlessPath, Buffer.from('harmless')]]));
 
         await expectArchiveError(extractRest(harness, outcome, options ?? {}), code);
+        await harness.archive.close();
+        await fs.promises.rm(harness.archive.path);
+        await removeStagingDir(harness.staging);
+        assert.deepEqual(await snapshot(harness.sandbox.root), harness.before);
+        assert.deepEqual(await fs.promises.readdir(harness.sandbox.elsewhere), []);
+      });
+    }
+  });
+
+  describe('symlink entries: local headers carry no file type, so only the central directory can refuse them', () => {
+    const link = (name: string, target: string): RawEntry => ({
+      name,
+      data: target,
+      method: 0,
+      externalAttributes: unixAttributes(S_IFLNK | 0o777),
+    });
+    const cases: { label: string; entries: (sandbox: Sandbox) => RawEntry[]; streamed: string[] }[] = [
+      {
+        label: 'a symlink to a folder outside: streamed, if at all, as a plain file holding the target',
+        entries: (sandbox) => [
+          { name: 'harmless.txt', data: 'harmless' },
+          link('link', sandbox.elsewhere),
+          { name: 'after.txt', data: 'after' },
+        ],
+        streamed: ['after.txt', 'harmless.txt', 'link'],
+      },
+      {
+        label: 'a symlink, then a file written through it: nothing lands in the folder it points at',
+        entries: (sandbox) => [
+          { name: 'harmless.txt', data: 'harmless' },
+          link('link', sandbox.elsewhere),
+          { name: 'link/planted.txt', data: 'planted', dataDescriptor: true },
+        ],
+        // The file-folder clash is renamed as for any archive: the link is a plain file here, never a folder.
+        streamed: ['harmless.txt', 'link', 'link (2)/planted.txt'],
+      },
+    ];
+    for (const { label, entries, streamed } of cases) {
+      it(label, async () => {
+        const harness = await startStreaming();
+        const archive = entries(harness.sandbox);
+        await feedAll(harness, buildZip(archive));
+        const outcome = await harness.finish();
+        assert.deepEqual(streamedPaths(outcome), streamed);
+        const staged = await snapshot(harness.staging);
+        for (const [relative, entry] of staged)
+          assert.notEqual(entry.type, 'symlink', `${relative} is a link`);
+        // The link's "content" is its target: harmless as a file, and the central directory pass refuses it.
+        assert.equal(
+          (await fs.promises.readFile(path.join(harness.staging, 'link'))).toString(),
+          harness.sandbox.elsewhere,
+        );
+        assert.deepEqual(await fs.promises.readdir(harness.sandbox.elsewhere), []);
+
+        await expectArchiveError(extractRest(harness, outcome), 'symlink', 'link');
         await harness.archive.close();
         await fs.promises.rm(harness.archive.path);
         await removeStagingDir(harness.staging);
