@@ -92,7 +92,11 @@ suite('Download', () => {
     const trace = statusTexts.join(' | ');
     assert.ok(counted.length >= 2, `percent and file count shown at least twice: ${trace}`);
     const dones = counted.map((count) => count.done);
-    assert.deepEqual(dones, [...dones].sort((a, b) => a - b), `the file count never goes back: ${trace}`);
+    assert.deepEqual(
+      dones,
+      [...dones].sort((a, b) => a - b),
+      `the file count never goes back: ${trace}`,
+    );
     assert.ok(dones[dones.length - 1] > dones[0], `the file count grows: ${trace}`);
     assert.ok(
       counted.every((count) => count.total === counted[0].total && count.done <= count.total),

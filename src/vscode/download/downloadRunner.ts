@@ -93,8 +93,8 @@ export class DownloadRunner {
         logger.info(`Download cancelled${kept > 0 ? ` after moving ${kept} files into place` : ''}`);
         const message =
           kept > 0
-          ? vscode.l10n.t('Download cancelled. Files already moved into {0} were kept.', destination.path)
-          : vscode.l10n.t('Download cancelled. Nothing was changed in {0}.', destination.path);
+            ? vscode.l10n.t('Download cancelled. Files already moved into {0} were kept.', destination.path)
+            : vscode.l10n.t('Download cancelled. Nothing was changed in {0}.', destination.path);
         void vscode.window.showInformationMessage(message);
         return { status: 'cancelled', destination: destination.path, message };
       }
