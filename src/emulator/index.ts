@@ -40,6 +40,8 @@ export interface RunningEmulator {
   /** Mutable knobs, read on every request. */
   faults: EmulatorFaults;
   stats: EmulatorStats;
+  /** Every OAuth access and refresh token issued so far (tests search logs and settings for them). */
+  issuedTokens(): string[];
   /** The Box id of a file or folder given its path relative to the root (`''` → `'0'`). */
   idForPath(relPath: string): string;
   close(): Promise<void>;
@@ -94,6 +96,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     faults,
     stats: ctx.stats,
     idForPath,
+    issuedTokens: () => ctx.tokens.issued(),
     async close() {
       await Promise.all([closeServer(api), closeServer(download)]);
     },

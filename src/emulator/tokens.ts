@@ -98,6 +98,11 @@ export class TokenStore {
     return true;
   }
 
+  /** Every OAuth access and refresh token issued so far (for tests that search logs and files for them). */
+  issued(): string[] {
+    return [...this.tokens].filter(([, record]) => record.kind !== 'developer').map(([token]) => token);
+  }
+
   /** Revokes the token and its partner from the same grant. Unknown tokens are ignored (RFC 7009). */
   revoke(token: string): void {
     const record = this.tokens.get(token);

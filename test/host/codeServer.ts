@@ -80,6 +80,8 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const env = {
     ...process.env,
     ...options.env,
+    // Tests inside the extension host read the logs and settings.json the workbench writes here.
+    BOX_PULL_HOST_USER_DATA: userDataDir,
     PATH: `${host.node24BinDir}${path.delimiter}${process.env.PATH ?? ''}`,
   };
 

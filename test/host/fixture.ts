@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { makeTree, type TreeResult } from '../helpers/tree';
+import { startEmulatorControl } from './emulatorControl';
 
 export interface HostFixture {
   emulator: RunningEmulator;
@@ -13,7 +14,10 @@ export interface HostFixture {
   tree: TreeResult;
   /** Empty folder opened as the workspace. */
   workspace: string;
-  /** Env for the extension host: where the API is, the token that signs in, where the test data lives. */
+  /**
+   * Env for the extension host: where the API is, the token that signs in, where the test data lives, and how to
+   * reach the emulator's fault knobs from there (test/host/emulatorControl.ts).
+   */
   extensionEnv: Record<string, string>;
   close(): Promise<void>;
 }
@@ -34,6 +38,10 @@ export async function startHostFixture(seed = 20240611): Promise<HostFixture> {
       emptyFolders: 2,
     });
     const emulator = await startEmulator({ root: treeRoot });
+    const control = await startEmulatorControl(emulator).catch(async (error: unknown) => {
+      await emulator.close();
+      throw error;
+    });
     return {
       emulator,
       treeRoot,
@@ -44,8 +52,11 @@ export async function startHostFixture(seed = 20240611): Promise<HostFixture> {
         BOX_PULL_DEV_TOKEN: emulator.token,
         BOX_PULL_TEST_ROOT: treeRoot,
         BOX_PULL_TEST_WORKSPACE: workspace,
+        BOX_PULL_EMULATOR_CONTROL_URL: control.url,
+        BOX_PULL_EMULATOR_CONTROL_TOKEN: control.token,
       },
       async close() {
+        await control.close();
         await emulator.close();
         fs.rmSync(base, { recursive: true, force: true });
       },

@@ -1,14 +1,25 @@
-// Cancelling a running download through the command (what the notification's Cancel and the status bar's details
-// do too): the pull stops and the destination is left as it was.
+// Cancelling a running download, from each entry point the extension host can drive (the Cancel Downloads command,
+// and the status bar item's command, which opens the details pick), in each phase of the pull. Every entry point
+// goes through the one cancel path (src/vscode/download/cancelDownloads.ts); the notification's Cancel button,
+// which only the workbench can press, is clicked for real in test/ui/cancel.test.ts.
+//
+// The cancel is issued from the progress listener the moment the phase is reported, so it lands in that phase
+// whatever the machine's speed: a command registered in this extension host runs synchronously up to its first
+// `await`, and the details pick is answered from already-resolved promises.
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { diffTrees } from '../helpers/compareTrees';
+import type { PullPhase } from '../../src/core/pull/progress';
 import type { BoxPullTestApi } from '../../src/vscode/api';
+import { resetFaults, setFaults } from './emulator';
 import {
   destinationFolder,
   download,
   env,
-  exists,
   findRow,
   getApi,
   makeBoxFolder,
@@ -17,81 +28,128 @@ import {
   remove,
   ScriptedPrompter,
   withPrompter,
+  writeFiles,
 } from './helpers';
+
+const FOLDER = 'it-cancel';
+const STAGING_PREFIX = '.box-pull-staging-';
+
+type EntryPoint = (prompter: ScriptedPrompter) => Thenable<unknown>;
+
+const ENTRY_POINTS: Record<string, EntryPoint> = {
+  'the Cancel Downloads command': () => vscode.commands.executeCommand('boxPull.cancelDownloads'),
+  // What a click on the status bar item runs; picking the download cancels it at once, without a confirmation.
+  'the status bar details': (prompter) => {
+    prompter.on(
+      'downloadDetails',
+      pickWhere<{ kind: string; label?: string }>((item) => item.value?.kind === 'one'),
+    );
+    return vscode.commands.executeCommand('boxPull.showDownloadDetails');
+  },
+};
+
+/** When to cancel: the first progress event of the phase (downloading: once files are arriving in staging). */
+const PHASES: Record<Exclude<PullPhase, 'preparing' | 'done'>, (p: { filesDone: number }) => boolean> = {
+  downloading: (progress) => progress.filesDone >= 2,
+  extracting: () => true,
+  placing: () => true,
+};
 
 suite('Cancel', () => {
   let api: BoxPullTestApi;
+  let snapshot: string;
+  const destination = () => path.join(env.workspace, FOLDER);
 
   suiteSetup(async () => {
     api = await getApi();
-  });
-
-  test('Cancel Downloads stops a running download and writes nothing', async () => {
+    // Incompressible, so a rate cap on the ZIP stream holds the download phase for a while.
     const files: Record<string, Buffer> = {};
-    for (let i = 0; i < 20; i++) files[`blob-${i}.bin`] = Buffer.alloc(256 * 1024, i);
-    const source = await makeBoxFolder('it-cancel', files);
-    const destination = path.join(env.workspace, 'it-cancel');
+    for (let i = 0; i < 12; i++) files[`blob-${String(i).padStart(2, '0')}.bin`] = randomBytes(48 * 1024);
+    await makeBoxFolder(FOLDER, files);
     await refreshTree();
-    const row = await findRow(api, 'it-cancel');
-
-    // Cancel as soon as the first progress event arrives: deterministic whatever the machine's speed, because the
-    // pipeline checks the signal before every network call and in every loop.
-    let cancelled: Promise<unknown> | undefined;
-    const watcher = api.downloads.onDidChange(() => {
-      if (!cancelled && api.downloads.list().some((d) => d.progress)) {
-        cancelled = Promise.resolve(vscode.commands.executeCommand('boxPull.cancelDownloads'));
-      }
-    });
-    try {
-      const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
-      const outcome = await withPrompter(api, prompter, () => download(row.node));
-      assert.ok(cancelled, 'progress was reported');
-      assert.equal(await cancelled, 1, 'one download was running');
-      assert.equal(outcome.status, 'cancelled', outcome.message);
-      assert.equal(outcome.message, `Download cancelled. Nothing was changed in ${destination}.`);
-      assert.equal(await exists(destination), false, 'no destination folder left behind');
-      assert.deepEqual(api.downloads.list(), []);
-      assert.equal(api.downloads.statusBarText(), undefined);
-    } finally {
-      watcher.dispose();
-      await remove(source, destination);
-    }
+    snapshot = fs.mkdtempSync(path.join(os.tmpdir(), 'box-pull-cancel-before-'));
   });
 
-  test('the status bar details offer Cancel All', async () => {
-    const source = await makeBoxFolder('it-cancel-details', { 'a.bin': Buffer.alloc(64 * 1024, 1) });
-    const destination = path.join(env.workspace, 'it-cancel-details');
-    await refreshTree();
-    const row = await findRow(api, 'it-cancel-details');
-    const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace)).on(
-      'downloadDetails',
-      pickWhere<{ kind: string; label?: string }>((item) => {
-        // The details list each running download, then "Cancel All Downloads".
-        if (item.value?.kind === 'one') assert.equal(item.value.label, 'it-cancel-details');
-        return item.value?.kind === 'all';
-      }),
-    );
+  setup(async () => {
+    // A destination with the user's own files, one of them named like a Box file: a cancel must leave all as is.
+    await remove(destination(), snapshot);
+    await writeFiles(destination(), { 'notes.txt': 'my notes\n', 'blob-03.bin': 'my local blob\n' });
+    fs.cpSync(destination(), snapshot, { recursive: true });
+  });
+
+  teardown(async () => {
+    await resetFaults();
+    await remove(destination());
+  });
+
+  suiteTeardown(async () => {
+    await remove(path.join(env.testRoot, FOLDER), snapshot);
+  });
+
+  for (const [phase, ready] of Object.entries(PHASES)) {
+    for (const [entryName, cancelFrom] of Object.entries(ENTRY_POINTS)) {
+      test(`${entryName} while ${phase}: stops at once, the destination stays exactly as it was`, async () => {
+        // 48 KB files at 128 KB/s: the stream lasts seconds, the cancel comes after the second file.
+        if (phase === 'downloading') await setFaults({ bytesPerSecond: 128 * 1024 });
+        const row = await findRow(api, FOLDER);
+        const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
+        let cancelled: Thenable<unknown> | undefined;
+        let stagingAtCancel: string[] = [];
+        const watcher = api.downloads.onDidChange(() => {
+          const progress = api.downloads.list()[0]?.progress;
+          if (cancelled || progress?.phase !== phase || !ready(progress)) return;
+          stagingAtCancel = fs.readdirSync(destination()).filter((name) => name.startsWith(STAGING_PREFIX));
+          cancelled = cancelFrom(prompter);
+        });
+        try {
+          const outcome = await withPrompter(api, prompter, () => download(row.node));
+          assert.ok(cancelled, `the pull never reported the ${phase} phase`);
+          assert.equal(await cancelled, 1, 'one download was stopped');
+          assert.equal(outcome.status, 'cancelled', outcome.message);
+          assert.equal(outcome.message, `Download cancelled. Nothing was changed in ${destination()}.`);
+        } finally {
+          watcher.dispose();
+        }
+        assert.equal(stagingAtCancel.length, 1, 'the pull was staging files when it was cancelled');
+        assert.deepEqual(await diffTrees(snapshot, destination()), [], 'destination (staging included)');
+        assert.deepEqual(api.downloads.list(), []);
+        assert.equal(api.downloads.statusBarText(), undefined);
+      });
+    }
+  }
+
+  test('a download that finishes while the status bar details are open is reported as already finished', async () => {
+    await remove(destination());
+    const row = await findRow(api, FOLDER);
+    let downloadEnded: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (downloadEnded = resolve));
+    const prompter = new ScriptedPrompter()
+      .on('destination', destinationFolder(env.workspace))
+      .on('downloadDetails', async (request) => {
+        await ended; // the user reads the list while the download completes behind it
+        return pickWhere<{ kind: string }>((item) => item.value?.kind === 'one')(request);
+      });
     let details: Thenable<unknown> | undefined;
     const watcher = api.downloads.onDidChange(() => {
-      if (!details && api.downloads.list().some((d) => d.progress)) {
+      if (!details && api.downloads.list().some((d) => d.progress))
         details = vscode.commands.executeCommand('boxPull.showDownloadDetails');
-      }
     });
     try {
       const outcome = await withPrompter(api, prompter, async () => {
         const result = await download(row.node);
-        await details;
+        downloadEnded();
+        assert.ok(details, 'the details were opened during the download');
+        // 0 stopped: the command said "Already finished" instead of silently doing nothing.
+        assert.equal(await details, 0);
         return result;
       });
-      assert.equal(outcome.status, 'cancelled', outcome.message);
-      assert.equal(await exists(destination), false);
+      assert.equal(outcome.status, 'completed', outcome.message);
     } finally {
       watcher.dispose();
-      await remove(source, destination);
     }
   });
 
-  test('Cancel Downloads with nothing running does nothing', async () => {
+  test('Cancel Downloads with nothing running stops nothing', async () => {
     assert.equal(await vscode.commands.executeCommand('boxPull.cancelDownloads'), 0);
   });
 });

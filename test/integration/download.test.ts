@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { diffTrees } from '../helpers/compareTrees';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import type { PullProgress } from '../../src/core/pull/progress';
+import { resetFaults, setFaults } from './emulator';
 import {
   destinationFolder,
   download,
@@ -49,21 +50,27 @@ suite('Download', () => {
   });
 
   teardown(async () => {
+    await resetFaults();
     await setSetting('destinationLayout', undefined);
     await setSetting('conflictPolicy', undefined);
     await remove(...cleanup.splice(0));
   });
 
-  test('a folder from the tree lands in <workspace>/<folder name>, byte for byte', async () => {
+  test('a folder from the tree lands in <workspace>/<folder name>, byte for byte, with real progress', async () => {
     const folder = await folderWithFiles(api);
     const destination = path.join(env.workspace, folder.label);
     cleanup.push(destination);
-    const phases = new Set<PullProgress['phase']>();
+    // A pause before each ZIP entry spreads the files over several progress events (about ten a second at most).
+    await setFaults({ entryDelayMs: 150 });
+    const phases: PullProgress['phase'][] = [];
     const statusTexts: string[] = [];
     const watcher = api.downloads.onDidChange(() => {
-      for (const running of api.downloads.list()) if (running.progress) phases.add(running.progress.phase);
+      for (const running of api.downloads.list()) {
+        const phase = running.progress?.phase;
+        if (phase && phases[phases.length - 1] !== phase) phases.push(phase);
+      }
       const text = api.downloads.statusBarText();
-      if (text) statusTexts.push(text);
+      if (text && statusTexts[statusTexts.length - 1] !== text) statusTexts.push(text);
     });
     try {
       const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
@@ -71,15 +78,29 @@ suite('Download', () => {
       assert.equal(outcome.status, 'completed', outcome.message);
       assert.equal(outcome.destination, destination);
       assert.deepEqual(await diffTrees(path.join(env.testRoot, folder.label), destination), []);
-      assert.ok(outcome.report && outcome.report.filesWritten > 0);
+      assert.ok(outcome.report && outcome.report.filesWritten > 1);
       assert.match(outcome.message, /^Downloaded \d+ files? from “.+” to /);
     } finally {
       watcher.dispose();
     }
-    assert.ok(phases.has('done') || phases.has('placing'), `progress phases seen: ${[...phases].join(', ')}`);
+    assert.deepEqual(phases, ['preparing', 'downloading', 'extracting', 'placing', 'done']);
+    // The status bar counts files as they arrive: "$(sync~spin) Box 42% · 3/12 files · …", the count growing.
+    const counted = statusTexts
+      .map((text) => /^\$\(sync~spin\) Box \d{1,3}% · (\d+)\/(\d+) files\b/.exec(text))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => ({ done: Number(match[1]), total: Number(match[2]) }));
+    const trace = statusTexts.join(' | ');
+    assert.ok(counted.length >= 2, `percent and file count shown at least twice: ${trace}`);
+    const dones = counted.map((count) => count.done);
+    assert.deepEqual(
+      dones,
+      [...dones].sort((a, b) => a - b),
+      `the file count never goes back: ${trace}`,
+    );
+    assert.ok(dones[dones.length - 1] > dones[0], `the file count grows: ${trace}`);
     assert.ok(
-      statusTexts.some((text) => text.startsWith('$(sync~spin) Box ')),
-      statusTexts.join(' | '),
+      counted.every((count) => count.total === counted[0].total && count.done <= count.total),
+      trace,
     );
     assert.equal(api.downloads.statusBarText(), undefined, 'the status bar item hides when idle');
     assert.deepEqual(api.downloads.list(), []);

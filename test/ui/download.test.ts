@@ -46,16 +46,6 @@ describe('Box Pull in the VS Code UI', function () {
     }
   });
 
-  /** Answers the destination quick pick with the workspace folder, if the extension asks. */
-  async function pickWorkspaceIfAsked(shot: string): Promise<void> {
-    const workspaceName = path.basename(session.fixture.workspace);
-    const row = session.page.locator(selectors.quickInputRows).filter({ hasText: workspaceName }).first();
-    if (await session.appears(row, 10_000)) {
-      await session.screenshot(shot);
-      await row.click();
-    }
-  }
-
   async function watchProgressAndCompletion(prefix: string, folder: string): Promise<void> {
     const progress = session.page
       .locator(selectors.statusBarItems)
@@ -105,7 +95,7 @@ describe('Box Pull in the VS Code UI', function () {
     await session.screenshot('a3-context-menu');
     await download.click();
 
-    await pickWorkspaceIfAsked('a4-destination-pick');
+    await session.pickWorkspaceIfAsked('a4-destination-pick');
     await watchProgressAndCompletion('a5', folder);
     await session.expectSameTree(
       path.join(session.fixture.treeRoot, folder),
@@ -115,19 +105,7 @@ describe('Box Pull in the VS Code UI', function () {
 
   it('(b) downloads a folder by pasting its id into "Box: Download Folder…"', async () => {
     const folder = folders[1];
-    const folderId = session.fixture.emulator.idForPath(folder);
-    await session.dismissOverlays();
-    await session.runCommand(names.downloadFolderCommand);
-
-    const input = await session.visible(selectors.quickInputBox, 'the Box folder quick pick');
-    await session.screenshot('b1-folder-pick');
-    await input.fill(folderId);
-    const idRow = session.page.locator(selectors.quickInputRows).filter({ hasText: folderId }).first();
-    await session.visible(idRow, `a quick-pick row offering folder id ${folderId}`);
-    await session.screenshot('b2-folder-id-pasted');
-    await idRow.click();
-
-    await pickWorkspaceIfAsked('b3-destination-pick');
+    await session.downloadByPastedId(folder, 'b1');
     await watchProgressAndCompletion('b4', folder);
     await session.expectSameTree(
       path.join(session.fixture.treeRoot, folder),

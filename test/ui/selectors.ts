@@ -34,5 +34,11 @@ export const selectors = {
    * toasts; notifications go straight to the Notification Center, so the tests open it from the status bar bell.
    */
   notificationsBell: '.part.statusbar .statusbar-item[id="status.notifications"]',
+  notificationCenter: '.notifications-center',
   notificationCenterItems: '.notifications-center .notification-list-item',
+  /** VS Code's modal dialog (showWarningMessage with `modal: true`). */
+  dialog: '.monaco-dialog-box',
+  dialogMessage: '.monaco-dialog-box .dialog-message-text',
+  dialogButton: (label: string) =>
+    `.monaco-dialog-box .dialog-buttons .monaco-button:text-is(${cssString(label)})`,
 };

@@ -10,7 +10,7 @@ import { isOfflineNoise } from '../host/consoleLines';
 import { startHostFixture, type HostFixture } from '../host/fixture';
 import { repoRoot } from '../host/hostInstall';
 import { launchWorkbench, type Workbench } from '../host/workbench';
-import { selectors } from './selectors';
+import { names, selectors } from './selectors';
 
 /** Upper bound of every single wait in the UI tests. */
 export const STEP_TIMEOUT_MS = Number(process.env.BOX_PULL_UI_STEP_TIMEOUT_MS ?? 30_000);
@@ -39,6 +39,12 @@ export class UiSession {
       fs.mkdirSync(screenshotsDir, { recursive: true });
       const session = new UiSession(workbench.page, fixture, workbench, consoleLines, screenshotsDir);
       await session.visible(selectors.workbench, 'the workbench to render');
+      // The extension's commands reach the palette once the development extension is loaded.
+      await session.visible(
+        selectors.activityBarItem(names.viewContainerTitle),
+        'the "Box" activity bar item (the extension loaded)',
+        60_000,
+      );
       return session;
     } catch (error) {
       await fixture.close();
@@ -95,6 +101,43 @@ export class UiSession {
     const row = this.page.locator(selectors.quickInputRows).filter({ hasText: title }).first();
     await this.visible(row, `the palette entry "${title}"`);
     await this.page.keyboard.press('Enter');
+  }
+
+  /**
+   * Starts a download of the Box folder at `folder` (relative to the fixture's tree) the way a user with its link
+   * would: "Box: Download Folder…", paste the id, pick the workspace folder. Screenshots are named `<shot>-…`.
+   */
+  async downloadByPastedId(folder: string, shot: string): Promise<void> {
+    const folderId = this.fixture.emulator.idForPath(folder);
+    await this.dismissOverlays();
+    await this.runCommand(names.downloadFolderCommand);
+    const input = await this.visible(selectors.quickInputBox, 'the Box folder quick pick');
+    await this.screenshot(`${shot}-folder-pick`);
+    await input.fill(folderId);
+    const idRow = this.page.locator(selectors.quickInputRows).filter({ hasText: folderId }).first();
+    await this.visible(idRow, `a quick-pick row offering folder id ${folderId}`);
+    await this.screenshot(`${shot}-folder-id-pasted`);
+    await idRow.click();
+    await this.pickWorkspaceIfAsked(`${shot}-destination-pick`);
+  }
+
+  /** Answers the destination quick pick with the workspace folder, if the extension asks. */
+  async pickWorkspaceIfAsked(shot: string): Promise<void> {
+    const workspaceName = path.basename(this.fixture.workspace);
+    const row = this.page.locator(selectors.quickInputRows).filter({ hasText: workspaceName }).first();
+    if (await this.appears(row, 10_000)) {
+      await this.screenshot(shot);
+      await row.click();
+    }
+  }
+
+  /** Opens the Notification Center (toasts never show under the smoke-test driver, see selectors.ts). */
+  async openNotificationCenter(): Promise<void> {
+    if (await this.page.locator(selectors.notificationCenter).isVisible()) return;
+    await (
+      await this.visible(selectors.notificationsBell, 'the notifications bell in the status bar')
+    ).click();
+    await this.visible(selectors.notificationCenter, 'the Notification Center');
   }
 
   /** Polls until `actual` holds the same files, byte for byte, as the Box folder `expected` (bounded). */

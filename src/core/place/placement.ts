@@ -25,7 +25,8 @@ import { foldPath } from '../naming/treePlanner';
  *   replaces the link itself, not its target.
  * - New files are placed with `link` + `unlink`, which fails instead of clobbering a file that appeared after the
  *   survey; file systems without hard links fall back to a check followed by `rename`.
- * - On an abort during the move phase, files already placed stay (each is complete); the rest are discarded.
+ * - On an abort during the move phase, files already placed stay (each is complete); the rest are discarded. The
+ *   abort error then carries `filesPlaced`, how many stayed (0 for an abort before the moves).
  */
 export interface PlaceOptions {
   policy: ConflictPolicy;
@@ -159,6 +160,12 @@ export async function placeFiles(
     );
     for (const list of [result.written, result.overwritten, result.protected]) list.sort(compareStrings);
     return result;
+  } catch (error) {
+    // A cancel during the moves keeps the files already in place: the caller must be able to say so (and to say
+    // "nothing was changed" when the cancel came earlier).
+    if (error instanceof Error && error.name === 'AbortError')
+      Object.assign(error, { filesPlaced: result.written.length + result.overwritten.length });
+    throw error;
   } finally {
     await removeStagingDir(staging).catch(() => undefined);
   }

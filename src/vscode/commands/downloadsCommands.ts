@@ -1,6 +1,7 @@
-// Cancel Downloads, and the details behind a click on the status bar item.
+// Cancel Downloads, and the details behind a click on the status bar item. Both cancel through cancelDownloads().
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
+import { cancelDownloads } from '../download/cancelDownloads';
 import type { DownloadTracker } from '../progress/downloadTracker';
 import { describePhase, describeProgress } from '../progress/format';
 import type { Prompter } from '../prompter';
@@ -9,12 +10,12 @@ type DetailsChoice = { kind: 'one'; id: number; label: string } | { kind: 'all' 
 
 export function registerDownloadsCommands(tracker: DownloadTracker, prompter: Prompter): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(Commands.cancelDownloads, () => tracker.cancelAll()),
+    vscode.commands.registerCommand(Commands.cancelDownloads, () => cancelDownloads(tracker)),
     vscode.commands.registerCommand(Commands.showDownloadDetails, async () => {
       const downloads = tracker.list();
       if (downloads.length === 0) {
         void vscode.window.showInformationMessage(vscode.l10n.t('No Box downloads are running.'));
-        return;
+        return 0;
       }
       const choice = await prompter.pick<DetailsChoice>({
         id: 'downloadDetails',
@@ -36,17 +37,10 @@ export function registerDownloadsCommands(tracker: DownloadTracker, prompter: Pr
           },
         ],
       });
-      if (choice?.kind === 'all') {
-        tracker.cancelAll();
-      } else if (choice?.kind === 'one') {
-        const confirmed = await prompter.confirm({
-          id: 'cancelDownload',
-          message: vscode.l10n.t('Cancel the download of “{0}”?', choice.label),
-          detail: vscode.l10n.t('Files not yet moved into place are discarded.'),
-          confirmLabel: vscode.l10n.t('Cancel Download'),
-        });
-        if (confirmed) tracker.cancel(choice.id);
-      }
+      // Picking cancels at once. Whatever ended while the pick was open is reported as already finished, never
+      // silently ignored. Returns how many downloads were stopped (undefined when the pick was dismissed).
+      if (!choice) return undefined;
+      return cancelDownloads(tracker, choice.kind === 'one' ? [choice.id] : downloads.map((d) => d.id));
     }),
   ];
 }

@@ -14,6 +14,7 @@ import { showErrorWithLog } from '../notify';
 import type { DownloadTracker } from '../progress/downloadTracker';
 import { describePhase, describeProgress } from '../progress/format';
 import type { Prompter } from '../prompter';
+import { cancelDownloads } from './cancelDownloads';
 import type { Destination, DownloadItem } from './destination';
 import { describeItems } from './destination';
 import { completionMessage, logReportDetails } from './report';
@@ -47,13 +48,6 @@ export class DownloadRunner {
       `Download of ${items.map((item) => `${item.type} ${item.id}`).join(', ')} into ${destination.path} ` +
         `(conflicts: ${settings.conflictPolicy})`,
     );
-    // A cancel while files are being moved keeps the ones already in place (each is complete); any earlier
-    // cancel, including one from the conflict question (answered before anything moves), changes nothing.
-    let movingWhenCancelled = false;
-    let cancelledFromPrompt = false;
-    download.signal.addEventListener('abort', () => {
-      movingWhenCancelled = !cancelledFromPrompt && download.progress?.phase === 'placing';
-    });
     try {
       const report = await vscode.window.withProgress(
         {
@@ -62,7 +56,7 @@ export class DownloadRunner {
           cancellable: true,
         },
         async (progress, token) => {
-          token.onCancellationRequested(() => tracker.cancel(download.id));
+          token.onCancellationRequested(() => cancelDownloads(tracker, [download.id]));
           let reported = 0;
           const onProgress = (update: PullProgress): void => {
             tracker.update(download, update);
@@ -77,10 +71,7 @@ export class DownloadRunner {
             items: items.map(({ type, id }) => ({ type, id })),
             destination: destination.path,
             conflictPolicy: settings.conflictPolicy,
-            prompter: this.conflictPrompter(() => {
-              cancelledFromPrompt = true;
-              tracker.cancel(download.id);
-            }),
+            prompter: this.conflictPrompter(() => tracker.cancel(download.id)),
             isProtected: isOpenWithUnsavedChanges,
             signal: download.signal,
             onProgress,
@@ -96,10 +87,14 @@ export class DownloadRunner {
       return { status: 'completed', destination: destination.path, message, report };
     } catch (error) {
       if (isAbort(error, download.signal)) {
-        logger.info(`Download cancelled${movingWhenCancelled ? ' while moving files into place' : ''}`);
-        const message = movingWhenCancelled
-          ? vscode.l10n.t('Download cancelled. Files already moved into {0} were kept.', destination.path)
-          : vscode.l10n.t('Download cancelled. Nothing was changed in {0}.', destination.path);
+        // A cancel while files are being moved keeps the ones already in place (each is complete); any earlier
+        // cancel, including one from the conflict question (answered before anything moves), changes nothing.
+        const kept = (error as { filesPlaced?: number } | undefined)?.filesPlaced ?? 0;
+        logger.info(`Download cancelled${kept > 0 ? ` after moving ${kept} files into place` : ''}`);
+        const message =
+          kept > 0
+            ? vscode.l10n.t('Download cancelled. Files already moved into {0} were kept.', destination.path)
+            : vscode.l10n.t('Download cancelled. Nothing was changed in {0}.', destination.path);
         void vscode.window.showInformationMessage(message);
         return { status: 'cancelled', destination: destination.path, message };
       }

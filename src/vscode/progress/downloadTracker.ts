@@ -46,8 +46,11 @@ export class DownloadTracker implements vscode.Disposable {
     if (this.downloads.delete(download.id)) this.countChanged();
   }
 
-  cancel(id: number): void {
-    this.downloads.get(id)?.controller.abort();
+  /** False when the download already ended (there was nothing left to cancel). */
+  cancel(id: number): boolean {
+    const entry = this.downloads.get(id);
+    entry?.controller.abort();
+    return entry !== undefined;
   }
 
   cancelAll(): number {

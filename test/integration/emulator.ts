@@ -1,0 +1,35 @@
+// The emulator's fault knobs and issued tokens, seen from inside the extension host: the test host runs the
+// emulator in another process and serves them over 127.0.0.1 with a bearer token (test/host/emulatorControl.ts).
+import * as assert from 'node:assert/strict';
+import type { EmulatorFaults } from '../../src/emulator/options';
+import { requireEnv } from './helpers';
+
+async function control(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${requireEnv('BOX_PULL_EMULATOR_CONTROL_URL')}${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${requireEnv('BOX_PULL_EMULATOR_CONTROL_TOKEN')}`,
+      'content-type': 'application/json',
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer: unknown = await response.json();
+  assert.equal(response.status, 200, `emulator control ${method} ${route}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/** Sets knobs for the next requests; `null` turns one off. */
+export async function setFaults(faults: {
+  [K in keyof EmulatorFaults]?: EmulatorFaults[K] | null;
+}): Promise<void> {
+  await control('POST', '/faults', faults);
+}
+
+export async function resetFaults(): Promise<void> {
+  await control('POST', '/faults/reset');
+}
+
+/** Every OAuth access and refresh token the emulator issued so far. */
+export async function issuedTokens(): Promise<string[]> {
+  return ((await control('GET', '/tokens')) as { issued: string[] }).issued;
+}
