@@ -1,3 +1,8 @@
+import { isAbortError } from '../abort';
+import { SignInRequiredError } from '../auth/tokenManager';
+import { BoxApiError, BoxAuthError } from '../box/errors';
+import { ArchiveError } from '../extract/errors';
+
 /** Why a pull failed, in words a user can act on. `kind` lets a front end choose its message and exit code. */
 export type PullErrorKind =
   | 'not_found'
@@ -18,4 +23,90 @@ export class PullError extends Error {
     super(message, options);
     this.name = 'PullError';
   }
+}
+
+/** Archive failures that a fresh download can cure; the others are in the archive Box built. */
+const TRANSIENT_ARCHIVE_CODES = new Set(['truncated', 'invalid', 'crc_mismatch', 'size_mismatch']);
+/** Errors of the destination's file system, which no fresh download cures. */
+const LOCAL_FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 'EPERM']);
+
+/** Whether a failed attempt is worth another, with a fresh ZIP. */
+export function isWorthAnotherZip(error: unknown): boolean {
+  if (error instanceof ArchiveError) return TRANSIENT_ARCHIVE_CODES.has(error.code);
+  if (error instanceof PullError) return error.kind === 'download_failed' || error.kind === 'incomplete';
+  if (error instanceof BoxAuthError || error instanceof SignInRequiredError) return false;
+  if (error instanceof BoxApiError) {
+    // A failed create was already retried by the client (429 and 5xx, within its time budget); another round
+    // would only multiply the wait, and other answers will not change. A refused download URL (429 too many
+    // downloads, 5xx) is worth a fresh ZIP: the client never retries that single-use URL itself.
+    return error.method === 'GET' && (error.status === 429 || error.status >= 500);
+  }
+  // A full, read-only or forbidden destination stays that way: downloading again cannot help.
+  if (LOCAL_FILE_SYSTEM_CODES.has((error as { code?: string } | undefined)?.code ?? '')) return false;
+  // Network errors, cut streams and idle timeouts.
+  return true;
+}
+
+/** A failure that left its staging folder behind (it could not be removed): the user has to know where it is. */
+export function withLeftover(failure: unknown, staging: string): unknown {
+  if (!(failure instanceof PullError)) return failure;
+  const sentence = /[.!?]$/.test(failure.message) ? failure.message : `${failure.message}.`;
+  return new PullError(
+    failure.kind,
+    `${sentence} Its temporary folder ${staging} could not be removed; delete it once the destination is writable again.`,
+    { cause: failure.cause },
+  );
+}
+
+/** The failure as a PullError a front end can show (aborts stay aborts). */
+export function toPullError(error: unknown): unknown {
+  if (error instanceof PullError || isAbortError(error)) return error;
+  if (error instanceof BoxAuthError || error instanceof SignInRequiredError) {
+    return new PullError('sign_in_required', error.message, { cause: error });
+  }
+  if (error instanceof BoxApiError) {
+    if (error.code === 'zip_download_file_count_exceeded_limit') {
+      return new PullError(
+        'too_large',
+        'This selection has more files than Box allows in one ZIP download (10,000). Download its subfolders separately.',
+        { cause: error },
+      );
+    }
+    if (error.code === 'zip_download_pre_compressed_bytes_exceeded_limit') {
+      return new PullError('too_large', 'This selection is larger than Box allows in one ZIP download.', {
+        cause: error,
+      });
+    }
+    if (error.status === 404) {
+      return new PullError(
+        'not_found',
+        `Box could not find the item, or you cannot see it. ${error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (error.status === 403) {
+      return new PullError('access_denied', `Box refused access. ${error.message}`, { cause: error });
+    }
+    return new PullError('download_failed', error.message, { cause: error });
+  }
+  if (error instanceof ArchiveError) {
+    const kind = error.code === 'disk_full' || error.code === 'io' ? 'destination' : 'archive_invalid';
+    return new PullError(kind, error.message, { cause: error });
+  }
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new PullError('destination', `The disk is full: ${describe(error)}`, { cause: error });
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new PullError('destination', `Cannot write to the destination: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  return new PullError('download_failed', `The download failed: ${describe(error)}`, { cause: error });
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -100,6 +100,51 @@ export class ProgressTracker {
   }
 }
 
+/**
+ * The one writer of a pull's progress counters: each method says what happened, and reports it through the
+ * tracker (phase changes at once, the rest throttled).
+ */
+export class PullProgressReporter {
+  private readonly counters: ProgressCounters = { phase: 'preparing', bytesDownloaded: 0, filesDone: 0 };
+
+  constructor(private readonly tracker: ProgressTracker) {
+    tracker.update(this.counters, true);
+  }
+
+  get bytesDownloaded(): number {
+    return this.counters.bytesDownloaded;
+  }
+
+  estimate(totalBytes: number | undefined): void {
+    this.counters.totalBytesEstimate = totalBytes;
+  }
+
+  /** A download starts (again): its counts start from zero, the tracker holds the fraction already shown. */
+  startAttempt(attempt: number): void {
+    Object.assign(this.counters, { attempt, bytesDownloaded: 0, filesDone: 0 });
+  }
+
+  enter(phase: PullPhase): void {
+    this.counters.phase = phase;
+    this.tracker.update(this.counters, true);
+  }
+
+  downloaded(bytes: number): void {
+    this.counters.bytesDownloaded += bytes;
+    this.tracker.update(this.counters);
+  }
+
+  filesDone(files: number): void {
+    this.counters.filesDone = files;
+    this.tracker.update(this.counters);
+  }
+
+  /** `authoritative` replaces an earlier count (Box's final status); otherwise only a missing one is filled in. */
+  totalFiles(files: number, authoritative = false): void {
+    if (authoritative || this.counters.totalFiles === undefined) this.counters.totalFiles = files;
+  }
+}
+
 function estimateFraction(counters: ProgressCounters): number | undefined {
   const { phase, bytesDownloaded, totalBytesEstimate, filesDone, totalFiles } = counters;
   switch (phase) {

@@ -2,7 +2,8 @@
 // fraction back to 0 (it did: the byte count restarts with the new download). The fraction holds its mark, the
 // events say which attempt they belong to, and the pull still completes byte for byte.
 import assert from 'node:assert/strict';
-import { pull, type PullProgress } from '../../../src/core/pull/pull';
+import { pull } from '../../../src/core/pull/pull';
+import { type PullProgress } from '../../../src/core/pull/progress';
 import { readTree } from '../../helpers/compareTrees';
 import {
   assertPulled,

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { pull, PullError } from '../../../src/core/pull/pull';
+import { pull } from '../../../src/core/pull/pull';
+import { PullError } from '../../../src/core/pull/errors';
 import { buildZip, S_IFLNK, unixAttributes, type RawEntry } from '../../helpers/zipBuilder';
 import { snapshot } from '../extract/sandbox';
 import {

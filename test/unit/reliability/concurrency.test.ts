@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import { TokenManager } from '../../../src/core/auth/tokenManager';
 import type { ConflictPolicy } from '../../../src/core/place/conflictPolicy';
-import { pull, PullError, type PullReport } from '../../../src/core/pull/pull';
+import { pull, type PullReport } from '../../../src/core/pull/pull';
+import { PullError } from '../../../src/core/pull/errors';
 import { readTree } from '../../helpers/compareTrees';
 import { EMULATOR_APP, fakeBrowser, MemoryTokenStore } from '../auth/helpers';
 import {

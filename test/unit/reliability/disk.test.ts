@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { promises as fs, writeFileSync, statfsSync } from 'node:fs';
 import * as path from 'node:path';
-import { pull, PullError, type PullProgress, type PullReport } from '../../../src/core/pull/pull';
+import { pull, type PullReport } from '../../../src/core/pull/pull';
+import { PullError } from '../../../src/core/pull/errors';
+import { type PullProgress } from '../../../src/core/pull/progress';
 import {
   assertPulled,
   assertUnchanged,

@@ -12,7 +12,8 @@ import {
 } from '../../../src/core/auth/oauthClient';
 import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import { TokenManager, type StoredCredentials } from '../../../src/core/auth/tokenManager';
-import { pull, PullError, type PullReport } from '../../../src/core/pull/pull';
+import { pull, type PullReport } from '../../../src/core/pull/pull';
+import { PullError } from '../../../src/core/pull/errors';
 import { ENTERPRISE_ID } from '../../../src/emulator/index';
 import { EMULATOR_APP, fakeBrowser, MemoryTokenStore } from '../auth/helpers';
 import {

@@ -4,7 +4,8 @@
 // (A status stuck at in_progress is covered by test/unit/pull/pull.test.ts.)
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { pull, PullError, type PullReport } from '../../../src/core/pull/pull';
+import { pull, type PullReport } from '../../../src/core/pull/pull';
+import { PullError } from '../../../src/core/pull/errors';
 import {
   assertPulled,
   assertUnchanged,

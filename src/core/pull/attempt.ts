@@ -1,0 +1,200 @@
+/**
+ * One attempt at a pull: ask Box for a ZIP, stream it into the staging folder while the streaming pass extracts
+ * behind the download, read Box's final status, and let the central directory pass check and finish the
+ * extraction. Placement is the caller's (pull.ts), once an attempt has succeeded; a failed attempt leaves only
+ * its staging folder, which the caller removes.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BoxClient } from '../box/client';
+import { BoxApiError } from '../box/errors';
+import type { ZipDownload, ZipDownloadStatus } from '../box/types';
+import { StreamMismatchError } from '../extract/errors';
+import { extractZip, type ExtractResult } from '../extract/extractor';
+import { GrowingFile } from '../extract/growingFile';
+import { StreamingExtractor, type StreamingOutcome } from '../extract/streamingExtractor';
+import type { Logger } from '../logger';
+import { PullError } from './errors';
+import type { Plan } from './plan';
+import type { PullProgressReporter } from './progress';
+import { waitForFinalStatus, type StatusPollOptions } from './status';
+
+export interface AttemptContext {
+  client: BoxClient;
+  plan: Plan;
+  /** A fresh staging folder (place/staging.ts): the archive and the extracted `files` go inside. */
+  staging: string;
+  progress: PullProgressReporter;
+  logger: Logger;
+  signal?: AbortSignal;
+  statusPoll?: Partial<StatusPollOptions>;
+  /** Extract entries while the archive downloads (the central directory still checks them). */
+  extractWhileDownloading: boolean;
+}
+
+export interface AttemptResult {
+  zip: ZipDownload;
+  status: ZipDownloadStatus | undefined;
+  extracted: ExtractResult;
+  /** Where the extracted files are, for placement. */
+  filesDir: string;
+  bytesDownloaded: number;
+}
+
+export class Attempt {
+  private readonly filesDir: string;
+
+  constructor(private readonly context: AttemptContext) {
+    this.filesDir = path.join(context.staging, 'files');
+  }
+
+  async run(): Promise<AttemptResult> {
+    const { client, plan, progress, signal } = this.context;
+    const zip = await client.createZipDownload(
+      { items: plan.zipItems, downloadFileName: plan.displayName },
+      { signal },
+    );
+    progress.enter('downloading');
+    // Made before the download URL is opened, so that its body is read the moment it arrives (the URL itself
+    // lives only seconds). Created without `recursive`: Node reports a recursive mkdir on a read-only or full
+    // volume as ENOENT (nodejs/node#47098, #42808), which would hide the real reason from the user.
+    await fs.mkdir(this.filesDir);
+    const archive = await GrowingFile.create(path.join(this.context.staging, 'archive.zip'));
+    let downloaded: { streamed?: StreamingOutcome; status?: ZipDownloadStatus };
+    try {
+      downloaded = await this.download(zip, archive);
+    } finally {
+      // Closed before the archive is read again and deleted (Windows cannot delete an open file).
+      await archive.close();
+    }
+    const { streamed, status } = downloaded;
+    if (status?.state === 'failed') {
+      throw new PullError('download_failed', 'Box reported that building the ZIP archive failed.');
+    }
+    if (status) progress.totalFiles(status.downloaded_file_count, true);
+
+    progress.enter('extracting');
+    const extracted = await this.extract(archive.path, streamed);
+    // The archive is no longer needed: free the space before files are moved into place.
+    await fs.rm(archive.path, { force: true });
+    if (status?.state === 'succeeded' && extracted.files.length < status.downloaded_file_count) {
+      throw new PullError(
+        'incomplete',
+        `The archive held ${extracted.files.length} files but Box reported ${status.downloaded_file_count}.`,
+      );
+    }
+    return { zip, status, extracted, filesDir: this.filesDir, bytesDownloaded: progress.bytesDownloaded };
+  }
+
+  /** Streams the archive to disk with the streaming pass behind it; then Box's final status. */
+  private async download(
+    zip: ZipDownload,
+    archive: GrowingFile,
+  ): Promise<{ streamed?: StreamingOutcome; status?: ZipDownloadStatus }> {
+    const { client, plan, progress, logger, signal } = this.context;
+    const content = await this.openContent(zip);
+    // Once bytes flow, the status endpoint knows the file count: ask once, in the background, for the total.
+    let earlyStatusAsked = false;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        progress.downloaded(chunk.length);
+        if (!earlyStatusAsked) {
+          earlyStatusAsked = true;
+          client.getZipDownloadStatus(zip.status_url, { signal }).then(
+            (status) => progress.totalFiles(status.total_file_count),
+            () => undefined,
+          );
+        }
+        callback(null, chunk);
+      },
+    });
+    // A local failure of the streaming extractor (disk full) stops the download too.
+    const download = new AbortController();
+    const stopDownload = (): void => download.abort(signal?.reason);
+    signal?.addEventListener('abort', stopDownload, { once: true });
+    const streamer = this.context.extractWhileDownloading
+      ? new StreamingExtractor(archive, this.filesDir, {
+          signal: download.signal,
+          stripTopLevelFolder: plan.stripFolderName,
+          onProgress: (files) => progress.filesDone(files),
+          onFatal: (error) => download.abort(error),
+        })
+      : undefined;
+    try {
+      try {
+        await pipeline(content.body, counter, archive.writable(), { signal: download.signal });
+      } catch (error) {
+        archive.fail(error);
+        // A disk that filled up under the extractor explains the stopped download better than the abort does.
+        await streamer?.finish();
+        throw error;
+      }
+      logger.info(`Downloaded the archive: ${progress.bytesDownloaded} bytes`);
+      const finalStatus = waitForFinalStatus(client, zip.status_url, {
+        ...this.context.statusPoll,
+        signal,
+        logger,
+      });
+      finalStatus.catch(() => undefined);
+      const streamed = await streamer?.finish();
+      if (streamed) {
+        logger.debug(
+          `Extracted ${streamed.entries.size} files while downloading` +
+            (streamed.stoppedEarly ? `; the rest after the download (${streamed.stoppedEarly})` : ''),
+        );
+      }
+      return { streamed, status: await finalStatus };
+    } finally {
+      signal?.removeEventListener('abort', stopDownload);
+    }
+  }
+
+  /** The download URL lives only seconds until the download starts: opened before anything else. */
+  private openContent(zip: ZipDownload): ReturnType<BoxClient['openZipDownloadContent']> {
+    const { client, signal } = this.context;
+    return client.openZipDownloadContent(zip.download_url, { signal }).catch((error: unknown) => {
+      // Box answers 404 for a download URL that expired or was used: a fresh ZIP gets a new one.
+      if (error instanceof BoxApiError && error.status === 404) {
+        throw new PullError(
+          'download_failed',
+          'The ZIP download link expired or was already used before the download could start.',
+          { cause: error },
+        );
+      }
+      throw error;
+    });
+  }
+
+  /**
+   * Extracts what the streaming pass left, checking what it wrote against the central directory. If the two
+   * disagree, the streamed files are discarded and the whole archive is extracted again.
+   */
+  private async extract(archivePath: string, streamed: StreamingOutcome | undefined): Promise<ExtractResult> {
+    const { plan, progress, logger, signal } = this.context;
+    const extract = (alreadyExtracted?: StreamingOutcome['entries']): Promise<ExtractResult> =>
+      extractZip(archivePath, this.filesDir, {
+        signal,
+        stripTopLevelFolder: plan.stripFolderName,
+        ...(alreadyExtracted ? { alreadyExtracted } : {}),
+        onProgress: (p) => {
+          progress.totalFiles(p.totalEntries);
+          progress.filesDone(p.filesExtracted);
+        },
+      });
+    if (!streamed) return extract();
+    try {
+      return await extract(streamed.entries);
+    } catch (error) {
+      if (!(error instanceof StreamMismatchError)) throw error;
+      logger.warn(
+        `The archive's central directory disagrees with its stream (${error.message}); extracting again.`,
+      );
+      await fs.rm(this.filesDir, { recursive: true, force: true });
+      await fs.mkdir(this.filesDir);
+      progress.filesDone(0);
+      return extract();
+    }
+  }
+}
