@@ -3,13 +3,12 @@
 // sessions and the BOX_PULL_DEV_TOKEN bootstrap run afterwards, behind `ready`.
 import * as vscode from 'vscode';
 import type { BoxPullTestApi } from './vscode/api';
-import { handleSignInRequired } from './vscode/auth/authFailure';
 import { BoxAuthenticationProvider } from './vscode/auth/authProvider';
 import { SessionManager } from './vscode/auth/sessionManager';
 import { bootstrapFromEnvironment, SignInFlows } from './vscode/auth/signInFlows';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerDownloadCommands } from './vscode/commands/downloadCommands';
-import { registerDownloadsCommands } from './vscode/commands/downloadsCommands';
+import { registerRunningDownloadsCommands } from './vscode/commands/runningDownloadsCommands';
 import { registerLinkCommands } from './vscode/commands/linkCommands';
 import { registerLogCommands } from './vscode/commands/logCommands';
 import { registerTreeCommands } from './vscode/commands/treeCommands';
@@ -18,9 +17,8 @@ import { VIEW_ID } from './vscode/constants';
 import { DownloadRunner } from './vscode/download/downloadRunner';
 import { DownloadService } from './vscode/download/downloadService';
 import { RecentFolders } from './vscode/download/recentFolders';
-import { isSignInRequired } from './vscode/errors';
+import { Failures } from './vscode/failures';
 import { createExtensionLog } from './vscode/log';
-import { showErrorWithLog } from './vscode/notify';
 import { DownloadTracker } from './vscode/progress/downloadTracker';
 import { DownloadStatusBar } from './vscode/progress/statusBar';
 import { SwitchablePrompter, VsCodePrompter } from './vscode/prompter';
@@ -41,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     log.addSecret,
   );
   const flows = new SignInFlows(sessions, connection, prompter, context.secrets, logger);
-  const onSignInRequired = (error: unknown) => handleSignInRequired(sessions, logger, error);
+  const failures = new Failures(sessions, logger);
 
   const ready = sessions
     .start(() => bootstrapFromEnvironment(sessions, logger))
@@ -53,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       await ready;
       return sessions.activeAccount !== undefined;
     },
-    onSignInRequired,
+    failures,
     logger,
   });
   const treeView = vscode.window.createTreeView<BoxTreeNode>(VIEW_ID, {
@@ -70,31 +68,20 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   const tracker = new DownloadTracker();
   const statusBar = new DownloadStatusBar(tracker);
   const recent = new RecentFolders(context.globalState);
-  const onError = (message: string, error: unknown) => {
-    if (isSignInRequired(error)) {
-      void onSignInRequired(error);
-      return;
-    }
-    logger.error(message, error);
-    void showErrorWithLog(message);
-  };
-  // The service is created after the runner but the runner reports completions to it, hence the late binding.
-  let service: DownloadService | undefined = undefined;
   const runner = new DownloadRunner({
     client: () => sessions.client(),
     tracker,
     prompter,
     logger,
-    onSignInRequired,
-    onCompleted: (items) => service?.remember(items) ?? Promise.resolve(),
+    failures,
   });
-  service = new DownloadService({
+  const service = new DownloadService({
     sessions,
     runner,
     prompter,
     recent,
     workspaceState: context.workspaceState,
-    onError,
+    failures,
   });
 
   context.subscriptions.push(
@@ -115,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     ...registerTreeCommands(tree),
     ...registerDownloadCommands(service, treeView),
     ...registerLinkCommands(),
-    ...registerDownloadsCommands(tracker, prompter),
+    ...registerRunningDownloadsCommands(tracker, prompter),
     ...registerLogCommands(log),
   );
 

@@ -3,12 +3,13 @@ import * as vscode from 'vscode';
 import { BOX_WEB_APP, Commands } from '../constants';
 import { FileNode, FolderNode, type BoxTreeNode } from '../tree/nodes';
 
-type ItemNode = FolderNode | FileNode;
+/** The rows with a page of their own in the Box web app. */
+type LinkableNode = FolderNode | FileNode;
 
 export function registerLinkCommands(): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.openInBox, async (node?: BoxTreeNode) => {
-      if (isItem(node)) await vscode.env.openExternal(vscode.Uri.parse(webLink(node)));
+      if (isLinkable(node)) await vscode.env.openExternal(vscode.Uri.parse(webLink(node)));
     }),
     vscode.commands.registerCommand(
       Commands.copyLink,
@@ -28,15 +29,15 @@ export function registerLinkCommands(): vscode.Disposable[] {
 }
 
 /** `https://app.box.com/folder/<id>` or `/file/<id>`. */
-export function webLink(node: ItemNode): string {
+export function webLink(node: LinkableNode): string {
   return `${BOX_WEB_APP}/${node.kind}/${node.item.id}`;
 }
 
-function chosen(node: BoxTreeNode | undefined, selection: BoxTreeNode[] | undefined): ItemNode[] {
+function chosen(node: BoxTreeNode | undefined, selection: BoxTreeNode[] | undefined): LinkableNode[] {
   const nodes = node && selection?.includes(node) ? selection : node ? [node] : [];
-  return nodes.filter(isItem);
+  return nodes.filter(isLinkable);
 }
 
-function isItem(node: BoxTreeNode | undefined): node is ItemNode {
+function isLinkable(node: BoxTreeNode | undefined): node is LinkableNode {
   return node instanceof FolderNode || node instanceof FileNode;
 }

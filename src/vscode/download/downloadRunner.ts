@@ -8,9 +8,9 @@ import type { Logger } from '../../core/logger';
 import type { PullProgress } from '../../core/pull/progress';
 import type { PullReport } from '../../core/pull/pull';
 import { readSettings } from '../config';
-import { describeError, isAbort, isSignInRequired } from '../errors';
+import { describeError, isAbort } from '../errors';
+import type { Failures } from '../failures';
 import { loadHeavy } from '../heavy';
-import { showErrorWithLog } from '../notify';
 import type { DownloadTracker } from '../progress/downloadTracker';
 import { describePhase, describeProgress } from '../progress/format';
 import type { Prompter } from '../prompter';
@@ -32,8 +32,7 @@ export interface DownloadRunnerDependencies {
   tracker: DownloadTracker;
   prompter: Prompter;
   logger: Logger;
-  onSignInRequired(error: unknown): Promise<void>;
-  onCompleted?(items: DownloadItem[]): Promise<void>;
+  failures: Failures;
 }
 
 export class DownloadRunner {
@@ -83,7 +82,6 @@ export class DownloadRunner {
       logReportDetails(report, logger);
       const message = completionMessage(report, what);
       void this.announce(message, report.destination);
-      await this.deps.onCompleted?.(items);
       return { status: 'completed', destination: destination.path, message, report };
     } catch (error) {
       if (isAbort(error, download.signal)) {
@@ -98,10 +96,8 @@ export class DownloadRunner {
         void vscode.window.showInformationMessage(message);
         return { status: 'cancelled', destination: destination.path, message };
       }
-      logger.error('Download failed', error);
       const message = vscode.l10n.t('Box download failed: {0}', describeError(error));
-      if (isSignInRequired(error)) await this.deps.onSignInRequired(error);
-      else void showErrorWithLog(message);
+      await this.deps.failures.report(message, error, 'Download failed');
       return { status: 'failed', destination: destination.path, message };
     } finally {
       tracker.finish(download);

@@ -8,6 +8,7 @@ import { chooseDestination, type DownloadItem } from './destination';
 import type { DownloadOutcome, DownloadRunner } from './downloadRunner';
 import { pickBoxItem } from './folderPicker';
 import type { RecentFolders } from './recentFolders';
+import type { Failures } from '../failures';
 
 export interface DownloadServiceDependencies {
   sessions: SessionManager;
@@ -15,7 +16,7 @@ export interface DownloadServiceDependencies {
   prompter: Prompter;
   recent: RecentFolders;
   workspaceState: vscode.Memento;
-  onError(message: string, error: unknown): void;
+  failures: Failures;
 }
 
 export class DownloadService {
@@ -26,7 +27,9 @@ export class DownloadService {
     if (items.length === 0) return undefined;
     const destination = await chooseDestination(items, this.deps.prompter, this.deps.workspaceState);
     if (!destination) return undefined;
-    return this.deps.runner.run(items, destination);
+    const outcome = await this.deps.runner.run(items, destination);
+    if (outcome.status === 'completed') await this.remember(items);
+    return outcome;
   }
 
   /** The palette flow: pick a Box folder (browse, paste, recent), then download it. */
@@ -34,7 +37,7 @@ export class DownloadService {
     try {
       await this.deps.sessions.client(); // signed out: say so (with a Sign In button) instead of an empty picker
     } catch (error) {
-      this.deps.onError(vscode.l10n.t('Cannot reach Box.'), error);
+      void this.deps.failures.report(vscode.l10n.t('Cannot reach Box.'), error);
       return undefined;
     }
     const account = this.deps.sessions.activeAccount;
@@ -42,13 +45,13 @@ export class DownloadService {
       client: (): Promise<BoxClient> => this.deps.sessions.client(),
       prompter: this.deps.prompter,
       recent: () => (account ? this.deps.recent.list(account.id) : []),
-      onError: this.deps.onError,
+      onError: (message, error) => void this.deps.failures.report(message, error),
     });
     return item ? this.download([item]) : undefined;
   }
 
-  /** Called after a successful download: single folders become recent folders of the active account. */
-  async remember(items: DownloadItem[]): Promise<void> {
+  /** After a successful download: single folders become recent folders of the active account. */
+  private async remember(items: DownloadItem[]): Promise<void> {
     const account = this.deps.sessions.activeAccount;
     if (!account) return;
     for (const item of items) {

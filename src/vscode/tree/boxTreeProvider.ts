@@ -6,7 +6,8 @@ import type { BoxClient } from '../../core/box/client';
 import type { BoxItem } from '../../core/box/types';
 import type { Logger } from '../../core/logger';
 import { VIEW_ID } from '../constants';
-import { describeError, isSignInRequired } from '../errors';
+import { describeError } from '../errors';
+import type { Failures } from '../failures';
 import {
   ErrorNode,
   FolderNode,
@@ -47,7 +48,7 @@ export interface BoxTreeDependencies {
   client(): Promise<BoxClient>;
   /** False until someone is signed in: the view then shows the welcome content. */
   isSignedIn(): Promise<boolean>;
-  onSignInRequired(error: unknown): Promise<void>;
+  failures: Failures;
   logger: Logger;
 }
 
@@ -104,13 +105,10 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
       );
       this.append(listing, folder, page.entries, page.nextMarker);
     } catch (error) {
-      if (isSignInRequired(error)) {
-        await this.deps.onSignInRequired(error);
-        return;
-      }
-      this.deps.logger.error(`Could not list more of Box folder ${folder.item.id}`, error);
-      void vscode.window.showErrorMessage(
+      await this.deps.failures.report(
         vscode.l10n.t('Could not load more items: {0}', describeError(error)),
+        error,
+        `Could not list more of Box folder ${folder.item.id}`,
       );
       return;
     }
@@ -151,10 +149,7 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
   }
 
   private async failedChildren(folder: FolderNode, error: unknown): Promise<BoxTreeNode[]> {
-    if (isSignInRequired(error)) {
-      await this.deps.onSignInRequired(error);
-      return [];
-    }
+    if (await this.deps.failures.handledAsSignIn(error)) return [];
     this.deps.logger.error(`Could not list Box folder ${folder.item.id}`, error);
     return [new ErrorNode(folder, describeError(error))];
   }

@@ -8,7 +8,10 @@ import type { Prompter } from '../prompter';
 
 type DetailsChoice = { kind: 'one'; id: number; label: string } | { kind: 'all' };
 
-export function registerDownloadsCommands(tracker: DownloadTracker, prompter: Prompter): vscode.Disposable[] {
+export function registerRunningDownloadsCommands(
+  tracker: DownloadTracker,
+  prompter: Prompter,
+): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.cancelDownloads, () => cancelDownloads(tracker)),
     vscode.commands.registerCommand(Commands.showDownloadDetails, async () => {
