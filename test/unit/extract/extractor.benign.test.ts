@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractZip, type ExtractProgress } from '../../../src/core/extract/extractor';
 import { createStagingDir } from '../../../src/core/extract/staging';
+import { requirePrerequisite } from '../../helpers/prerequisite';
 import { buildZip } from '../../helpers/zipBuilder';
 import { extractOk, makeSandbox, readTree, sha1, yazlZip, type YazlFile } from './sandbox';
 
@@ -208,8 +209,8 @@ describe('extractZip — benign archives', () => {
     for (const tool of ['zip', 'unzip']) {
       try {
         execFileSync(tool, ['-v'], { stdio: 'ignore' });
-      } catch {
-        this.skip();
+      } catch (error) {
+        requirePrerequisite(this, false, `Info-ZIP ${tool}`, error);
       }
     }
     return (async () => {
