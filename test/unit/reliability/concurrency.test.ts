@@ -143,7 +143,7 @@ describe('reliability: concurrent pulls', function () {
       }),
     );
     await Promise.race([downloading, firstPull]);
-    // Were the second pull given a download, it would trickle too: stop it at its first bytes, with a clear reason.
+    // Were the second pull given a download, it would trickle too: stop it at its first bytes and say so below.
     const second = new AbortController();
     let secondGotBytes = false;
     const secondFailure = await pull(
