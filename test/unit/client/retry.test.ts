@@ -144,11 +144,34 @@ describe('retry policy', () => {
   });
 
   describe('sleep', () => {
-    it('resolves after the wait', async () => {
-      await sleep(1);
+    // Every Retry-After test records its waits instead of sleeping, so only these prove the real one waits.
+    it('resolves no earlier than the wait, with or without a signal', async () => {
+      for (const signal of [undefined, new AbortController().signal]) {
+        const start = performance.now();
+        await sleep(120, signal);
+        // Timers may fire up to a millisecond early against performance.now(), hence the margin.
+        assert.ok(performance.now() - start >= 118, `waited ${performance.now() - start} ms`);
+      }
     });
 
-    it('rejects at once with the abort reason when the signal aborts', async () => {
+    it('rejects with the abort reason as soon as the signal aborts, and clears its timer', async () => {
+      // Counted synchronously, so no other timer of the process can start or fire in between.
+      const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+      const controller = new AbortController();
+      const before = timers();
+      let settled = false;
+      const pending = sleep(60_000, controller.signal).finally(() => (settled = true));
+      assert.equal(timers(), before + 1, 'the wait holds one timer');
+      const reason = new Error('cancelled mid-wait');
+      controller.abort(reason);
+      assert.equal(timers(), before, 'the timer outlives the abort');
+      // Promptly: settled by the next turn of the event loop, not when the 60 s are up.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(settled, 'still waiting after the abort');
+      await assert.rejects(pending, (err) => err === reason);
+    });
+
+    it('rejects with an AbortError for an abort without a reason', async () => {
       const controller = new AbortController();
       const pending = sleep(60_000, controller.signal);
       controller.abort();

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extractZip } from '../../../src/core/extract/extractor';
 import type { ExtractProgress } from '../../../src/core/extract/fileExtraction';
+import { requirePrerequisite } from '../../helpers/prerequisite';
 import { buildZip } from '../../helpers/zipBuilder';
 import { extractOk, makeExtractionDir, makeSandbox, readTree, yazlZip, type YazlFile } from './sandbox';
 
@@ -195,8 +196,8 @@ describe('extractZip — benign archives', () => {
     for (const tool of ['zip', 'unzip']) {
       try {
         execFileSync(tool, ['-v'], { stdio: 'ignore' });
-      } catch {
-        this.skip();
+      } catch (error) {
+        requirePrerequisite(this, false, `Info-ZIP ${tool}`, error);
       }
     }
     return (async () => {

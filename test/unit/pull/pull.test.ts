@@ -126,6 +126,10 @@ describe('pull pipeline (end to end against the emulator)', function () {
   it('asks through the prompter and honours "overwrite all" for the rest', async function () {
     const destination = await freshDestination();
     await pull(request(destination));
+    // Local bytes that differ from Box's in every file, so a skip and an overwrite leave different files behind.
+    const box = await readTree(path.join(root, 'Project'));
+    const local = (name: string) => Buffer.from(`local edit of ${name}`);
+    for (const name of box.files.keys()) await fs.writeFile(path.join(destination, name), local(name));
     const answers: ConflictDecision[] = ['skip', 'overwrite', 'overwriteAll'];
     const asked: string[] = [];
     const report = await pull(
@@ -142,6 +146,13 @@ describe('pull pipeline (end to end against the emulator)', function () {
     assert.equal(asked.length, 3, 'after "overwrite all" nobody is asked again');
     assert.equal(report.skippedByPolicy.length, 1);
     assert.equal(report.filesOverwritten, 299);
+    const after = await readTree(destination);
+    const [skipped] = asked;
+    assert.ok(after.files.get(skipped)?.equals(local(skipped)), `"skip" kept the local ${skipped}`);
+    for (const [name, bytes] of box.files) {
+      if (name !== skipped) assert.ok(after.files.get(name)?.equals(bytes), `${name} holds Box's bytes`);
+    }
+    assert.equal(after.files.size, box.files.size);
   });
 
   it('never overwrites a protected file (an editor with unsaved changes)', async function () {

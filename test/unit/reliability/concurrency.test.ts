@@ -127,24 +127,48 @@ describe('reliability: concurrent pulls', function () {
     await assertPulled(fixture, destination);
   });
 
-  it('Box allows one download at a time: the second pull fails clearly or completes later, never corrupts', async function () {
+  it('Box allows one download at a time: a second pull while the first downloads fails clearly; the first completes', async function () {
     fixture.emulator.faults.maxConcurrentDownloads = 1;
-    fixture.emulator.faults.entryDelayMs = 12; // the first download lasts a second
+    // The first download trickles at a byte a second until the second pull is over, so it holds Box's only slot
+    // for every attempt of the second pull: exactly one outcome is right.
+    fixture.emulator.faults.bytesPerSecond = 1;
     const destination = fixture.freshDestination();
     const [first] = await sourceFiles(fixture);
     const user = await plantUserFiles(destination, { [first]: 'my edit' });
-    const results = await Promise.allSettled(
-      [1, 2].map(() => pull(pullRequest(fixture, makeClient(fixture), destination))),
+    let bytesFlow!: () => void;
+    const downloading = new Promise<void>((resolve) => (bytesFlow = resolve));
+    const firstPull = pull(
+      pullRequest(fixture, makeClient(fixture), destination, {
+        onProgress: (progress) =>
+          progress.phase === 'downloading' && progress.bytesDownloaded > 0 && bytesFlow(),
+      }),
     );
-    results.forEach((result, index) => assertClearFailure(result, `pull ${index + 1}`));
-    const failures = results.flatMap((result) =>
-      result.status === 'rejected' ? [result.reason as PullError] : [],
+    await Promise.race([downloading, firstPull]);
+    // Were the second pull given a download, it would trickle too: stop it at its first bytes and say so below.
+    const second = new AbortController();
+    let secondGotBytes = false;
+    const secondFailure = await pull(
+      pullRequest(fixture, makeClient(fixture), destination, {
+        signal: second.signal,
+        onProgress: (progress) => {
+          if (progress.phase !== 'downloading' || progress.bytesDownloaded === 0) return;
+          secondGotBytes = true;
+          second.abort();
+        },
+      }),
+    ).then(
+      () => new Error('the second pull completed'),
+      (error: unknown) => error,
     );
-    for (const failure of failures) {
-      assert.equal(failure.kind, 'download_failed');
-      assert.match(failure.message, /too many concurrent downloads/i);
-    }
-    assert.ok(failures.length < 2, 'one of them gets the download');
+    fixture.emulator.faults.bytesPerSecond = undefined;
+    // Settled before any assertion, so that a failing one does not leave it writing into the sandbox.
+    const report = await firstPull;
+    assert.equal(secondGotBytes, false, 'the second pull got a download while the first held the only one');
+    assert.ok(secondFailure instanceof PullError, `not a PullError: ${String(secondFailure)}`);
+    assert.equal(secondFailure.kind, 'download_failed');
+    assert.match(secondFailure.message, /too many concurrent downloads/i);
+    assert.equal(secondFailure.message.split('\n').length, 1);
+    assert.equal(report.attempts, 1, 'the first pull kept its download');
     await assertPulled(fixture, destination, user);
   });
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
 import { pull } from '../../../src/core/pull/pull';
+import { requirePrerequisite } from '../../helpers/prerequisite';
 import { buildZip } from '../../helpers/zipBuilder';
 import { makeClient, pullRequest, startFixture } from './support';
 
@@ -27,7 +28,10 @@ describe('reliability: bugs reported to other owners (fixed)', function () {
   // from a recursive mkdir as ENOENT (nodejs/node#42808, #47098). A volume out of inodes while folders are created
   // therefore fails as `io` "no such file or directory" instead of `disk_full` "Not enough disk space".
   // (pull.ts now creates the staging `files` folder itself, without `recursive`, so the top level is covered.)
-  /** Mounts a small tmpfs on `<sandbox>/volume` for `body`; skips the test where mounting is not allowed. */
+  /**
+   * Mounts a small tmpfs on `<sandbox>/volume` for `body`; skips the test where mounting is not allowed (fails it
+   * in CI).
+   */
   async function withVolume(
     context: Mocha.Context,
     options: string,
@@ -36,9 +40,9 @@ describe('reliability: bugs reported to other owners (fixed)', function () {
     const volume = path.join(sandbox, 'volume');
     await fs.mkdir(volume);
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', volume], { stdio: 'ignore' });
-    } catch {
-      context.skip();
+      execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', volume], { stdio: 'pipe' });
+    } catch (error) {
+      requirePrerequisite(context, false, 'the right to mount a tmpfs (root)', error);
     }
     try {
       await body(volume);

@@ -218,14 +218,40 @@ describe('reliability: no secret is ever written', function () {
     });
   });
 
-  it('the client used by the suites redacts too (sanity check of the search itself)', async function () {
+  it('the logger and client the suites use hide every secret in play (sanity check of the search itself)', async function () {
     const { logger, lines } = capturingLogger();
     const client = makeClient(fixture, { logger });
     const zip = await client.createZipDownload({ items: [{ type: 'folder', id: fixture.folderId }] });
+    const signedIn = await signInWithOAuth({ endpoints, app: EMULATOR_APP, openBrowser: fakeBrowser() });
+    // Each secret in the shape the code could write it: a header, a token request's form body, a token answer.
     logger.info(`download from ${zip.download_url} with Bearer ${fixture.emulator.token}`);
-    const secrets = new Map<string, string>();
+    logger.debug(
+      `POST /oauth2/token grant_type=refresh_token&refresh_token=${signedIn.refreshToken!}` +
+        `&client_id=${EMULATOR_APP.clientId}&client_secret=${EMULATOR_APP.clientSecret}`,
+    );
+    logger.trace('token answer', {
+      access_token: signedIn.accessToken,
+      refresh_token: signedIn.refreshToken,
+    });
+    const secrets = new Map<string, string>([
+      ['developer token', fixture.emulator.token],
+      ['access token', signedIn.accessToken],
+      ['refresh token', signedIn.refreshToken!],
+      ['client secret', EMULATOR_APP.clientSecret],
+    ]);
     zipSecrets([zip], secrets);
-    assertNoSecrets(lines.map((line) => line.text).join('\n'), secrets, 'the log');
-    assert.throws(() => assertNoSecrets(`x ${zip.status_url} y`, secrets, 'a planted leak'));
+    // They reached the sink (a logger that dropped them would pass the search for nothing).
+    const logged = lines.map((line) => line.text);
+    for (const start of ['download from', 'POST /oauth2/token', 'token answer']) {
+      assert.ok(
+        logged.some((text) => text.startsWith(start)),
+        start,
+      );
+    }
+    assertNoSecrets(logged.join('\n'), secrets, 'the log');
+    // The search finds each one when it does leak.
+    for (const [what, secret] of secrets) {
+      assert.throws(() => assertNoSecrets(`x ${secret} y`, secrets, 'a planted leak'), /leaks/, what);
+    }
   });
 });
