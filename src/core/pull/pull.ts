@@ -365,6 +365,8 @@ async function downloadAndExtract(
       `The archive held ${extracted.files.length} files but Box reported ${status.downloaded_file_count}.`,
     );
   }
+  // A cancel that came as extraction finished stops here: placement must not even begin.
+  throwIfAborted(signal);
   return { zip, status, extracted, bytesDownloaded: counters.bytesDownloaded };
 }
 
