@@ -88,7 +88,7 @@ export async function getFileContent({ ctx, res, params }: RouteArgs): Promise<v
     return sendEmpty(res, 202, { 'retry-after': String(notReady.retryAfterSeconds ?? 1) });
   }
   const link = randomToken();
-  ctx.fileLinks.set(link, { relPath: file.relPath, expiresAt: Date.now() + FILE_LINK_TTL_MS });
+  ctx.fileLinks.set(link, { relPath: file.relPath, expiresAt: ctx.clock.now() + FILE_LINK_TTL_MS });
   sendEmpty(res, 302, { location: `${ctx.downloadOrigin}/d/1/${link}/download` });
 }
 

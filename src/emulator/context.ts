@@ -1,4 +1,5 @@
 // State shared by every route: the item tree, tokens, knobs, counters and the two origins.
+import type { EmulatorClock } from './clock';
 import type { EmulatorFaults, EmulatorStats, EmulatorUser, OAuthApp } from './options';
 import type { ItemTree } from './tree';
 import type { TokenStore } from './tokens';
@@ -14,6 +15,7 @@ export interface EmulatorContext {
   tokens: TokenStore;
   faults: EmulatorFaults;
   stats: EmulatorStats;
+  clock: EmulatorClock;
   apps: OAuthApp[];
   user: EmulatorUser;
   zips: ZipStore;

@@ -28,7 +28,7 @@ function parseRange(
 
 export async function getFileLink({ ctx, req, res, params }: RouteArgs): Promise<void> {
   const link = ctx.fileLinks.get(params[0]);
-  if (!link || link.expiresAt < Date.now()) throw notFound();
+  if (!link || link.expiresAt < ctx.clock.now()) throw notFound();
   const file = await ctx.tree.info(link.relPath);
   if (file?.type !== 'file') throw notFound();
   ctx.stats.fileContentDownloads++;

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import type { Server } from 'node:http';
 import * as path from 'node:path';
+import { systemClock } from './clock';
 import type { EmulatorContext } from './context';
 import {
   DEFAULT_APP,
@@ -17,6 +18,7 @@ import { TokenStore, randomToken } from './tokens';
 import { ItemTree, idForPath } from './tree';
 import { ZipStore } from './zipStore';
 
+export type { EmulatorClock } from './clock';
 export type {
   EmulatorFaults,
   EmulatorOptions,
@@ -66,14 +68,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   };
   faults.inaccessible = [...(options.faults?.inaccessible ?? [])];
   const token = options.token ?? randomToken();
+  const clock = options.clock ?? systemClock;
   const ctx: EmulatorContext = {
     tree: new ItemTree(root),
-    tokens: new TokenStore(token),
+    tokens: new TokenStore(token, () => clock.now()),
     faults,
     stats: emptyStats(),
+    clock,
     apps: [DEFAULT_APP, ...(options.apps ?? [])],
     user: { ...DEFAULT_USER, ...options.user },
-    zips: new ZipStore(),
+    zips: new ZipStore(() => clock.now()),
     fileLinks: new Map(),
     apiOrigin: '',
     downloadOrigin: '',

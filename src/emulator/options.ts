@@ -1,5 +1,6 @@
 // Options, fault knobs and counters of the emulator. Knobs live in one mutable object that every request reads,
 // so a test can change them while the emulator runs.
+import type { EmulatorClock } from './clock';
 
 export type ZipCompression = 'deflate' | 'store' | 'mixed';
 
@@ -97,6 +98,8 @@ export interface EmulatorOptions {
   /** Shorthand for `faults.accessTokenTtlSeconds`. */
   accessTokenTtlSeconds?: number;
   faults?: Partial<EmulatorFaults>;
+  /** Time for lifetimes and `entryDelayMs`; the system clock by default (tests pass one they move by hand). */
+  clock?: EmulatorClock;
   /** Receives one line per request (method, path without query, status); nothing secret. */
   log?: (line: string) => void;
 }

@@ -34,7 +34,10 @@ export class TokenStore {
   private readonly codes = new Map<string, CodeRecord>();
   private readonly revokedGrants = new Set<string>();
 
-  constructor(readonly developerToken: string) {
+  constructor(
+    readonly developerToken: string,
+    private readonly now: () => number,
+  ) {
     this.tokens.set(developerToken, {
       kind: 'developer',
       expiresAt: Infinity,
@@ -44,16 +47,16 @@ export class TokenStore {
   }
 
   /** True for a known, unexpired, unrevoked access or developer token. */
-  acceptsAccessToken(token: string | undefined, now = Date.now()): boolean {
+  acceptsAccessToken(token: string | undefined): boolean {
     const record = token === undefined ? undefined : this.tokens.get(token);
     if (!record || record.kind === 'refresh') return false;
-    return record.expiresAt > now && !this.revokedGrants.has(record.grant);
+    return record.expiresAt > this.now() && !this.revokedGrants.has(record.grant);
   }
 
   issue(clientId: string, ttlSeconds: number, withRefreshToken: boolean): IssuedTokens {
     const grant = randomToken(12);
     const accessToken = randomToken();
-    const now = Date.now();
+    const now = this.now();
     this.tokens.set(accessToken, {
       kind: 'access',
       clientId,
@@ -79,20 +82,20 @@ export class TokenStore {
   redeemRefreshToken(token: string, clientId: string): boolean {
     const record = this.tokens.get(token);
     if (!record || record.kind !== 'refresh' || record.used || record.clientId !== clientId) return false;
-    if (record.expiresAt <= Date.now() || this.revokedGrants.has(record.grant)) return false;
+    if (record.expiresAt <= this.now() || this.revokedGrants.has(record.grant)) return false;
     record.used = true;
     return true;
   }
 
   createCode(clientId: string, ttlSeconds: number): string {
     const code = randomToken();
-    this.codes.set(code, { clientId, expiresAt: Date.now() + ttlSeconds * 1000, used: false });
+    this.codes.set(code, { clientId, expiresAt: this.now() + ttlSeconds * 1000, used: false });
     return code;
   }
 
   redeemCode(code: string, clientId: string): boolean {
     const record = this.codes.get(code);
-    if (!record || record.used || record.clientId !== clientId || record.expiresAt <= Date.now())
+    if (!record || record.used || record.clientId !== clientId || record.expiresAt <= this.now())
       return false;
     record.used = true;
     return true;

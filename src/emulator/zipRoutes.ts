@@ -167,7 +167,7 @@ export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<vo
     );
   }
   // Single use from here on: a second GET is a 404 even while this one streams.
-  job.startedAt = Date.now();
+  job.startedAt = ctx.clock.now();
   ctx.zips.activeDownloads++;
   ctx.stats.downloadsStarted++;
   const cutAfterBytes = takeCut(ctx);
@@ -185,7 +185,7 @@ export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<vo
 
   const archive = ctx.faults.servedArchive
     ? servedArchiveStream(ctx.faults.servedArchive)
-    : createArchiveStream(plan.entries, ctx.faults, () => job.downloadedFiles++);
+    : createArchiveStream(plan.entries, ctx.faults, ctx.clock, () => job.downloadedFiles++);
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-disposition': contentDisposition(job.fileName),

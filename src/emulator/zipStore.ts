@@ -40,13 +40,15 @@ export class ZipStore {
   private readonly jobs = new Map<string, ZipJob>();
   activeDownloads = 0;
 
+  constructor(private readonly now: () => number) {}
+
   create(items: ZipRequestItem[], fileName: string, ttlSeconds: number): ZipJob {
     const job: ZipJob = {
       id: opaqueId(),
       items,
       fileName,
       // Whole seconds, like the `expires_at` Box returns.
-      expiresAt: Math.floor(Date.now() / 1000) * 1000 + ttlSeconds * 1000,
+      expiresAt: Math.floor(this.now() / 1000) * 1000 + ttlSeconds * 1000,
       lagPolls: 0,
       totalFiles: 0,
       downloadedFiles: 0,
@@ -60,14 +62,14 @@ export class ZipStore {
   /** A job whose download URL may still be used: known, never started, not expired. */
   startable(id: string): ZipJob | undefined {
     const job = this.jobs.get(id);
-    if (!job || job.startedAt !== undefined || Date.now() > job.expiresAt) return undefined;
+    if (!job || job.startedAt !== undefined || this.now() > job.expiresAt) return undefined;
     return job;
   }
 
   /** A job whose status may be read: started less than 12 hours ago. */
   statusOf(id: string): ZipJob | undefined {
     const job = this.jobs.get(id);
-    if (!job || job.startedAt === undefined || Date.now() > job.startedAt + STATUS_TTL_MS) return undefined;
+    if (!job || job.startedAt === undefined || this.now() > job.startedAt + STATUS_TTL_MS) return undefined;
     return job;
   }
 

@@ -2,6 +2,7 @@
 // through read streams, so every entry has a data descriptor (general-purpose bit 3), like a streaming server.
 import { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
+import type { EmulatorClock } from './clock';
 import { useNativeCrc32 } from './fastCrc';
 import type { EmulatorFaults } from './options';
 import { Prefetcher } from './prefetch';
@@ -32,6 +33,7 @@ function compressionFor(
 export function createArchiveStream(
   entries: ArchiveEntry[],
   faults: EmulatorFaults,
+  clock: EmulatorClock,
   onFileRead: () => void,
 ): ArchiveStream {
   const zip = new ZipFile();
@@ -40,7 +42,8 @@ export function createArchiveStream(
   const open = new Set<Readable>();
   const output = zip.outputStream as Readable;
   const forceZip64Format = faults.forceZip64;
-  let aborted = false;
+  /** Aborted with the download: cancels entry delays still waiting, so nothing of it runs afterwards. */
+  const stop = new AbortController();
   let fileIndex = 0;
 
   for (const entry of entries) {
@@ -58,7 +61,7 @@ export function createArchiveStream(
     zip.addReadStreamLazy(entry.archivePath, options, (callback) => {
       const openFile = () => {
         // After an abort yazl is simply left waiting: nothing more is opened, and it is garbage collected.
-        if (aborted) return;
+        if (stop.signal.aborted) return;
         const stream = prefetcher.open(index);
         open.add(stream);
         stream.on('end', onFileRead);
@@ -69,7 +72,7 @@ export function createArchiveStream(
       };
       // Read the knob per entry so a test can slow a stream down while it runs.
       const delay = faults.entryDelayMs ?? 0;
-      if (delay > 0) setTimeout(openFile, delay);
+      if (delay > 0) clock.sleep(delay, stop.signal).then(openFile, () => undefined);
       else openFile();
     });
   }
@@ -80,7 +83,7 @@ export function createArchiveStream(
   return {
     output,
     abort() {
-      aborted = true;
+      stop.abort();
       prefetcher.dispose();
       for (const stream of open) stream.destroy();
       output.destroy();

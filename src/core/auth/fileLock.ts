@@ -16,7 +16,21 @@ export interface FileLockOptions {
   /** Wait between attempts; 50 ms by default (plus up to 50 ms of jitter). */
   retryMs?: number;
   signal?: AbortSignal;
+  /** Time for staleness, the deadline, the waits between attempts and the heartbeat; the system's by default. */
+  clock?: LockClock;
 }
+
+export interface LockClock {
+  /** Epoch milliseconds (compared with lock files' mtimes). */
+  now(): number;
+  /**
+   * Resolves after `ms`; rejects with the signal's reason when it aborts. A `background` wait (the heartbeat) must
+   * not keep the process alive by itself.
+   */
+  sleep(ms: number, signal?: AbortSignal, background?: boolean): Promise<void>;
+}
+
+const systemClock: LockClock = { now: () => Date.now(), sleep: delay };
 
 /** The shape TokenManager accepts as its `lock` option. */
 export type LockFunction = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
@@ -43,9 +57,10 @@ export async function withFileLock<T>(
   const staleMs = options.staleMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const retryMs = options.retryMs ?? 50;
+  const clock = options.clock ?? systemClock;
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), nonce: randomBytes(16).toString('hex') };
   const ownerText = JSON.stringify(owner);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
 
   await fs.mkdir(path.dirname(lockPath), { recursive: true });
   for (;;) {
@@ -53,29 +68,25 @@ export async function withFileLock<T>(
     if (await tryCreate(lockPath, ownerText)) {
       break;
     }
-    const abandoned = await findAbandoned(lockPath, staleMs);
+    const abandoned = await findAbandoned(lockPath, staleMs, clock.now());
     if (abandoned !== undefined) {
       await removeAbandoned(lockPath, abandoned);
       continue;
     }
-    if (Date.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw new LockTimeoutError(lockPath);
     }
-    await delay(retryMs + Math.random() * retryMs, options.signal);
+    await clock.sleep(retryMs + Math.random() * retryMs, options.signal);
   }
 
-  const heartbeat = setInterval(
-    () => {
-      const now = new Date();
-      fs.utimes(lockPath, now, now).catch(() => undefined);
-    },
-    Math.max(10, Math.floor(staleMs / 3)),
-  );
-  heartbeat.unref();
+  const stopHeartbeat = new AbortController();
+  const heartbeat = keepFresh(lockPath, clock, Math.max(10, Math.floor(staleMs / 3)), stopHeartbeat.signal);
   try {
     return await fn();
   } finally {
-    clearInterval(heartbeat);
+    stopHeartbeat.abort();
+    // A touch still in flight must land before the release, never on the next holder's lock file.
+    await heartbeat;
     await release(lockPath, owner.nonce);
   }
 }
@@ -104,10 +115,10 @@ async function tryCreate(lockPath: string, ownerText: string): Promise<boolean> 
 }
 
 /** The inode of the lock file if its holder is gone, else undefined. */
-async function findAbandoned(lockPath: string, staleMs: number): Promise<number | undefined> {
+async function findAbandoned(lockPath: string, staleMs: number, now: number): Promise<number | undefined> {
   try {
     const stat = await fs.stat(lockPath);
-    if (Date.now() - stat.mtimeMs > staleMs) {
+    if (now - stat.mtimeMs > staleMs) {
       return stat.ino;
     }
     const owner = parseOwner(await fs.readFile(lockPath, 'utf8'));
@@ -141,6 +152,24 @@ async function removeAbandoned(lockPath: string, abandonedIno: number): Promise<
     await fs.link(aside, lockPath).catch(() => undefined);
   }
   await fs.rm(aside, { force: true });
+}
+
+/** Touches the lock file every `intervalMs` until `stop` aborts, so that a slow but live holder never looks stale. */
+async function keepFresh(
+  lockPath: string,
+  clock: LockClock,
+  intervalMs: number,
+  stop: AbortSignal,
+): Promise<void> {
+  while (!stop.aborted) {
+    try {
+      await clock.sleep(intervalMs, stop, true);
+    } catch {
+      return;
+    }
+    const now = new Date(clock.now());
+    await fs.utimes(lockPath, now, now).catch(() => undefined);
+  }
 }
 
 async function release(lockPath: string, nonce: string): Promise<void> {
@@ -183,8 +212,12 @@ function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+function delay(ms: number, signal?: AbortSignal, background = false): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(signal?.reason);
@@ -193,6 +226,9 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
+    if (background) {
+      timer.unref();
+    }
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

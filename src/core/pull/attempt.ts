@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { throwIfAborted } from '../abort';
 import type { BoxClient } from '../box/client';
 import { BoxApiError } from '../box/errors';
 import type { ZipDownload, ZipDownloadStatus } from '../box/types';
@@ -85,6 +86,8 @@ export class Attempt {
         `The archive held ${extracted.files.length} files but Box reported ${status.downloaded_file_count}.`,
       );
     }
+    // A cancel that arrived as extraction finished must not let placement start.
+    throwIfAborted(signal);
     return { zip, status, extracted, filesDir: this.filesDir, bytesDownloaded: progress.bytesDownloaded };
   }
 

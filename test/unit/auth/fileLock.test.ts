@@ -4,10 +4,56 @@ import { promises as fs, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { createFileLock, LockTimeoutError, withFileLock } from '../../../src/core/auth/fileLock';
+import {
+  createFileLock,
+  LockTimeoutError,
+  withFileLock,
+  type FileLockOptions,
+} from '../../../src/core/auth/fileLock';
+import { ManualClock } from '../../helpers/clock';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Holder {
+  /** Resolves once the holder is inside the lock. */
+  entered: Promise<void>;
+  /** Lets the holder leave. */
+  release(): void;
+  /** Settles when the holder has left and released the lock. */
+  done: Promise<void>;
+}
+
+function holdLock(lockPath: string, options?: FileLockOptions): Holder {
+  let entered!: () => void;
+  let release!: () => void;
+  const inside = new Promise<void>((resolve) => (entered = resolve));
+  const done = withFileLock(
+    lockPath,
+    () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+        entered();
+      }),
+    options,
+  );
+  return { entered: inside, release: () => release(), done };
+}
+
+/** What a lock call under `clock` does next: settle, or go back to waiting (`sleepers` sleeps in progress). */
+function nextStep(
+  call: Promise<unknown>,
+  clock: ManualClock,
+  sleepers: number,
+): Promise<'settled' | 'waiting'> {
+  return Promise.race([
+    call.then(
+      () => 'settled' as const,
+      () => 'settled' as const,
+    ),
+    clock.whenSleeping(sleepers).then(() => 'waiting' as const),
+  ]);
+}
 
 describe('auth/fileLock', () => {
   let dir: string;
@@ -75,50 +121,55 @@ describe('auth/fileLock', () => {
     assert.equal(await withFileLock(lockPath, async () => 'taken', { timeoutMs: 1000 }), 'taken');
   });
 
-  it('gives up with LockTimeoutError while a live holder keeps the lock', async () => {
-    let release!: () => void;
-    const held = withFileLock(lockPath, () => new Promise<void>((resolve) => (release = resolve)));
-    await sleep(20);
-    await assert.rejects(
-      withFileLock(lockPath, async () => 'never', { timeoutMs: 100 }),
-      (error: unknown) => error instanceof LockTimeoutError,
-    );
-    release();
-    await held;
+  it('gives up with LockTimeoutError at timeoutMs while a live holder keeps the lock, not before', async () => {
+    const holder = holdLock(lockPath);
+    await holder.entered;
+    const clock = new ManualClock();
+    const waiting = withFileLock(lockPath, async () => 'never', { timeoutMs: 1000, clock });
+    await clock.whenSleeping(1);
+    clock.advance(999);
+    assert.equal(await nextStep(waiting, clock, 1), 'waiting', 'gave up before timeoutMs');
+    clock.advance(100); // past the next attempt (at most 100 ms away), which is past timeoutMs
+    assert.equal(await nextStep(waiting, clock, 1), 'settled', 'still waiting after timeoutMs');
+    await assert.rejects(waiting, (error: unknown) => error instanceof LockTimeoutError);
+    holder.release();
+    await holder.done;
   });
 
   it('keeps a long-running holder fresh so it is never judged stale', async () => {
+    // Both sides on one clock moved by hand: ten steps of 10 s (the heartbeat's period for staleMs 30 s) take the
+    // holder far past staleMs without any real waiting.
+    const clock = new ManualClock();
+    const options = { staleMs: 30_000, timeoutMs: 3_600_000, clock };
+    const holder = holdLock(lockPath, options);
+    await holder.entered;
     let secondRan = false;
-    const first = withFileLock(
-      lockPath,
-      async () => {
-        await sleep(700);
-        assert.equal(secondRan, false);
-      },
-      { staleMs: 300 },
-    );
-    await sleep(20);
-    await withFileLock(
-      lockPath,
-      async () => {
-        secondRan = true;
-      },
-      { staleMs: 300 },
-    );
-    await first;
+    const second = withFileLock(lockPath, async () => (secondRan = true), options);
+    await clock.whenSleeping(2); // the holder's heartbeat, and the second caller between two attempts
+    for (let step = 1; step <= 10; step++) {
+      clock.advance(10_000);
+      const next = await nextStep(second, clock, 2);
+      assert.ok(next === 'waiting' && !secondRan, `the lock was taken over after ${step * 10} s`);
+    }
+    assert.equal(secondRan, false);
+    holder.release();
+    await holder.done;
+    clock.advance(100); // the second caller's next attempt
+    await second;
     assert.equal(secondRan, true);
   });
 
   it('stops waiting on abort', async () => {
-    let release!: () => void;
-    const held = withFileLock(lockPath, () => new Promise<void>((resolve) => (release = resolve)));
-    await sleep(20);
+    const holder = holdLock(lockPath);
+    await holder.entered;
+    const clock = new ManualClock();
     const controller = new AbortController();
-    const waiting = withFileLock(lockPath, async () => 'never', { signal: controller.signal });
+    const waiting = withFileLock(lockPath, async () => 'never', { signal: controller.signal, clock });
+    await clock.whenSleeping(1); // between two attempts: the abort must cut the wait short
     controller.abort(new Error('no longer needed'));
     await assert.rejects(waiting, /no longer needed/);
-    release();
-    await held;
+    holder.release();
+    await holder.done;
   });
 
   it('createFileLock keeps one file per key in the directory', async () => {

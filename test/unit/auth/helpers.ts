@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { request } from 'undici';
 import type { OAuthApp, OAuthEndpoints } from '../../../src/core/auth/oauthClient';
 import type { StoredCredentials, TokenStore } from '../../../src/core/auth/tokenManager';
-import { startEmulator } from '../../../src/emulator/index';
+import { startEmulator, type EmulatorClock } from '../../../src/emulator/index';
 
 export const EMULATOR_APP: OAuthApp = {
   clientId: 'emulator-client-id',
@@ -24,11 +24,15 @@ export interface EmulatorFixture {
 }
 
 export async function startAuthEmulator(
-  options: { accessTokenTtlSeconds?: number } = {},
+  options: { accessTokenTtlSeconds?: number; clock?: EmulatorClock } = {},
 ): Promise<EmulatorFixture> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-auth-'));
   await fs.writeFile(path.join(root, 'hello.txt'), 'hello');
-  const emulator = await startEmulator({ root, accessTokenTtlSeconds: options.accessTokenTtlSeconds });
+  const emulator = await startEmulator({
+    root,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    clock: options.clock,
+  });
   return {
     emulator,
     root,
@@ -132,11 +136,4 @@ export class JsonFileTokenStore implements TokenStore {
   }
 }
 
-/** A clock tests move by hand. */
-export class ManualClock {
-  private offset = 0;
-  readonly now = (): number => Date.now() + this.offset;
-  advance(ms: number): void {
-    this.offset += ms;
-  }
-}
+export { ManualClock } from '../../helpers/clock';

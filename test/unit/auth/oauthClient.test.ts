@@ -22,6 +22,7 @@ import {
   type BrowserVisit,
   type EmulatorFixture,
 } from './helpers';
+import { ManualClock } from '../../helpers/clock';
 
 /** Runs the authorize step by hand and returns the raw code, without exchanging it. */
 async function authorizationCode(fixture: EmulatorFixture): Promise<string> {
@@ -57,9 +58,11 @@ function assertNoSecret(error: OAuthError, secrets: string[]): void {
 
 describe('auth/oauthClient against the emulator', () => {
   let fixture: EmulatorFixture;
+  let clock: ManualClock;
 
   beforeEach(async () => {
-    fixture = await startAuthEmulator();
+    clock = new ManualClock();
+    fixture = await startAuthEmulator({ clock });
   });
 
   afterEach(async () => {
@@ -145,12 +148,14 @@ describe('auth/oauthClient against the emulator', () => {
   });
 
   it('refuses an authorization code past its lifetime with invalid_grant', async () => {
-    // Box's codes live 30 s; the emulator's code lifetime is a knob, so the test waits 0.3 s, not 30.
-    fixture.emulator.faults.authCodeTtlSeconds = 0.1;
-    const code = await authorizationCode(fixture);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Box's codes live 30 s; the emulator's clock is moved instead of waiting. One code is exchanged just in time.
+    const inTime = await authorizationCode(fixture);
+    const stale = await authorizationCode(fixture);
+    clock.advance(29_999);
+    assert.ok((await exchangeAuthorizationCode(fixture.endpoints, EMULATOR_APP, inTime)).accessToken);
+    clock.advance(1);
     await rejectsWithOAuthError(
-      exchangeAuthorizationCode(fixture.endpoints, EMULATOR_APP, code),
+      exchangeAuthorizationCode(fixture.endpoints, EMULATOR_APP, stale),
       'invalid_grant',
     );
   });

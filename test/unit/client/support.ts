@@ -5,7 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BoxClient, type BoxClientOptions, type TokenProvider } from '../../../src/core/box/client';
 import type { Logger } from '../../../src/core/logger';
-import { DEFAULT_APP, ENTERPRISE_ID, startEmulator, type RunningEmulator } from '../../../src/emulator/index';
+import {
+  DEFAULT_APP,
+  ENTERPRISE_ID,
+  startEmulator,
+  type EmulatorClock,
+  type RunningEmulator,
+} from '../../../src/emulator/index';
 import { makeTree } from '../../helpers/tree';
 
 export const BIG_FOLDER_FILES = 2500;
@@ -20,7 +26,7 @@ export interface TestBox {
 }
 
 /** `big/` holds 2,500 files directly (for paging); `small/` a little nested tree (for ZIPs). */
-export async function startTestBox(): Promise<TestBox> {
+export async function startTestBox(options: { clock?: EmulatorClock } = {}): Promise<TestBox> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'box-client-test-'));
   await makeTree(path.join(root, 'big'), {
     seed: 11,
@@ -36,7 +42,7 @@ export async function startTestBox(): Promise<TestBox> {
     minSize: 10,
     maxSize: 4000,
   });
-  const emulator = await startEmulator({ root });
+  const emulator = await startEmulator({ root, clock: options.clock });
   return {
     emulator,
     root,

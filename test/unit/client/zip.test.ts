@@ -15,6 +15,7 @@ import {
   startTestBox,
   type TestBox,
 } from './support';
+import { ManualClock } from '../../helpers/clock';
 
 const CREATE = 'POST /2.0/zip_downloads';
 const CONTENT = 'GET /2.0/zip_downloads/:id/content';
@@ -39,9 +40,11 @@ function recordSentHeaders(): { sent: SentRequest[]; stop(): void } {
 describe('BoxClient ZIP downloads against the emulator', function () {
   this.timeout(60_000);
   let box: TestBox;
+  /** The emulator's time (ZIP lifetimes, entry delays): it moves only when a test moves it. */
+  const clock = new ManualClock();
 
   before(async () => {
-    box = await startTestBox();
+    box = await startTestBox({ clock });
   });
   after(async () => {
     await box?.cleanup();
@@ -141,12 +144,16 @@ describe('BoxClient ZIP downloads against the emulator', function () {
     assert.deepEqual(sleeps, [2000, 1000]);
   });
 
-  it('a stalled download body errors out after the idle timeout', async () => {
+  it('a stalled download body errors out after the idle timeout; the emulator drops the delayed entry', async function () {
+    // If the emulator kept the delayed entry, the wait below would never end: fail in seconds, not a minute.
+    this.timeout(10_000);
     const client = makeClient(box, { idleTimeoutMs: 250 });
     const zip = await client.createZipDownload(smallFolder());
+    // The first entry waits for the emulator's clock, which only this test moves: the body stalls for good.
     const entryDelayMs = 1000;
     box.emulator.faults.entryDelayMs = entryDelayMs;
     const content = await client.openZipDownloadContent(zip.download_url);
+    assert.equal(clock.sleeping, 1, 'the emulator waits before the first entry');
     await assert.rejects(readAll(content.body), (err: unknown) => {
       assert.ok(err instanceof BoxNetworkError);
       assert.equal(err.kind, 'timeout');
@@ -154,9 +161,13 @@ describe('BoxClient ZIP downloads against the emulator', function () {
       assert.ok(!err.message.includes(zip.download_url));
       return true;
     });
-    // The emulator still opens the delayed entry after the client left; let that happen while the test tree
-    // exists (opening it after the tree is removed raises an unhandled ENOENT inside the emulator).
-    await new Promise((resolve) => setTimeout(resolve, entryDelayMs + 200));
+    // When the client leaves, the emulator cancels the entry's wait: nothing of the download runs afterwards (a
+    // wait that outlived the download once opened the entry after the test tree was gone: an ENOENT).
+    await clock.whenSleeping(0);
+    clock.advance(entryDelayMs);
+    const status = await makeClient(box).getZipDownloadStatus(zip.status_url);
+    assert.equal(status.state, 'failed');
+    assert.equal(status.downloaded_file_count, 0);
   });
 
   it('an abort while the body streams errors the stream with the abort reason', async () => {

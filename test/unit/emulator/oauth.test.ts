@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { redirectUriMatches } from '../../../src/emulator/oauth';
+import { ManualClock } from '../../helpers/clock';
 import { startFixture, writeTree, type Fixture } from './support';
 
 type Json = Record<string, unknown>;
@@ -9,9 +10,12 @@ const REDIRECT = 'http://127.0.0.1:53111/callback';
 
 describe('emulator: OAuth 2.0', () => {
   let fx: Fixture;
+  let clock: ManualClock;
 
   beforeEach(async () => {
+    clock = new ManualClock();
     fx = await startFixture(await writeTree({ 'a.txt': 'a' }), {
+      clock,
       apps: [
         { clientId: 'other-app', clientSecret: 'other-secret', redirectUris: ['https://example.com/cb'] },
       ],
@@ -151,9 +155,17 @@ describe('emulator: OAuth 2.0', () => {
       assert.equal(ok.status, 200);
       await expectOAuthError({ grant_type: 'authorization_code', code, ...CLIENT }, 'invalid_grant');
 
-      fx.emulator.faults.authCodeTtlSeconds = 0.2;
+      // Two codes of the default 30 s lifetime: one redeemed just in time, one just too late.
+      const inTime = (await authorize()).searchParams.get('code')!;
       const stale = (await authorize()).searchParams.get('code')!;
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      clock.advance(29_999);
+      const late = await fx.form('/oauth2/token', {
+        grant_type: 'authorization_code',
+        code: inTime,
+        ...CLIENT,
+      });
+      assert.equal(late.status, 200);
+      clock.advance(1);
       await expectOAuthError({ grant_type: 'authorization_code', code: stale, ...CLIENT }, 'invalid_grant');
     });
 
@@ -218,12 +230,14 @@ describe('emulator: OAuth 2.0', () => {
     });
 
     it('expires access tokens after accessTokenTtlSeconds; the developer token never expires', async () => {
-      fx.emulator.faults.accessTokenTtlSeconds = 1;
+      fx.emulator.faults.accessTokenTtlSeconds = 60;
       const tokens = await codeGrant();
-      assert.equal(tokens.expires_in, 1);
+      assert.equal(tokens.expires_in, 60);
+      clock.advance(59_999);
       assert.equal(await apiStatus(tokens.access_token as string), 200);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      clock.advance(1);
       assert.equal(await apiStatus(tokens.access_token as string), 401);
+      clock.advance(365 * 24 * 3600 * 1000);
       assert.equal(await apiStatus(fx.emulator.token), 200);
     });
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { request } from 'undici';
+import { ManualClock } from '../../helpers/clock';
 import { makeTree } from '../../helpers/tree';
 import {
   createZip,
@@ -18,9 +19,11 @@ type Json = Record<string, unknown>;
 
 describe('emulator: ZIP downloads', () => {
   let fx: Fixture;
+  let clock: ManualClock;
   const folder = () => ({ type: 'folder', id: fx.emulator.idForPath('Project') });
 
   beforeEach(async () => {
+    clock = new ManualClock();
     fx = await startFixture(
       await writeTree(
         {
@@ -36,6 +39,7 @@ describe('emulator: ZIP downloads', () => {
         },
         ['Project/empty', 'Project/src/also-empty'],
       ),
+      { clock },
     );
   });
   afterEach(() => fx.close());
@@ -133,12 +137,21 @@ describe('emulator: ZIP downloads', () => {
     await res.arrayBuffer();
   });
 
-  it('expires an unused download URL at expires_at, and its status with it', async () => {
-    fx.emulator.faults.zipUrlTtlSeconds = 0;
-    const created = await createZip(fx, [folder()]);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    assert.equal((await fetch(created.download_url)).status, 404);
-    assert.equal((await fx.get(created.status_url)).status, 404);
+  it('expires an unused download URL after expires_at; a started download keeps its status for 12 hours', async () => {
+    const started = await createZip(fx, [folder()]);
+    const unused = await createZip(fx, [folder()]);
+    const expiresAt = Date.parse(unused.expires_at);
+    assert.ok(expiresAt > clock.now());
+    clock.advance(expiresAt - clock.now()); // at expires_at: still usable
+    const download = await fetch(started.download_url);
+    assert.equal(download.status, 200);
+    await download.arrayBuffer();
+    clock.advance(1);
+    assert.equal((await fetch(unused.download_url)).status, 404);
+    assert.equal((await fx.get(unused.status_url)).status, 404);
+    assert.equal((await fx.get(started.status_url)).status, 200);
+    clock.advance(12 * 3600 * 1000);
+    assert.equal((await fx.get(started.status_url)).status, 404);
   });
 
   it('reports status: 404 before the download starts, counts and succeeded after, bearer required', async () => {

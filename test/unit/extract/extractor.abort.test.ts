@@ -12,6 +12,29 @@ import { makeExtractionDir, makeSandbox, readTree, snapshot, yazlZip } from './s
 
 const MiB = 1024 * 1024;
 
+/** The kinds of pending work an extraction can leave behind: file requests, writer threads, queued callbacks. */
+const EXTRACTION_WORK = /^(FSReq|FileHandle|MessagePort|Worker|Immediate)/;
+
+/**
+ * Such work this process has in flight (other suites' sockets and timers are left out). Read one turn of the event
+ * loop later, so that the I/O callback that settled the awaited promise has returned.
+ */
+async function workInFlight(): Promise<string[]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return process.getActiveResourcesInfo().filter((kind) => EXTRACTION_WORK.test(kind));
+}
+
+/** What is in flight now and was not at `before` (leftovers may end meanwhile, but not start). */
+function startedSince(before: string[], now: string[]): string[] {
+  const left = [...before];
+  return now.filter((kind) => {
+    const at = left.indexOf(kind);
+    if (at < 0) return true;
+    left.splice(at, 1);
+    return false;
+  });
+}
+
 describe('extractZip — abort and resource failures', () => {
   const cleanups: (() => Promise<void>)[] = [];
 
@@ -50,6 +73,7 @@ describe('extractZip — abort and resource failures', () => {
     const before = await snapshot(sandbox.root);
     const staging = await makeExtractionDir(sandbox.dest);
     const controller = new AbortController();
+    const idle = await workInFlight();
     let eventsAfterRejection = 0;
     let rejected = false;
     await assert.rejects(
@@ -64,12 +88,17 @@ describe('extractZip — abort and resource failures', () => {
       }).finally(() => (rejected = true)),
       (error: Error) => error.name === 'AbortError' && !(error instanceof ArchiveError),
     );
+    // Nothing is still running that could write later: no file request, no writer thread, no timer.
+    assert.deepEqual(
+      startedSince(idle, await workInFlight()),
+      [],
+      'work still in flight after the rejection',
+    );
     // Every file that exists is complete: in-flight entries finished or were removed before the promise settled.
     const left = await readTree(staging);
     for (const [relative, content] of left) {
       assert.ok(expectedContents.get(relative)?.equals(content), `half-written or unknown file: ${relative}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(eventsAfterRejection, 0, 'no work continues after the rejection');
     assert.deepEqual(await readTree(staging), left, 'nothing changes in staging after the rejection');
     await removeStagingDir(staging);

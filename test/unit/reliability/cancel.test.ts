@@ -1,17 +1,20 @@
 // Cancel at ten seeded random points of a pull (planning, the download at a byte offset, the status wait, the
-// wait before a fresh ZIP, extraction, the conflict prompt, placement). After each: an AbortError, the destination
-// as it was (placement may have finished some files: each is then complete and from Box), no temp files, and a
-// retry that completes.
+// wait before a fresh ZIP, extraction, the conflict prompt, placement), each reached through an event of the pull
+// (a progress event, a request the emulator saw, the pause, the prompt), never a wall-clock timer. After each: the
+// cancel landed in the phase it aimed at and no later phase began, an AbortError, the destination as it was
+// (placement may have finished some files: each is then complete and from Box), no temp files, and a retry that
+// completes.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { ConflictPrompter } from '../../../src/core/place/conflictPolicy';
 import { pull, type PullRequest } from '../../../src/core/pull/pull';
+import type { PullPhase } from '../../../src/core/pull/progress';
 import { readTree, type TreeListing } from '../../helpers/compareTrees';
 import { createRandom } from '../../helpers/tree';
 import {
   assertPulled,
   assertUnchanged,
-  capturingLogger,
+  countRequests,
   makeClient,
   plantUserFiles,
   pullRequest,
@@ -36,8 +39,8 @@ function afterTurns(turns: number, then: () => void): void {
 
 interface CancelPoint {
   name: string;
-  /** Wires the abort into the request; `archiveBytes` is the archive's size in a clean run. */
-  arm(context: ArmContext): Partial<PullRequest>;
+  /** Wires the abort into the request at its point; `archiveBytes` is the archive's size in a clean run. */
+  arm(context: ArmContext): Armed;
   /** Placement moves complete files one by one: those already moved stay. */
   mayPlaceFiles?: boolean;
 }
@@ -49,6 +52,32 @@ interface ArmContext {
   archiveBytes: number;
 }
 
+interface Armed {
+  request: Partial<PullRequest>;
+  /** Asserts where the cancel landed: the last progress event before it, plus what the point itself saw. */
+  check(landing: Landing): void;
+}
+
+/** The pipeline's last progress event when the abort fired. */
+interface Landing {
+  phase: PullPhase | 'before any progress';
+  bytes: number;
+  files: number;
+}
+
+const PHASES: Landing['phase'][] = [
+  'before any progress',
+  'preparing',
+  'downloading',
+  'extracting',
+  'placing',
+  'done',
+];
+
+function whereLanded(landing: Landing | undefined): string {
+  return landing ? `${landing.phase}, ${landing.bytes} bytes, ${landing.files} files` : 'no cancel yet';
+}
+
 const DOWNLOAD_RATE = 1_000_000;
 
 const POINTS: CancelPoint[] = [
@@ -56,20 +85,31 @@ const POINTS: CancelPoint[] = [
     name: 'while planning (right after the first API answer)',
     arm: ({ fixture, controller }) => {
       fixture.onRequest = (line) => line.startsWith('GET /2.0/folders/') && controller.abort();
-      return {};
+      return { request: {}, check: (landing) => assert.equal(landing.phase, 'preparing') };
     },
   },
   {
     name: 'after a random byte offset of the download',
     arm: ({ fixture, controller, random, archiveBytes }) => {
-      fixture.emulator.faults.bytesPerSecond = DOWNLOAD_RATE;
-      const offset = Math.floor(random() * archiveBytes * 0.9);
-      let armed = false;
+      // Throttled so that progress events (about ten a second) come every ~50 KB: the first half of the archive
+      // always has several, whatever the machine's load.
+      fixture.emulator.faults.bytesPerSecond = DOWNLOAD_RATE / 2;
+      const offset = Math.floor(random() * archiveBytes * 0.5);
+      const completed = fixture.emulator.stats.downloadsCompleted;
       return {
-        onProgress: (progress) => {
-          if (armed || progress.phase !== 'downloading') return;
-          armed = true;
-          setTimeout(() => controller.abort(), (offset / DOWNLOAD_RATE) * 1000);
+        request: {
+          onProgress: (progress) => {
+            if (progress.phase === 'downloading' && progress.bytesDownloaded >= offset) controller.abort();
+          },
+        },
+        check: (landing) => {
+          assert.equal(landing.phase, 'downloading');
+          assert.ok(landing.bytes >= offset && landing.bytes < archiveBytes, `${landing.bytes} bytes`);
+          assert.equal(
+            fixture.emulator.stats.downloadsCompleted,
+            completed,
+            'the cancel stopped the download',
+          );
         },
       };
     },
@@ -80,7 +120,11 @@ const POINTS: CancelPoint[] = [
       fixture.emulator.faults.bytesPerSecond = DOWNLOAD_RATE;
       const events = 1 + Math.floor(random() * 4);
       let seen = 0;
-      return { onProgress: () => ++seen === events && controller.abort() };
+      return {
+        request: { onProgress: () => ++seen === events && controller.abort() },
+        // The first event announces the plan, the next ones the download.
+        check: (landing) => assert.equal(landing.phase, events === 1 ? 'preparing' : 'downloading'),
+      };
     },
   },
   {
@@ -88,10 +132,19 @@ const POINTS: CancelPoint[] = [
     arm: ({ fixture, controller, random }) => {
       fixture.emulator.faults.statusInProgressPolls = 1000;
       const polls = 2 + Math.floor(random() * 3);
+      const completed = fixture.emulator.stats.downloadsCompleted;
       let seen = 0;
       fixture.onRequest = (line) =>
         line.startsWith('GET /2.0/zip_downloads/:id/status') && ++seen === polls && controller.abort();
-      return { statusPoll: { maxPolls: 50, firstDelayMs: 20, maxDelayMs: 40 } };
+      return {
+        request: { statusPoll: { maxPolls: 50, firstDelayMs: 20, maxDelayMs: 40 } },
+        check: (landing) => {
+          // The status wait follows the download and comes before extraction.
+          assert.equal(landing.phase, 'downloading');
+          assert.equal(fixture.emulator.stats.downloadsCompleted - completed, 1, 'the download had ended');
+          assert.equal(seen, polls);
+        },
+      };
     },
   },
   {
@@ -99,12 +152,32 @@ const POINTS: CancelPoint[] = [
     arm: ({ fixture, controller, random, archiveBytes }) => {
       fixture.emulator.faults.cutAfterBytes = Math.floor(random() * archiveBytes * 0.8);
       fixture.emulator.faults.cutDownloads = 1;
-      const delay = Math.floor(random() * 600);
-      const { logger } = capturingLogger((warning) => {
-        if (/attempt 1 of/i.test(warning)) setTimeout(() => controller.abort(), delay);
-      });
-      // The real one-second pause, so that the cancel lands inside it.
-      return { logger, sleep: undefined };
+      const creates = countRequests(fixture, 'POST /2.0/zip_downloads');
+      const turns = Math.floor(random() * 10);
+      const pauses: number[] = [];
+      return {
+        request: {
+          // The pause before a fresh ZIP lasts until the cancel, which comes a few event-loop turns into it.
+          sleep: (ms, signal) => {
+            pauses.push(ms);
+            afterTurns(turns, () => controller.abort());
+            return new Promise<void>((_resolve, reject) => {
+              const stop = (): void => reject(signal?.reason);
+              if (signal?.aborted) stop();
+              else signal?.addEventListener('abort', stop, { once: true });
+            });
+          },
+        },
+        check: (landing) => {
+          assert.deepEqual(pauses, [1000], 'cancelled in the pause after the first attempt');
+          assert.equal(landing.phase, 'downloading');
+          assert.equal(
+            countRequests(fixture, 'POST /2.0/zip_downloads') - creates,
+            1,
+            'no fresh ZIP requested',
+          );
+        },
+      };
     },
   },
   {
@@ -113,11 +186,14 @@ const POINTS: CancelPoint[] = [
       const turns = Math.floor(random() * 40);
       let armed = false;
       return {
-        onProgress: (progress) => {
-          if (armed || progress.phase !== 'extracting') return;
-          armed = true;
-          afterTurns(turns, () => controller.abort());
+        request: {
+          onProgress: (progress) => {
+            if (armed || progress.phase !== 'extracting') return;
+            armed = true;
+            afterTurns(turns, () => controller.abort());
+          },
         },
+        check: (landing) => assert.equal(landing.phase, 'extracting'),
       };
     },
   },
@@ -132,7 +208,13 @@ const POINTS: CancelPoint[] = [
           return 'overwrite';
         },
       };
-      return { conflictPolicy: 'ask', prompter };
+      return {
+        request: { conflictPolicy: 'ask', prompter },
+        check: (landing) => {
+          assert.equal(landing.phase, 'placing');
+          assert.equal(asked, answerBeforeCancel + 1, 'no question after the cancel');
+        },
+      };
     },
   },
   {
@@ -142,11 +224,14 @@ const POINTS: CancelPoint[] = [
       const turns = Math.floor(random() * 12);
       let armed = false;
       return {
-        onProgress: (progress) => {
-          if (armed || progress.phase !== 'placing') return;
-          armed = true;
-          afterTurns(turns, () => controller.abort());
+        request: {
+          onProgress: (progress) => {
+            if (armed || progress.phase !== 'placing') return;
+            armed = true;
+            afterTurns(turns, () => controller.abort());
+          },
         },
+        check: (landing) => assert.equal(landing.phase, 'placing'),
       };
     },
   },
@@ -200,17 +285,19 @@ describe('reliability: cancel at random points', function () {
       });
       const before = await readTree(destination);
       const controller = new AbortController();
-      const extra = point.arm({ fixture, controller, random, archiveBytes });
-      // Where the cancel actually landed, for the failure messages.
-      let progressNow = 'before any progress';
-      let landedAt = '';
-      controller.signal.addEventListener('abort', () => (landedAt = progressNow));
+      const armed = point.arm({ fixture, controller, random, archiveBytes });
+      // Where the cancel landed (the last progress event before it), and the phases reported after it.
+      let last: Landing = { phase: 'before any progress', bytes: 0, files: 0 };
+      let landing: Landing | undefined;
+      const phasesAfter = new Set<Landing['phase']>();
+      controller.signal.addEventListener('abort', () => (landing = { ...last }));
       const request = pullRequest(fixture, makeClient(fixture), destination, {
-        ...extra,
+        ...armed.request,
         signal: controller.signal,
         onProgress: (progress) => {
-          progressNow = `${progress.phase}, ${progress.bytesDownloaded} bytes, ${progress.filesDone} files`;
-          extra.onProgress?.(progress);
+          if (landing) phasesAfter.add(progress.phase);
+          last = { phase: progress.phase, bytes: progress.bytesDownloaded, files: progress.filesDone };
+          armed.request.onProgress?.(progress);
         },
       });
 
@@ -219,10 +306,11 @@ describe('reliability: cancel at random points', function () {
         await pull(request);
         outcome = 'finished';
       } catch (error) {
-        assert.equal((error as Error).name, 'AbortError', `${landedAt}: got ${String(error)}`);
+        assert.equal((error as Error).name, 'AbortError', `${whereLanded(landing)}: got ${String(error)}`);
         outcome = 'cancelled';
       }
-      assert.ok(controller.signal.aborted, 'the cancel point was reached');
+      assert.ok(landing, 'the cancel point was reached');
+      const landedAt = whereLanded(landing);
       resetFaults(fixture);
       if (process.env.BOX_PULL_DEBUG_CANCEL) console.log(`      ${outcome} at ${landedAt}`);
 
@@ -231,6 +319,14 @@ describe('reliability: cancel at random points', function () {
         assert.ok(point.mayPlaceFiles, `the pull ignored a cancel at ${landedAt}`);
         await assertPulled(fixture, destination, user);
         return;
+      }
+      armed.check(landing);
+      // The pipeline stopped where the cancel landed: no later phase began.
+      for (const phase of phasesAfter) {
+        assert.ok(
+          PHASES.indexOf(phase) <= PHASES.indexOf(landing.phase),
+          `${phase} began after a cancel at ${landedAt}`,
+        );
       }
       if (point.mayPlaceFiles) await assertOnlyCompleteBoxFiles(destination, before);
       else await assertUnchanged(destination, before, `${point.name} (${landedAt})`);
