@@ -49,8 +49,11 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** Waits `ms`, or rejects as soon as `signal` aborts (and clears its timer). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Waits `ms`, or rejects as soon as `signal` aborts (and clears its timer). A `background` wait (a heartbeat) does
+ * not keep the process alive by itself.
+ */
+export function sleep(ms: number, signal?: AbortSignal, background = false): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
@@ -61,6 +64,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
+    if (background) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -3,9 +3,10 @@
 // (box/box-windows-sdk-v2#718). The lock file is created with O_EXCL; a holder that crashed leaves it behind, so a
 // lock whose file has not been touched for `staleMs` (or whose owner process on this host is gone) is taken over.
 // Holders touch the file while they run, so a slow but live holder never looks stale.
+import { sleep } from '../abort';
+import { currentOwner, ownerIsGone, parseOwner } from '../processOwner';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
 export interface FileLockOptions {
@@ -30,7 +31,7 @@ export interface LockClock {
   sleep(ms: number, signal?: AbortSignal, background?: boolean): Promise<void>;
 }
 
-const systemClock: LockClock = { now: () => Date.now(), sleep: delay };
+const systemClock: LockClock = { now: () => Date.now(), sleep };
 
 /** The shape TokenManager accepts as its `lock` option. */
 export type LockFunction = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
@@ -40,12 +41,6 @@ export class LockTimeoutError extends Error {
     super(`Timed out waiting for the lock ${lockPath}`);
     this.name = 'LockTimeoutError';
   }
-}
-
-interface LockOwner {
-  pid: number;
-  host: string;
-  nonce: string;
 }
 
 /** Runs `fn` while holding the lock at `lockPath` (its folder is created if missing); always releases it. */
@@ -58,7 +53,7 @@ export async function withFileLock<T>(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const retryMs = options.retryMs ?? 50;
   const clock = options.clock ?? systemClock;
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), nonce: randomBytes(16).toString('hex') };
+  const owner = currentOwner();
   const ownerText = JSON.stringify(owner);
   const deadline = clock.now() + timeoutMs;
 
@@ -122,9 +117,7 @@ async function findAbandoned(lockPath: string, staleMs: number, now: number): Pr
       return stat.ino;
     }
     const owner = parseOwner(await fs.readFile(lockPath, 'utf8'));
-    return owner !== undefined && owner.host === os.hostname() && !processIsAlive(owner.pid)
-      ? stat.ino
-      : undefined;
+    return owner !== undefined && ownerIsGone(owner) ? stat.ino : undefined;
   } catch (error) {
     // Gone between the failed create and now: not abandoned, just free; the next attempt takes it.
     if (isErrno(error, 'ENOENT')) {
@@ -186,49 +179,6 @@ async function release(lockPath: string, nonce: string): Promise<void> {
   }
 }
 
-function parseOwner(text: string): LockOwner | undefined {
-  try {
-    const value = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof value.pid === 'number' && typeof value.host === 'string' && typeof value.nonce === 'string') {
-      return value as LockOwner;
-    }
-  } catch {
-    // A lock file being written right now is empty or partial: treat as live (the stale timeout still applies).
-  }
-  return undefined;
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return !isErrno(error, 'ESRCH');
-  }
-}
-
 function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
-}
-
-function delay(ms: number, signal?: AbortSignal, background = false): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    if (background) {
-      timer.unref();
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
