@@ -10,6 +10,7 @@ import { isAbortError } from '../core/abort';
 import { pull } from '../core/pull/pull';
 import { parseCommandLine, UsageError, USAGE, type PullCommand } from './args';
 import { progressLine, summary } from './render';
+import { PullError } from '../core/errors';
 
 async function main(): Promise<number> {
   let command;
@@ -122,8 +123,9 @@ function terminalPrompter(): ConflictPrompter {
   };
 }
 
+/** The `kind` of a JSON `error` event: the PullError's code. */
 function errorKind(error: unknown): string {
-  return (error as { kind?: string } | undefined)?.kind ?? 'failed';
+  return error instanceof PullError ? error.code : 'failed';
 }
 
 function writeJson(event: object): void {

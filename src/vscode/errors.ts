@@ -1,20 +1,30 @@
-// Classifies failures for the UI by name along the cause chain, so this file needs none of the heavy modules
-// (the classes live in code that loads lazily).
-
+// Classifies failures for the UI by the core's error names and codes (core/errors.ts). Not by `instanceof`: the
+// pipeline loads lazily as a second bundle (heavy.ts) with its own copy of the error classes.
 import { isAbortError } from '../core/abort';
+import type { SignInRequiredCode } from '../core/errors';
 
-const AUTH_ERROR_NAMES = new Set(['SignInRequiredError', 'BoxAuthError']);
+type NamedError = Error & { code?: unknown };
 
-/** Box wants the user to sign in again: no token, a refused refresh, or a 401 after refreshing. */
-export function isSignInRequired(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 8; depth++) {
-    if (!(current instanceof Error)) return false;
-    if (AUTH_ERROR_NAMES.has(current.name)) return true;
-    if (current.name === 'PullError' && (current as { kind?: string }).kind === 'sign_in_required')
-      return true;
-    current = (current as { cause?: unknown }).cause;
+/** The first error along the cause chain with this `name`. */
+function findByName(error: unknown, name: string): NamedError | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; depth++) {
+    if (current.name === name) return current;
+    current = current.cause;
   }
-  return false;
+  return undefined;
+}
+
+/** Box wants the user to sign in (again), anywhere along the cause chain; with `code`, for that reason only. */
+export function isSignInRequired(error: unknown, code?: SignInRequiredCode): boolean {
+  const signIn = findByName(error, 'SignInRequiredError');
+  if (signIn) return code === undefined || signIn.code === code;
+  return code === undefined && findByName(error, 'PullError')?.code === 'sign_in_required';
+}
+
+/** The OAuth error code (`invalid_client`, `access_denied`, ...) of a failed sign-in, if that is what it was. */
+export function oauthErrorCode(error: unknown): string | undefined {
+  const code = findByName(error, 'OAuthError')?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 export function isAbort(error: unknown, signal?: AbortSignal): boolean {

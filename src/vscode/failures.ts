@@ -3,7 +3,7 @@
 // offers to sign in the same way; anything else is logged in full and shown in one line with Show Log.
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
-import { NotSignedInError, type SessionManager } from './auth/sessionManager';
+import type { SessionManager } from './auth/sessionManager';
 import { Commands } from './constants';
 import { isSignInRequired } from './errors';
 import { showErrorWithLog, showWarningWithSignIn } from './notify';
@@ -29,7 +29,7 @@ export class Failures {
   }
 
   private async signInAgain(error: unknown): Promise<void> {
-    if (error instanceof NotSignedInError) {
+    if (isSignInRequired(error, 'not_signed_in')) {
       // Nobody was signed in: the user ran a command that needs Box.
       void showWarningWithSignIn(vscode.l10n.t('Sign in to Box first.'));
       return;

@@ -10,11 +10,11 @@ import { createHash } from 'node:crypto';
 import { promises as fs, readdirSync, readlinkSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ArchiveError } from '../../src/core/extract/errors';
 import { extractZip, type ExtractResult } from '../../src/core/extract/extractor';
 import { placeFiles } from '../../src/core/place/placement';
 import { createStagingDir, removeStagingDir } from '../../src/core/place/staging';
 import { hasIntactSymlink, type FuzzCase } from './archiveCases';
+import { ArchiveError } from '../../src/core/errors';
 
 export class PropertyViolation extends Error {
   constructor(

@@ -8,6 +8,7 @@ import { currentOwner, ownerIsGone, parseOwner } from '../processOwner';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { LockTimeoutError } from '../errors';
 
 export interface FileLockOptions {
   /** A lock file untouched for this long is considered abandoned; 30 s by default. */
@@ -35,13 +36,6 @@ const systemClock: LockClock = { now: () => Date.now(), sleep };
 
 /** The shape TokenManager accepts as its `lock` option. */
 export type LockFunction = <T>(key: string, fn: () => Promise<T>) => Promise<T>;
-
-export class LockTimeoutError extends Error {
-  constructor(lockPath: string) {
-    super(`Timed out waiting for the lock ${lockPath}`);
-    this.name = 'LockTimeoutError';
-  }
-}
 
 /** Runs `fn` while holding the lock at `lockPath` (its folder is created if missing); always releases it. */
 export async function withFileLock<T>(

@@ -8,7 +8,7 @@ import { throwIfAborted } from '../abort';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OAuthError } from './oauthClient';
+import { OAuthError } from '../errors';
 
 export interface LoopbackOptions {
   /** Path of the redirect URI; `/callback` by default (it must match the path registered for the Box app). */

@@ -4,6 +4,7 @@
 // killed the old refresh token, so blindly sending it again can only fail; the caller decides.
 import { request, type Dispatcher } from 'undici';
 import { redactSecrets } from '../logger';
+import { OAuthError } from '../errors';
 
 export interface OAuthEndpoints {
   /** API origin, like `https://api.box.com`: token at `/oauth2/token`, revoke at `/oauth2/revoke`. */
@@ -34,29 +35,6 @@ export interface TokenSet {
 }
 
 export type CcgSubject = { type: 'enterprise' | 'user'; id: string };
-
-/**
- * An OAuth failure: `error` is the OAuth error code (`invalid_grant`, `invalid_client`, `access_denied`, ...) or
- * one of ours (`invalid_response`, `network_error`, `timeout`, `http_error`, `state_mismatch`, `missing_code`,
- * `browser_not_opened`). `invalid_grant` from a refresh means the user must sign in again. `status` is the HTTP
- * status of Box's answer, 0 when there was none. The message never contains a token, secret or code.
- */
-export class OAuthError extends Error {
-  readonly error: string;
-  readonly description?: string;
-  readonly status: number;
-
-  constructor(error: string, description?: string, status = 0, options?: { cause?: unknown }) {
-    super(
-      description ? `Box sign-in failed: ${error} (${description})` : `Box sign-in failed: ${error}`,
-      options,
-    );
-    this.name = 'OAuthError';
-    this.error = error;
-    this.description = description;
-    this.status = status;
-  }
-}
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Token answers are a few hundred bytes; anything far larger is not a token answer. */

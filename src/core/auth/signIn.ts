@@ -5,11 +5,11 @@ import { startLoopbackRedirect } from './loopback';
 import {
   buildAuthorizeUrl,
   exchangeAuthorizationCode,
-  OAuthError,
   type OAuthApp,
   type OAuthEndpoints,
   type TokenSet,
 } from './oauthClient';
+import { OAuthError } from '../errors';
 
 export interface SignInOptions {
   endpoints: OAuthEndpoints;

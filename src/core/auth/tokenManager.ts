@@ -11,7 +11,6 @@ import { abortable, throwIfAborted } from '../abort';
 import { nullLogger, type Logger } from '../logger';
 import {
   clientCredentialsGrant,
-  OAuthError,
   refreshTokens,
   revokeToken,
   type CcgSubject,
@@ -19,6 +18,7 @@ import {
   type OAuthEndpoints,
   type TokenSet,
 } from './oauthClient';
+import { OAuthError, SignInRequiredError } from '../errors';
 
 export type StoredCredentials =
   /** Browser sign-in. The app's secret is stored too: refresh and revoke need it (VS Code: SecretStorage). */
@@ -32,19 +32,6 @@ export interface TokenStore {
   load(): Promise<StoredCredentials | undefined>;
   save(credentials: StoredCredentials): Promise<void>;
   clear(): Promise<void>;
-}
-
-export type SignInRequiredReason = 'not_signed_in' | 'refresh_rejected' | 'grant_rejected' | 'signed_out';
-
-/** No usable credentials: the UI should ask the user to sign in (again). Never carries a token. */
-export class SignInRequiredError extends Error {
-  readonly reason: SignInRequiredReason;
-
-  constructor(reason: SignInRequiredReason, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SignInRequiredError';
-    this.reason = reason;
-  }
 }
 
 export interface TokenManagerOptions {
@@ -222,7 +209,7 @@ export class TokenManager {
       this.logger.debug('Refreshing the Box access token');
       tokens = await refreshTokens(this.endpoints, stored.app, refreshToken);
     } catch (error) {
-      if (error instanceof OAuthError && error.error === 'invalid_grant') {
+      if (error instanceof OAuthError && error.code === 'invalid_grant') {
         // Without a shared lock another process may have spent the same refresh token a moment ago: if it saved
         // the new pair, use that; otherwise the session is over.
         const adopted = await this.adoptRotated(refreshToken);
@@ -246,7 +233,7 @@ export class TokenManager {
     } catch (error) {
       if (
         error instanceof OAuthError &&
-        (error.error === 'invalid_grant' || error.error === 'invalid_client')
+        (error.code === 'invalid_grant' || error.code === 'invalid_client')
       ) {
         throw new SignInRequiredError('grant_rejected', 'Box rejected the client credentials.', {
           cause: error,

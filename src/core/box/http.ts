@@ -3,8 +3,8 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { redactSecrets } from '../logger';
-import { BoxApiError, type BoxNetworkError } from './errors';
 import { parseRetryAfter } from './retry';
+import { BoxApiError, type BoxNetworkError } from '../errors';
 
 /** Error bodies are read only this far: they are small JSON, and a proxy's HTML page is not worth more. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;

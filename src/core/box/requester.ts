@@ -7,7 +7,6 @@ import { createRedactingLogger, type Logger, nullLogger, redactSecrets } from '.
 import type { BoxClientOptions, TokenProvider } from './client';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, sharedDispatcher } from './dispatcher';
 import { abortable, abortError, isAbortError, sleep as defaultSleep, throwIfAborted } from '../abort';
-import { BoxApiError, BoxAuthError, BoxNetworkError, isRetryable } from './errors';
 import {
   discard,
   headerValue,
@@ -19,7 +18,8 @@ import {
   type RetryMode,
   retryAfterOf,
 } from './http';
-import { decideRetry, resolveRetryOptions, type RetryOptions } from './retry';
+import { decideRetry, resolveRetryOptions, type RetryOptions, isRetryable } from './retry';
+import { BoxApiError, SignInRequiredError, BoxNetworkError } from '../errors';
 
 const DEFAULT_USER_AGENT = 'box-pull';
 /** Recently used tokens and ZIP URLs, redacted from every log line as literals too. */
@@ -105,7 +105,7 @@ export class BoxRequester {
       }
       if (outcome.kind === 'unauthorized') {
         if (refreshed) {
-          throw new BoxAuthError('rejected-after-refresh');
+          throw new SignInRequiredError('rejected_after_refresh');
         }
         token = await this.refreshedToken(token as string, signal);
         refreshed = true;
@@ -215,7 +215,7 @@ export class BoxRequester {
     throwIfAborted(signal);
     const token = await this.tokens.getAccessToken(signal);
     if (!token) {
-      throw new BoxAuthError('no-token');
+      throw new SignInRequiredError('no_token');
     }
     this.rememberSecret(token);
     return token;
@@ -224,7 +224,7 @@ export class BoxRequester {
   private async refreshedToken(refused: string, signal: AbortSignal | undefined): Promise<string> {
     const provider = this.tokens;
     if (!provider.refreshAccessToken) {
-      throw new BoxAuthError('refresh-unavailable');
+      throw new SignInRequiredError('refresh_unavailable');
     }
     let pending = this.refreshes.get(refused);
     if (!pending) {
@@ -242,7 +242,7 @@ export class BoxRequester {
     }
     const fresh = await abortable(pending, signal);
     if (!fresh) {
-      throw new BoxAuthError('refresh-unavailable');
+      throw new SignInRequiredError('refresh_unavailable');
     }
     this.rememberSecret(fresh);
     return fresh;

@@ -1,5 +1,6 @@
 // The retry policy as pure functions: how long to wait before the next attempt, or whether to give up. The client
 // owns the loop; keeping the arithmetic here makes it testable without clocks (inject `random` and `now`).
+import { BoxApiError, BoxNetworkError, type BoxNetworkErrorCode } from '../errors';
 
 export interface RetryOptions {
   /** Attempts in total, the first one included. */
@@ -116,4 +117,24 @@ export function decideRetry(
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const RETRYABLE_NETWORK_CODES: ReadonlySet<BoxNetworkErrorCode> = new Set(['timeout', 'reset', 'refused']);
+
+/**
+ * Whether trying the same idempotent request again may succeed: rate limits, server-side failures except "not
+ * implemented" (501) and "insufficient storage" (507), and transient network failures. Aborts never are.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof BoxApiError) {
+    return (
+      err.status === 408 ||
+      err.status === 429 ||
+      (err.status >= 500 && err.status !== 501 && err.status !== 507)
+    );
+  }
+  if (err instanceof BoxNetworkError) {
+    return RETRYABLE_NETWORK_CODES.has(err.code);
+  }
+  return false;
 }

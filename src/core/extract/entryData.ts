@@ -7,7 +7,8 @@ import type { ArchiveEntry } from '../zip/centralDirectory';
 import { LOCAL_HEADER_FIXED_BYTES, localHeaderLength, METHOD_DEFLATE, METHOD_STORE } from '../zip/format';
 import { checkLocalHeader } from '../zip/localHeader';
 import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
-import { ArchiveError, fileSystemError, writeError } from './errors';
+import { ArchiveError } from '../errors';
+import { fileSystemError, writeError } from './fsErrors';
 
 /**
  * Reads one entry's data from the archive, verifying the local header, the size and the CRC-32 on the way.

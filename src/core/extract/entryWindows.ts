@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import type { ArchiveEntry } from '../zip/centralDirectory';
 import { LOCAL_HEADER_FIXED_BYTES } from '../zip/format';
-import { ArchiveError, fileSystemError } from './errors';
+import { ArchiveError } from '../errors';
+import { fileSystemError } from './fsErrors';
 
 /**
  * Groups small entries that sit next to each other in the archive into windows of a few MiB and reads each window

@@ -6,7 +6,6 @@ import { resolveInside } from '../naming/safeNames';
 import { DEFAULT_LIMITS, readCentralDirectory, type ExtractLimits } from '../zip/centralDirectory';
 import { makeDirectory } from './directories';
 import { isSmallEntry } from './entryData';
-import { ArchiveError, fileSystemError } from './errors';
 import {
   DEFAULT_CONCURRENCY,
   FileExtraction,
@@ -16,6 +15,8 @@ import {
 } from './fileExtraction';
 import { createFileSink } from './fileSink';
 import type { StreamedEntry } from './streamingExtractor';
+import { ArchiveError } from '../errors';
+import { fileSystemError } from './fsErrors';
 
 export { DEFAULT_LIMITS, type ExtractLimits } from '../zip/centralDirectory';
 export type { RenamedEntry } from '../naming/extractionPlan';

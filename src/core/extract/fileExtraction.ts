@@ -7,11 +7,12 @@ import type { ArchiveEntry, ExtractLimits } from '../zip/centralDirectory';
 import { makeDirectory } from './directories';
 import { isSmallEntry, readSmallEntry, streamLargeEntry, type StreamContext } from './entryData';
 import { EntryWindows } from './entryWindows';
-import { ArchiveError, fileSystemError, StreamMismatchError } from './errors';
 import type { ExtractOptions } from './extractor';
 import type { FileSink, WriteJob } from './fileSink';
 import { runPool } from './pool';
 import type { StreamedEntry } from './streamingExtractor';
+import { ArchiveError, StreamMismatchError } from '../errors';
+import { fileSystemError } from './fsErrors';
 
 export interface ExtractProgress {
   filesExtracted: number;

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
-import { fileSystemError, writeError, type ArchiveError } from './errors';
 import { makeDirectory } from './directories';
 import { runPool } from './pool';
 import { WorkerFileSink } from './workerFileSink';
+import { fileSystemError, writeError } from './fsErrors';
+import { type ArchiveError } from '../errors';
 
 /**
  * Creates folders and writes small, already verified files. Creating thousands of small files is dominated by

@@ -8,8 +8,9 @@ import { METHOD_DEFLATE } from '../zip/format';
 import type { LocalHeader } from '../zip/localHeader';
 import { makeDirectory } from './directories';
 import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
-import { ArchiveError, fileSystemError } from './errors';
 import type { GrowingFile } from './growingFile';
+import { ArchiveError } from '../errors';
+import { fileSystemError } from './fsErrors';
 
 /**
  * The data of one entry, read from the archive while it downloads (streamingExtractor.ts): a small entry of

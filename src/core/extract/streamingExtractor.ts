@@ -2,7 +2,6 @@ import { abortError, isAbortError } from '../abort';
 import * as zlib from 'node:zlib';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../zip/centralDirectory';
 import { SMALL_ENTRY_BYTES } from './entryData';
-import { ArchiveError } from './errors';
 import { EntryPlanner } from '../naming/extractionPlan';
 import type { WriteJob } from './fileSink';
 import {
@@ -25,6 +24,7 @@ import {
   METHOD_STORE,
 } from '../zip/format';
 import { matchDataDescriptor, parseLocalHeader, type LocalHeader } from '../zip/localHeader';
+import { ArchiveError } from '../errors';
 
 /**
  * Extracts entries while the archive is still downloading, by following its local headers (a ZIP is written

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ArchiveError, fileSystemError, writeError } from './errors';
 import type { FileSink, SinkEvents, WriteJob } from './fileSink';
 import type { WriterReply, WriterRequest } from './writerThread';
+import { ArchiveError } from '../errors';
+import { fileSystemError, writeError } from './fsErrors';
 
 /**
  * The main thread's side of the writer threads (writerThread.ts): batches small files, sends folders first, keeps

@@ -1,7 +1,7 @@
 import type { ArchiveEntry } from '../zip/centralDirectory';
-import { ArchiveError } from '../extract/errors';
 import { isRejected, mapEntryName } from './safeNames';
 import { TreePlanner } from './treePlanner';
+import { ArchiveError } from '../errors';
 
 /**
  * Decides where every entry goes before anything is written: strips the top-level folder, maps each name to a

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { ArchiveError } from '../extract/errors';
 import { isStagingDirName } from '../place/staging';
+import { ArchiveError } from '../errors';
 
 /**
  * Turns an archive entry name into a safe relative path, or rejects it. Pure: no file-system access.

@@ -1,12 +1,13 @@
 import { throwIfAborted } from '../abort';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArchiveError, fileSystemError } from '../extract/errors';
 import type { ExtractResult } from '../extract/extractor';
 import { runPool } from '../extract/pool';
 import type { ConflictDecision, ConflictPolicy, ConflictPrompter } from './conflictPolicy';
 import { removeStagingDir } from './staging';
 import { foldPath } from '../naming/treePlanner';
+import { ArchiveError } from '../errors';
+import { fileSystemError } from '../extract/fsErrors';
 
 /**
  * Moves extracted files from the staging folder into the destination.

@@ -10,17 +10,15 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { throwIfAborted } from '../abort';
 import type { BoxClient } from '../box/client';
-import { BoxApiError } from '../box/errors';
 import type { ZipDownload, ZipDownloadStatus } from '../box/types';
-import { StreamMismatchError } from '../extract/errors';
 import { extractZip, type ExtractResult } from '../extract/extractor';
 import { GrowingFile } from '../extract/growingFile';
 import { StreamingExtractor, type StreamingOutcome } from '../extract/streamingExtractor';
 import type { Logger } from '../logger';
-import { PullError } from './errors';
 import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
 import { waitForFinalStatus, type StatusPollOptions } from './status';
+import { BoxApiError, StreamMismatchError, PullError } from '../errors';
 
 export interface AttemptContext {
   client: BoxClient;

@@ -2,7 +2,8 @@
 // empty), and checked for room before anything is downloaded.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { describe, PullError } from './errors';
+import { describe } from './failure';
+import { PullError } from '../errors';
 
 /** Creates the destination if needed; returns the top-most folder it created, so a failure can remove it again. */
 export async function ensureDestination(destination: string): Promise<string | undefined> {

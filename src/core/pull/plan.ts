@@ -1,6 +1,7 @@
 import type { BoxClient } from '../box/client';
 import type { Logger } from '../logger';
-import { PullError, toPullError } from './errors';
+import { PullError } from '../errors';
+import { toPullError } from './failure';
 
 export interface PullItem {
   type: 'folder' | 'file';

@@ -19,10 +19,10 @@ import { placeFiles, type PlaceResult } from '../place/placement';
 import { createStagingDir, removeAbandonedStagingDirs, removeStagingDir } from '../place/staging';
 import { Attempt, type AttemptResult } from './attempt';
 import { checkFreeSpace, ensureDestination, removeCreatedFolders } from './destination';
-import { describe, isWorthAnotherZip, toPullError, withLeftover } from './errors';
 import { planPull, type PullItem } from './plan';
 import { ProgressTracker, PullProgressReporter, type PullProgress } from './progress';
 import type { StatusPollOptions } from './status';
+import { describe, isWorthAnotherZip, toPullError, withLeftover } from './failure';
 
 export interface PullRequest {
   client: BoxClient;

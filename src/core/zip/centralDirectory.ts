@@ -1,7 +1,6 @@
 import { abortError } from '../abort';
 import * as yauzl from 'yauzl';
 import { BlockCachingReader } from './archiveReader';
-import { ArchiveError } from '../extract/errors';
 import { decodeEntryName } from './entryNames';
 import {
   CENTRAL_HEADER_FIXED_BYTES,
@@ -10,6 +9,7 @@ import {
   METHOD_DEFLATE,
   METHOD_STORE,
 } from './format';
+import { ArchiveError } from '../errors';
 
 /**
  * Reads and vets the whole central directory before a single byte is extracted. yauzl parses the end-of-central-

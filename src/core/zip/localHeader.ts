@@ -5,7 +5,6 @@
  * with every entry); the central directory pass checks each local header against its central entry.
  */
 import * as yauzl from 'yauzl';
-import { ArchiveError } from '../extract/errors';
 import type { ArchiveEntry } from './centralDirectory';
 import { nameWithoutCentralDirectory } from './entryNames';
 import {
@@ -19,6 +18,7 @@ import {
   LOCAL_HEADER_SIGNATURE,
   ZIP64_MARKER,
 } from './format';
+import { ArchiveError } from '../errors';
 
 export interface LocalHeader {
   flags: number;

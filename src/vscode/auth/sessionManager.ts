@@ -11,6 +11,7 @@ import type { Connection } from '../connection';
 import { ContextKeys } from '../constants';
 import { loadHeavy } from '../heavy';
 import { accessTokenOf, accountIdOfKey, SecretTokenStore } from './secretTokenStore';
+import { SignInRequiredError } from '../../core/errors';
 
 export interface BoxAccount {
   /** Box user id. */
@@ -33,14 +34,6 @@ export interface SessionChange {
 }
 
 const INDEX_KEY = 'boxPull.sessions';
-
-/** Thrown when an operation needs Box and nobody is signed in; named like the core's error so checks agree. */
-export class NotSignedInError extends Error {
-  override readonly name = 'SignInRequiredError';
-  constructor() {
-    super(vscode.l10n.t('Not signed in to Box.'));
-  }
-}
 
 export class SessionManager implements vscode.Disposable {
   private index: SessionIndex = { accounts: [] };
@@ -101,7 +94,7 @@ export class SessionManager implements vscode.Disposable {
   async client(): Promise<BoxClient> {
     await (this.started ?? this.initialise()).catch(() => undefined);
     const account = this.activeAccount;
-    if (!account) throw new NotSignedInError();
+    if (!account) throw new SignInRequiredError('not_signed_in', vscode.l10n.t('Not signed in to Box.'));
     const generation = this.connection.generation;
     if (this.cachedClient?.accountId !== account.id || this.cachedClient.generation !== generation) {
       const client = this.connection.createClient(this.tokenProviderFor(account.id));

@@ -6,7 +6,7 @@ import type { StoredCredentials } from '../../core/auth/tokenManager';
 import type { Logger } from '../../core/logger';
 import { saveOAuthClientId } from '../config';
 import type { Connection } from '../connection';
-import { describeError, isAbort, isSignInRequired } from '../errors';
+import { describeError, isAbort, isSignInRequired, oauthErrorCode } from '../errors';
 import { loadHeavy } from '../heavy';
 import { showErrorWithLog } from '../notify';
 import type { Prompter } from '../prompter';
@@ -109,7 +109,7 @@ export class SignInFlows {
         });
       } catch (error) {
         // A wrong secret must be asked for again next time, not reused forever.
-        if ((error as { error?: string }).error === 'invalid_client') await this.secrets.delete(secretKey);
+        if (oauthErrorCode(error) === 'invalid_client') await this.secrets.delete(secretKey);
         throw error;
       }
       await this.secrets.store(secretKey, clientSecret);

@@ -4,13 +4,9 @@ import { promises as fs, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import {
-  createFileLock,
-  LockTimeoutError,
-  withFileLock,
-  type FileLockOptions,
-} from '../../../src/core/auth/fileLock';
+import { createFileLock, withFileLock, type FileLockOptions } from '../../../src/core/auth/fileLock';
 import { ManualClock } from '../../helpers/clock';
+import { LockTimeoutError } from '../../../src/core/errors';
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

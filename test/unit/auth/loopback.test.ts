@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startLoopbackRedirect, type LoopbackRedirect } from '../../../src/core/auth/loopback';
-import { OAuthError } from '../../../src/core/auth/oauthClient';
+import { OAuthError } from '../../../src/core/errors';
 
 async function get(url: string): Promise<{ status: number; page: string; headers: Record<string, unknown> }> {
   const response = await request(url);
@@ -13,7 +13,7 @@ async function rejectsWith(promise: Promise<unknown>, error: string): Promise<OA
     await promise;
   } catch (caught) {
     assert.ok(caught instanceof OAuthError, `expected an OAuthError, got ${String(caught)}`);
-    assert.equal(caught.error, error);
+    assert.equal(caught.code, error);
     return caught;
   }
   assert.fail(`expected OAuthError ${error}`);

@@ -5,7 +5,6 @@ import {
   buildAuthorizeUrl,
   clientCredentialsGrant,
   exchangeAuthorizationCode,
-  OAuthError,
   refreshTokens,
   revokeToken,
   type OAuthEndpoints,
@@ -23,6 +22,7 @@ import {
   type EmulatorFixture,
 } from './helpers';
 import { ManualClock } from '../../helpers/clock';
+import { OAuthError } from '../../../src/core/errors';
 
 /** Runs the authorize step by hand and returns the raw code, without exchanging it. */
 async function authorizationCode(fixture: EmulatorFixture): Promise<string> {
@@ -41,17 +41,17 @@ async function rejectsWithOAuthError(promise: Promise<unknown>, error: string): 
     await promise;
   } catch (caught) {
     assert.ok(caught instanceof OAuthError, `expected an OAuthError, got ${String(caught)}`);
-    assert.equal(caught.error, error);
+    assert.equal(caught.code, error);
     return caught;
   }
   assert.fail(`expected OAuthError ${error}`);
 }
 
 function assertNoSecret(error: OAuthError, secrets: string[]): void {
-  const texts = [error.message, error.description ?? '', error.error, String(error.stack)];
+  const texts = [error.message, error.description ?? '', error.code, String(error.stack)];
   for (const secret of secrets) {
     for (const text of texts) {
-      assert.ok(!text.includes(secret), `an OAuthError leaked a secret: ${error.error}`);
+      assert.ok(!text.includes(secret), `an OAuthError leaked a secret: ${error.code}`);
     }
   }
 }

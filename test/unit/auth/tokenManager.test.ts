@@ -5,14 +5,12 @@ import * as path from 'node:path';
 import { createFileLock } from '../../../src/core/auth/fileLock';
 import {
   clientCredentialsGrant,
-  OAuthError,
   refreshTokens,
   revokeToken,
   type TokenSet,
 } from '../../../src/core/auth/oauthClient';
 import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import {
-  SignInRequiredError,
   TokenManager,
   type StoredCredentials,
   type TokenManagerOptions,
@@ -29,6 +27,7 @@ import {
   usersMeStatus,
   type EmulatorFixture,
 } from './helpers';
+import { OAuthError, SignInRequiredError } from '../../../src/core/errors';
 
 const MINUTE = 60_000;
 
@@ -40,7 +39,7 @@ async function rejectsWithSignInRequired(
     await promise;
   } catch (caught) {
     assert.ok(caught instanceof SignInRequiredError, `expected SignInRequiredError, got ${String(caught)}`);
-    assert.equal(caught.reason, reason);
+    assert.equal(caught.code, reason);
     return caught;
   }
   assert.fail(`expected SignInRequiredError ${reason}`);
@@ -100,7 +99,7 @@ describe('auth/TokenManager against the emulator', () => {
     assert.equal(await usersMeStatus(fixture.emulator, fresh), 200);
     await assert.rejects(
       refreshTokens(fixture.endpoints, EMULATOR_APP, credentials.tokens.refreshToken!),
-      (error: unknown) => error instanceof OAuthError && error.error === 'invalid_grant',
+      (error: unknown) => error instanceof OAuthError && error.code === 'invalid_grant',
     );
   });
 
@@ -151,7 +150,7 @@ describe('auth/TokenManager against the emulator', () => {
     const tokens = manager(store);
     clock.advance(2 * MINUTE);
     const error = await rejectsWithSignInRequired(tokens.getAccessToken(), 'refresh_rejected');
-    assert.ok(error.cause instanceof OAuthError && error.cause.error === 'invalid_grant');
+    assert.ok(error.cause instanceof OAuthError && error.cause.code === 'invalid_grant');
     assert.equal(store.clears, 0);
     assert.deepEqual(store.peek(), credentials);
   });
@@ -303,7 +302,7 @@ describe('auth/TokenManager against the emulator', () => {
     assert.equal(await usersMeStatus(fixture.emulator, token), 401);
     await assert.rejects(
       refreshTokens(fixture.endpoints, EMULATOR_APP, credentials.tokens.refreshToken!),
-      (error: unknown) => error instanceof OAuthError && error.error === 'invalid_grant',
+      (error: unknown) => error instanceof OAuthError && error.code === 'invalid_grant',
     );
     assert.equal(store.peek(), undefined);
     await rejectsWithSignInRequired(tokens.getAccessToken(), 'not_signed_in');

@@ -1,7 +1,6 @@
 // BoxClient against the real emulator: paging, fields, typed errors, the 401 refresh dance and retries.
 import assert from 'node:assert/strict';
 import { BoxClient, DEFAULT_ITEM_FIELDS, type TokenProvider } from '../../../src/core/box/client';
-import { BoxApiError, BoxAuthError, BoxNetworkError } from '../../../src/core/box/errors';
 import type { BoxFile } from '../../../src/core/box/types';
 import { DEFAULT_USER } from '../../../src/emulator/index';
 import {
@@ -15,6 +14,7 @@ import {
   startTestBox,
   type TestBox,
 } from './support';
+import { BoxApiError, SignInRequiredError, BoxNetworkError } from '../../../src/core/errors';
 
 describe('BoxClient against the emulator', function () {
   this.timeout(60_000);
@@ -180,7 +180,7 @@ describe('BoxClient against the emulator', function () {
       assert.equal(refreshes, 1);
     });
 
-    it('a 401 after the refresh is a BoxAuthError', async () => {
+    it('a 401 after the refresh is a SignInRequiredError', async () => {
       let refreshes = 0;
       const client = makeClient(box, {
         tokenProvider: {
@@ -192,34 +192,37 @@ describe('BoxClient against the emulator', function () {
         },
       });
       await assert.rejects(client.getCurrentUser(), (err: unknown) => {
-        assert.ok(err instanceof BoxAuthError);
-        assert.equal(err.reason, 'rejected-after-refresh');
+        assert.ok(err instanceof SignInRequiredError);
+        assert.equal(err.code, 'rejected_after_refresh');
         return true;
       });
       assert.equal(refreshes, 1);
     });
 
-    it('no fresh token, or no way to refresh, is a BoxAuthError', async () => {
+    it('no fresh token, or no way to refresh, is a SignInRequiredError', async () => {
       const nothing = makeClient(box, {
         tokenProvider: {
           getAccessToken: async () => 'expired-token',
           refreshAccessToken: async () => undefined,
         },
       });
-      await assert.rejects(nothing.getCurrentUser(), { name: 'BoxAuthError', reason: 'refresh-unavailable' });
+      await assert.rejects(nothing.getCurrentUser(), {
+        name: 'SignInRequiredError',
+        code: 'refresh_unavailable',
+      });
       const developerToken = makeClient(box, {
         tokenProvider: { getAccessToken: async () => 'expired-token' },
       });
       await assert.rejects(developerToken.getCurrentUser(), {
-        name: 'BoxAuthError',
-        reason: 'refresh-unavailable',
+        name: 'SignInRequiredError',
+        code: 'refresh_unavailable',
       });
     });
 
-    it('an empty token is a BoxAuthError before anything is sent', async () => {
+    it('an empty token is a SignInRequiredError before anything is sent', async () => {
       const before = box.emulator.stats.requests;
       const client = makeClient(box, { tokenProvider: { getAccessToken: async () => '' } });
-      await assert.rejects(client.getCurrentUser(), { name: 'BoxAuthError', reason: 'no-token' });
+      await assert.rejects(client.getCurrentUser(), { name: 'SignInRequiredError', code: 'no_token' });
       assert.equal(box.emulator.stats.requests, before);
     });
   });
@@ -300,7 +303,7 @@ describe('BoxClient against the emulator', function () {
       });
       await assert.rejects(client.getCurrentUser(), (err: unknown) => {
         assert.ok(err instanceof BoxNetworkError);
-        assert.equal(err.kind, 'refused');
+        assert.equal(err.code, 'refused');
         assert.equal(err.requestSent, false);
         assert.match(err.message, /^Network refused for GET \/2\.0\/users\/me: .*gave up after 3 attempts/);
         return true;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { abortError, isAbortError } from '../../../src/core/abort';
-import { BoxApiError, BoxAuthError, BoxNetworkError, isRetryable } from '../../../src/core/box/errors';
+import { BoxApiError, SignInRequiredError, BoxNetworkError } from '../../../src/core/errors';
+import { isRetryable } from '../../../src/core/box/retry';
 
 function codeError(code: string, message = code): Error {
   return Object.assign(new Error(message), { code });
@@ -48,7 +49,7 @@ describe('Box client errors', () => {
     ];
     for (const [cause, kind, requestSent] of cases) {
       const err = new BoxNetworkError('GET', 'http://127.0.0.1:1/2.0/users/me', cause);
-      assert.equal(err.kind, kind, String((cause as { code?: string }).code));
+      assert.equal(err.code, kind, String((cause as { code?: string }).code));
       assert.equal(err.requestSent, requestSent);
       assert.equal(err.cause, cause);
     }
@@ -67,7 +68,7 @@ describe('Box client errors', () => {
     assert.equal(isRetryable(net('ENOTFOUND')), false);
     assert.equal(isRetryable(net('EPROTO')), false);
     assert.equal(isRetryable(abortError(AbortSignal.abort())), false);
-    assert.equal(isRetryable(new BoxAuthError('no-token')), false);
+    assert.equal(isRetryable(new SignInRequiredError('no_token')), false);
   });
 
   it('abortError keeps an Error reason and names other reasons AbortError', () => {
@@ -77,9 +78,9 @@ describe('Box client errors', () => {
     assert.ok(isAbortError(abortError(AbortSignal.abort(42))));
   });
 
-  it('BoxAuthError says the user must sign in again', () => {
-    const err = new BoxAuthError('rejected-after-refresh');
-    assert.equal(err.reason, 'rejected-after-refresh');
+  it('SignInRequiredError says the user must sign in again', () => {
+    const err = new SignInRequiredError('rejected_after_refresh');
+    assert.equal(err.code, 'rejected_after_refresh');
     assert.match(err.message, /^Sign in to Box again: /);
   });
 });

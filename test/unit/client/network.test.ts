@@ -10,10 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BoxClient } from '../../../src/core/box/client';
 import { createDispatcher } from '../../../src/core/box/dispatcher';
-import { BoxApiError, BoxNetworkError } from '../../../src/core/box/errors';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index';
 import { makeTree } from '../../helpers/tree';
 import { recordingSleep, staticTokens } from './support';
+import { BoxApiError, BoxNetworkError } from '../../../src/core/errors';
 
 interface Misbehaving {
   baseUrl: string;
@@ -140,7 +140,7 @@ describe('BoxClient transport', function () {
     const client = stubClient({ idleTimeoutMs: 150, sleep, retry: { maxAttempts: 2, random: () => 0.5 } });
     await assert.rejects(client.getCurrentUser(), (err: unknown) => {
       assert.ok(err instanceof BoxNetworkError);
-      assert.equal(err.kind, 'timeout');
+      assert.equal(err.code, 'timeout');
       assert.equal(err.errorCode, 'UND_ERR_HEADERS_TIMEOUT');
       assert.match(err.message, /gave up after 2 attempts/);
       return true;
@@ -164,11 +164,11 @@ describe('BoxClient transport', function () {
     await assert.rejects(client.getFolder('2'), (err: unknown) => {
       assert.ok(err instanceof BoxApiError);
       assert.equal(err.status, 502);
-      assert.equal(err.code, undefined);
+      assert.equal(err.code, 'http_502', 'no Box code in the body: the status names it');
       assert.equal(err.message, 'Box answered 502 for GET /2.0/folders/2 (gave up after 2 attempts)');
       return true;
     });
-    await assert.rejects(client.getFolder('3'), { status: 503, code: undefined });
+    await assert.rejects(client.getFolder('3'), { status: 503, code: 'http_503' });
     assert.equal(sleeps.length, 2);
   });
 
@@ -197,7 +197,7 @@ describe('BoxClient transport', function () {
     });
     await assert.rejects(client.createZipDownload({ items: [{ type: 'folder', id: '5' }] }), {
       name: 'BoxNetworkError',
-      kind: 'refused',
+      code: 'refused',
     });
     assert.deepEqual(sleeps, [500, 1000, 2000, 4000]);
   });

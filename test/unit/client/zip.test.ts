@@ -2,7 +2,6 @@
 // download URL fetched without Authorization, status, stalls, aborts, and a fully logged run that leaks nothing.
 import assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { BoxApiError, BoxNetworkError } from '../../../src/core/box/errors';
 import type { ZipDownloadStatus } from '../../../src/core/box/types';
 import {
   capturingLogger,
@@ -16,6 +15,7 @@ import {
   type TestBox,
 } from './support';
 import { ManualClock } from '../../helpers/clock';
+import { BoxApiError, BoxNetworkError } from '../../../src/core/errors';
 
 const CREATE = 'POST /2.0/zip_downloads';
 const CONTENT = 'GET /2.0/zip_downloads/:id/content';
@@ -156,7 +156,7 @@ describe('BoxClient ZIP downloads against the emulator', function () {
     assert.equal(clock.sleeping, 1, 'the emulator waits before the first entry');
     await assert.rejects(readAll(content.body), (err: unknown) => {
       assert.ok(err instanceof BoxNetworkError);
-      assert.equal(err.kind, 'timeout');
+      assert.equal(err.code, 'timeout');
       assert.equal(err.errorCode, 'UND_ERR_BODY_TIMEOUT');
       assert.ok(!err.message.includes(zip.download_url));
       return true;

@@ -3,12 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
 import { removeStagingDir } from '../../../src/core/place/staging';
 import { requirePrerequisite } from '../../helpers/prerequisite';
 import { buildZip } from '../../helpers/zipBuilder';
 import { makeExtractionDir, makeSandbox, readTree, snapshot, yazlZip } from './sandbox';
+import { ArchiveError } from '../../../src/core/errors';
 
 const MiB = 1024 * 1024;
 

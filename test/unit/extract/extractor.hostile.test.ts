@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
 import { removeStagingDir } from '../../../src/core/place/staging';
 import { buildZip, S_IFLNK, unixAttributes, UNIX_HOST, type RawEntry } from '../../helpers/zipBuilder';
@@ -16,6 +15,7 @@ import {
   snapshot,
   yazlZip,
 } from './sandbox';
+import { ArchiveError } from '../../../src/core/errors';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

@@ -5,9 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as yazl from 'yazl';
-import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
 import { extractZip, type ExtractOptions, type ExtractResult } from '../../../src/core/extract/extractor';
 import { removeStagingDir, STAGING_PREFIX } from '../../../src/core/place/staging';
+import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/errors';
 
 /**
  * A throw-away directory tree per test: `root/archive.zip`, `root/outer/dest` (the destination) and

@@ -5,7 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import * as yazl from 'yazl';
-import { ArchiveError, StreamMismatchError, type ArchiveErrorCode } from '../../../src/core/extract/errors';
 import { extractZip, type ExtractOptions } from '../../../src/core/extract/extractor';
 import { GrowingFile } from '../../../src/core/extract/growingFile';
 import { removeStagingDir } from '../../../src/core/place/staging';
@@ -26,6 +25,7 @@ import {
   type Sandbox,
   type YazlFile,
 } from './sandbox';
+import { ArchiveError, StreamMismatchError, type ArchiveErrorCode } from '../../../src/core/errors';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pull } from '../../../src/core/pull/pull';
-import { PullError } from '../../../src/core/pull/errors';
 import { buildZip, S_IFLNK, unixAttributes, type RawEntry } from '../../helpers/zipBuilder';
 import { snapshot } from '../extract/sandbox';
 import {
@@ -19,6 +18,7 @@ import {
   startFixture,
   type Fixture,
 } from '../reliability/support';
+import { PullError } from '../../../src/core/errors';
 
 describe('hostile archives served by the emulator, through pull()', function () {
   let fixture: Fixture;
@@ -101,7 +101,7 @@ describe('hostile archives served by the emulator, through pull()', function () 
 
   function assertClearReason(error: unknown, reason: RegExp, entryName: string): void {
     assert.ok(error instanceof PullError, `expected a PullError, got ${String(error)}`);
-    assert.equal(error.kind, 'archive_invalid', error.message);
+    assert.equal(error.code, 'archive_invalid', error.message);
     assert.equal(error.message.split('\n').length, 1, 'one line a person can read');
     assert.match(error.message, reason);
     assert.ok(error.message.endsWith(JSON.stringify(entryName)), `names the entry: ${error.message}`);

@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { BoxClient } from '../../../src/core/box/client';
 import type { ConflictDecision } from '../../../src/core/place/conflictPolicy';
 import { pull, type PullRequest } from '../../../src/core/pull/pull';
-import { PullError } from '../../../src/core/pull/errors';
 import { type PullProgress } from '../../../src/core/pull/progress';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees, readTree } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
+import { PullError } from '../../../src/core/errors';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -206,7 +206,7 @@ describe('pull pipeline (end to end against the emulator)', function () {
     emulator.faults.cutAfterBytes = 10_000;
     await assert.rejects(
       pull(request(destination, { maxAttempts: 2 })),
-      (error: unknown) => error instanceof PullError && error.kind === 'download_failed',
+      (error: unknown) => error instanceof PullError && error.code === 'download_failed',
     );
     await assert.rejects(fs.access(destination), 'the destination it created is removed again');
   });
@@ -236,7 +236,7 @@ describe('pull pipeline (end to end against the emulator)', function () {
     const destination = await freshDestination();
     await assert.rejects(
       pull(request(destination, { items: [{ type: 'folder', id: '999999999' }] })),
-      (error: unknown) => error instanceof PullError && error.kind === 'not_found',
+      (error: unknown) => error instanceof PullError && error.code === 'not_found',
     );
   });
 });

@@ -10,7 +10,6 @@ import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import { TokenManager } from '../../../src/core/auth/tokenManager';
 import type { ConflictPolicy } from '../../../src/core/place/conflictPolicy';
 import { pull, type PullReport } from '../../../src/core/pull/pull';
-import { PullError } from '../../../src/core/pull/errors';
 import { readTree } from '../../helpers/compareTrees';
 import { EMULATOR_APP, fakeBrowser, MemoryTokenStore } from '../auth/helpers';
 import {
@@ -25,6 +24,7 @@ import {
   temporaryLeftovers,
   type Fixture,
 } from './support';
+import { PullError } from '../../../src/core/errors';
 
 /** A failure must be a PullError (or a cancel) with one readable line; anything else is a bug. */
 function assertClearFailure(result: PromiseSettledResult<PullReport>, what: string): void {
@@ -165,7 +165,7 @@ describe('reliability: concurrent pulls', function () {
     const report = await firstPull;
     assert.equal(secondGotBytes, false, 'the second pull got a download while the first held the only one');
     assert.ok(secondFailure instanceof PullError, `not a PullError: ${String(secondFailure)}`);
-    assert.equal(secondFailure.kind, 'download_failed');
+    assert.equal(secondFailure.code, 'download_failed');
     assert.match(secondFailure.message, /too many concurrent downloads/i);
     assert.equal(secondFailure.message.split('\n').length, 1);
     assert.equal(report.attempts, 1, 'the first pull kept its download');

@@ -6,7 +6,6 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, writeFileSync, statfsSync } from 'node:fs';
 import * as path from 'node:path';
 import { pull, type PullReport } from '../../../src/core/pull/pull';
-import { PullError } from '../../../src/core/pull/errors';
 import { type PullProgress } from '../../../src/core/pull/progress';
 import { requirePrerequisite } from '../../helpers/prerequisite';
 import {
@@ -23,6 +22,7 @@ import {
   temporaryLeftovers,
   type Fixture,
 } from './support';
+import { PullError } from '../../../src/core/errors';
 
 const KiB = 1024;
 
@@ -86,7 +86,7 @@ describe('reliability: a destination volume that is full or turns read-only', fu
       await promise;
     } catch (error) {
       assert.ok(error instanceof PullError, `expected a PullError, got ${String(error)}`);
-      assert.equal(error.kind, 'destination', error.message);
+      assert.equal(error.code, 'destination', error.message);
       return error;
     }
     assert.fail('expected a destination PullError');

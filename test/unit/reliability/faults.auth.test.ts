@@ -13,7 +13,6 @@ import {
 import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import { TokenManager, type StoredCredentials } from '../../../src/core/auth/tokenManager';
 import { pull, type PullReport } from '../../../src/core/pull/pull';
-import { PullError } from '../../../src/core/pull/errors';
 import { ENTERPRISE_ID } from '../../../src/emulator/index';
 import { EMULATOR_APP, fakeBrowser, MemoryTokenStore } from '../auth/helpers';
 import {
@@ -27,6 +26,7 @@ import {
   startFixture,
   type Fixture,
 } from './support';
+import { PullError } from '../../../src/core/errors';
 
 const HOUR = 3600_000;
 
@@ -58,7 +58,7 @@ describe('reliability: pull when the sign-in changes under it', function () {
       await promise;
     } catch (error) {
       assert.ok(error instanceof PullError, `expected a PullError, got ${String(error)}`);
-      assert.equal(error.kind, 'sign_in_required', error.message);
+      assert.equal(error.code, 'sign_in_required', error.message);
       assert.match(error.message, /sign in/i);
       return error;
     }

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pull, type PullReport } from '../../../src/core/pull/pull';
-import { PullError } from '../../../src/core/pull/errors';
 import { readTree, type TreeListing } from '../../helpers/compareTrees';
 import {
   assertPulled,
@@ -24,6 +23,7 @@ import {
   startFixture,
   type Fixture,
 } from './support';
+import { PullError } from '../../../src/core/errors';
 
 describe('reliability: pull under HTTP faults', function () {
   let fixture: Fixture;
@@ -54,12 +54,12 @@ describe('reliability: pull under HTTP faults', function () {
     for (const destination of handedOut.splice(0)) leftBy.set(destination, await listing(destination));
   });
 
-  async function expectPullError(promise: Promise<PullReport>, kind: PullError['kind']): Promise<PullError> {
+  async function expectPullError(promise: Promise<PullReport>, kind: PullError['code']): Promise<PullError> {
     try {
       await promise;
     } catch (error) {
       assert.ok(error instanceof PullError, `expected a PullError, got ${String(error)}`);
-      assert.equal(error.kind, kind, error.message);
+      assert.equal(error.code, kind, error.message);
       assert.equal(error.message.split('\n').length, 1, 'one line a person can read');
       return error;
     }

@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ArchiveError } from '../../../src/core/extract/errors';
 import { extractZip } from '../../../src/core/extract/extractor';
 import { pull } from '../../../src/core/pull/pull';
 import { requirePrerequisite } from '../../helpers/prerequisite';
 import { buildZip } from '../../helpers/zipBuilder';
 import { makeClient, pullRequest, startFixture } from './support';
+import { ArchiveError } from '../../../src/core/errors';
 
 describe('reliability: bugs reported to other owners (fixed)', function () {
   let sandbox: string;

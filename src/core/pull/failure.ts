@@ -1,29 +1,7 @@
+// How a failed pull is told and judged: the PullError a front end shows, whether another ZIP can help, and the
+// note about a temporary folder that could not be removed.
 import { isAbortError } from '../abort';
-import { SignInRequiredError } from '../auth/tokenManager';
-import { BoxApiError, BoxAuthError } from '../box/errors';
-import { ArchiveError } from '../extract/errors';
-
-/** Why a pull failed, in words a user can act on. `kind` lets a front end choose its message and exit code. */
-export type PullErrorKind =
-  | 'not_found'
-  | 'access_denied'
-  | 'too_large'
-  | 'download_failed'
-  | 'archive_invalid'
-  | 'incomplete'
-  | 'destination'
-  | 'sign_in_required';
-
-export class PullError extends Error {
-  constructor(
-    readonly kind: PullErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'PullError';
-  }
-}
+import { ArchiveError, BoxApiError, PullError, SignInRequiredError } from '../errors';
 
 /** Archive failures that a fresh download can cure; the others are in the archive Box built. */
 const TRANSIENT_ARCHIVE_CODES = new Set(['truncated', 'invalid', 'crc_mismatch', 'size_mismatch']);
@@ -33,8 +11,8 @@ const LOCAL_FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', '
 /** Whether a failed attempt is worth another, with a fresh ZIP. */
 export function isWorthAnotherZip(error: unknown): boolean {
   if (error instanceof ArchiveError) return TRANSIENT_ARCHIVE_CODES.has(error.code);
-  if (error instanceof PullError) return error.kind === 'download_failed' || error.kind === 'incomplete';
-  if (error instanceof BoxAuthError || error instanceof SignInRequiredError) return false;
+  if (error instanceof PullError) return error.code === 'download_failed' || error.code === 'incomplete';
+  if (error instanceof SignInRequiredError) return false;
   if (error instanceof BoxApiError) {
     // A failed create was already retried by the client (429 and 5xx, within its time budget); another round
     // would only multiply the wait, and other answers will not change. A refused download URL (429 too many
@@ -52,7 +30,7 @@ export function withLeftover(failure: unknown, staging: string): unknown {
   if (!(failure instanceof PullError)) return failure;
   const sentence = /[.!?]$/.test(failure.message) ? failure.message : `${failure.message}.`;
   return new PullError(
-    failure.kind,
+    failure.code,
     `${sentence} Its temporary folder ${staging} could not be removed; delete it once the destination is writable again.`,
     { cause: failure.cause },
   );
@@ -61,7 +39,7 @@ export function withLeftover(failure: unknown, staging: string): unknown {
 /** The failure as a PullError a front end can show (aborts stay aborts). */
 export function toPullError(error: unknown): unknown {
   if (error instanceof PullError || isAbortError(error)) return error;
-  if (error instanceof BoxAuthError || error instanceof SignInRequiredError) {
+  if (error instanceof SignInRequiredError) {
     return new PullError('sign_in_required', error.message, { cause: error });
   }
   if (error instanceof BoxApiError) {
@@ -92,8 +70,8 @@ export function toPullError(error: unknown): unknown {
     return new PullError('download_failed', error.message, { cause: error });
   }
   if (error instanceof ArchiveError) {
-    const kind = error.code === 'disk_full' || error.code === 'io' ? 'destination' : 'archive_invalid';
-    return new PullError(kind, error.message, { cause: error });
+    const code = error.code === 'disk_full' || error.code === 'io' ? 'destination' : 'archive_invalid';
+    return new PullError(code, error.message, { cause: error });
   }
   const code = (error as { code?: string } | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {

@@ -1,0 +1,297 @@
+/**
+ * Every failure the core raises on purpose, in one module: each is a `BoxPullError` with a stable `code` that front
+ * ends key on (exit codes, messages, retry decisions) and a one-line message a person can act on. Messages never
+ * hold a token, a secret or a ZIP URL: URLs are redacted before they are stored. This module loads nothing heavy,
+ * so the VS Code layer can `instanceof` these without loading undici. Cancellation is not an error of ours: it is
+ * an AbortError (abort.ts).
+ */
+import { redactSecrets } from './logger';
+
+export abstract class BoxPullError extends Error {
+  abstract readonly code: string;
+}
+
+// ---- Box's API ----------------------------------------------------------------------------------------------
+
+export interface BoxApiErrorDetails {
+  status: number;
+  method: string;
+  /** The request URL; redacted before it is stored. */
+  url: string;
+  code?: string;
+  /** Box's own `message` field, if the body had one. */
+  boxMessage?: string;
+  requestId?: string;
+  helpUrl?: string;
+  retryAfterMs?: number;
+  contextInfo?: unknown;
+}
+
+/** Box answered with an HTTP error status. `code` is Box's own (`not_found`, ...) or `http_<status>`. */
+export class BoxApiError extends BoxPullError {
+  override readonly name = 'BoxApiError';
+  readonly code: string;
+  readonly status: number;
+  readonly boxMessage?: string;
+  readonly requestId?: string;
+  readonly helpUrl?: string;
+  readonly retryAfterMs?: number;
+  readonly contextInfo?: unknown;
+  readonly method: string;
+  readonly url: string;
+
+  constructor(details: BoxApiErrorDetails) {
+    const url = redactSecrets(details.url);
+    const boxMessage = details.boxMessage === undefined ? undefined : redactSecrets(details.boxMessage);
+    const code = details.code ? ` ${details.code}` : '';
+    const said = boxMessage ? `: ${boxMessage}` : '';
+    const id = details.requestId ? ` (request id ${details.requestId})` : '';
+    super(`Box answered ${details.status}${code} for ${details.method} ${pathOf(url)}${said}${id}`);
+    this.code = details.code ?? `http_${details.status}`;
+    this.status = details.status;
+    this.boxMessage = boxMessage;
+    this.requestId = details.requestId;
+    this.helpUrl = details.helpUrl;
+    this.retryAfterMs = details.retryAfterMs;
+    this.contextInfo = details.contextInfo;
+    this.method = details.method;
+    this.url = url;
+  }
+}
+
+export type BoxNetworkErrorCode = 'timeout' | 'reset' | 'refused' | 'dns' | 'other';
+
+/** The request never got a complete answer: timeout, reset, refused connection, DNS failure, ... */
+export class BoxNetworkError extends BoxPullError {
+  override readonly name = 'BoxNetworkError';
+  readonly code: BoxNetworkErrorCode;
+  readonly method: string;
+  readonly url: string;
+  /**
+   * False when the failure happened while connecting, so the server cannot have seen the request. Decides whether
+   * a non-idempotent call (creating a ZIP) may be retried.
+   */
+  readonly requestSent: boolean;
+  /** The underlying error code (ECONNRESET, UND_ERR_BODY_TIMEOUT, ...), if any. */
+  readonly errorCode?: string;
+
+  constructor(method: string, url: string, cause: unknown) {
+    const redacted = redactSecrets(url);
+    const { code, errorCode, requestSent } = classifyNetworkError(cause);
+    const detail = cause instanceof Error ? redactSecrets(cause.message) : String(cause);
+    super(
+      `Network ${code === 'other' ? 'error' : code} for ${method} ${pathOf(redacted)}: ${detail || errorCode}`,
+      {
+        cause,
+      },
+    );
+    this.code = code;
+    this.method = method;
+    this.url = redacted;
+    this.requestSent = requestSent;
+    this.errorCode = errorCode;
+  }
+}
+
+// ---- Signing in ---------------------------------------------------------------------------------------------
+
+export type SignInRequiredCode =
+  /** Nobody is signed in. */
+  | 'not_signed_in'
+  /** The session was signed out (here or in another window) while in use. */
+  | 'signed_out'
+  /** Box refused the refresh token: the session expired or was revoked. */
+  | 'refresh_rejected'
+  /** Box refused the client credentials. */
+  | 'grant_rejected'
+  /** The token provider had no access token. */
+  | 'no_token'
+  /** Box refused the access token and the provider cannot refresh it. */
+  | 'refresh_unavailable'
+  /** Box refused the access token even after a refresh. */
+  | 'rejected_after_refresh';
+
+const SIGN_IN_MESSAGES: Record<SignInRequiredCode, string> = {
+  not_signed_in: 'Not signed in to Box.',
+  signed_out: 'Signed out of Box.',
+  refresh_rejected: 'The Box session has expired. Sign in again.',
+  grant_rejected: 'Box rejected the client credentials.',
+  no_token: 'Sign in to Box again: no access token is available.',
+  refresh_unavailable: 'Sign in to Box again: Box refused the access token and it could not be refreshed.',
+  rejected_after_refresh: 'Sign in to Box again: Box refused the access token even after refreshing it.',
+};
+
+/** The user has to sign in (again). Never carries a token. */
+export class SignInRequiredError extends BoxPullError {
+  override readonly name = 'SignInRequiredError';
+
+  constructor(
+    readonly code: SignInRequiredCode,
+    message: string = SIGN_IN_MESSAGES[code],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An OAuth failure: `code` is the OAuth error code (`invalid_grant`, `invalid_client`, `access_denied`, ...) or one
+ * of ours (`invalid_response`, `network_error`, `timeout`, `http_error`, `state_mismatch`, `missing_code`,
+ * `browser_not_opened`). `invalid_grant` from a refresh means the user must sign in again. `status` is the HTTP
+ * status of Box's answer, 0 when there was none. The message never contains a token, secret or code.
+ */
+export class OAuthError extends BoxPullError {
+  override readonly name = 'OAuthError';
+
+  constructor(
+    readonly code: string,
+    readonly description?: string,
+    readonly status = 0,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      description ? `Box sign-in failed: ${code} (${description})` : `Box sign-in failed: ${code}`,
+      options,
+    );
+  }
+}
+
+/** Another process held the credentials lock for longer than the wait allows. */
+export class LockTimeoutError extends BoxPullError {
+  override readonly name = 'LockTimeoutError';
+  readonly code = 'lock_timeout';
+
+  constructor(lockPath: string) {
+    super(`Timed out waiting for the lock ${lockPath}`);
+  }
+}
+
+// ---- Archives -----------------------------------------------------------------------------------------------
+
+/**
+ * Every failure of `extractZip` is an `ArchiveError` (or an AbortError when the caller cancelled); the pipeline
+ * decides by `code` whether a fresh download can help.
+ */
+export type ArchiveErrorCode =
+  | 'truncated'
+  | 'invalid'
+  | 'crc_mismatch'
+  | 'size_mismatch'
+  | 'unsupported_compression'
+  | 'encrypted'
+  | 'zip_bomb'
+  | 'too_many_entries'
+  | 'unsafe_path'
+  | 'symlink'
+  | 'duplicate'
+  | 'disk_full'
+  | 'io';
+
+export class ArchiveError extends BoxPullError {
+  override readonly name = 'ArchiveError';
+  /** The entry name as stored in the archive, when the failure concerns one entry. */
+  readonly entryName?: string;
+
+  constructor(
+    readonly code: ArchiveErrorCode,
+    message: string,
+    options: { entryName?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    if (options.entryName !== undefined) this.entryName = options.entryName;
+  }
+}
+
+/** Streamed entries disagree with the central directory: their files must be discarded and extraction redone. */
+export class StreamMismatchError extends BoxPullError {
+  override readonly name = 'StreamMismatchError';
+  readonly code = 'stream_mismatch';
+}
+
+// ---- Pulls --------------------------------------------------------------------------------------------------
+
+/** Why a pull failed, in words a user can act on. `code` lets a front end choose its message and exit code. */
+export type PullErrorCode =
+  | 'not_found'
+  | 'access_denied'
+  | 'too_large'
+  | 'download_failed'
+  | 'archive_invalid'
+  | 'incomplete'
+  | 'destination'
+  | 'sign_in_required';
+
+export class PullError extends BoxPullError {
+  override readonly name = 'PullError';
+
+  constructor(
+    readonly code: PullErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// ---- Network error classification ---------------------------------------------------------------------------
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+]);
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA']);
+const CONNECT_PHASE_CODES = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  ...DNS_CODES,
+]);
+
+function classifyNetworkError(cause: unknown): {
+  code: BoxNetworkErrorCode;
+  errorCode?: string;
+  requestSent: boolean;
+} {
+  const codes = errorCodes(cause);
+  const requestSent = !codes.some((code) => CONNECT_PHASE_CODES.has(code));
+  const pick = (code: BoxNetworkErrorCode, set: ReadonlySet<string>) => {
+    const errorCode = codes.find((candidate) => set.has(candidate));
+    return errorCode ? { code, errorCode, requestSent } : undefined;
+  };
+  return (
+    pick('refused', new Set(['ECONNREFUSED'])) ??
+    pick('dns', DNS_CODES) ??
+    pick('timeout', TIMEOUT_CODES) ??
+    pick('reset', RESET_CODES) ?? { code: 'other', errorCode: codes[0], requestSent }
+  );
+}
+
+/** Every `code` along the cause chain and inside AggregateErrors (Node's happy-eyeballs connect). */
+function errorCodes(error: unknown, depth = 0): string[] {
+  if (!error || typeof error !== 'object' || depth > 5) {
+    return [];
+  }
+  const own = (error as { code?: unknown }).code;
+  const codes = typeof own === 'string' ? [own] : [];
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) {
+      codes.push(...errorCodes(inner, depth + 1));
+    }
+  }
+  codes.push(...errorCodes((error as { cause?: unknown }).cause, depth + 1));
+  return codes;
+}
+
+/** The path part of an absolute URL (the host adds nothing for a reader and may be long). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
