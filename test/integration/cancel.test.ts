@@ -9,10 +9,8 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { diffTrees } from '../helpers/compareTrees';
 import type { PullPhase } from '../../src/core/pull/progress';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import { resetFaults, setFaults } from './emulator';
@@ -24,11 +22,11 @@ import {
   getApi,
   makeBoxFolder,
   pickWhere,
+  prefilledDestination,
   refreshTree,
   remove,
   ScriptedPrompter,
   withPrompter,
-  writeFiles,
 } from './helpers';
 
 const FOLDER = 'it-cancel';
@@ -57,8 +55,9 @@ const PHASES: Record<Exclude<PullPhase, 'preparing' | 'done'>, (p: { filesDone: 
 
 suite('Cancel', () => {
   let api: BoxPullTestApi;
-  let snapshot: string;
-  const destination = () => path.join(env.workspace, FOLDER);
+  // A destination with the user's own files, one of them named like a Box file: a cancel must leave all as is.
+  let target: ReturnType<typeof prefilledDestination>;
+  const destination = () => target.path;
 
   suiteSetup(async () => {
     api = await getApi();
@@ -67,15 +66,10 @@ suite('Cancel', () => {
     for (let i = 0; i < 12; i++) files[`blob-${String(i).padStart(2, '0')}.bin`] = randomBytes(48 * 1024);
     await makeBoxFolder(FOLDER, files);
     await refreshTree();
-    snapshot = fs.mkdtempSync(path.join(os.tmpdir(), 'box-pull-cancel-before-'));
+    target = prefilledDestination(FOLDER, { 'notes.txt': 'my notes\n', 'blob-03.bin': 'my local blob\n' });
   });
 
-  setup(async () => {
-    // A destination with the user's own files, one of them named like a Box file: a cancel must leave all as is.
-    await remove(destination(), snapshot);
-    await writeFiles(destination(), { 'notes.txt': 'my notes\n', 'blob-03.bin': 'my local blob\n' });
-    fs.cpSync(destination(), snapshot, { recursive: true });
-  });
+  setup(() => target.prepare());
 
   teardown(async () => {
     await resetFaults();
@@ -83,7 +77,8 @@ suite('Cancel', () => {
   });
 
   suiteTeardown(async () => {
-    await remove(path.join(env.testRoot, FOLDER), snapshot);
+    await remove(path.join(env.testRoot, FOLDER));
+    await target.dispose();
   });
 
   for (const [phase, ready] of Object.entries(PHASES)) {
@@ -111,7 +106,7 @@ suite('Cancel', () => {
           watcher.dispose();
         }
         assert.equal(stagingAtCancel.length, 1, 'the pull was staging files when it was cancelled');
-        assert.deepEqual(await diffTrees(snapshot, destination()), [], 'destination (staging included)');
+        await target.assertUnchanged();
         assert.deepEqual(api.downloads.list(), []);
         assert.equal(api.downloads.statusBarText(), undefined);
       });

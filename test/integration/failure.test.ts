@@ -2,10 +2,7 @@
 // the user is told why in one line, and the destination is left exactly as it was.
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { diffTrees } from '../helpers/compareTrees';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import { resetFaults, setFaults } from './emulator';
 import {
@@ -15,19 +12,18 @@ import {
   findRow,
   getApi,
   makeBoxFolder,
+  prefilledDestination,
   refreshTree,
   remove,
   ScriptedPrompter,
   withPrompter,
-  writeFiles,
 } from './helpers';
 
 const FOLDER = 'it-failure';
 
 suite('Failed downloads', () => {
   let api: BoxPullTestApi;
-  let snapshot: string;
-  const destination = () => path.join(env.workspace, FOLDER);
+  let target: ReturnType<typeof prefilledDestination>;
 
   suiteSetup(async () => {
     api = await getApi();
@@ -35,22 +31,19 @@ suite('Failed downloads', () => {
     for (let i = 0; i < 6; i++) files[`part-${i}.bin`] = randomBytes(32 * 1024);
     await makeBoxFolder(FOLDER, files);
     await refreshTree();
-    snapshot = fs.mkdtempSync(path.join(os.tmpdir(), 'box-pull-failure-before-'));
+    target = prefilledDestination(FOLDER, { 'mine.txt': 'mine\n', 'part-2.bin': 'my part 2\n' });
   });
 
-  setup(async () => {
-    await remove(destination(), snapshot);
-    await writeFiles(destination(), { 'mine.txt': 'mine\n', 'part-2.bin': 'my part 2\n' });
-    fs.cpSync(destination(), snapshot, { recursive: true });
-  });
+  setup(() => target.prepare());
 
   teardown(async () => {
     await resetFaults();
-    await remove(destination());
+    await remove(target.path);
   });
 
   suiteTeardown(async () => {
-    await remove(path.join(env.testRoot, FOLDER), snapshot);
+    await remove(path.join(env.testRoot, FOLDER));
+    await target.dispose();
   });
 
   async function pullExpectingFailure(): Promise<string> {
@@ -59,7 +52,7 @@ suite('Failed downloads', () => {
     const outcome = await withPrompter(api, prompter, () => download(row.node));
     assert.equal(outcome.status, 'failed', outcome.message);
     assert.doesNotMatch(outcome.message, /\n/, 'one line');
-    assert.deepEqual(await diffTrees(snapshot, destination()), [], 'destination (staging included)');
+    await target.assertUnchanged();
     assert.deepEqual(api.downloads.list(), []);
     return outcome.message;
   }

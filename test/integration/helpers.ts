@@ -2,10 +2,12 @@
 // test host (test/host/**). Only types come from src/: the extension's runtime objects are reached through the
 // API that activate() returns, so there is exactly one copy of every class.
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { cpSync, promises as fs, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BoxPullTestApi } from '../../src/vscode/api';
+import { diffTrees } from '../helpers/compareTrees';
 import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
 import type {
   ConfirmRequest,
@@ -195,6 +197,29 @@ export async function exists(file: string): Promise<boolean> {
 
 export async function remove(...paths: string[]): Promise<void> {
   for (const target of paths) await fs.rm(target, { recursive: true, force: true });
+}
+
+/**
+ * A workspace destination that already holds the user's own files, made afresh by `prepare()` (call it in `setup`).
+ * `assertUnchanged()` proves a failed or cancelled pull left it exactly so, byte for byte, with no staging folder.
+ */
+export function prefilledDestination(folder: string, userFiles: Record<string, string>) {
+  const destination = path.join(env.workspace, folder);
+  const before = mkdtempSync(path.join(os.tmpdir(), `box-pull-${folder}-before-`));
+  return {
+    path: destination,
+    async prepare(): Promise<void> {
+      await remove(destination, before);
+      await writeFiles(destination, userFiles);
+      cpSync(destination, before, { recursive: true });
+    },
+    async assertUnchanged(): Promise<void> {
+      assert.deepEqual(await diffTrees(before, destination), [], 'destination (staging included)');
+    },
+    async dispose(): Promise<void> {
+      await remove(destination, before);
+    },
+  };
 }
 
 // ---- Commands and settings --------------------------------------------------------------------------------------

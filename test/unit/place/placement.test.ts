@@ -12,7 +12,7 @@ import {
   removeStagingDir,
 } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
-import { makeExtractionDir, makeSandbox, readTree, snapshot, type Sandbox } from './sandbox';
+import { makeExtractionDir, makeSandbox, readTree, snapshot, type Sandbox } from '../extract/sandbox';
 
 interface Setup {
   sandbox: Sandbox;

@@ -2,7 +2,7 @@
 // fraction that never moves backwards when a fresh ZIP or a second extraction pass starts the counts over.
 import assert from 'node:assert/strict';
 import { ProgressTracker, type ProgressCounters, type PullProgress } from '../../../src/core/pull/progress';
-import { assertNonDecreasing } from './support';
+import { assertNonDecreasing } from './progressSupport';
 
 class Clock {
   ms = 0;

@@ -13,7 +13,7 @@ import {
   startFixture,
   type Fixture,
 } from '../reliability/support';
-import { assertNonDecreasing } from './support';
+import { assertNonDecreasing } from './progressSupport';
 
 describe('progress across a fresh-ZIP retry (pull against the emulator)', function () {
   let fixture: Fixture;
