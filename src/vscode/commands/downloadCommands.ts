@@ -2,7 +2,7 @@
 // palette. Both return the outcome, which is what the integration tests assert on.
 import * as vscode from 'vscode';
 import { Commands } from '../constants';
-import type { DownloadItem } from '../download/destination';
+import type { DownloadItem } from '../download/destinationRules';
 import type { DownloadOutcome } from '../download/downloadRunner';
 import type { DownloadService } from '../download/downloadService';
 import { FileNode, FolderNode, type BoxTreeNode } from '../tree/nodes';

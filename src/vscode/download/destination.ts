@@ -3,15 +3,9 @@
 // file) go to the picked folder itself, each under its own name. The last choice is offered first next time.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isRejected, mapEntryName } from '../../core/naming/safeNames';
 import { readSettings } from '../config';
 import type { Prompter } from '../prompter';
-
-export interface DownloadItem {
-  type: 'folder' | 'file';
-  id: string;
-  name: string;
-}
+import { targetPathFor, type DownloadItem } from './destinationRules';
 
 export interface Destination {
   /** Absolute path the pull writes into. */
@@ -68,19 +62,8 @@ export async function chooseDestination(
 }
 
 /** The absolute path a pull of `items` into `base` writes to, under the layout setting for `base`. */
-export function targetPath(items: DownloadItem[], base: vscode.Uri): string {
-  const layout = readSettings(base).destinationLayout;
-  if (layout === 'subfolder' && items.length === 1 && items[0].type === 'folder') {
-    return path.join(base.fsPath, localFolderName(items[0]));
-  }
-  return base.fsPath;
-}
-
-/** The Box folder name as a local folder name (Windows rules applied on Windows, over-long names shortened). */
-export function localFolderName(item: DownloadItem): string {
-  const mapped = mapEntryName(item.name);
-  if (isRejected(mapped) || mapped.relativePath.includes('/')) return `Box folder ${item.id}`;
-  return mapped.relativePath;
+function targetPath(items: DownloadItem[], base: vscode.Uri): string {
+  return targetPathFor(items, base.fsPath, readSettings(base).destinationLayout);
 }
 
 export function describeItems(items: DownloadItem[]): string {

@@ -15,7 +15,8 @@ import type { DownloadTracker } from '../progress/downloadTracker';
 import { describePhase, describeProgress } from '../progress/format';
 import type { Prompter } from '../prompter';
 import { cancelDownloads } from './cancelDownloads';
-import type { Destination, DownloadItem } from './destination';
+import type { Destination } from './destination';
+import type { DownloadItem } from './destinationRules';
 import { describeItems } from './destination';
 import { completionMessage, logReportDetails } from './report';
 

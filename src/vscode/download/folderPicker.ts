@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
 import { parseBoxFolderReference } from '../../core/box/ids';
 import type { PickItem, Prompter } from '../prompter';
-import type { DownloadItem } from './destination';
+import type { DownloadItem } from './destinationRules';
 import type { RecentFolder } from './recentFolders';
 
 interface Place {

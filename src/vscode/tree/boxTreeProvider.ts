@@ -11,7 +11,6 @@ import type { Failures } from '../failures';
 import {
   ErrorNode,
   FolderNode,
-  kindRank,
   LoadMoreNode,
   MessageNode,
   nodeForItem,
@@ -19,6 +18,7 @@ import {
   type BoxTreeNode,
   type ItemNode,
 } from './nodes';
+import { mergePage } from './paging';
 
 /**
  * Rows per page. Box allows 1000; 200 keeps the first paint of a big folder quick, and anyone browsing past a few
@@ -138,12 +138,10 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
   }
 
   private append(listing: Listing, folder: FolderNode, entries: BoxItem[], nextMarker: string | null): void {
-    const known = new Set(listing.nodes.map((node) => `${node.kind}:${node.item.id}`));
-    const added = entries
-      .map((item) => nodeForItem(item, folder))
-      .filter((n) => !known.has(`${n.kind}:${n.item.id}`));
-    // A stable sort: Box's own order within folders, files and web links.
-    listing.nodes = [...listing.nodes, ...added].sort((a, b) => kindRank(a) - kindRank(b));
+    listing.nodes = mergePage(
+      listing.nodes,
+      entries.map((item) => nodeForItem(item, folder)),
+    );
     listing.nextMarker = nextMarker;
     listing.loadMore = nextMarker ? (listing.loadMore ?? new LoadMoreNode(folder)) : undefined;
   }

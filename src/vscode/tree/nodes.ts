@@ -130,11 +130,6 @@ export function nodeForItem(item: BoxItem, parent: FolderNode): ItemNode {
   }
 }
 
-/** Folders, then files, then web links; Box's order within each kind. */
-export function kindRank(node: ItemNode): number {
-  return node.kind === 'folder' ? 0 : node.kind === 'file' ? 1 : 2;
-}
-
 /** A URI that only carries the name, so file icon themes pick the icon for `report.pdf` or `src/`. */
 function iconUri(name: string): vscode.Uri {
   return vscode.Uri.from({ scheme: 'box', path: `/${name.replace(/\//g, '_')}` });
