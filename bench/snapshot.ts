@@ -1,7 +1,8 @@
 // The code under test, frozen at the start of a bench run. Other work in the checkout may rebuild dist/ and out/
 // while a full run takes its half hour; timing a different build halfway through would make the comparison
-// meaningless. The CLI and emulator bundles are self-contained files, so a copy suffices; the extraction worker is
-// bundled the same way the CLI is (esbuild, one file), which also means it loads like the shipped code.
+// meaningless. The CLI and emulator bundles are self-contained files beside the writer thread's program, which they
+// load from their own folder, so copies suffice; the extraction worker is bundled the same way the CLI is (esbuild,
+// one file, with the writer thread beside it), which also means it loads like the shipped code.
 import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import { promises as fs } from 'node:fs';
@@ -23,6 +24,7 @@ export async function snapshotBuild(projectDir: string, workDir: string): Promis
   const extractWorker = path.join(dir, 'extractWorker.js');
   await fs.copyFile(path.join(projectDir, 'dist', 'cli.js'), cli);
   await fs.copyFile(path.join(projectDir, 'dist', 'emulator.js'), emulator);
+  await fs.copyFile(path.join(projectDir, 'dist', 'writerThread.js'), path.join(dir, 'writerThread.js'));
   await esbuild.build({
     entryPoints: [path.join(projectDir, 'bench', 'extractWorker.ts')],
     outfile: extractWorker,
