@@ -58,6 +58,9 @@ export function summary(report: PullReport): string[] {
   for (const renamed of report.renamed) {
     lines.push(`Renamed: ${renamed.archiveName} → ${renamed.relativePath} (${renamed.reason}).`);
   }
+  for (const name of report.nonPortable) {
+    lines.push(`Windows could not store this name: ${name.relativePath} (${name.reason}).`);
+  }
   if (report.boxState === 'in_progress') {
     lines.push('Box never confirmed the archive was complete; its contents passed the archive checks.');
   }

@@ -56,6 +56,8 @@ export interface PullReport {
   blocked: { relativePath: string; reason: string }[];
   nameConflicts: { originalName: string; downloadName: string }[];
   renamed: { archiveName: string; relativePath: string; reason: string }[];
+  /** Names kept as Box has them that Windows could not store (empty on Windows, where they are renamed). */
+  nonPortable: { archiveName: string; relativePath: string; reason: string }[];
   /** Box's final status word; `in_progress` means Box never confirmed, and the archive's own checks were used. */
   boxState: string;
   bytesDownloaded: number;
@@ -158,6 +160,7 @@ function report(
       .flat()
       .map((c) => ({ originalName: c.original_name, downloadName: c.download_name })),
     renamed: result.extracted.renamed,
+    nonPortable: result.extracted.nonPortable,
     boxState: result.status?.state ?? 'unknown',
     bytesDownloaded: result.bytesDownloaded,
     durationMs: Math.round(durationMs),

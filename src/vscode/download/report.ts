@@ -51,6 +51,9 @@ export function logReportDetails(report: PullReport, logger: Logger): void {
   for (const { archiveName, relativePath, reason } of report.renamed) {
     logger.info(`Renamed: ${archiveName} → ${relativePath} (${reason})`);
   }
+  for (const { relativePath, reason } of report.nonPortable) {
+    logger.info(`Kept a name Windows could not store: ${relativePath} (${reason})`);
+  }
   for (const { originalName, downloadName } of report.nameConflicts) {
     logger.info(`Box renamed a duplicate: ${originalName} → ${downloadName}`);
   }

@@ -57,6 +57,28 @@ describe('pull pipeline (end to end against the emulator)', function () {
     });
   });
 
+  it('reports names kept as Box has them that Windows could not store', async function () {
+    if (process.platform === 'win32') this.skip(); // there they are renamed, and reported as renamed
+    const folder = path.join(root, 'Portable');
+    await fs.mkdir(folder, { recursive: true });
+    await fs.writeFile(path.join(folder, 'aux.txt'), 'reserved on Windows\n');
+    await fs.writeFile(path.join(folder, 'plain.txt'), 'fine everywhere\n');
+    const destination = await freshDestination();
+    try {
+      const report = await pull(
+        request(destination, { items: [{ type: 'folder', id: emulator.idForPath('Portable') }] }),
+      );
+      assert.deepEqual(
+        report.nonPortable.map((name) => name.relativePath),
+        ['aux.txt'],
+      );
+      assert.match(report.nonPortable[0].reason, /reserved/i);
+      assert.equal(await fs.readFile(path.join(destination, 'aux.txt'), 'utf8'), 'reserved on Windows\n');
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+
   let destCounter = 0;
   async function freshDestination(): Promise<string> {
     return path.join(sandbox, `dest-${++destCounter}`);
