@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseBoxFolderReference } from '../core/box/ids';
 import type { ConflictPolicy } from '../core/place/conflictPolicy';
+import { messageOf } from '../core/errors';
 
 export const USAGE = `Usage: box-pull pull <folder-id | Box folder URL> --dest <dir> [options]
 
@@ -47,7 +48,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
       },
     });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(messageOf(error));
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { kind: 'help' };

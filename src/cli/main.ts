@@ -10,7 +10,7 @@ import { isAbortError } from '../core/abort';
 import { pull } from '../core/pull/pull';
 import { parseCommandLine, UsageError, USAGE, type PullCommand } from './args';
 import { progressLine, summary } from './render';
-import { PullError } from '../core/errors';
+import { PullError, messageOf } from '../core/errors';
 
 async function main(): Promise<number> {
   let command;
@@ -137,7 +137,7 @@ main().then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`box-pull: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`box-pull: ${messageOf(error)}\n`);
     process.exitCode = 1;
   },
 );

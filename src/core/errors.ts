@@ -7,6 +7,11 @@
  */
 import { redactSecrets } from './logger';
 
+/** An error's message, or the thrown value as text: for one-line reasons and log lines. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export abstract class BoxPullError extends Error {
   abstract readonly code: string;
 }

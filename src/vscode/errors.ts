@@ -30,9 +30,3 @@ export function oauthErrorCode(error: unknown): string | undefined {
 export function isAbort(error: unknown, signal?: AbortSignal): boolean {
   return signal?.aborted === true || isAbortError(error);
 }
-
-/** One line for a notification. Core messages are already written for people and already redacted. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}

@@ -4,7 +4,7 @@
 // killed the old refresh token, so blindly sending it again can only fail; the caller decides.
 import { request, type Dispatcher } from 'undici';
 import { redactSecrets } from '../logger';
-import { OAuthError } from '../errors';
+import { OAuthError, messageOf } from '../errors';
 
 export interface OAuthEndpoints {
   /** API origin, like `https://api.box.com`: token at `/oauth2/token`, revoke at `/oauth2/revoke`. */
@@ -170,7 +170,7 @@ async function postForm(
     if (cause instanceof OAuthError) {
       throw cause;
     }
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = messageOf(cause);
     throw new OAuthError('network_error', redactSecrets(reason, secrets), 0, { cause });
   }
   if (status < 200 || status > 299) {

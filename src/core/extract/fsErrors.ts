@@ -1,5 +1,5 @@
 // File-system failures while extracting, as ArchiveErrors the pipeline can judge (disk full vs other I/O).
-import { ArchiveError } from '../errors';
+import { ArchiveError, messageOf } from '../errors';
 
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 
@@ -16,7 +16,7 @@ export function fileSystemError(error: unknown, action: string, entryName?: stri
       },
     );
   }
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = messageOf(error);
   return new ArchiveError('io', `Could not ${action}: ${detail}`, { entryName, cause: error });
 }
 

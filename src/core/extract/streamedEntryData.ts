@@ -9,7 +9,7 @@ import type { LocalHeader } from '../zip/localHeader';
 import { makeDirectory } from './directories';
 import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
 import type { GrowingFile } from './growingFile';
-import { ArchiveError } from '../errors';
+import { ArchiveError, messageOf } from '../errors';
 import { fileSystemError } from './fsErrors';
 
 /**
@@ -174,9 +174,7 @@ async function readForStream(context: EntryStreamContext, position: number, leng
     return await context.archive.read(position, length, context.signal);
   } catch (error) {
     if (isAbortError(error) || context.signal.aborted) throw error;
-    throw new StopStreaming(
-      `the download stopped (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new StopStreaming(`the download stopped (${messageOf(error)})`);
   }
 }
 

@@ -24,7 +24,7 @@ import {
   METHOD_STORE,
 } from '../zip/format';
 import { matchDataDescriptor, parseLocalHeader, type LocalHeader } from '../zip/localHeader';
-import { ArchiveError } from '../errors';
+import { ArchiveError, messageOf } from '../errors';
 
 /**
  * Extracts entries while the archive is still downloading, by following its local headers (a ZIP is written
@@ -159,7 +159,7 @@ export class StreamingExtractor {
         return 'a file could not be written';
       }
       // Corrupt data, a failed download, a limit: the central-directory pass decides and reports.
-      return error instanceof Error ? error.message : String(error);
+      return messageOf(error);
     }
   }
 
@@ -187,7 +187,7 @@ export class StreamingExtractor {
     try {
       relativePath = this.planner.add(header.name, isDirectory);
     } catch (error) {
-      throw new StopStreaming(error instanceof Error ? error.message : String(error));
+      throw new StopStreaming(messageOf(error));
     }
     const dataStart = offset + header.dataOffset;
     if (isDirectory || relativePath === undefined) return this.skipEmptyEntry(header, dataStart);

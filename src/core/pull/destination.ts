@@ -2,8 +2,7 @@
 // empty), and checked for room before anything is downloaded.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { describe } from './failure';
-import { PullError } from '../errors';
+import { PullError, messageOf } from '../errors';
 
 /** Creates the destination if needed; returns the top-most folder it created, so a failure can remove it again. */
 export async function ensureDestination(destination: string): Promise<string | undefined> {
@@ -12,7 +11,7 @@ export async function ensureDestination(destination: string): Promise<string | u
   } catch (error) {
     throw new PullError(
       'destination',
-      `Cannot create the destination folder ${destination}: ${describe(error)}`,
+      `Cannot create the destination folder ${destination}: ${messageOf(error)}`,
       {
         cause: error,
       },

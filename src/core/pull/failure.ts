@@ -1,7 +1,7 @@
 // How a failed pull is told and judged: the PullError a front end shows, whether another ZIP can help, and the
 // note about a temporary folder that could not be removed.
 import { isAbortError } from '../abort';
-import { ArchiveError, BoxApiError, PullError, SignInRequiredError } from '../errors';
+import { ArchiveError, BoxApiError, PullError, SignInRequiredError, messageOf } from '../errors';
 
 /** Archive failures that a fresh download can cure; the others are in the archive Box built. */
 const TRANSIENT_ARCHIVE_CODES = new Set(['truncated', 'invalid', 'crc_mismatch', 'size_mismatch']);
@@ -75,16 +75,12 @@ export function toPullError(error: unknown): unknown {
   }
   const code = (error as { code?: string } | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new PullError('destination', `The disk is full: ${describe(error)}`, { cause: error });
+    return new PullError('destination', `The disk is full: ${messageOf(error)}`, { cause: error });
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new PullError('destination', `Cannot write to the destination: ${describe(error)}`, {
+    return new PullError('destination', `Cannot write to the destination: ${messageOf(error)}`, {
       cause: error,
     });
   }
-  return new PullError('download_failed', `The download failed: ${describe(error)}`, { cause: error });
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return new PullError('download_failed', `The download failed: ${messageOf(error)}`, { cause: error });
 }

@@ -22,7 +22,8 @@ import { checkFreeSpace, ensureDestination, removeCreatedFolders } from './desti
 import { planPull, type PullItem } from './plan';
 import { ProgressTracker, PullProgressReporter, type PullProgress } from './progress';
 import type { StatusPollOptions } from './status';
-import { describe, isWorthAnotherZip, toPullError, withLeftover } from './failure';
+import { isWorthAnotherZip, toPullError, withLeftover } from './failure';
+import { messageOf } from '../errors';
 
 export interface PullRequest {
   client: BoxClient;
@@ -78,7 +79,7 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   await removeAbandonedStagingDirs(destination).then(
     (removed) =>
       removed.forEach((folder) => logger.info(`Removed ${folder}, left by a pull that was killed`)),
-    (error: unknown) => logger.warn(`Could not clean up after an earlier pull: ${describe(error)}`),
+    (error: unknown) => logger.warn(`Could not clean up after an earlier pull: ${messageOf(error)}`),
   );
 
   let staging: string | undefined;
@@ -112,7 +113,7 @@ export async function pull(request: PullRequest): Promise<PullReport> {
         if (isAbortError(error) || !isWorthAnotherZip(error) || attempt >= maxAttempts)
           throw toPullError(error);
         logger.warn(
-          `Attempt ${attempt} of ${maxAttempts} failed, requesting a fresh ZIP: ${describe(error)}`,
+          `Attempt ${attempt} of ${maxAttempts} failed, requesting a fresh ZIP: ${messageOf(error)}`,
         );
         // If even that fails (the volume turned read-only), stop: the outer handler reports the folder.
         await removeStagingDir(staging).catch(() => {
@@ -127,7 +128,7 @@ export async function pull(request: PullRequest): Promise<PullReport> {
     if (staging) {
       const leftover = staging;
       await removeStagingDir(leftover).catch((removal: unknown) => {
-        logger.warn(`Could not remove ${leftover}: ${describe(removal)}`);
+        logger.warn(`Could not remove ${leftover}: ${messageOf(removal)}`);
         failure = withLeftover(failure, leftover);
       });
     }

@@ -6,11 +6,12 @@ import type { StoredCredentials } from '../../core/auth/tokenManager';
 import type { Logger } from '../../core/logger';
 import { saveOAuthClientId } from '../config';
 import type { Connection } from '../connection';
-import { describeError, isAbort, isSignInRequired, oauthErrorCode } from '../errors';
+import { isAbort, isSignInRequired, oauthErrorCode } from '../errors';
 import { loadHeavy } from '../heavy';
 import { showErrorWithLog } from '../notify';
 import type { Prompter } from '../prompter';
 import type { BoxAccount, SessionManager } from './sessionManager';
+import { messageOf } from '../../core/errors';
 
 export type SignInMethod = 'oauth' | 'developerToken' | 'clientCredentials';
 
@@ -237,7 +238,7 @@ export class SignInFlows {
       const message =
         refusedMessage && isSignInRequired(error)
           ? refusedMessage
-          : vscode.l10n.t('Could not sign in to Box: {0}', describeError(error));
+          : vscode.l10n.t('Could not sign in to Box: {0}', messageOf(error));
       void showErrorWithLog(message);
       return undefined;
     }

@@ -8,7 +8,7 @@ import type { Logger } from '../../core/logger';
 import type { PullProgress } from '../../core/pull/progress';
 import type { PullReport } from '../../core/pull/pull';
 import { readSettings } from '../config';
-import { describeError, isAbort } from '../errors';
+import { isAbort } from '../errors';
 import type { Failures } from '../failures';
 import { loadHeavy } from '../heavy';
 import type { DownloadTracker } from '../progress/downloadTracker';
@@ -19,6 +19,7 @@ import type { Destination } from './destination';
 import type { DownloadItem } from './destinationRules';
 import { describeItems } from './destination';
 import { completionMessage, logReportDetails } from './report';
+import { messageOf } from '../../core/errors';
 
 export interface DownloadOutcome {
   status: 'completed' | 'cancelled' | 'failed';
@@ -97,7 +98,7 @@ export class DownloadRunner {
         void vscode.window.showInformationMessage(message);
         return { status: 'cancelled', destination: destination.path, message };
       }
-      const message = vscode.l10n.t('Box download failed: {0}', describeError(error));
+      const message = vscode.l10n.t('Box download failed: {0}', messageOf(error));
       await this.deps.failures.report(message, error, 'Download failed');
       return { status: 'failed', destination: destination.path, message };
     } finally {

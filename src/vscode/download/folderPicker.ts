@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
 import { parseBoxFolderReference } from '../../core/box/ids';
+import { messageOf } from '../../core/errors';
 import type { PickItem, Prompter } from '../prompter';
 import type { DownloadItem } from './destinationRules';
 import type { RecentFolder } from './recentFolders';
@@ -188,8 +189,4 @@ async function resolveReference(
     deps.onError(message, error);
     return undefined;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
