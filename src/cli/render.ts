@@ -58,6 +58,9 @@ export function summary(report: PullReport): string[] {
   for (const renamed of report.renamed) {
     lines.push(`Renamed: ${renamed.archiveName} → ${renamed.relativePath} (${renamed.reason}).`);
   }
+  for (const folder of report.cleanedUp) {
+    lines.push(`Removed ${folder}, left behind by a pull that was interrupted.`);
+  }
   for (const name of report.nonPortable) {
     lines.push(`Windows could not store this name: ${name.relativePath} (${name.reason}).`);
   }

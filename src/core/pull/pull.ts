@@ -57,6 +57,8 @@ export interface PullReport {
   blocked: { relativePath: string; reason: string }[];
   nameConflicts: { originalName: string; downloadName: string }[];
   renamed: { archiveName: string; relativePath: string; reason: string }[];
+  /** Temporary folders a killed pull had left in the destination, removed before this one started. */
+  cleanedUp: string[];
   /** Names kept as Box has them that Windows could not store (empty on Windows, where they are renamed). */
   nonPortable: { archiveName: string; relativePath: string; reason: string }[];
   /** Box's final status word; `in_progress` means Box never confirmed, and the archive's own checks were used. */
@@ -76,11 +78,10 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   const plan = await planPull(request.client, request.items, logger, request.signal);
   progress.estimate(plan.totalBytesEstimate);
   const createdDestination = await ensureDestination(destination);
-  await removeAbandonedStagingDirs(destination).then(
-    (removed) =>
-      removed.forEach((folder) => logger.info(`Removed ${folder}, left by a pull that was killed`)),
-    (error: unknown) => logger.warn(`Could not clean up after an earlier pull: ${messageOf(error)}`),
-  );
+  const cleanedUp = await removeAbandonedStagingDirs(destination).catch((error: unknown) => {
+    logger.warn(`Could not clean up after an earlier pull: ${messageOf(error)}`);
+    return [];
+  });
 
   let staging: string | undefined;
   try {
@@ -108,7 +109,7 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           signal: request.signal,
         });
         progress.enter('done');
-        return report(destination, result, placed, attempt, performance.now() - started);
+        return { ...report(destination, result, placed, attempt, performance.now() - started), cleanedUp };
       } catch (error) {
         if (isAbortError(error) || !isWorthAnotherZip(error) || attempt >= maxAttempts)
           throw toPullError(error);
@@ -147,7 +148,7 @@ function report(
   placed: PlaceResult,
   attempts: number,
   durationMs: number,
-): PullReport {
+): Omit<PullReport, 'cleanedUp'> {
   return {
     destination,
     filesWritten: placed.written.length,

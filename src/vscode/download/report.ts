@@ -37,6 +37,14 @@ export function completionMessage(report: PullReport, what: string): string {
       vscode.l10n.t('{0} renamed by Box (duplicate names)', formatCount(report.nameConflicts.length)),
     );
   }
+  if (report.cleanedUp.length > 0) {
+    notes.push(
+      vscode.l10n.t(
+        '{0} left over from an interrupted download removed',
+        formatCount(report.cleanedUp.length),
+      ),
+    );
+  }
   const skippedByBox = report.filesSkippedByBox + report.foldersSkippedByBox;
   if (skippedByBox > 0) notes.push(vscode.l10n.t('{0} skipped by Box', formatCount(skippedByBox)));
   return notes.length > 0 ? `${head} ${vscode.l10n.t('Also: {0}.', notes.join(', '))}` : head;
@@ -51,6 +59,7 @@ export function logReportDetails(report: PullReport, logger: Logger): void {
   for (const { archiveName, relativePath, reason } of report.renamed) {
     logger.info(`Renamed: ${archiveName} → ${relativePath} (${reason})`);
   }
+  for (const folder of report.cleanedUp) logger.info(`Removed ${folder}, left by an interrupted download`);
   for (const { relativePath, reason } of report.nonPortable) {
     logger.info(`Kept a name Windows could not store: ${relativePath} (${reason})`);
   }

@@ -159,6 +159,10 @@ describe('box-pull CLI (dist/cli.js)', function () {
 
     const run = await runCli(args);
     assert.equal(run.code, 0, run.stderr);
+    assert.ok(
+      run.stdout.includes(`Removed ${path.join(dest, left[0])}, left behind by a pull that was interrupted.`),
+      `the user is told what was cleaned:\n${run.stdout}`,
+    );
     assert.deepEqual(await diffTrees(path.join(root, 'Reports'), dest), []);
     assert.deepEqual(
       (await fs.readdir(dest)).filter((name) => name.startsWith('.box-pull-staging-')),
