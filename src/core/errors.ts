@@ -141,7 +141,7 @@ export class SignInRequiredError extends BoxPullError {
 
 /**
  * An OAuth failure: `code` is the OAuth error code (`invalid_grant`, `invalid_client`, `access_denied`, ...) or one
- * of ours (`invalid_response`, `network_error`, `timeout`, `http_error`, `state_mismatch`, `missing_code`,
+ * of ours (`invalid_response`, `network_error`, `timeout`, `http_error`, `missing_code`,
  * `browser_not_opened`). `invalid_grant` from a refresh means the user must sign in again. `status` is the HTTP
  * status of Box's answer, 0 when there was none. The message never contains a token, secret or code.
  */

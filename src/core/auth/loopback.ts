@@ -70,8 +70,9 @@ export async function startLoopbackRedirect(options: LoopbackOptions = {}): Prom
     }
     const params = url.searchParams;
     if (!stateMatches(params.get('state'), state)) {
-      sendPage(res, 400, 'Sign-in failed', 'The answer from Box did not match this sign-in attempt.');
-      finish(new OAuthError('state_mismatch', 'the sign-in answer did not carry the expected state'));
+      // Not Box's answer to this attempt: a stray local process or a web page that found the port. Refuse it and
+      // keep waiting, so that nobody but Box's redirect can end the sign-in.
+      sendPage(res, 400, 'Not this sign-in', 'This answer does not belong to the sign-in in progress.');
       return;
     }
     const error = params.get('error');
