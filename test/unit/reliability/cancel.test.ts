@@ -183,14 +183,17 @@ const POINTS: CancelPoint[] = [
   {
     name: 'during extraction',
     arm: ({ controller, random }) => {
-      const turns = Math.floor(random() * 40);
+      // At the first extracting event itself: a few turns later the central directory pass may already be done on a
+      // busy machine (it only checks what streaming wrote), and the cancel would land in placing. The draw is kept
+      // so that the later points stay where they were.
+      random();
       let armed = false;
       return {
         request: {
           onProgress: (progress) => {
             if (armed || progress.phase !== 'extracting') return;
             armed = true;
-            afterTurns(turns, () => controller.abort());
+            controller.abort();
           },
         },
         check: (landing) => assert.equal(landing.phase, 'extracting'),
@@ -221,7 +224,9 @@ const POINTS: CancelPoint[] = [
     name: 'during placement',
     mayPlaceFiles: true,
     arm: ({ controller, random }) => {
-      const turns = Math.floor(random() * 12);
+      // A few turns at most: 90 files take at least six rounds of link + unlink at 16 in flight, so the cancel
+      // still lands while files move, however busy the machine is.
+      const turns = Math.floor(random() * 4);
       let armed = false;
       return {
         request: {
