@@ -65,8 +65,8 @@ const MAX_PAGE_LIMIT = 1000;
 
 const MB = 1024 * 1024;
 /**
- * How large each endpoint's JSON answer may get before the client stops reading: generous (a page of 1,000 items
- * with every default field is well under 2 MB), but a body that never ends fails instead of filling memory.
+ * How large each endpoint's JSON answer may get before the client stops reading: generous (16 KB for each item of a
+ * full page of 1,000), but a body that never ends fails instead of filling memory.
  */
 export const MAX_BODY_BYTES = {
   page: 16 * MB,
@@ -123,14 +123,14 @@ export class BoxClient {
       throw listingError(id, 'invalid_response', 'the page has no list of entries');
     }
     // Box may leave total_count out in marker mode; when it is there it bounds the listing.
-    const totalCount = typeof page.total_count === 'number' ? page.total_count : undefined;
-    return { entries, nextMarker: page.next_marker || null, totalCount };
+    const totalCount = typeof page?.total_count === 'number' ? page.total_count : undefined;
+    return { entries, nextMarker: page?.next_marker || null, totalCount };
   }
 
   /**
    * Every item of a folder, fetching pages of 1000 as the caller consumes them. A server whose pages never end
-   * (a repeated marker, empty pages that keep promising more, more items than its own total_count, or more pages
-   * than any folder needs) gets an `endless_listing` BoxApiError instead of an endless loop.
+   * (a repeated marker, empty pages that keep promising more, more pages than its own total_count needs, or
+   * more pages than any folder needs) gets an `endless_listing` BoxApiError instead of an endless loop.
    */
   async *iterateFolderItems(
     id: string,
@@ -167,11 +167,7 @@ export class BoxClient {
       }
       // Slack for a folder that gains items while it is being listed, and for a short page or two.
       const total = page.totalCount;
-      if (
-        total !== undefined &&
-        (items >= total + MAX_PAGE_LIMIT ||
-          pages >= Math.ceil(total / MAX_PAGE_LIMIT) + TOTAL_COUNT_SLACK_PAGES)
-      ) {
+      if (total !== undefined && pages >= Math.ceil(total / MAX_PAGE_LIMIT) + TOTAL_COUNT_SLACK_PAGES) {
         throw listingError(
           id,
           'endless_listing',

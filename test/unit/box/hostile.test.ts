@@ -62,6 +62,15 @@ async function startHostileServer(): Promise<Hostile> {
               entries: [{ type: 'file', id: String(page), name: `${page}.txt` }],
               next_marker: `marker-${page}`,
             });
+      case '/2.0/folders/uncounted/items':
+        // One item a page and always more: only the client's own page ceiling (1,000) ends it.
+        return page > 10 * VALVE_PAGES + 10
+          ? notFound(res)
+          : json(res, {
+              limit: 1000,
+              entries: [{ type: 'file', id: String(page), name: `${page}.txt` }],
+              next_marker: `marker-${page}`,
+            });
       default:
         return notFound(res);
     }
@@ -225,6 +234,16 @@ describe('BoxClient against a hostile server', function () {
         return true;
       });
       assert.equal(hostile.hits['/2.0/folders/counted/items'], 3);
+    });
+
+    it('stops at a ceiling of 1,000 pages when Box gives no total_count', async () => {
+      await assert.rejects(listAll('uncounted'), {
+        name: 'BoxApiError',
+        code: 'endless_listing',
+        message:
+          'Box answered 200 endless_listing for GET /2.0/folders/uncounted/items: the listing went past 1000 pages',
+      });
+      assert.equal(hostile.hits['/2.0/folders/uncounted/items'], 1000);
     });
   });
 });
