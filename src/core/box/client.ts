@@ -118,13 +118,13 @@ export class BoxClient {
       MAX_BODY_BYTES.page,
       options.signal,
     );
-    const entries = page?.entries ?? [];
+    const entries = page?.entries;
     if (!Array.isArray(entries)) {
       throw listingError(id, 'invalid_response', 'the page has no list of entries');
     }
     // Box may leave total_count out in marker mode; when it is there it bounds the listing.
-    const totalCount = typeof page?.total_count === 'number' ? page.total_count : undefined;
-    return { entries, nextMarker: page?.next_marker || null, totalCount };
+    const totalCount = typeof page.total_count === 'number' ? page.total_count : undefined;
+    return { entries, nextMarker: page.next_marker || null, totalCount };
   }
 
   /**

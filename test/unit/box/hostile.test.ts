@@ -62,6 +62,8 @@ async function startHostileServer(): Promise<Hostile> {
               entries: [{ type: 'file', id: String(page), name: `${page}.txt` }],
               next_marker: `marker-${page}`,
             });
+      case '/2.0/folders/null/items':
+        return json(res, null);
       case '/2.0/folders/uncounted/items':
         // One item a page and always more: only the client's own page ceiling (1,000) ends it.
         return page > 10 * VALVE_PAGES + 10
@@ -211,6 +213,16 @@ describe('BoxClient against a hostile server', function () {
   });
 
   describe('a listing whose pages never end', () => {
+    it('a page that is not a page (JSON null) is invalid_response, not retried', async () => {
+      await assert.rejects(listAll('null'), {
+        name: 'BoxApiError',
+        code: 'invalid_response',
+        message:
+          'Box answered 200 invalid_response for GET /2.0/folders/null/items: the page has no list of entries',
+      });
+      assert.equal(hostile.hits['/2.0/folders/null/items'], 1);
+    });
+
     it('stops after 3 empty pages that each carry a fresh marker', async () => {
       await assert.rejects(listAll('empty'), (err: unknown) => {
         assert.ok(err instanceof BoxApiError, String(err));
