@@ -32,7 +32,18 @@ export interface BoxApiErrorDetails {
   contextInfo?: unknown;
 }
 
-/** Box answered with an HTTP error status. `code` is Box's own (`not_found`, ...) or `http_<status>`. */
+/**
+ * Codes of ours on a BoxApiError for a 2xx answer the client cannot use; none is retried, since the same server
+ * would answer the same way. `invalid_response`: truncated or foreign body. `response_too_large`: the body went past
+ * the size its endpoint can need (reading stopped there). `endless_listing`: a folder listing whose pages would not
+ * end (a repeated marker, empty pages that still promise more, more items or pages than the folder can hold).
+ */
+export type BoxClientProblemCode = 'invalid_response' | 'response_too_large' | 'endless_listing';
+
+/**
+ * Box answered with an HTTP error status (`code` is Box's own, `not_found`, ..., or `http_<status>`), or with a
+ * 2xx answer the client cannot use (`code` is a BoxClientProblemCode).
+ */
 export class BoxApiError extends BoxPullError {
   override readonly name = 'BoxApiError';
   readonly code: string;

@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import { invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
 import { BoxRequester } from './requester';
 import type { RetryOptions } from './retry';
+import { BoxApiError, type BoxClientProblemCode } from '../errors';
 import type {
   BoxFile,
   BoxFolder,
@@ -62,6 +63,28 @@ export const DEFAULT_ITEM_FIELDS: string[] = [
 
 const MAX_PAGE_LIMIT = 1000;
 
+const MB = 1024 * 1024;
+/**
+ * How large each endpoint's JSON answer may get before the client stops reading: generous (16 KB for each item of a
+ * full page of 1,000), but a body that never ends fails instead of filling memory.
+ */
+export const MAX_BODY_BYTES = {
+  page: 16 * MB,
+  /** A folder or file, which may carry a first page of its children. */
+  item: 4 * MB,
+  user: 1 * MB,
+  /** The ZIP's answer lists its name conflicts, up to one per file. */
+  zip: 16 * MB,
+  zipStatus: 1 * MB,
+};
+
+/** Empty pages that still promise more, in a row, before a listing is judged endless. */
+const MAX_EMPTY_PAGES = 3;
+/** Pages of one folder listing, whatever the server says: a million items at full pages. */
+const MAX_LISTING_PAGES = 1000;
+/** Pages beyond total_count's share that a listing may take before it is judged endless. */
+const TOTAL_COUNT_SLACK_PAGES = 2;
+
 export class BoxClient {
   private readonly http: BoxRequester;
 
@@ -73,6 +96,7 @@ export class BoxClient {
     return this.http.getJson<BoxFolder>(
       `/folders/${encodeURIComponent(id)}`,
       { fields: options.fields },
+      MAX_BODY_BYTES.item,
       options.signal,
     );
   }
@@ -81,7 +105,7 @@ export class BoxClient {
   async listFolderItems(
     id: string,
     options: { marker?: string; limit?: number; fields?: string[]; signal?: AbortSignal } = {},
-  ): Promise<{ entries: BoxItem[]; nextMarker: string | null }> {
+  ): Promise<{ entries: BoxItem[]; nextMarker: string | null; totalCount?: number }> {
     const limit = Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.floor(options.limit ?? MAX_PAGE_LIMIT)));
     const page = await this.http.getJson<ItemsPage>(
       `/folders/${encodeURIComponent(id)}/items`,
@@ -91,28 +115,64 @@ export class BoxClient {
         marker: options.marker || undefined,
         fields: options.fields ?? DEFAULT_ITEM_FIELDS,
       },
+      MAX_BODY_BYTES.page,
       options.signal,
     );
-    return { entries: page.entries ?? [], nextMarker: page.next_marker || null };
+    const entries = page?.entries;
+    if (!Array.isArray(entries)) {
+      throw listingError(id, 'invalid_response', 'the page has no list of entries');
+    }
+    // Box may leave total_count out in marker mode; when it is there it bounds the listing.
+    const totalCount = typeof page.total_count === 'number' ? page.total_count : undefined;
+    return { entries, nextMarker: page.next_marker || null, totalCount };
   }
 
-  /** Every item of a folder, fetching pages of 1000 as the caller consumes them. */
+  /**
+   * Every item of a folder, fetching pages of 1000 as the caller consumes them. A server whose pages never end
+   * (a repeated marker, empty pages that keep promising more, more pages than its own total_count needs, or
+   * more pages than any folder needs) gets an `endless_listing` BoxApiError instead of an endless loop.
+   */
   async *iterateFolderItems(
     id: string,
     options: { fields?: string[]; signal?: AbortSignal } = {},
   ): AsyncIterable<BoxItem> {
     let marker: string | undefined;
     const seen = new Set<string>();
+    let pages = 0;
+    let items = 0;
+    let emptyInARow = 0;
     do {
-      const page = await this.listFolderItems(id, { ...options, marker });
+      if (pages === MAX_LISTING_PAGES) {
+        throw listingError(id, 'endless_listing', `the listing went past ${MAX_LISTING_PAGES} pages`);
+      }
+      const page = await this.listFolderItems(id, { ...options, marker, limit: MAX_PAGE_LIMIT });
+      pages += 1;
+      items += page.entries.length;
       yield* page.entries;
       marker = page.nextMarker ?? undefined;
-      // A server that hands back a marker twice would keep this loop going forever.
-      if (marker !== undefined && seen.has(marker)) {
-        throw new Error(`Box repeated a paging marker while listing folder ${id}.`);
+      if (marker === undefined) {
+        return;
       }
-      if (marker !== undefined) {
-        seen.add(marker);
+      if (seen.has(marker)) {
+        throw listingError(id, 'endless_listing', 'the same paging marker came twice');
+      }
+      seen.add(marker);
+      emptyInARow = page.entries.length === 0 ? emptyInARow + 1 : 0;
+      if (emptyInARow === MAX_EMPTY_PAGES) {
+        throw listingError(
+          id,
+          'endless_listing',
+          `${MAX_EMPTY_PAGES} empty pages in a row each promised more (next_marker)`,
+        );
+      }
+      // Slack for a folder that gains items while it is being listed, and for a short page or two.
+      const total = page.totalCount;
+      if (total !== undefined && pages >= Math.ceil(total / MAX_PAGE_LIMIT) + TOTAL_COUNT_SLACK_PAGES) {
+        throw listingError(
+          id,
+          'endless_listing',
+          `${pages} pages (${items} items) still promised more, for a folder of ${total} items (total_count)`,
+        );
       }
     } while (marker);
   }
@@ -121,12 +181,18 @@ export class BoxClient {
     return this.http.getJson<BoxFile>(
       `/files/${encodeURIComponent(id)}`,
       { fields: options.fields },
+      MAX_BODY_BYTES.item,
       options.signal,
     );
   }
 
   async getCurrentUser(options: { fields?: string[]; signal?: AbortSignal } = {}): Promise<BoxUser> {
-    return this.http.getJson<BoxUser>('/users/me', { fields: options.fields }, options.signal);
+    return this.http.getJson<BoxUser>(
+      '/users/me',
+      { fields: options.fields },
+      MAX_BODY_BYTES.user,
+      options.signal,
+    );
   }
 
   /**
@@ -155,7 +221,7 @@ export class BoxClient {
         signal: options.signal,
       },
       async (response, spec) => {
-        const answer = await readJson<ZipDownload>(response, spec);
+        const answer = await readJson<ZipDownload>(response, spec, MAX_BODY_BYTES.zip);
         if (typeof answer?.download_url !== 'string' || typeof answer.status_url !== 'string') {
           throw invalidResponse(response, spec, 'the ZIP answer has no download_url or status_url');
         }
@@ -186,7 +252,7 @@ export class BoxClient {
         retryMode: 'idempotent',
         signal: options.signal,
       },
-      (response, spec) => readJson<ZipDownloadStatus>(response, spec),
+      (response, spec) => readJson<ZipDownloadStatus>(response, spec, MAX_BODY_BYTES.zipStatus),
     );
   }
 
@@ -213,4 +279,15 @@ export class BoxClient {
       body: this.http.guardStream(response.body, spec),
     }));
   }
+}
+
+/** A folder listing the server got wrong on 200 answers: typed like any unusable answer, and not retried. */
+function listingError(id: string, code: BoxClientProblemCode, problem: string): BoxApiError {
+  return new BoxApiError({
+    status: 200,
+    method: 'GET',
+    url: `/2.0/folders/${encodeURIComponent(id)}/items`,
+    code,
+    boxMessage: problem,
+  });
 }

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { redactSecrets } from '../logger';
 import { parseRetryAfter } from './retry';
-import { BoxApiError, type BoxNetworkError } from '../errors';
+import { BoxApiError, type BoxClientProblemCode, type BoxNetworkError } from '../errors';
 
 /** Error bodies are read only this far: they are small JSON, and a proxy's HTML page is not worth more. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -22,13 +22,42 @@ export interface RequestSpec {
   signal?: AbortSignal;
 }
 
-export async function readJson<T>(response: Dispatcher.ResponseData, spec: RequestSpec): Promise<T> {
-  const text = await response.body.text();
+/**
+ * The JSON body of a 2xx answer, read no further than `maxBytes`: a body that never ends (or is absurdly large for
+ * its endpoint) would otherwise be held in memory whole. An oversized body is a `response_too_large` BoxApiError,
+ * which the request loop does not retry: the same server would send the same body again.
+ */
+export async function readJson<T>(
+  response: Dispatcher.ResponseData,
+  spec: RequestSpec,
+  maxBytes: number,
+): Promise<T> {
+  const tooLarge = () =>
+    invalidResponse(
+      response,
+      spec,
+      `the answer is larger than ${formatBytes(maxBytes)}, far more than this request needs`,
+      'response_too_large',
+    );
+  const declared = Number(headerValue(response.headers, 'content-length'));
+  if (declared > maxBytes) {
+    response.body.destroy();
+    throw tooLarge();
+  }
+  const { bytes, complete } = await readUpTo(response.body, maxBytes);
+  if (!complete) {
+    throw tooLarge();
+  }
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(bytes.toString('utf8')) as T;
   } catch {
     throw invalidResponse(response, spec, 'the response is not valid JSON');
   }
+}
+
+function formatBytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return mb >= 1 ? `${Math.round(mb * 10) / 10} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
 /** A 2xx answer the client cannot use (truncated or foreign body): typed, and not retried. */
@@ -36,12 +65,13 @@ export function invalidResponse(
   response: Dispatcher.ResponseData,
   spec: RequestSpec,
   problem: string,
+  code: BoxClientProblemCode = 'invalid_response',
 ): BoxApiError {
   return new BoxApiError({
     status: response.statusCode,
     method: spec.method,
     url: spec.displayUrl,
-    code: 'invalid_response',
+    code,
     boxMessage: problem,
     requestId: headerValue(response.headers, 'box-request-id'),
   });
@@ -52,7 +82,10 @@ export async function readApiError(
   response: Dispatcher.ResponseData,
   spec: RequestSpec,
 ): Promise<BoxApiError> {
-  const text = await readLimited(response.body, MAX_ERROR_BODY_BYTES).catch(() => '');
+  const text = await readUpTo(response.body, MAX_ERROR_BODY_BYTES).then(
+    ({ bytes }) => bytes.subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8'),
+    () => '',
+  );
   let parsed: Record<string, unknown> = {};
   try {
     const value: unknown = JSON.parse(text);
@@ -76,19 +109,23 @@ export async function readApiError(
   });
 }
 
-async function readLimited(body: Readable, maxBytes: number): Promise<string> {
+/**
+ * The body up to `maxBytes` (plus at most the chunk that crossed it). `complete` is false when the body went past
+ * the limit: reading stopped there and the connection was closed rather than drained.
+ */
+async function readUpTo(body: Readable, maxBytes: number): Promise<{ bytes: Buffer; complete: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     const buffer = chunk as Buffer;
     chunks.push(buffer);
     size += buffer.length;
-    if (size >= maxBytes) {
+    if (size > maxBytes) {
       body.destroy();
-      break;
+      return { bytes: Buffer.concat(chunks), complete: false };
     }
   }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+  return { bytes: Buffer.concat(chunks), complete: true };
 }
 
 export async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {

@@ -57,7 +57,13 @@ export class BoxRequester {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  getJson<T>(path: string, query: Record<string, string | string[] | undefined>, signal?: AbortSignal) {
+  /** `maxBodyBytes`: the most this endpoint's answer can reasonably need (see readJson). */
+  getJson<T>(
+    path: string,
+    query: Record<string, string | string[] | undefined>,
+    maxBodyBytes: number,
+    signal?: AbortSignal,
+  ) {
     const url = this.apiUrl(path, query);
     return this.execute<T>(
       {
@@ -68,7 +74,7 @@ export class BoxRequester {
         retryMode: 'idempotent',
         signal,
       },
-      (response, spec) => readJson<T>(response, spec),
+      (response, spec) => readJson<T>(response, spec, maxBodyBytes),
     );
   }
 

@@ -87,6 +87,8 @@ export interface BoxUser {
 export interface ItemsPage {
   entries: BoxItem[];
   limit?: number;
+  /** Box may leave it out in marker mode. */
+  total_count?: number;
   next_marker?: string | null;
   prev_marker?: string | null;
 }

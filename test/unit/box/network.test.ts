@@ -4,7 +4,7 @@
 // cases only. The proxy tests go through a small loopback CONNECT proxy to the real emulator.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,7 +12,7 @@ import { BoxClient } from '../../../src/core/box/client';
 import { createDispatcher } from '../../../src/core/box/dispatcher';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index';
 import { makeTree } from '../../helpers/tree';
-import { recordingSleep, staticTokens } from './support';
+import { closeServer, recordingSleep, staticTokens } from './support';
 import { BoxApiError, BoxNetworkError } from '../../../src/core/errors';
 
 interface Misbehaving {
@@ -96,13 +96,6 @@ async function startLoopbackProxy(): Promise<LoopbackProxy> {
       await closeServer(server);
     },
   };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }
 
 describe('BoxClient transport', function () {

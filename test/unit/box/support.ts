@@ -1,6 +1,7 @@
 // Shared set-up for the Box client tests: a real emulator over a generated tree, token helpers that talk to the
 // emulator's OAuth endpoints, and a sleep that records the waits the client asks for instead of waiting.
 import { promises as fs } from 'node:fs';
+import type { Server } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BoxClient, type BoxClientOptions, type TokenProvider } from '../../../src/core/box/client';
@@ -159,4 +160,12 @@ export async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** Stops a test's own node:http server, cutting the connections it still holds. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
