@@ -61,15 +61,25 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
   if (!values.dest) throw new UsageError('Missing --dest <dir>.');
   const token = values.token ?? env.BOX_TOKEN;
   if (!token) throw new UsageError('Missing a token: pass --token <token> or set BOX_TOKEN.');
+  // Typically a token read from a file with its newline; an HTTP header cannot carry it.
+  if (/[\r\n]/.test(token)) throw new UsageError('The token has a line break in it; remove it.');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(token)) {
+    throw new UsageError('The token has a control character in it; remove it.');
+  }
   const policy = values['on-conflict'] ?? 'skip';
   if (policy !== 'overwrite' && policy !== 'skip' && policy !== 'ask') {
     throw new UsageError(`--on-conflict must be overwrite, skip or ask, not "${policy}".`);
   }
   const apiUrl = values['api-url'] ?? env.BOX_API_URL ?? 'https://api.box.com';
+  let protocol;
   try {
-    new URL(apiUrl);
+    protocol = new URL(apiUrl).protocol;
   } catch {
     throw new UsageError(`--api-url "${apiUrl}" is not a URL.`);
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new UsageError(`--api-url must be an http:// or https:// URL, not "${apiUrl}".`);
   }
   return {
     kind: 'pull',

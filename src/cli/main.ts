@@ -5,12 +5,14 @@
 import * as readline from 'node:readline/promises';
 import { BoxClient } from '../core/box/client';
 import type { ConflictDecision, ConflictPrompter } from '../core/place/conflictPolicy';
-import { createRedactingLogger, nullLogger, type Logger } from '../core/logger';
+import { createRedactingLogger, nullLogger, redactSecrets, type Logger } from '../core/logger';
 import { isAbortError } from '../core/abort';
 import { pull } from '../core/pull/pull';
 import { parseCommandLine, UsageError, USAGE, type PullCommand } from './args';
 import { progressLine, summary } from './render';
 import { PullError, messageOf } from '../core/errors';
+
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 async function main(): Promise<number> {
   let command;
@@ -35,8 +37,9 @@ async function main(): Promise<number> {
 async function runPull(command: PullCommand): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // A service manager's stop (SIGTERM) and a closed terminal (SIGHUP) cancel like Ctrl-C: the staging folder is
+  // removed and nothing half-written is left. `once`: a second signal ends the process the default way.
+  for (const signal of CANCEL_SIGNALS) process.once(signal, onSignal);
 
   const logger = cliLogger(command);
   const client = new BoxClient({
@@ -52,7 +55,7 @@ async function runPull(command: PullCommand): Promise<number> {
       items: [command.item],
       destination: command.destination,
       conflictPolicy: command.conflictPolicy,
-      prompter: command.conflictPolicy === 'ask' ? terminalPrompter() : undefined,
+      prompter: command.conflictPolicy === 'ask' ? terminalPrompter(controller) : undefined,
       signal: controller.signal,
       logger,
       onProgress: (progress) => {
@@ -67,18 +70,16 @@ async function runPull(command: PullCommand): Promise<number> {
   } catch (error) {
     if (live) process.stderr.write('\r\x1b[K');
     const cancelled = isAbortError(error) || controller.signal.aborted;
+    // A server's words may echo the token: redacted like the logs, with the token as a literal.
     const message = cancelled
       ? 'Cancelled. Nothing was left half-written in the destination.'
-      : error instanceof Error
-        ? error.message
-        : String(error);
+      : redactSecrets(messageOf(error), [command.token]);
     if (command.json)
       writeJson({ event: 'error', kind: cancelled ? 'cancelled' : errorKind(error), message });
     process.stderr.write(`box-pull: ${message}\n`);
     return cancelled ? 130 : 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of CANCEL_SIGNALS) process.off(signal, onSignal);
   }
 }
 
@@ -103,13 +104,16 @@ function cliLogger(command: PullCommand): Logger {
   return command.json ? nullLogger : createRedactingLogger(sink, () => [command.token]);
 }
 
-function terminalPrompter(): ConflictPrompter {
+/** Asks on the terminal. A cancel ends the question at once; Ctrl-C typed at it (raw mode: no SIGINT) cancels too. */
+function terminalPrompter(controller: AbortController): ConflictPrompter {
   return {
     async decide(conflict): Promise<ConflictDecision> {
       const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+      rl.on('SIGINT', () => controller.abort());
       try {
         const answer = await rl.question(
           `\r\x1b[K${conflict.relativePath} exists. Overwrite? [y]es, [n]o, [a]ll, [s]kip all: `,
+          { signal: controller.signal },
         );
         const choice = answer.trim().toLowerCase();
         if (choice === 'y' || choice === 'yes') return 'overwrite';
@@ -137,7 +141,7 @@ main().then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`box-pull: ${messageOf(error)}\n`);
+    process.stderr.write(`box-pull: ${redactSecrets(messageOf(error))}\n`);
     process.exitCode = 1;
   },
 );

@@ -171,12 +171,35 @@ export function truncateToBytes(text: string, maxBytes: number): string {
 }
 
 /**
+ * `relativePath` (slash-separated) joined under `root`, or undefined when the result would not lie strictly below
+ * `root`. Compared through `relative`, not `startsWith(root + sep)`, so a root that already ends in a separator
+ * (`/`, `C:\\`) works. `paths` is a parameter so the Windows rules can be tested on any platform.
+ */
+export function joinInside(
+  root: string,
+  relativePath: string,
+  paths: path.PlatformPath = path,
+): string | undefined {
+  if (relativePath === '' || paths.isAbsolute(relativePath)) return undefined;
+  // A `..` segment is refused outright: at a root like `/` it would not even leave the root, just go elsewhere.
+  if (relativePath.split('/').some((segment) => segment.split(paths.sep).includes('..'))) return undefined;
+  const target = paths.join(root, ...relativePath.split('/'));
+  const relative = paths.relative(root, target);
+  const escapes =
+    relative === '' ||
+    relative === '..' ||
+    relative.startsWith(`..${paths.sep}`) ||
+    paths.isAbsolute(relative);
+  return escapes ? undefined : target;
+}
+
+/**
  * Defence in depth, for both extraction passes: names are already safe (mapEntryName), but every target is
  * still checked to stay inside `root`.
  */
 export function resolveInside(root: string, relativePath: string): string {
-  const target = path.join(root, ...relativePath.split('/'));
-  if (!target.startsWith(root + path.sep)) {
+  const target = joinInside(root, relativePath);
+  if (target === undefined) {
     throw new ArchiveError(
       'unsafe_path',
       `Entry would be written outside the staging folder: ${JSON.stringify(relativePath)}`,

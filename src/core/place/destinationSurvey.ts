@@ -1,9 +1,9 @@
 // What is already in the destination where files must go: folders, files, links and things in the way. One
 // `lstat` per folder, none below a missing one; links are reported, never followed.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ArchiveError } from '../errors';
 import { fileSystemError } from '../extract/fsErrors';
+import { joinInside } from '../naming/safeNames';
 import { foldPath } from '../naming/treePlanner';
 
 export type DirectoryState =
@@ -88,8 +88,8 @@ export function parentOf(relativePath: string): string {
 
 /** `relativePath` (slash-separated) under `root`; throws for anything that would leave it. */
 export function insideOrThrow(root: string, relativePath: string): string {
-  const target = path.join(root, ...relativePath.split('/'));
-  if (relativePath === '' || path.isAbsolute(relativePath) || !target.startsWith(root + path.sep)) {
+  const target = joinInside(root, relativePath);
+  if (target === undefined) {
     throw new ArchiveError(
       'unsafe_path',
       `Refusing a path outside the destination: ${JSON.stringify(relativePath)}`,

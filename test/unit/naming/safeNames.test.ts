@@ -3,13 +3,16 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import {
   isRejected,
+  joinInside,
   mapEntryName,
+  resolveInside,
   shortenSegment,
   truncateToBytes,
   windowsNameIssues,
   type NameMapping,
 } from '../../../src/core/naming/safeNames';
 import { numbered, TreePlanner } from '../../../src/core/naming/treePlanner';
+import { insideOrThrow } from '../../../src/core/place/destinationSurvey';
 
 function mapped(name: string, platform: NodeJS.Platform = 'linux'): NameMapping {
   const result = mapEntryName(name, { platform });
@@ -163,5 +166,33 @@ describe('TreePlanner', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('the containment check (joinInside, resolveInside, insideOrThrow)', () => {
+  it('accepts entries under a root that ends in a separator: "/" and "C:\\"', () => {
+    assert.equal(resolveInside('/', 'a.txt'), '/a.txt');
+    assert.equal(insideOrThrow('/', 'dir/a.txt'), '/dir/a.txt');
+    assert.equal(joinInside('/', 'a/b', path.posix), '/a/b');
+    assert.equal(joinInside('C:\\', 'a/b.txt', path.win32), 'C:\\a\\b.txt');
+    assert.equal(joinInside('\\\\server\\share\\', 'a', path.win32), '\\\\server\\share\\a');
+    assert.equal(joinInside('C:\\dest', '..foo', path.win32), 'C:\\dest\\..foo');
+  });
+
+  it('refuses the root itself, escapes, and absolute names, for every kind of root', () => {
+    for (const [root, paths] of [
+      ['/', path.posix],
+      ['/dest', path.posix],
+      ['C:\\', path.win32],
+      ['C:\\dest', path.win32],
+    ] as const) {
+      for (const name of ['', '.', '..', '../x', 'a/../..', '/etc/passwd', 'a/../../dest2/x']) {
+        assert.equal(joinInside(root, name, paths), undefined, `${root} + ${JSON.stringify(name)}`);
+      }
+    }
+    assert.equal(joinInside('C:\\dest', 'D:\\x', path.win32), undefined);
+    assert.equal(joinInside('C:\\dest', '..\\x', path.win32), undefined);
+    assert.throws(() => insideOrThrow('/', '../x'), /outside the destination/);
+    assert.throws(() => resolveInside('/dest', '../x'), /outside the staging folder/);
   });
 });

@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
-
-const CLI = path.resolve(__dirname, '../../../../dist/cli.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: { PATH: process.env.PATH, ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+import { CLI, requireBuiltCli, runCli } from '../cli/support';
 
 describe('box-pull CLI (dist/cli.js)', function () {
   let sandbox: string;
@@ -35,9 +14,7 @@ describe('box-pull CLI (dist/cli.js)', function () {
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
 
   before(async function () {
-    await fs.access(CLI).catch(() => {
-      throw new Error(`${CLI} is missing: run "npm run build" first`);
-    });
+    await requireBuiltCli();
     sandbox = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-cli-'));
     root = path.join(sandbox, 'account');
     await makeTree(path.join(root, 'Reports'), {
