@@ -139,8 +139,8 @@ const POINTS: CancelPoint[] = [
       return {
         request: { statusPoll: { maxPolls: 50, firstDelayMs: 20, maxDelayMs: 40 } },
         check: (landing) => {
-          // The status wait follows the download and comes before extraction.
-          assert.equal(landing.phase, 'downloading');
+          // The status is read alongside extraction, once the bytes are in.
+          assert.equal(landing.phase, 'extracting');
           assert.equal(fixture.emulator.stats.downloadsCompleted - completed, 1, 'the download had ended');
           assert.equal(seen, polls);
         },
