@@ -90,6 +90,10 @@ export class Attempt {
       await archive.close();
     }
     const { streamed, finalStatus } = downloaded;
+    // Entered here, not before the streaming pass finished: until then the archive and the files the pass writes
+    // are open for writing (a volume that turns read-only meanwhile is refused, see the disk tests). The status
+    // wait, which once kept this phase at 'downloading' for minutes, now runs alongside what follows.
+    progress.enter('extracting');
     let extracted: ExtractResult;
     try {
       extracted = await this.extract(archive.path, streamed);
@@ -116,9 +120,8 @@ export class Attempt {
   }
 
   /**
-   * Streams the archive to disk with the streaming pass behind it. Once the bytes are in, the phase is extraction
-   * (the streaming pass finishes, the central directory pass follows) and Box's final status is read alongside,
-   * within its own time budget; the caller awaits it after the archive's own checks.
+   * Streams the archive to disk with the streaming pass behind it. Once the bytes are in, Box's final status is
+   * read in the background, within its own time budget; the caller awaits it after the archive's own checks.
    */
   private async download(zip: ZipDownload, archive: GrowingFile): Promise<Downloaded> {
     const { client, plan, progress, logger, signal } = this.context;
@@ -162,7 +165,6 @@ export class Attempt {
         throw error;
       }
       logger.info(`Downloaded the archive: ${progress.bytesDownloaded} bytes`);
-      progress.enter('extracting');
       const finalStatus = waitForFinalStatus(client, zip.status_url, {
         ...this.context.statusPoll,
         signal: background,

@@ -51,7 +51,7 @@ describe('reliability: a ZIP status endpoint that hangs', function () {
     it(`status hangs (${mode}): the pull ends on the archive's checks, out of 'downloading' once the bytes are in`, async function () {
       fixture.emulator.faults.statusHang = mode;
       const hangsBefore = fixture.emulator.stats.statusHangs;
-      const events: { progress: PullProgress; statusHangs: number }[] = [];
+      const events: { progress: PullProgress; statusWarned: boolean }[] = [];
       const { logger, lines } = capturingLogger();
       const destination = fixture.freshDestination();
       const report = await pull(
@@ -59,7 +59,7 @@ describe('reliability: a ZIP status endpoint that hangs', function () {
           logger,
           statusPoll: { firstDelayMs: 5, maxDelayMs: 10, budgetMs: 200 },
           onProgress: (progress) =>
-            events.push({ progress, statusHangs: fixture.emulator.stats.statusHangs - hangsBefore }),
+            events.push({ progress, statusWarned: lines.some((line) => /ZIP status/.test(line.text)) }),
         }),
       );
 
@@ -74,7 +74,7 @@ describe('reliability: a ZIP status endpoint that hangs', function () {
         ({ progress }) => progress.phase !== 'downloading' && progress.phase !== 'preparing',
       );
       assert.ok(left > 0, 'the phase left downloading');
-      const { progress, statusHangs } = events[left];
+      const { progress, statusWarned } = events[left];
       assert.equal(progress.phase, 'extracting');
       assert.equal(
         progress.bytesDownloaded,
@@ -82,10 +82,7 @@ describe('reliability: a ZIP status endpoint that hangs', function () {
         'all bytes were in when the phase changed',
       );
       // Before the fix, 'extracting' came only after the status wait had given up on every retry.
-      assert.ok(
-        statusHangs <= 1,
-        `the phase changed after ${statusHangs} held status requests, not before the wait`,
-      );
+      assert.ok(!statusWarned, 'the phase changed only after the status wait gave up');
       assert.ok(
         lines.some((line) => line.level === 'warn' && /did not report the ZIP status/.test(line.text)),
         'the missing status is a warning',
