@@ -27,6 +27,7 @@ export type {
   OAuthApp,
   RateLimitFault,
   ServerErrorFault,
+  StatusHang,
   ZipCompression,
 } from './options';
 export { DEFAULT_APP, DEFAULT_USER, ENTERPRISE_ID, defaultFaults } from './options';

@@ -21,6 +21,7 @@ const USAGE = `Usage: npm run emulator -- --root <dir> [options]
   --access-token-ttl S            OAuth access-token lifetime (default 3600)
   --auth-code-ttl S               authorization-code lifetime (default 30)
   --status-in-progress-polls N    report in_progress for N polls after a ZIP stream ended
+  --status-hang <mode>            ZIP status requests hang: silent (no answer) | headers (headers, no body)
   --max-zip-files N               file limit per ZIP (default 10000)
   --max-zip-bytes N               byte limit per ZIP (default 32 GiB)
   --zip-url-ttl S                 lifetime of an unused download URL (default 60)
@@ -90,6 +91,11 @@ export function faultsFromFlags(
       throw new Error('--zip-compression: deflate|store|mixed');
     faults.zipCompression = compression as ZipCompression;
   }
+  const statusHang = text('status-hang');
+  if (statusHang !== undefined) {
+    if (statusHang !== 'silent' && statusHang !== 'headers') throw new Error('--status-hang: silent|headers');
+    faults.statusHang = statusHang;
+  }
   if (values['inaccessible']) faults.inaccessible = values['inaccessible'] as string[];
   if (values['force-zip64']) faults.forceZip64 = true;
   if (values['no-auto-approve']) faults.autoApprove = false;
@@ -111,6 +117,7 @@ const STRING_FLAGS = [
   'access-token-ttl',
   'auth-code-ttl',
   'status-in-progress-polls',
+  'status-hang',
   'max-zip-files',
   'max-zip-bytes',
   'zip-url-ttl',

@@ -11,6 +11,8 @@ export interface CountedFault {
   pathPrefix?: string;
 }
 
+export type StatusHang = 'silent' | 'headers';
+
 export interface RateLimitFault extends CountedFault {
   /** Value of the `retry-after` header, in seconds (default 1). */
   retryAfterSeconds?: number;
@@ -47,6 +49,11 @@ export interface EmulatorFaults {
   inaccessible: string[];
   /** After a ZIP stream ends, the status stays `in_progress` for this many more polls. */
   statusInProgressPolls: number;
+  /**
+   * Every ZIP status request hangs while set: `silent` accepts it and never answers, `headers` sends 200 and its
+   * headers and then no body. Held until the client gives up or the emulator closes.
+   */
+  statusHang?: StatusHang;
   /** `POST /2.0/zip_downloads` refuses more files than this (folders are not counted). */
   maxZipFiles: number;
   /** `POST /2.0/zip_downloads` refuses more total (uncompressed) bytes than this. */
@@ -114,6 +121,8 @@ export interface EmulatorStats {
   downloadsCompleted: number;
   downloadsCut: number;
   statusPolls: number;
+  /** Status requests held without an answer (`faults.statusHang`); counted in `statusPolls` too. */
+  statusHangs: number;
   fileContentDownloads: number;
   tokenGrants: number;
   /** `METHOD /path` → count; ZIP ids are replaced by `{id}` so secrets never become keys. */
@@ -161,6 +170,7 @@ export function emptyStats(): EmulatorStats {
     downloadsCompleted: 0,
     downloadsCut: 0,
     statusPolls: 0,
+    statusHangs: 0,
     fileContentDownloads: 0,
     tokenGrants: 0,
     byPath: {},

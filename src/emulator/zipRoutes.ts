@@ -1,10 +1,12 @@
 // The ZIP flow: POST /2.0/zip_downloads (202), the single-use download URL on the download origin, and the status
 // URL on the API origin.
 import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { RouteArgs } from './apiRoutes';
 import { isInaccessible, type EmulatorContext } from './context';
 import { BoxError, notFound } from './errors';
 import { isoSeconds, readBody, sendJson } from './http';
+import type { StatusHang } from './options';
 import { pump } from './pump';
 import { planArchive } from './zipPlan';
 import { createArchiveStream, servedArchiveStream } from './zipStream';
@@ -127,10 +129,21 @@ export async function createZip({ ctx, req, res }: RouteArgs): Promise<void> {
   });
 }
 
-export function getZipStatus({ ctx, res, params }: RouteArgs): void {
+/** A status endpoint that hangs: the request is held open until the client gives up or the emulator closes. */
+function hang(ctx: EmulatorContext, res: ServerResponse, mode: StatusHang): Promise<void> {
+  ctx.stats.statusHangs++;
+  if (mode === 'headers') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.flushHeaders();
+  }
+  return new Promise((resolve) => res.once('close', resolve));
+}
+
+export function getZipStatus({ ctx, res, params }: RouteArgs): void | Promise<void> {
   const job = ctx.zips.statusOf(params[0]);
   if (!job) throw notFound();
   ctx.stats.statusPolls++;
+  if (ctx.faults.statusHang) return hang(ctx, res, ctx.faults.statusHang);
   const state = ctx.zips.pollState(job);
   sendJson(res, 200, {
     total_file_count: job.totalFiles,

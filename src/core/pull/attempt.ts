@@ -1,7 +1,7 @@
 /**
  * One attempt at a pull: ask Box for a ZIP, stream it into the staging folder while the streaming pass extracts
- * behind the download, read Box's final status, and let the central directory pass check and finish the
- * extraction. Placement is the caller's (pull.ts), once an attempt has succeeded; a failed attempt leaves only
+ * behind the download, then let the central directory pass check and finish the extraction while Box's final
+ * status is read alongside (bounded: the archive's own checks stand when Box does not answer). Placement is the caller's (pull.ts), once an attempt has succeeded; a failed attempt leaves only
  * its staging folder, which the caller removes.
  */
 import { promises as fs } from 'node:fs';
@@ -19,6 +19,16 @@ import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
 import { waitForFinalStatus, type StatusPollOptions } from './status';
 import { BoxApiError, StreamMismatchError, PullError } from '../errors';
+
+/** What the download leaves: the streaming pass's outcome and Box's final status, still being read. */
+interface Downloaded {
+  streamed?: StreamingOutcome;
+  finalStatus: Promise<ZipDownloadStatus | undefined>;
+}
+
+function buildFailed(): PullError {
+  return new PullError('download_failed', 'Box reported that building the ZIP archive failed.');
+}
 
 export interface AttemptContext {
   client: BoxClient;
@@ -44,12 +54,23 @@ export interface AttemptResult {
 
 export class Attempt {
   private readonly filesDir: string;
+  /** Aborted when the attempt is over: ends the status requests it left running in the background. */
+  private readonly ended = new AbortController();
 
   constructor(private readonly context: AttemptContext) {
     this.filesDir = path.join(context.staging, 'files');
   }
 
   async run(): Promise<AttemptResult> {
+    try {
+      return await this.attempt();
+    } finally {
+      // A status request still out (one that hangs) must not outlive the attempt, nor keep a CLI process alive.
+      this.ended.abort();
+    }
+  }
+
+  private async attempt(): Promise<AttemptResult> {
     const { client, plan, progress, signal } = this.context;
     const zip = await client.createZipDownload(
       { items: plan.zipItems, downloadFileName: plan.displayName },
@@ -61,23 +82,32 @@ export class Attempt {
     // volume as ENOENT (nodejs/node#47098, #42808), which would hide the real reason from the user.
     await fs.mkdir(this.filesDir);
     const archive = await GrowingFile.create(path.join(this.context.staging, 'archive.zip'));
-    let downloaded: { streamed?: StreamingOutcome; status?: ZipDownloadStatus };
+    let downloaded: Downloaded;
     try {
       downloaded = await this.download(zip, archive);
     } finally {
       // Closed before the archive is read again and deleted (Windows cannot delete an open file).
       await archive.close();
     }
-    const { streamed, status } = downloaded;
-    if (status?.state === 'failed') {
-      throw new PullError('download_failed', 'Box reported that building the ZIP archive failed.');
-    }
-    if (status) progress.totalFiles(status.downloaded_file_count, true);
-
+    const { streamed, finalStatus } = downloaded;
+    // Entered here, not before the streaming pass finished: until then the archive and the files the pass writes
+    // are open for writing (a volume that turns read-only meanwhile is refused, see the disk tests). The status
+    // wait, which once kept this phase at 'downloading' for minutes, now runs alongside what follows.
     progress.enter('extracting');
-    const extracted = await this.extract(archive.path, streamed);
+    let extracted: ExtractResult;
+    try {
+      extracted = await this.extract(archive.path, streamed);
+    } catch (error) {
+      // Box's own word that building the archive failed explains a broken archive better than the break does.
+      if (!signal?.aborted && (await finalStatus.catch(() => undefined))?.state === 'failed')
+        throw buildFailed();
+      throw error;
+    }
     // The archive is no longer needed: free the space before files are moved into place.
     await fs.rm(archive.path, { force: true });
+    const status = await finalStatus;
+    if (status?.state === 'failed') throw buildFailed();
+    if (status) progress.totalFiles(status.downloaded_file_count, true);
     if (status?.state === 'succeeded' && extracted.files.length < status.downloaded_file_count) {
       throw new PullError(
         'incomplete',
@@ -89,12 +119,14 @@ export class Attempt {
     return { zip, status, extracted, filesDir: this.filesDir, bytesDownloaded: progress.bytesDownloaded };
   }
 
-  /** Streams the archive to disk with the streaming pass behind it; then Box's final status. */
-  private async download(
-    zip: ZipDownload,
-    archive: GrowingFile,
-  ): Promise<{ streamed?: StreamingOutcome; status?: ZipDownloadStatus }> {
+  /**
+   * Streams the archive to disk with the streaming pass behind it. Once the bytes are in, Box's final status is
+   * read in the background, within its own time budget; the caller awaits it after the archive's own checks.
+   */
+  private async download(zip: ZipDownload, archive: GrowingFile): Promise<Downloaded> {
     const { client, plan, progress, logger, signal } = this.context;
+    // Status requests end with the attempt at the latest, or at the caller's cancel.
+    const background = signal ? AbortSignal.any([signal, this.ended.signal]) : this.ended.signal;
     const content = await this.openContent(zip);
     // Once bytes flow, the status endpoint knows the file count: ask once, in the background, for the total.
     let earlyStatusAsked = false;
@@ -103,7 +135,7 @@ export class Attempt {
         progress.downloaded(chunk.length);
         if (!earlyStatusAsked) {
           earlyStatusAsked = true;
-          client.getZipDownloadStatus(zip.status_url, { signal }).then(
+          client.getZipDownloadStatus(zip.status_url, { signal: background }).then(
             (status) => progress.totalFiles(status.total_file_count),
             () => undefined,
           );
@@ -135,7 +167,7 @@ export class Attempt {
       logger.info(`Downloaded the archive: ${progress.bytesDownloaded} bytes`);
       const finalStatus = waitForFinalStatus(client, zip.status_url, {
         ...this.context.statusPoll,
-        signal,
+        signal: background,
         logger,
       });
       finalStatus.catch(() => undefined);
@@ -146,7 +178,7 @@ export class Attempt {
             (streamed.stoppedEarly ? `; the rest after the download (${streamed.stoppedEarly})` : ''),
         );
       }
-      return { streamed, status: await finalStatus };
+      return { streamed, finalStatus };
     } finally {
       signal?.removeEventListener('abort', stopDownload);
     }
