@@ -90,10 +90,12 @@ else
   log "chromium installed: $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || echo unknown)"
 fi
 
-# --- Tools the unit suites and benchmarks compare against (Info-ZIP zip/unzip, curl) ----------------------------
+# --- Tools the unit suites and benchmarks use (Info-ZIP zip/unzip and curl as baselines, script) -----------------
+# (`script`, from Debian's essential bsdutils, gives the CLI's signal tests a terminal.)
 missing_tools=()
 for tool in zip unzip curl; do command -v "$tool" >/dev/null || missing_tools+=("$tool"); done
-if [ "${#missing_tools[@]}" -gt 0 ]; then apt_install "${missing_tools[@]}"; else log "zip, unzip and curl present"; fi
+command -v script >/dev/null || missing_tools+=(bsdutils)
+if [ "${#missing_tools[@]}" -gt 0 ]; then apt_install "${missing_tools[@]}"; else log "zip, unzip, curl and script present"; fi
 
 # --- Node 24 + code-server --------------------------------------------------------------------------------------
 # Read versions from package.json; never run `code-server --version` (pitfall 4: it writes ~/.config/code-server).
