@@ -93,7 +93,7 @@ describe('Box Pull in the VS Code UI', function () {
       `the "${names.downloadMenuItem}" context-menu item`,
     );
     await session.screenshot('a3-context-menu');
-    await download.click();
+    await session.clickMenuItem(download, `the "${names.downloadMenuItem}" context-menu item`);
 
     await session.pickWorkspaceIfAsked('a4-destination-pick');
     await watchProgressAndCompletion('a5', folder);

@@ -73,6 +73,24 @@ export class UiSession {
     return locator;
   }
 
+  /**
+   * Clicks a context-menu item until the menu closes. The workbench's menu sometimes drops a click that comes right
+   * after it opened (seen in headless Chromium, with and without the smoke-test driver), so hover first, and try
+   * again while the menu is still open.
+   */
+  async clickMenuItem(item: Locator, what: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await item.hover();
+      await item.click();
+      const closed = await item.waitFor({ state: 'hidden', timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (closed) return;
+    }
+    throw new Error(`the context menu stayed open after three clicks on ${what}`);
+  }
+
   /** Like `visible`, but a miss is an answer (false), not a failure: for optional prompts. */
   async appears(selector: string | Locator, timeoutMs: number): Promise<boolean> {
     const locator = typeof selector === 'string' ? this.locator(selector) : selector;
