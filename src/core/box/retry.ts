@@ -1,5 +1,6 @@
 // The retry policy as pure functions: how long to wait before the next attempt, or whether to give up. The client
 // owns the loop; keeping the arithmetic here makes it testable without clocks (inject `random` and `now`).
+import { withDefaults } from '../defaults';
 import { BoxApiError, BoxNetworkError, type BoxNetworkErrorCode } from '../errors';
 
 export interface RetryOptions {
@@ -33,7 +34,7 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({
 });
 
 export function resolveRetryOptions(overrides?: Partial<RetryOptions>): RetryOptions {
-  const options = { ...DEFAULT_RETRY_OPTIONS, ...definedOnly(overrides ?? {}) };
+  const options = withDefaults(DEFAULT_RETRY_OPTIONS, overrides);
   if (!(options.maxAttempts >= 1)) {
     throw new RangeError('retry.maxAttempts must be at least 1');
   }
@@ -113,10 +114,6 @@ export function decideRetry(
     return { retry: false, reason: 'budget' };
   }
   return { retry: true, delayMs, reason: fromServer ? 'retry-after' : 'backoff' };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 const RETRYABLE_NETWORK_CODES: ReadonlySet<BoxNetworkErrorCode> = new Set(['timeout', 'reset', 'refused']);

@@ -6,6 +6,7 @@
  * otherwise cost the client's idle timeout times its retries (minutes) after an archive that was already complete.
  */
 import { sleep } from '../abort';
+import { withDefaults } from '../defaults';
 import type { BoxClient } from '../box/client';
 import type { ZipDownloadStatus } from '../box/types';
 import { messageOf } from '../errors';
@@ -27,7 +28,7 @@ export async function waitForFinalStatus(
   statusUrl: string,
   options: Partial<StatusPollOptions> & { signal?: AbortSignal; logger: Logger },
 ): Promise<ZipDownloadStatus | undefined> {
-  const { maxPolls, firstDelayMs, maxDelayMs, budgetMs } = { ...DEFAULTS, ...stripUndefined(options) };
+  const { maxPolls, firstDelayMs, maxDelayMs, budgetMs } = withDefaults(DEFAULTS, options);
   const budget = AbortSignal.timeout(budgetMs);
   const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
   let delay = firstDelayMs;
@@ -57,8 +58,4 @@ export async function waitForFinalStatus(
 
 function seconds(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
