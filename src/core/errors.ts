@@ -234,6 +234,10 @@ export type PullErrorCode =
   | 'download_failed'
   | 'archive_invalid'
   | 'incomplete'
+  /** The download stayed under the low-speed limit (pull/lowSpeed.ts). */
+  | 'too_slow'
+  /** Box's download cannot be read as served (a non-HTTP URL, an encoded body): another ZIP would be the same. */
+  | 'download_unusable'
   | 'destination'
   | 'sign_in_required';
 

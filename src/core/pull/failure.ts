@@ -8,10 +8,15 @@ const TRANSIENT_ARCHIVE_CODES = new Set(['truncated', 'invalid', 'crc_mismatch',
 /** Errors of the destination's file system, which no fresh download cures. */
 const LOCAL_FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 'EPERM']);
 
-/** Whether a failed attempt is worth another, with a fresh ZIP. */
-export function isWorthAnotherZip(error: unknown): boolean {
+/** Whether a failed attempt is worth another, with a fresh ZIP; `earlier` are the failures of earlier attempts. */
+export function isWorthAnotherZip(error: unknown, earlier: readonly unknown[] = []): boolean {
   if (error instanceof ArchiveError) return TRANSIENT_ARCHIVE_CODES.has(error.code);
-  if (error instanceof PullError) return error.code === 'download_failed' || error.code === 'incomplete';
+  if (error instanceof PullError) {
+    // A stall may be one bad connection: one fresh ZIP, and if that crawls too, the link itself is the problem.
+    if (error.code === 'too_slow')
+      return !earlier.some((e) => e instanceof PullError && e.code === 'too_slow');
+    return error.code === 'download_failed' || error.code === 'incomplete';
+  }
   if (error instanceof SignInRequiredError) return false;
   if (error instanceof BoxApiError) {
     // A failed create was already retried by the client (429 and 5xx, within its time budget); another round

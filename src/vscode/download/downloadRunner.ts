@@ -12,7 +12,7 @@ import { isAbort } from '../errors';
 import type { Failures } from '../failures';
 import { loadHeavy } from '../heavy';
 import type { DownloadTracker } from '../progress/downloadTracker';
-import { describePhase, describeProgress } from '../progress/format';
+import { describeNotification } from '../progress/format';
 import type { Prompter } from '../prompter';
 import { cancelDownloads } from './cancelDownloads';
 import type { Destination } from './destination';
@@ -64,7 +64,7 @@ export class DownloadRunner {
             const percent = Math.floor((update.fraction ?? 0) * 100);
             const increment = percent > reported ? percent - reported : undefined;
             reported = Math.max(reported, percent);
-            progress.report({ message: `${describePhase(update)} · ${describeProgress(update)}`, increment });
+            progress.report({ message: describeNotification(update), increment });
           };
           const { pull } = await loadHeavy();
           return pull({
