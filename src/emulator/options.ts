@@ -43,6 +43,10 @@ export interface EmulatorFaults {
    * end). The status still counts the built plan's files, except `downloaded_file_count`, which stays 0.
    */
   servedArchive?: Buffer;
+  /** Tests only: ZIP `download_url`s get this scheme (`https` against this plain-http server, or `file`). */
+  downloadUrlScheme?: string;
+  /** Tests only: ZIP downloads go out gzip-compressed with `Content-Encoding: gzip`, as a misconfigured proxy does. */
+  gzipDownloads?: boolean;
   /** Extra delay before each ZIP entry, in milliseconds (slow server simulation). */
   entryDelayMs?: number;
   /** Relative posix paths (files or folders) the user cannot access. Read at request time. */

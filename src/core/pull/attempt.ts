@@ -203,19 +203,39 @@ export class Attempt {
   }
 
   /** The download URL lives only seconds until the download starts: opened before anything else. */
-  private openContent(zip: ZipDownload): ReturnType<BoxClient['openZipDownloadContent']> {
+  private async openContent(zip: ZipDownload): ReturnType<BoxClient['openZipDownloadContent']> {
     const { client, signal } = this.context;
-    return client.openZipDownloadContent(zip.download_url, { signal }).catch((error: unknown) => {
-      // Box answers 404 for a download URL that expired or was used: a fresh ZIP gets a new one.
-      if (error instanceof BoxApiError && error.status === 404) {
-        throw new PullError(
-          'download_failed',
-          'The ZIP download link expired or was already used before the download could start.',
-          { cause: error },
-        );
-      }
-      throw error;
-    });
+    // Another ZIP would come with the same kind of link: say so at once rather than build three.
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(zip.download_url)?.[1]?.toLowerCase();
+    if (scheme !== 'https' && scheme !== 'http') {
+      throw new PullError(
+        'download_unusable',
+        `Box gave a ZIP download link that is not http(s) (${scheme ?? 'no scheme'}:), so it cannot be downloaded.`,
+      );
+    }
+    const content = await client
+      .openZipDownloadContent(zip.download_url, { signal })
+      .catch((error: unknown) => {
+        // Box answers 404 for a download URL that expired or was used: a fresh ZIP gets a new one.
+        if (error instanceof BoxApiError && error.status === 404) {
+          throw new PullError(
+            'download_failed',
+            'The ZIP download link expired or was already used before the download could start.',
+            { cause: error },
+          );
+        }
+        throw error;
+      });
+    const encoding = content.contentEncoding?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      // Released at once; the destroy's own error is of no interest.
+      content.body.on('error', () => undefined).destroy();
+      throw new PullError(
+        'download_unusable',
+        `The archive arrived encoded as ${encoding} (Content-Encoding), not as a plain ZIP; a proxy between you and Box may be compressing downloads.`,
+      );
+    }
+    return content;
   }
 
   /**

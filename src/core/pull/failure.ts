@@ -1,7 +1,14 @@
 // How a failed pull is told and judged: the PullError a front end shows, whether another ZIP can help, and the
 // note about a temporary folder that could not be removed.
 import { isAbortError } from '../abort';
-import { ArchiveError, BoxApiError, PullError, SignInRequiredError, messageOf } from '../errors';
+import {
+  ArchiveError,
+  BoxApiError,
+  BoxNetworkError,
+  PullError,
+  SignInRequiredError,
+  messageOf,
+} from '../errors';
 
 /** Archive failures that a fresh download can cure; the others are in the archive Box built. */
 const TRANSIENT_ARCHIVE_CODES = new Set(['truncated', 'invalid', 'crc_mismatch', 'size_mismatch']);
@@ -24,6 +31,8 @@ export function isWorthAnotherZip(error: unknown, earlier: readonly unknown[] = 
     // downloads, 5xx) is worth a fresh ZIP: the client never retries that single-use URL itself.
     return error.method === 'GET' && (error.status === 429 || error.status >= 500);
   }
+  // A TLS mismatch or a refused certificate will be the same at the next ZIP's address.
+  if (error instanceof BoxNetworkError && error.code === 'tls') return false;
   // A full, read-only or forbidden destination stays that way: downloading again cannot help.
   if (LOCAL_FILE_SYSTEM_CODES.has((error as { code?: string } | undefined)?.code ?? '')) return false;
   // Network errors, cut streams and idle timeouts.
