@@ -213,6 +213,7 @@ export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<vo
   pump(gzip ? archive.output.pipe(createGzip()) : archive.output, res, {
     faults: ctx.faults,
     cutAfterBytes,
+    onFrozen: () => (ctx.stats.downloadsFrozen = (ctx.stats.downloadsFrozen ?? 0) + 1),
     onEnd(outcome) {
       ctx.zips.activeDownloads--;
       job.lagPolls = ctx.faults.statusInProgressPolls;

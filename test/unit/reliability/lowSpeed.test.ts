@@ -25,7 +25,10 @@ describe('the low-speed limit (a trickling download)', function () {
     fixture = await startFixture({ seed: 41 });
   });
 
-  afterEach(() => resetFaults(fixture));
+  afterEach(() => {
+    resetFaults(fixture);
+    fixture.requestLog.length = 0;
+  });
 
   after(async function () {
     await fixture?.close();
@@ -42,6 +45,39 @@ describe('the low-speed limit (a trickling download)', function () {
     }
     return done;
   }
+
+  it('a frozen server: the rate falls to 0 and progress says "stalled", then the pull completes when bytes return', async function () {
+    const faults = fixture.emulator.faults;
+    faults.freezeAfterBytes = 20_000;
+    const clock = new ManualClock(0);
+    const destination = fixture.freshDestination();
+    const events: PullProgress[] = [];
+    const request = pullRequest(fixture, makeClient(fixture), destination, {
+      clock,
+      onProgress: (p) => {
+        events.push(p);
+        // Five silent seconds on the hand-moved clock: the server wakes up.
+        if (p.stalledSeconds !== undefined && p.stalledSeconds >= 5) faults.freezeAfterBytes = undefined;
+      },
+    });
+    const pulling = pull(request);
+    // Time stands still until the server has gone silent, then moves a second at a time until it wakes up.
+    while (!fixture.emulator.stats.downloadsFrozen) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (faults.freezeAfterBytes !== undefined) {
+      await clock.whenSleeping(1);
+      clock.advance(1000);
+    }
+    const report = await pulling;
+    assert.equal(report.attempts, 1);
+    const stalled = events.filter((e) => e.stalledSeconds !== undefined);
+    assert.ok(stalled.length > 0, 'progress said "stalled"');
+    assert.ok(
+      stalled.every((e) => e.bytesPerSecond === 0 && e.etaSeconds === undefined && e.phase === 'downloading'),
+      JSON.stringify(stalled),
+    );
+    const resumed = events.slice(events.indexOf(stalled.at(-1)!) + 1).find((e) => e.phase === 'downloading');
+    assert.equal(resumed?.stalledSeconds, undefined, 'bytes again end the stall');
+  });
 
   it('under 1 KB/s for 60 s: one fresh ZIP, then a clear one-line error; the destination is untouched', async function () {
     fixture.emulator.faults.bytesPerSecond = 200;
