@@ -56,13 +56,13 @@ export function describeProgress(
 }
 
 /**
- * The notification's message: the status bar's words, after the phase except while downloading (the title
- * already says "downloading", and "downloading X: Downloading" only repeats it).
+ * The notification's message: the status bar's words, after the phase once past downloading. Not while preparing
+ * or downloading: the title already says "downloading", and "downloading X: Downloading" only repeats it.
  */
 export function describeNotification(progress: PullProgress | undefined, host: ProgressWords): string {
   const text = describeProgress(progress, host);
-  if (!progress || progress.phase === 'preparing') return describePhase(progress, host);
-  return progress.phase === 'downloading' ? text : `${describePhase(progress, host)} · ${text}`;
+  if (!progress || progress.phase === 'preparing' || progress.phase === 'downloading') return text;
+  return `${describePhase(progress, host)} · ${text}`;
 }
 
 /** What the pipeline is doing, for the notification's message. */

@@ -37,7 +37,7 @@ const MOMENTS: {
     cli: 'Box 0% preparing · 0 B',
     statusBar: 'preparing…',
     phase: 'Asking Box to prepare the download…',
-    notification: 'Asking Box to prepare the download…',
+    notification: 'preparing…',
   },
   {
     label: 'downloading at a rate with absurd decimals, hours left',
