@@ -120,11 +120,20 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       setPageSize: (size) => {
         tree.pageSize = Math.max(1, Math.floor(size));
       },
+      setListingTimeout: (ms) => {
+        tree.listingTimeoutMs = Math.max(1, Math.floor(ms));
+      },
     },
     downloads: {
       onDidChange: tracker.onDidChange,
       list: () =>
-        tracker.list().map(({ id, label, destination, progress }) => ({ id, label, destination, progress })),
+        tracker.list().map(({ id, label, destination, progress, notification }) => ({
+          id,
+          label,
+          destination,
+          progress,
+          notification,
+        })),
       statusBarText: () => statusBar.text,
     },
     account: () => {

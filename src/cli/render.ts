@@ -9,9 +9,14 @@ export function progressLine(progress: PullProgress): string {
   const parts: string[] = [];
   const percent = progress.fraction !== undefined ? ` ${Math.floor(progress.fraction * 100)}%` : '';
   parts.push(`Box${percent} ${progress.phase}`);
+  if (progress.stalledSeconds !== undefined) parts.push(`stalled ${formatDuration(progress.stalledSeconds)}`);
   // The percentage holds still while a fresh download catches up: say why.
   if ((progress.attempt ?? 1) > 1 && progress.phase !== 'done') {
-    parts.push(`retrying (attempt ${progress.attempt})`);
+    parts.push(
+      progress.maxAttempts
+        ? `retrying (${progress.attempt}/${progress.maxAttempts})`
+        : `retrying (attempt ${progress.attempt})`,
+    );
   }
   if (progress.totalFiles !== undefined && progress.phase !== 'downloading') {
     parts.push(
@@ -27,6 +32,7 @@ export function progressLine(progress: PullProgress): string {
   if (
     progress.etaSeconds !== undefined &&
     Number.isFinite(progress.etaSeconds) &&
+    progress.etaSeconds >= 1 &&
     progress.phase === 'downloading'
   ) {
     parts.push(`${formatDuration(progress.etaSeconds)} left`);

@@ -75,7 +75,7 @@ export class BoxApiError extends BoxPullError {
   }
 }
 
-export type BoxNetworkErrorCode = 'timeout' | 'reset' | 'refused' | 'dns' | 'other';
+export type BoxNetworkErrorCode = 'timeout' | 'reset' | 'refused' | 'dns' | 'tls' | 'other';
 
 /** The request never got a complete answer: timeout, reset, refused connection, DNS failure, ... */
 export class BoxNetworkError extends BoxPullError {
@@ -94,9 +94,9 @@ export class BoxNetworkError extends BoxPullError {
   constructor(method: string, url: string, cause: unknown) {
     const redacted = redactSecrets(url);
     const { code, errorCode, requestSent } = classifyNetworkError(cause);
-    const detail = cause instanceof Error ? redactSecrets(cause.message) : String(cause);
+    const detail = code === 'tls' ? tlsReason(cause, errorCode) : oneLine(cause);
     super(
-      `Network ${code === 'other' ? 'error' : code} for ${method} ${pathOf(redacted)}: ${detail || errorCode}`,
+      `Network ${code === 'other' ? 'error' : code === 'tls' ? 'TLS failure' : code} for ${method} ${pathOf(redacted)}: ${detail || errorCode}`,
       {
         cause,
       },
@@ -234,6 +234,10 @@ export type PullErrorCode =
   | 'download_failed'
   | 'archive_invalid'
   | 'incomplete'
+  /** The download stayed under the low-speed limit (pull/lowSpeed.ts). */
+  | 'too_slow'
+  /** Box's download cannot be read as served (a non-HTTP URL, an encoded body): another ZIP would be the same. */
+  | 'download_unusable'
   | 'destination'
   | 'sign_in_required';
 
@@ -260,6 +264,23 @@ const TIMEOUT_CODES = new Set([
 ]);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA']);
+/** TLS that failed: OpenSSL's codes, and Node's for certificates. */
+const isTlsCode = (code: string): boolean =>
+  /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code) || code === 'EPROTO';
+
+/** The cause's message, first line only: OpenSSL's dumps run to several lines of file names and numbers. */
+function oneLine(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  return redactSecrets(text.split(/\r?\n/, 1)[0].trim());
+}
+
+function tlsReason(cause: unknown, errorCode: string | undefined): string {
+  if (errorCode === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/.test(oneLine(cause))) {
+    return 'the server does not speak TLS at that https address (is it plain http?)';
+  }
+  const reason = (cause as { reason?: unknown } | undefined)?.reason;
+  return `TLS failed (${typeof reason === 'string' ? reason : (errorCode ?? oneLine(cause))})`;
+}
 const CONNECT_PHASE_CODES = new Set([
   'ECONNREFUSED',
   'UND_ERR_CONNECT_TIMEOUT',
@@ -282,6 +303,7 @@ function classifyNetworkError(cause: unknown): {
   return (
     pick('refused', new Set(['ECONNREFUSED'])) ??
     pick('dns', DNS_CODES) ??
+    pick('tls', new Set(codes.filter(isTlsCode))) ??
     pick('timeout', TIMEOUT_CODES) ??
     pick('reset', RESET_CODES) ?? { code: 'other', errorCode: codes[0], requestSent }
   );

@@ -18,6 +18,11 @@ function take(fault: CountedFault | undefined, pathname: string): boolean {
   return true;
 }
 
+/** True (and one hit consumed) when this request is to be held without an answer (`hangRequests`). */
+export function injectedHang(faults: EmulatorFaults, pathname: string): boolean {
+  return take(faults.hangRequests, pathname);
+}
+
 /** Returns the error to answer with instead of handling the request, if a fault fires. */
 export function injectedFault(faults: EmulatorFaults, pathname: string): BoxError | undefined {
   if (take(faults.rateLimit, pathname)) {

@@ -15,6 +15,7 @@ const USAGE = `Usage: npm run emulator -- --root <dir> [options]
   --server-errors N[:status[:retryAfterSec]]  next N API requests answer 500/502/503
   --bytes-per-second N            cap the ZIP stream and file content
   --cut-after-bytes N             destroy ZIP download sockets after N bytes
+  --freeze-after-bytes N          ZIP downloads go silent (socket open) after N bytes
   --cut-downloads N               only cut the next N downloads (default: all)
   --entry-delay-ms N              pause before each ZIP entry
   --inaccessible <relpath>        a file or folder the user cannot access (repeatable)
@@ -72,6 +73,7 @@ export function faultsFromFlags(
     ['bytes-per-second', 'bytesPerSecond'],
     ['cut-after-bytes', 'cutAfterBytes'],
     ['cut-downloads', 'cutDownloads'],
+    ['freeze-after-bytes', 'freezeAfterBytes'],
     ['entry-delay-ms', 'entryDelayMs'],
     ['access-token-ttl', 'accessTokenTtlSeconds'],
     ['auth-code-ttl', 'authCodeTtlSeconds'],
@@ -113,6 +115,7 @@ const STRING_FLAGS = [
   'bytes-per-second',
   'cut-after-bytes',
   'cut-downloads',
+  'freeze-after-bytes',
   'entry-delay-ms',
   'access-token-ttl',
   'auth-code-ttl',

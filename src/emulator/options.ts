@@ -43,6 +43,17 @@ export interface EmulatorFaults {
    * end). The status still counts the built plan's files, except `downloaded_file_count`, which stays 0.
    */
   servedArchive?: Buffer;
+  /**
+   * ZIP downloads and file content go silent once this many body bytes went out: the connection stays open and
+   * sends nothing until the knob is cleared (a frozen server, as opposed to a slow one).
+   */
+  freezeAfterBytes?: number;
+  /** Next N API requests (by path prefix) are accepted and never answered, until the client gives up. */
+  hangRequests?: CountedFault;
+  /** Tests only: ZIP `download_url`s get this scheme (`https` against this plain-http server, or `file`). */
+  downloadUrlScheme?: string;
+  /** Tests only: ZIP downloads go out gzip-compressed with `Content-Encoding: gzip`, as a misconfigured proxy does. */
+  gzipDownloads?: boolean;
   /** Extra delay before each ZIP entry, in milliseconds (slow server simulation). */
   entryDelayMs?: number;
   /** Relative posix paths (files or folders) the user cannot access. Read at request time. */
@@ -121,6 +132,10 @@ export interface EmulatorStats {
   downloadsCompleted: number;
   downloadsCut: number;
   statusPolls: number;
+  /** Downloads that went silent at `faults.freezeAfterBytes`. */
+  downloadsFrozen?: number;
+  /** API requests held without an answer (`faults.hangRequests`). */
+  requestHangs?: number;
   /** Status requests held without an answer (`faults.statusHang`); counted in `statusPolls` too. */
   statusHangs: number;
   fileContentDownloads: number;

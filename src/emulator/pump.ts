@@ -11,6 +11,8 @@ export interface PumpOptions {
   /** Destroy the socket once this many bytes were written. */
   cutAfterBytes?: number;
   onEnd(outcome: PumpOutcome): void;
+  /** Called once, when the stream first goes silent at `freezeAfterBytes`. */
+  onFrozen?(): void;
 }
 
 /** Throttled writes go out in slices of about 1/20 s so progress looks smooth to the client. */
@@ -35,6 +37,7 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
    * archive while the client sees a clean end.
    */
   let slowWrites: Promise<void> = Promise.resolve();
+  let frozen = false;
   let rate = 0;
   let rateStart = 0;
   let rateSentAtStart = 0;
@@ -82,17 +85,30 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
     else destroy();
   };
 
+  /** Bytes that may still go out before `freezeAfterBytes` stops the stream (Infinity when not set). */
+  const beforeFreeze = (): number =>
+    faults.freezeAfterBytes === undefined ? Number.POSITIVE_INFINITY : faults.freezeAfterBytes - sent;
+
   /** Slow path: throttled, sliced writes while the source is paused. */
   const writeSlowly = async (chunk: Buffer) => {
     source.pause();
     let offset = 0;
     while (offset < chunk.length && !ended && !cutting) {
+      // Frozen: silent, the socket open, until the knob is cleared or raised (read live).
+      if (beforeFreeze() <= 0 && !frozen) {
+        frozen = true;
+        options.onFrozen?.();
+      }
+      while (beforeFreeze() <= 0 && !ended && !res.destroyed) await sleep(50);
       const delay = throttleDelay();
       if (delay > 0) await sleep(delay);
       if (ended || cutting || res.destroyed) return;
       // Re-read the cap per slice: lifting it mid-chunk sends the rest at once.
       const cap = faults.bytesPerSecond ?? 0;
-      const sliceBytes = cap > 0 ? Math.max(1, Math.floor(cap / SLICES_PER_SECOND)) : chunk.length;
+      const sliceBytes = Math.min(
+        cap > 0 ? Math.max(1, Math.floor(cap / SLICES_PER_SECOND)) : chunk.length,
+        beforeFreeze(),
+      );
       const slice = chunk.subarray(offset, offset + sliceBytes);
       offset += slice.length;
       if (options.cutAfterBytes !== undefined && sent + slice.length >= options.cutAfterBytes) {
@@ -126,7 +142,7 @@ export function pump(source: Readable, res: ServerResponse, options: PumpOptions
 
   source.on('data', (chunk: Buffer) => {
     if (ended || cutting) return;
-    if ((faults.bytesPerSecond ?? 0) > 0) {
+    if ((faults.bytesPerSecond ?? 0) > 0 || faults.freezeAfterBytes !== undefined) {
       flush();
       // writeSlowly never rejects (every await in it resolves), so the chain never breaks.
       slowWrites = slowWrites.then(() => writeSlowly(chunk));

@@ -19,7 +19,7 @@ import {
   sendOAuthError,
   sendUnauthorized,
 } from './errors';
-import { injectedFault } from './faults';
+import { injectedFault, injectedHang } from './faults';
 import { getFileLink } from './fileLinks';
 import { bearerToken } from './http';
 import { getAuthorize, postAuthorize, postRevoke, postToken } from './oauth';
@@ -97,6 +97,11 @@ async function dispatch({ ctx, routes, isApi, log }: Origin, req: IncomingMessag
   if (log) res.on('close', () => log(`${key} ${res.statusCode}`));
 
   try {
+    if (isApi && injectedHang(ctx.faults, url.pathname)) {
+      ctx.stats.requestHangs = (ctx.stats.requestHangs ?? 0) + 1;
+      // Held until the client gives up or the emulator closes.
+      return await new Promise<void>((resolve) => res.once('close', resolve));
+    }
     const fault = isApi ? injectedFault(ctx.faults, url.pathname) : undefined;
     if (fault) throw fault;
     if (!found) {

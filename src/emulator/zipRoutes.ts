@@ -2,6 +2,7 @@
 // URL on the API origin.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { createGzip } from 'node:zlib';
 import type { RouteArgs } from './apiRoutes';
 import { isInaccessible, type EmulatorContext } from './context';
 import { BoxError, notFound } from './errors';
@@ -121,8 +122,11 @@ export async function createZip({ ctx, req, res }: RouteArgs): Promise<void> {
   ctx.stats.zipCreates++;
   // The id is path-safe as is (base64url plus `=`), and Box's URLs carry it unencoded.
   const path = `/2.0/zip_downloads/${job.id}`;
+  const downloadOrigin = ctx.faults.downloadUrlScheme
+    ? ctx.downloadOrigin.replace(/^http:/, `${ctx.faults.downloadUrlScheme}:`)
+    : ctx.downloadOrigin;
   sendJson(res, 202, {
-    download_url: `${ctx.downloadOrigin}${path}/content`,
+    download_url: `${downloadOrigin}${path}/content`,
     status_url: `${ctx.apiOrigin}${path}/status`,
     expires_at: isoSeconds(job.expiresAt),
     name_conflicts: nameConflicts,
@@ -199,14 +203,17 @@ export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<vo
   const archive = ctx.faults.servedArchive
     ? servedArchiveStream(ctx.faults.servedArchive)
     : createArchiveStream(plan.entries, ctx.faults, ctx.clock, () => job.downloadedFiles++);
+  const gzip = ctx.faults.gzipDownloads === true;
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'content-disposition': contentDisposition(job.fileName),
     'cache-control': 'no-cache, no-store',
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
   });
-  pump(archive.output, res, {
+  pump(gzip ? archive.output.pipe(createGzip()) : archive.output, res, {
     faults: ctx.faults,
     cutAfterBytes,
+    onFrozen: () => (ctx.stats.downloadsFrozen = (ctx.stats.downloadsFrozen ?? 0) + 1),
     onEnd(outcome) {
       ctx.zips.activeDownloads--;
       job.lagPolls = ctx.faults.statusInProgressPolls;

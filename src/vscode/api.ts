@@ -18,11 +18,20 @@ export interface BoxPullTestApi {
     readonly provider: vscode.TreeDataProvider<BoxTreeNode>;
     /** Rows per page of the Box tree (default 200); takes effect at the next refresh. */
     setPageSize(size: number): void;
+    /** How long an expand waits for Box before its error row (default 30 s). */
+    setListingTimeout(ms: number): void;
   };
   readonly downloads: {
     /** Fires when a download starts, reports progress, or ends. */
     readonly onDidChange: vscode.Event<void>;
-    list(): { id: number; label: string; destination: string; progress?: PullProgress }[];
+    list(): {
+      id: number;
+      label: string;
+      destination: string;
+      progress?: PullProgress;
+      /** The notification's message for the same progress. */
+      notification?: string;
+    }[];
     /** The status bar item's text, `undefined` when it is hidden. */
     statusBarText(): string | undefined;
   };

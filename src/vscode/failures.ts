@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger';
 import type { SessionManager } from './auth/sessionManager';
 import { Commands } from './constants';
 import { isSignInRequired } from './errors';
-import { showErrorWithLog, showWarningWithSignIn } from './notify';
+import { showErrorWithLog, showWarningWithSignIn, type NotifyAction } from './notify';
 
 export class Failures {
   constructor(
@@ -22,10 +22,15 @@ export class Failures {
   }
 
   /** A sign-in problem goes to `handledAsSignIn`; anything else is logged (as `logMessage`) and shown as `message`. */
-  async report(message: string, error: unknown, logMessage = message): Promise<void> {
+  async report(
+    message: string,
+    error: unknown,
+    logMessage = message,
+    actions: readonly NotifyAction[] = [],
+  ): Promise<void> {
     if (await this.handledAsSignIn(error)) return;
     this.logger.error(logMessage, error);
-    void showErrorWithLog(message);
+    void showErrorWithLog(message, actions);
   }
 
   private async signInAgain(error: unknown): Promise<void> {

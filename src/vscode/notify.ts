@@ -3,11 +3,23 @@
 import * as vscode from 'vscode';
 import { Commands } from './constants';
 
-export async function showErrorWithLog(message: string): Promise<void> {
+/** A button on a notification besides Show Log, such as Retry. */
+export interface NotifyAction {
+  title: string;
+  run(): unknown;
+}
+
+export async function showErrorWithLog(
+  message: string,
+  actions: readonly NotifyAction[] = [],
+): Promise<void> {
   const showLog = vscode.l10n.t('Show Log');
-  if ((await vscode.window.showErrorMessage(message, showLog)) === showLog) {
+  const choice = await vscode.window.showErrorMessage(message, ...actions.map((a) => a.title), showLog);
+  if (choice === showLog) {
     await vscode.commands.executeCommand(Commands.showLog);
+    return;
   }
+  await actions.find((action) => action.title === choice)?.run();
 }
 
 /** A warning with a button that runs `signInCommand` (the way the user signed in last time). */

@@ -115,7 +115,7 @@ suite('Box tree', () => {
     assert.equal(children[0].item.contextValue, 'boxMessage');
   });
 
-  test('a folder that cannot be listed shows the error and offers the log', async () => {
+  test('a folder that cannot be listed shows the error, retries on a click and offers the log', async () => {
     const folder = await makeBoxFolder('it-vanishing', { 'a.txt': 'a' });
     made.push(folder);
     await refreshTree();
@@ -125,7 +125,14 @@ suite('Box tree', () => {
     assert.equal(children.length, 1);
     assert.equal(children[0].item.contextValue, 'boxError');
     assert.match(children[0].label, /404/);
-    assert.equal(children[0].item.command?.command, 'boxPull.showLog');
+    assert.equal(children[0].item.command?.command, 'boxPull.refresh', 'a click retries');
+    // Show Log and Retry are the error row's inline actions.
+    const menus = vscode.extensions.getExtension('box-pull.box-pull')?.packageJSON.contributes
+      .menus as Record<string, { command: string; when: string; group?: string }[]>;
+    const inline = menus['view/item/context']
+      .filter((entry) => entry.when.includes('viewItem == boxError') && entry.group?.startsWith('inline'))
+      .map((entry) => entry.command);
+    assert.deepEqual(inline, ['boxPull.refresh', 'boxPull.showLog']);
     assert.equal(api.account()?.kind, 'developerToken', 'a listing error does not sign the user out');
   });
 });

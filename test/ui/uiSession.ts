@@ -163,7 +163,13 @@ export class UiSession {
     const deadline = Date.now() + timeoutMs;
     let differences: string[] = ['not checked yet'];
     while (Date.now() < deadline) {
-      differences = fs.existsSync(actual) ? await diffTrees(expected, actual) : [`${actual} does not exist`];
+      // A staging folder can vanish while it is being read (the pull just finished): that is one more poll.
+      differences = fs.existsSync(actual)
+        ? await diffTrees(expected, actual).catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'ENOENT') throw error;
+            return [`${actual} changed while being read`];
+          })
+        : [`${actual} does not exist`];
       if (differences.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

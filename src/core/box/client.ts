@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger';
-import { invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
+import { headerValue, invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
 import { BoxRequester } from './requester';
 import type { RetryOptions } from './retry';
 import { BoxApiError, type BoxClientProblemCode } from '../errors';
@@ -264,7 +264,7 @@ export class BoxClient {
   async openZipDownloadContent(
     downloadUrl: string,
     options: { signal?: AbortSignal } = {},
-  ): Promise<{ body: Readable }> {
+  ): Promise<{ body: Readable; contentEncoding?: string }> {
     const url = parseHttpUrl(downloadUrl, 'ZIP download URL');
     this.http.rememberSecret(downloadUrl);
     const spec: RequestSpec = {
@@ -277,6 +277,8 @@ export class BoxClient {
     };
     return this.http.execute(spec, async (response) => ({
       body: this.http.guardStream(response.body, spec),
+      // undici does not decode bodies: an encoded archive reaches the caller as sent.
+      contentEncoding: headerValue(response.headers, 'content-encoding'),
     }));
   }
 }

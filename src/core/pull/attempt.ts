@@ -18,6 +18,7 @@ import type { Logger } from '../logger';
 import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
 import { waitForFinalStatus, type StatusPollOptions } from './status';
+import { watchDownloadSpeed, type LowSpeedLimit, type PullClock } from './lowSpeed';
 import { BoxApiError, StreamMismatchError, PullError } from '../errors';
 
 /** What the download leaves: the streaming pass's outcome and Box's final status, still being read. */
@@ -41,6 +42,8 @@ export interface AttemptContext {
   statusPoll?: Partial<StatusPollOptions>;
   /** Extract entries while the archive downloads (the central directory still checks them). */
   extractWhileDownloading: boolean;
+  lowSpeed?: Partial<LowSpeedLimit>;
+  clock?: PullClock;
 }
 
 export interface AttemptResult {
@@ -147,6 +150,19 @@ export class Attempt {
     const download = new AbortController();
     const stopDownload = (): void => download.abort(signal?.reason);
     signal?.addEventListener('abort', stopDownload, { once: true });
+    let tooSlow: PullError | undefined;
+    const watching = new AbortController();
+    void watchDownloadSpeed(() => progress.bytesDownloaded, {
+      limit: this.context.lowSpeed,
+      clock: this.context.clock,
+      stop: AbortSignal.any([watching.signal, download.signal]),
+      onTick: () => progress.tick(),
+      onTooSlow: (error) => {
+        tooSlow = error;
+        logger.warn(error.message);
+        download.abort(error);
+      },
+    });
     const streamer = this.context.extractWhileDownloading
       ? new StreamingExtractor(archive, this.filesDir, {
           signal: download.signal,
@@ -162,7 +178,9 @@ export class Attempt {
         archive.fail(error);
         // A disk that filled up under the extractor explains the stopped download better than the abort does.
         await streamer?.finish();
-        throw error;
+        throw tooSlow ?? error;
+      } finally {
+        watching.abort();
       }
       logger.info(`Downloaded the archive: ${progress.bytesDownloaded} bytes`);
       const finalStatus = waitForFinalStatus(client, zip.status_url, {
@@ -185,19 +203,39 @@ export class Attempt {
   }
 
   /** The download URL lives only seconds until the download starts: opened before anything else. */
-  private openContent(zip: ZipDownload): ReturnType<BoxClient['openZipDownloadContent']> {
+  private async openContent(zip: ZipDownload): ReturnType<BoxClient['openZipDownloadContent']> {
     const { client, signal } = this.context;
-    return client.openZipDownloadContent(zip.download_url, { signal }).catch((error: unknown) => {
-      // Box answers 404 for a download URL that expired or was used: a fresh ZIP gets a new one.
-      if (error instanceof BoxApiError && error.status === 404) {
-        throw new PullError(
-          'download_failed',
-          'The ZIP download link expired or was already used before the download could start.',
-          { cause: error },
-        );
-      }
-      throw error;
-    });
+    // Another ZIP would come with the same kind of link: say so at once rather than build three.
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(zip.download_url)?.[1]?.toLowerCase();
+    if (scheme !== 'https' && scheme !== 'http') {
+      throw new PullError(
+        'download_unusable',
+        `Box gave a ZIP download link that is not http(s) (${scheme ?? 'no scheme'}:), so it cannot be downloaded.`,
+      );
+    }
+    const content = await client
+      .openZipDownloadContent(zip.download_url, { signal })
+      .catch((error: unknown) => {
+        // Box answers 404 for a download URL that expired or was used: a fresh ZIP gets a new one.
+        if (error instanceof BoxApiError && error.status === 404) {
+          throw new PullError(
+            'download_failed',
+            'The ZIP download link expired or was already used before the download could start.',
+            { cause: error },
+          );
+        }
+        throw error;
+      });
+    const encoding = content.contentEncoding?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      // Released at once; the destroy's own error is of no interest.
+      content.body.on('error', () => undefined).destroy();
+      throw new PullError(
+        'download_unusable',
+        `The archive arrived encoded as ${encoding} (Content-Encoding), not as a plain ZIP; a proxy between you and Box may be compressing downloads.`,
+      );
+    }
+    return content;
   }
 
   /**
@@ -226,7 +264,7 @@ export class Attempt {
       );
       await fs.rm(this.filesDir, { recursive: true, force: true });
       await fs.mkdir(this.filesDir);
-      progress.filesDone(0);
+      // The file count holds (the reporter never counts back) until the second pass passes it.
       return extract();
     }
   }

@@ -1,17 +1,29 @@
 // How a failed pull is told and judged: the PullError a front end shows, whether another ZIP can help, and the
 // note about a temporary folder that could not be removed.
 import { isAbortError } from '../abort';
-import { ArchiveError, BoxApiError, PullError, SignInRequiredError, messageOf } from '../errors';
+import {
+  ArchiveError,
+  BoxApiError,
+  BoxNetworkError,
+  PullError,
+  SignInRequiredError,
+  messageOf,
+} from '../errors';
 
 /** Archive failures that a fresh download can cure; the others are in the archive Box built. */
 const TRANSIENT_ARCHIVE_CODES = new Set(['truncated', 'invalid', 'crc_mismatch', 'size_mismatch']);
 /** Errors of the destination's file system, which no fresh download cures. */
 const LOCAL_FILE_SYSTEM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG', 'EROFS', 'EACCES', 'EPERM']);
 
-/** Whether a failed attempt is worth another, with a fresh ZIP. */
-export function isWorthAnotherZip(error: unknown): boolean {
+/** Whether a failed attempt is worth another, with a fresh ZIP; `earlier` are the failures of earlier attempts. */
+export function isWorthAnotherZip(error: unknown, earlier: readonly unknown[] = []): boolean {
   if (error instanceof ArchiveError) return TRANSIENT_ARCHIVE_CODES.has(error.code);
-  if (error instanceof PullError) return error.code === 'download_failed' || error.code === 'incomplete';
+  if (error instanceof PullError) {
+    // A stall may be one bad connection: one fresh ZIP, and if that crawls too, the link itself is the problem.
+    if (error.code === 'too_slow')
+      return !earlier.some((e) => e instanceof PullError && e.code === 'too_slow');
+    return error.code === 'download_failed' || error.code === 'incomplete';
+  }
   if (error instanceof SignInRequiredError) return false;
   if (error instanceof BoxApiError) {
     // A failed create was already retried by the client (429 and 5xx, within its time budget); another round
@@ -19,6 +31,8 @@ export function isWorthAnotherZip(error: unknown): boolean {
     // downloads, 5xx) is worth a fresh ZIP: the client never retries that single-use URL itself.
     return error.method === 'GET' && (error.status === 429 || error.status >= 500);
   }
+  // A TLS mismatch or a refused certificate will be the same at the next ZIP's address.
+  if (error instanceof BoxNetworkError && error.code === 'tls') return false;
   // A full, read-only or forbidden destination stays that way: downloading again cannot help.
   if (LOCAL_FILE_SYSTEM_CODES.has((error as { code?: string } | undefined)?.code ?? '')) return false;
   // Network errors, cut streams and idle timeouts.

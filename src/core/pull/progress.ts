@@ -22,6 +22,13 @@ export interface PullProgress {
   fraction?: number;
   /** Which download this is: 1 for the first; 2 and up after a failed one was started over with a fresh ZIP. */
   attempt?: number;
+  /** Downloads this pull may start in all, the first included. */
+  maxAttempts?: number;
+  /**
+   * Seconds since the last byte arrived, once that is long enough to say so (`stallAfterMs`). Set only while
+   * downloading; `bytesPerSecond` has decayed to 0 by then.
+   */
+  stalledSeconds?: number;
 }
 
 export interface ProgressCounters {
@@ -31,17 +38,22 @@ export interface ProgressCounters {
   filesDone: number;
   totalFiles?: number;
   attempt?: number;
+  maxAttempts?: number;
 }
 
 /** Share of the whole job given to the download; extraction and placement take the rest. */
 const DOWNLOAD_SHARE = 0.8;
 /** Rate is averaged over this window so that one slow chunk does not make the ETA jump. */
 const RATE_WINDOW_MS = 3000;
+/** No byte for this long while downloading, and progress says "stalled". */
+export const DEFAULT_STALL_AFTER_MS = 5000;
 
 export class ProgressTracker {
   private lastEmit = 0;
   private lastPhase: PullPhase | undefined;
   private readonly samples: { at: number; bytes: number }[] = [];
+  /** When the byte count last grew (or the download started): how long the connection has been silent. */
+  private lastByteAt = 0;
   /** The largest fraction reported so far: a retry or a second extraction pass restarts the counters from zero. */
   private highWater: number | undefined;
 
@@ -49,41 +61,60 @@ export class ProgressTracker {
     private readonly emit: ((progress: PullProgress) => void) | undefined,
     private readonly intervalMs = 100,
     private readonly now: () => number = () => performance.now(),
+    private readonly stallAfterMs = DEFAULT_STALL_AFTER_MS,
   ) {}
 
   /** Reports the counters; drops the event if one went out less than `intervalMs` ago in the same phase. */
   update(counters: ProgressCounters, force = false): void {
     const at = this.now();
     this.recordSample(at, counters.bytesDownloaded);
+    if (counters.phase !== this.lastPhase) this.lastByteAt = at;
     if (!this.emit) return;
     const phaseChanged = counters.phase !== this.lastPhase;
     if (!force && !phaseChanged && at - this.lastEmit < this.intervalMs) return;
     this.lastEmit = at;
     this.lastPhase = counters.phase;
-    this.emit(this.compute(counters));
+    this.emit(this.compute(counters, at));
   }
 
   private recordSample(at: number, bytes: number): void {
     const last = this.samples[this.samples.length - 1];
     if (last && bytes < last.bytes) this.samples.length = 0; // a new attempt started from zero
+    if (!last || bytes !== last.bytes) this.lastByteAt = at;
     this.samples.push({ at, bytes });
-    while (this.samples.length > 2 && at - this.samples[0].at > RATE_WINDOW_MS) this.samples.shift();
+    this.dropOldSamples(at);
   }
 
-  private bytesPerSecond(): number {
+  /** Keeps the samples inside the window, and the last one before it (the baseline the window's bytes count from). */
+  private dropOldSamples(at: number): void {
+    while (this.samples.length > 1 && at - this.samples[1].at >= RATE_WINDOW_MS) this.samples.shift();
+  }
+
+  /**
+   * Bytes that arrived over the window ending now, not at the last chunk: when the connection goes silent, the
+   * rate falls to 0 within the window instead of showing the last good speed for minutes.
+   */
+  private bytesPerSecond(at: number): number {
+    this.dropOldSamples(at);
     const first = this.samples[0];
     const last = this.samples[this.samples.length - 1];
-    if (!first || !last || last.at <= first.at) return 0;
-    return ((last.bytes - first.bytes) * 1000) / (last.at - first.at);
+    if (!first || !last || at <= first.at) return 0;
+    return ((last.bytes - first.bytes) * 1000) / (at - first.at);
   }
 
-  private compute(counters: ProgressCounters): PullProgress {
-    const bytesPerSecond = this.bytesPerSecond();
+  private compute(counters: ProgressCounters, at: number): PullProgress {
+    const bytesPerSecond = this.bytesPerSecond(at);
     const progress: PullProgress = { ...counters, bytesPerSecond };
     progress.fraction = this.monotonic(estimateFraction(counters));
-    if (counters.phase === 'downloading' && counters.totalBytesEstimate && bytesPerSecond > 0) {
-      const remaining = Math.max(0, counters.totalBytesEstimate - counters.bytesDownloaded);
-      progress.etaSeconds = remaining / bytesPerSecond;
+    if (counters.phase === 'downloading') {
+      const silentMs = at - this.lastByteAt;
+      if (silentMs >= this.stallAfterMs) progress.stalledSeconds = Math.floor(silentMs / 1000);
+      // From the bytes arriving now. Past the estimate (a stored archive is larger than its folder) nobody knows
+      // how much is left, so no time is claimed; while bytes still come, never "0:00 left".
+      const remaining = (counters.totalBytesEstimate ?? 0) - counters.bytesDownloaded;
+      if (remaining > 0 && bytesPerSecond > 0 && progress.stalledSeconds === undefined) {
+        progress.etaSeconds = Math.max(1, remaining / bytesPerSecond);
+      }
     }
     if (counters.phase === 'done') {
       progress.fraction = 1;
@@ -120,8 +151,13 @@ export class PullProgressReporter {
   }
 
   /** A download starts (again): its counts start from zero, the tracker holds the fraction already shown. */
-  startAttempt(attempt: number): void {
-    Object.assign(this.counters, { attempt, bytesDownloaded: 0, filesDone: 0 });
+  startAttempt(attempt: number, maxAttempts?: number): void {
+    Object.assign(this.counters, { attempt, maxAttempts, bytesDownloaded: 0, filesDone: 0 });
+  }
+
+  /** Re-sends the counters as they are, so that a silent connection shows its rate falling and the stall. */
+  tick(): void {
+    this.tracker.update(this.counters, true);
   }
 
   enter(phase: PullPhase): void {
@@ -134,8 +170,12 @@ export class PullProgressReporter {
     this.tracker.update(this.counters);
   }
 
+  /**
+   * Files extracted so far in this attempt. Never lower than an earlier count: the central directory pass and a
+   * second pass after a mismatch count again from zero, and a count that runs backwards looks like lost work.
+   */
   filesDone(files: number): void {
-    this.counters.filesDone = files;
+    this.counters.filesDone = Math.max(this.counters.filesDone, files);
     this.tracker.update(this.counters);
   }
 

@@ -22,6 +22,7 @@ import { checkFreeSpace, ensureDestination, removeCreatedFolders } from './desti
 import { planPull, type PullItem } from './plan';
 import { ProgressTracker, PullProgressReporter, type PullProgress } from './progress';
 import type { StatusPollOptions } from './status';
+import type { LowSpeedLimit, PullClock } from './lowSpeed';
 import { isWorthAnotherZip, toPullError, withLeftover } from './failure';
 import { messageOf } from '../errors';
 
@@ -44,6 +45,12 @@ export interface PullRequest {
   extractWhileDownloading?: boolean;
   /** Waits before a fresh ZIP; must reject when the signal aborts. Tests record the waits instead (as BoxClient's). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Overrides for the low-speed limit (default: under 1 KB/s for 60 s gives a download up). */
+  lowSpeed?: Partial<LowSpeedLimit>;
+  /** Time for the low-speed limit and the stall in progress; tests move it by hand. */
+  clock?: PullClock;
+  /** No byte for this long, and progress says "stalled" (default 5 s). */
+  stallAfterMs?: number;
 }
 
 export interface PullReport {
@@ -73,7 +80,9 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   const logger = request.logger ?? nullLogger;
   const maxAttempts = Math.max(1, request.maxAttempts ?? 3);
   const destination = path.resolve(request.destination);
-  const progress = new PullProgressReporter(new ProgressTracker(request.onProgress));
+  const progress = new PullProgressReporter(
+    new ProgressTracker(request.onProgress, undefined, request.clock?.now, request.stallAfterMs),
+  );
 
   const plan = await planPull(request.client, request.items, logger, request.signal);
   progress.estimate(plan.totalBytesEstimate);
@@ -84,12 +93,13 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   });
 
   let staging: string | undefined;
+  const failures: unknown[] = [];
   try {
     await checkFreeSpace(destination, plan.totalBytesEstimate);
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(request.signal);
       staging = await createStagingDir(destination);
-      progress.startAttempt(attempt);
+      progress.startAttempt(attempt, maxAttempts);
       try {
         const result = await new Attempt({
           client: request.client,
@@ -100,6 +110,8 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           signal: request.signal,
           statusPoll: request.statusPoll,
           extractWhileDownloading: request.extractWhileDownloading !== false,
+          lowSpeed: request.lowSpeed,
+          clock: request.clock,
         }).run();
         progress.enter('placing');
         const placed = await placeFiles(result.filesDir, result.extracted, destination, {
@@ -111,8 +123,9 @@ export async function pull(request: PullRequest): Promise<PullReport> {
         progress.enter('done');
         return { ...report(destination, result, placed, attempt, performance.now() - started), cleanedUp };
       } catch (error) {
-        if (isAbortError(error) || !isWorthAnotherZip(error) || attempt >= maxAttempts)
+        if (isAbortError(error) || !isWorthAnotherZip(error, failures) || attempt >= maxAttempts)
           throw toPullError(error);
+        failures.push(error);
         logger.warn(
           `Attempt ${attempt} of ${maxAttempts} failed, requesting a fresh ZIP: ${messageOf(error)}`,
         );

@@ -12,7 +12,6 @@ import { isAbort } from '../errors';
 import type { Failures } from '../failures';
 import { loadHeavy } from '../heavy';
 import type { DownloadTracker } from '../progress/downloadTracker';
-import { describePhase, describeProgress } from '../progress/format';
 import type { Prompter } from '../prompter';
 import { cancelDownloads } from './cancelDownloads';
 import type { Destination } from './destination';
@@ -27,6 +26,8 @@ export interface DownloadOutcome {
   /** What the user was told. */
   message: string;
   report?: PullReport;
+  /** A failed download's Retry (the notification's button): the same items into the same destination. */
+  retry?: () => Promise<DownloadOutcome>;
 }
 
 export interface DownloadRunnerDependencies {
@@ -64,7 +65,7 @@ export class DownloadRunner {
             const percent = Math.floor((update.fraction ?? 0) * 100);
             const increment = percent > reported ? percent - reported : undefined;
             reported = Math.max(reported, percent);
-            progress.report({ message: `${describePhase(update)} · ${describeProgress(update)}`, increment });
+            progress.report({ message: download.notification, increment });
           };
           const { pull } = await loadHeavy();
           return pull({
@@ -99,8 +100,11 @@ export class DownloadRunner {
         return { status: 'cancelled', destination: destination.path, message };
       }
       const message = vscode.l10n.t('Box download failed: {0}', messageOf(error));
-      await this.deps.failures.report(message, error, 'Download failed');
-      return { status: 'failed', destination: destination.path, message };
+      const retry = (): Promise<DownloadOutcome> => this.run(items, destination);
+      await this.deps.failures.report(message, error, 'Download failed', [
+        { title: vscode.l10n.t('Retry'), run: retry },
+      ]);
+      return { status: 'failed', destination: destination.path, message, retry };
     } finally {
       tracker.finish(download);
     }

@@ -23,9 +23,17 @@ export function describeProgress(
   if (!progress || progress.phase === 'preparing') return l10n.t('preparing…');
   const parts: string[] = [];
   if (progress.fraction !== undefined) parts.push(`${Math.floor(progress.fraction * 100)}%`);
+  // A silent connection says so, rather than showing the last good speed and time left.
+  if (progress.stalledSeconds !== undefined) {
+    parts.push(l10n.t('stalled {0}', formatDuration(progress.stalledSeconds)));
+  }
   // The percentage holds still while a fresh download catches up: say why.
   if ((progress.attempt ?? 1) > 1 && progress.phase !== 'done') {
-    parts.push(l10n.t('retrying (attempt {0})', progress.attempt!));
+    parts.push(
+      progress.maxAttempts
+        ? l10n.t('retrying ({0}/{1})', progress.attempt!, progress.maxAttempts)
+        : l10n.t('retrying (attempt {0})', progress.attempt!),
+    );
   }
   if (progress.totalFiles !== undefined) {
     parts.push(
@@ -45,6 +53,16 @@ export function describeProgress(
     parts.push(l10n.t('{0} left', formatDuration(progress.etaSeconds)));
   }
   return parts.join(' · ');
+}
+
+/**
+ * The notification's message: the status bar's words, after the phase once past downloading. Not while preparing
+ * or downloading: the title already says "downloading", and "downloading X: Downloading" only repeats it.
+ */
+export function describeNotification(progress: PullProgress | undefined, host: ProgressWords): string {
+  const text = describeProgress(progress, host);
+  if (!progress || progress.phase === 'preparing' || progress.phase === 'downloading') return text;
+  return `${describePhase(progress, host)} · ${text}`;
 }
 
 /** What the pipeline is doing, for the notification's message. */
@@ -82,7 +100,20 @@ export function combineProgress(all: (PullProgress | undefined)[]): PullProgress
     etaSeconds: etas.length === known.length && etas.length > 0 ? Math.max(...etas) : undefined,
     // One of them starting over is worth saying; the highest attempt says it.
     attempt: Math.max(...known.map((p) => p.attempt ?? 1)),
+    ...maxAttempts(known),
+    ...stalled(known),
   };
+}
+
+function maxAttempts(known: PullProgress[]): Pick<PullProgress, 'maxAttempts'> {
+  const max = known.find((p) => p.maxAttempts !== undefined)?.maxAttempts;
+  return max === undefined ? {} : { maxAttempts: max };
+}
+
+/** Stalled only when every one of them is: one download still moving keeps the whole from being stuck. */
+function stalled(known: PullProgress[]): Pick<PullProgress, 'stalledSeconds'> {
+  if (!known.every((p) => p.stalledSeconds !== undefined)) return {};
+  return { stalledSeconds: Math.min(...known.map((p) => p.stalledSeconds!)) };
 }
 
 function sum(values: number[]): number {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { PullProgress } from '../../core/pull/progress';
 import { ContextKeys } from '../constants';
+import { describeNotification } from './format';
 
 export interface ActiveDownload {
   readonly id: number;
@@ -12,6 +13,8 @@ export interface ActiveDownload {
   readonly startedAt: number;
   readonly signal: AbortSignal;
   progress?: PullProgress;
+  /** The notification's message, worded from `progress` by the same formatter as the status bar. */
+  notification?: string;
 }
 
 export class DownloadTracker implements vscode.Disposable {
@@ -36,9 +39,11 @@ export class DownloadTracker implements vscode.Disposable {
     return download;
   }
 
+  /** The one place a download's progress is stored: the status bar and the notification both read it from here. */
   update(download: ActiveDownload, progress: PullProgress): void {
     if (!this.downloads.has(download.id)) return;
     download.progress = progress;
+    download.notification = describeNotification(progress);
     this.changed.fire();
   }
 

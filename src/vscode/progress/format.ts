@@ -17,6 +17,11 @@ export function describeProgress(progress: PullProgress | undefined): string {
   return words.describeProgress(progress, host());
 }
 
+/** The notification's message (see describe.ts). */
+export function describeNotification(progress: PullProgress | undefined): string {
+  return words.describeNotification(progress, host());
+}
+
 /** What the pipeline is doing, for the notification's message. */
 export function describePhase(progress: PullProgress | undefined): string {
   return words.describePhase(progress, host());

@@ -30,8 +30,10 @@ export class DownloadStatusBar implements vscode.Disposable {
       return;
     }
     const count = downloads.length > 1 ? ` (${downloads.length})` : '';
-    const summary = describeProgress(combineProgress(downloads.map((d) => d.progress)));
-    this.item.text = `$(sync~spin) Box${count} ${summary}`;
+    const combined = combineProgress(downloads.map((d) => d.progress));
+    // A spinning icon over a silent connection would say "all is well".
+    const icon = combined?.stalledSeconds !== undefined ? '$(warning)' : '$(sync~spin)';
+    this.item.text = `${icon} Box${count} ${describeProgress(combined)}`;
     const tooltip = new vscode.MarkdownString();
     for (const download of downloads) {
       tooltip.appendMarkdown(

@@ -26,6 +26,12 @@ import { messageOf } from '../../core/errors';
  */
 export const DEFAULT_TREE_PAGE_SIZE = 200;
 
+/**
+ * How long an expand waits for Box before it shows an error row with Retry. The client's own retries and idle
+ * timeouts add up to minutes on a frozen connection, with the folder spinning all that time.
+ */
+export const DEFAULT_LISTING_TIMEOUT_MS = 30_000;
+
 /** Fields the tooltip shows, plus what downloads and icons need. */
 export const TREE_ITEM_FIELDS = [
   'type',
@@ -59,6 +65,7 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
 
   readonly onDidChangeTreeData = this.changed.event;
   pageSize = DEFAULT_TREE_PAGE_SIZE;
+  listingTimeoutMs = DEFAULT_LISTING_TIMEOUT_MS;
 
   constructor(private readonly deps: BoxTreeDependencies) {}
 
@@ -77,10 +84,11 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     if (!node && !(await this.deps.isSignedIn())) return [];
     let listing = this.listings.get(folder.item.id);
     if (!listing) {
+      const deadline = AbortSignal.timeout(this.listingTimeoutMs);
       try {
-        listing = await this.withViewProgress(() => this.loadFirstPage(folder));
+        listing = await this.withViewProgress(() => this.loadFirstPage(folder, deadline));
       } catch (error) {
-        return this.failedChildren(folder, error);
+        return this.failedChildren(folder, deadline.aborted ? this.timedOut() : error);
       }
       this.listings.set(folder.item.id, listing);
     }
@@ -95,16 +103,19 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     const folder = node.parent;
     const listing = this.listings.get(folder.item.id);
     if (!listing?.nextMarker) return;
+    const deadline = AbortSignal.timeout(this.listingTimeoutMs);
     try {
       const page = await this.withViewProgress(async () =>
         (await this.deps.client()).listFolderItems(folder.item.id, {
           marker: listing.nextMarker ?? undefined,
           limit: this.pageSize,
           fields: TREE_ITEM_FIELDS,
+          signal: deadline,
         }),
       );
       this.append(listing, folder, page.entries, page.nextMarker);
-    } catch (error) {
+    } catch (thrown) {
+      const error = deadline.aborted ? this.timedOut() : thrown;
       await this.deps.failures.report(
         vscode.l10n.t('Could not load more items: {0}', messageOf(error)),
         error,
@@ -126,11 +137,12 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     this.changed.fire(undefined);
   }
 
-  private async loadFirstPage(folder: FolderNode): Promise<Listing> {
+  private async loadFirstPage(folder: FolderNode, signal: AbortSignal): Promise<Listing> {
     const client = await this.deps.client();
     const page = await client.listFolderItems(folder.item.id, {
       limit: this.pageSize,
       fields: TREE_ITEM_FIELDS,
+      signal,
     });
     const listing: Listing = { nodes: [], nextMarker: null };
     this.append(listing, folder, page.entries, page.nextMarker);
@@ -144,6 +156,12 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     );
     listing.nextMarker = nextMarker;
     listing.loadMore = nextMarker ? (listing.loadMore ?? new LoadMoreNode(folder)) : undefined;
+  }
+
+  private timedOut(): Error {
+    return new Error(
+      vscode.l10n.t('Box did not answer within {0} s.', Math.round(this.listingTimeoutMs / 1000)),
+    );
   }
 
   private async failedChildren(folder: FolderNode, error: unknown): Promise<BoxTreeNode[]> {

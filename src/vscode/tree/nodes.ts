@@ -95,7 +95,13 @@ export class ErrorNode {
     treeItem.contextValue = TreeItemKinds.error;
     treeItem.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
     treeItem.tooltip = this.message;
-    treeItem.command = { command: Commands.showLog, title: vscode.l10n.t('Show Log') };
+    // Retry is what one wants after a timeout or a dropped connection; Show Log stays as an inline action.
+    treeItem.description = vscode.l10n.t('Retry');
+    treeItem.command = {
+      command: Commands.refresh,
+      title: vscode.l10n.t('Retry'),
+      arguments: [this.parent],
+    };
     return treeItem;
   }
 }

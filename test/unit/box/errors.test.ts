@@ -44,7 +44,10 @@ describe('Box client errors', () => {
       [codeError('ECONNRESET'), 'reset', true],
       [codeError('UND_ERR_SOCKET', 'other side closed'), 'reset', true],
       [codeError('ENOTFOUND'), 'dns', false],
-      [codeError('EPROTO'), 'other', true],
+      [codeError('EPROTO'), 'tls', true],
+      [codeError('ERR_SSL_WRONG_VERSION_NUMBER'), 'tls', true],
+      [codeError('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'tls', true],
+      [codeError('EBADF'), 'other', true],
       [new AggregateError([codeError('ECONNREFUSED'), codeError('ECONNREFUSED')]), 'refused', false],
     ];
     for (const [cause, kind, requestSent] of cases) {
@@ -53,6 +56,19 @@ describe('Box client errors', () => {
       assert.equal(err.requestSent, requestSent);
       assert.equal(err.cause, cause);
     }
+  });
+
+  it('words a TLS failure in one line, without the OpenSSL dump', () => {
+    const openssl = codeError(
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+      '808C0739277F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n',
+    );
+    assert.equal(
+      new BoxNetworkError('GET', 'https://127.0.0.1:1/2.0/zip_downloads/x/content', openssl).message,
+      'Network TLS failure for GET /2.0/zip_downloads/[redacted]/content: the server does not speak TLS at that https address (is it plain http?)',
+    );
+    const multiLine = codeError('EWHATEVER', 'first line\nsecond line');
+    assert.match(new BoxNetworkError('GET', 'http://h/', multiLine).message, /: first line$/);
   });
 
   it('isRetryable: 408, 429 and 5xx except 501/507; transient network kinds; never aborts', () => {

@@ -1,7 +1,12 @@
 // ProgressTracker on an injected clock: throttling, the rate window, ETA, the fraction of every phase, and a
 // fraction that never moves backwards when a fresh ZIP or a second extraction pass starts the counts over.
 import assert from 'node:assert/strict';
-import { ProgressTracker, type ProgressCounters, type PullProgress } from '../../../src/core/pull/progress';
+import {
+  ProgressTracker,
+  PullProgressReporter,
+  type ProgressCounters,
+  type PullProgress,
+} from '../../../src/core/pull/progress';
 import { assertNonDecreasing } from './progressSupport';
 
 class Clock {
@@ -112,13 +117,74 @@ describe('ProgressTracker', () => {
       }
     });
 
-    it('never counts a negative time left when more arrived than estimated', () => {
+    it('claims no time left once more arrived than estimated, while bytes still come', () => {
       const { tracker, events, clock } = tracked(0);
       tracker.update(downloading(0, { totalBytesEstimate: 1000 }));
       clock.ms = 1000;
       tracker.update(downloading(5000, { totalBytesEstimate: 1000 }));
-      assert.equal(events.at(-1)!.etaSeconds, 0);
+      assert.equal(events.at(-1)!.etaSeconds, undefined, 'unknown, not 0 s');
       assert.equal(events.at(-1)!.fraction, 0.99 * 0.8, 'downloading stays below its share');
+    });
+
+    it('never estimates under a second while bytes are still to come', () => {
+      const { tracker, events, clock } = tracked(0);
+      tracker.update(downloading(0, { totalBytesEstimate: 1_000_001 }));
+      clock.ms = 1000;
+      tracker.update(downloading(1_000_000, { totalBytesEstimate: 1_000_001 }));
+      assert.equal(events.at(-1)!.etaSeconds, 1);
+    });
+
+    it('lets the rate fall to 0 when no bytes arrive, and says "stalled" after 5 s of silence', () => {
+      const { tracker, events, clock } = tracked(0);
+      const total = { totalBytesEstimate: 100_000_000 };
+      for (let second = 0; second <= 3; second++) {
+        clock.ms = second * 1000;
+        tracker.update(downloading(second * 1_000_000, total));
+      }
+      assert.equal(events.at(-1)!.bytesPerSecond, 1_000_000);
+      const silent = (): PullProgress => {
+        tracker.update(downloading(3_000_000, total), true); // the heartbeat's forced update
+        return events.at(-1)!;
+      };
+      clock.ms = 4500;
+      const decaying = silent();
+      assert.ok(
+        decaying.bytesPerSecond < 1_000_000 && decaying.bytesPerSecond > 0,
+        `${decaying.bytesPerSecond}`,
+      );
+      assert.equal(decaying.stalledSeconds, undefined, 'a 1.5 s gap is not a stall yet');
+      clock.ms = 7000;
+      assert.equal(silent().bytesPerSecond, 0, 'nothing arrived for the whole window');
+      clock.ms = 8000;
+      const stalled = silent();
+      assert.equal(stalled.stalledSeconds, 5);
+      assert.equal(stalled.etaSeconds, undefined, 'no time left is claimed while nothing arrives');
+      clock.ms = 8200;
+      tracker.update(downloading(3_000_100, total), true);
+      assert.equal(events.at(-1)!.stalledSeconds, undefined, 'a byte ends the stall');
+    });
+  });
+
+  describe('file counts', () => {
+    it('never count back within an attempt (a second pass starts from zero), only a new attempt resets them', () => {
+      const { tracker, events } = tracked(0);
+      const reporter = new PullProgressReporter(tracker);
+      reporter.startAttempt(1, 3);
+      reporter.enter('extracting');
+      reporter.totalFiles(1225);
+      reporter.filesDone(980);
+      reporter.filesDone(0); // the central directory pass after the streaming one
+      reporter.filesDone(12);
+      assert.deepEqual(
+        events.filter((e) => e.phase === 'extracting').map((e) => e.filesDone),
+        [0, 980, 980, 980],
+      );
+      reporter.startAttempt(2, 3);
+      reporter.enter('downloading');
+      assert.deepEqual(
+        [events.at(-1)!.filesDone, events.at(-1)!.attempt, events.at(-1)!.maxAttempts],
+        [0, 2, 3],
+      );
     });
   });
 

@@ -6,6 +6,7 @@ import { formatBytes, formatDuration, type PullProgress } from '../../../src/cor
 import { progressLine } from '../../../src/cli/render';
 import {
   combineProgress,
+  describeNotification,
   describePhase,
   describeProgress,
   type ProgressWords,
@@ -21,13 +22,22 @@ function progress(fields: Partial<PullProgress> & Pick<PullProgress, 'phase'>): 
 }
 
 /** The same moments, as the CLI and the status bar show them. */
-const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: string; phase: string }[] = [
+const MOMENTS: {
+  label: string;
+  progress: PullProgress;
+  cli: string;
+  statusBar: string;
+  phase: string;
+  /** The notification's message, under its title "Box: downloading X" (so never "Downloading" again). */
+  notification: string;
+}[] = [
   {
     label: 'preparing',
     progress: progress({ phase: 'preparing', fraction: 0 }),
     cli: 'Box 0% preparing · 0 B',
     statusBar: 'preparing…',
     phase: 'Asking Box to prepare the download…',
+    notification: 'preparing…',
   },
   {
     label: 'downloading at a rate with absurd decimals, hours left',
@@ -42,6 +52,7 @@ const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: 
     cli: 'Box 11% downloading · 5,000 files · 1.2 MB · 130 B/s · 10:02:03 left',
     statusBar: '11% · 0/5,000 files · 130 B/s · 10:02:03 left',
     phase: 'Downloading',
+    notification: '11% · 0/5,000 files · 130 B/s · 10:02:03 left',
   },
   {
     label: 'downloading with unknown totals (no size, no file count, no rate yet)',
@@ -49,6 +60,7 @@ const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: 
     cli: 'Box downloading · 1.0 MB',
     statusBar: '1.0 MB',
     phase: 'Downloading',
+    notification: '1.0 MB',
   },
   {
     label: 'downloading again after a cut stream, the fraction held',
@@ -63,6 +75,7 @@ const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: 
     cli: 'Box 11% downloading · retrying (attempt 2) · 64 KB · 12 MB/s · 0:41 left',
     statusBar: '11% · retrying (attempt 2) · 64 KB · 12 MB/s · 0:41 left',
     phase: 'Downloading',
+    notification: '11% · retrying (attempt 2) · 64 KB · 12 MB/s · 0:41 left',
   },
   {
     label: 'less than a second left: no ETA in the status bar',
@@ -73,9 +86,41 @@ const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: 
       bytesPerSecond: 1_000,
       etaSeconds: 0.4,
     }),
-    cli: 'Box 79% downloading · 5.0 KB · 1.0 KB/s · 0:00 left',
+    cli: 'Box 79% downloading · 5.0 KB · 1.0 KB/s',
     statusBar: '79% · 5.0 KB · 1.0 KB/s',
     phase: 'Downloading',
+    notification: '79% · 5.0 KB · 1.0 KB/s',
+  },
+  {
+    label: 'a silent connection: stalled, no speed, no time left',
+    progress: progress({
+      phase: 'downloading',
+      fraction: 0.04,
+      bytesDownloaded: 3_400_000,
+      totalFiles: 1225,
+      bytesPerSecond: 0,
+      stalledSeconds: 75,
+    }),
+    cli: 'Box 4% downloading · stalled 1:15 · 1,225 files · 3.4 MB',
+    statusBar: '4% · stalled 1:15 · 0/1,225 files',
+    phase: 'Downloading',
+    notification: '4% · stalled 1:15 · 0/1,225 files',
+  },
+  {
+    label: 'a fresh ZIP after a stall, out of the attempts the pull allows',
+    progress: progress({
+      phase: 'downloading',
+      fraction: 0.04,
+      attempt: 2,
+      maxAttempts: 3,
+      bytesDownloaded: 2_000,
+      bytesPerSecond: 1_500_000,
+      etaSeconds: 9,
+    }),
+    cli: 'Box 4% downloading · retrying (2/3) · 2.0 KB · 1.5 MB/s · 0:09 left',
+    statusBar: '4% · retrying (2/3) · 2.0 KB · 1.5 MB/s · 0:09 left',
+    phase: 'Downloading',
+    notification: '4% · retrying (2/3) · 2.0 KB · 1.5 MB/s · 0:09 left',
   },
   {
     label: 'extracting, zero files in all',
@@ -83,6 +128,7 @@ const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: 
     cli: 'Box 80% extracting · 0/0 files · 22 B',
     statusBar: '80% · 0/0 files',
     phase: 'Extracting',
+    notification: 'Extracting · 80% · 0/0 files',
   },
   {
     label: 'placing thousands of files',
@@ -96,6 +142,7 @@ const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: 
     cli: 'Box 99% placing · 1,204/5,000 files · 9.9 GB',
     statusBar: '99% · 1,204/5,000 files',
     phase: 'Moving files into place',
+    notification: 'Moving files into place · 99% · 1,204/5,000 files',
   },
   {
     label: 'done, 100 %, even after a retry',
@@ -111,6 +158,7 @@ const MOMENTS: { label: string; progress: PullProgress; cli: string; statusBar: 
     cli: 'Box 100% done · 3/3 files · 1.0 KB',
     statusBar: '100% · 3/3 files',
     phase: 'Done',
+    notification: 'Done · 100% · 3/3 files',
   },
 ];
 
@@ -163,6 +211,8 @@ describe('progress formatting', () => {
       it('CLI line', () => assert.equal(progressLine(moment.progress), moment.cli));
       it('status bar', () => assert.equal(describeProgress(moment.progress, words), moment.statusBar));
       it('notification phase', () => assert.equal(describePhase(moment.progress, words), moment.phase));
+      it('notification message', () =>
+        assert.equal(describeNotification(moment.progress, words), moment.notification));
     });
   }
 
