@@ -127,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
         tracker.list().map(({ id, label, destination, progress }) => ({ id, label, destination, progress })),
       statusBarText: () => statusBar.text,
     },
+    logUri: context.logUri,
     account: () => {
       const account = sessions.activeAccount;
       return account && { id: account.id, name: account.name, kind: account.kind };

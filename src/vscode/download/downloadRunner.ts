@@ -19,7 +19,7 @@ import type { Destination } from './destination';
 import type { DownloadItem } from './destinationRules';
 import { describeItems } from './destination';
 import { completionMessage, logReportDetails } from './report';
-import { messageOf } from '../../core/errors';
+import { describeFailure } from '../../core/failureText';
 
 export interface DownloadOutcome {
   status: 'completed' | 'cancelled' | 'failed';
@@ -98,7 +98,9 @@ export class DownloadRunner {
         void vscode.window.showInformationMessage(message);
         return { status: 'cancelled', destination: destination.path, message };
       }
-      const message = vscode.l10n.t('Box download failed: {0}', messageOf(error));
+      // The person reads what happened and what to do; the raw answer (request, request id) goes to the log.
+      const subject = items.length === 1 ? items[0].type : 'item';
+      const message = vscode.l10n.t('Box download failed: {0}', describeFailure(error, subject));
       await this.deps.failures.report(message, error, 'Download failed');
       return { status: 'failed', destination: destination.path, message };
     } finally {

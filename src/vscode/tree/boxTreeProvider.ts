@@ -18,7 +18,7 @@ import {
   type ItemNode,
 } from './nodes';
 import { mergePage } from './paging';
-import { messageOf } from '../../core/errors';
+import { describeFailure } from '../../core/failureText';
 
 /**
  * Rows per page. Box allows 1000; 200 keeps the first paint of a big folder quick, and anyone browsing past a few
@@ -106,7 +106,7 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
       this.append(listing, folder, page.entries, page.nextMarker);
     } catch (error) {
       await this.deps.failures.report(
-        vscode.l10n.t('Could not load more items: {0}', messageOf(error)),
+        vscode.l10n.t('Could not load more items: {0}', describeFailure(error, 'folder')),
         error,
         `Could not list more of Box folder ${folder.item.id}`,
       );
@@ -149,7 +149,7 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
   private async failedChildren(folder: FolderNode, error: unknown): Promise<BoxTreeNode[]> {
     if (await this.deps.failures.handledAsSignIn(error)) return [];
     this.deps.logger.error(`Could not list Box folder ${folder.item.id}`, error);
-    return [new ErrorNode(folder, messageOf(error))];
+    return [new ErrorNode(folder, describeFailure(error, 'folder'))];
   }
 
   private withViewProgress<T>(task: () => Promise<T>): Promise<T> {
