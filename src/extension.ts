@@ -11,6 +11,7 @@ import { registerDownloadCommands } from './vscode/commands/downloadCommands';
 import { registerRunningDownloadsCommands } from './vscode/commands/runningDownloadsCommands';
 import { registerLinkCommands } from './vscode/commands/linkCommands';
 import { registerLogCommands } from './vscode/commands/logCommands';
+import { registerFindCommands } from './vscode/commands/findCommands';
 import { registerTreeCommands } from './vscode/commands/treeCommands';
 import { Connection } from './vscode/connection';
 import { VIEW_ID } from './vscode/constants';
@@ -104,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     ...registerLinkCommands(),
     ...registerRunningDownloadsCommands(tracker, prompter),
     ...registerLogCommands(log),
+    ...registerFindCommands({ client: () => sessions.client(), prompter, tree, treeView, failures }),
   );
 
   const activationMs = performance.now() - started;

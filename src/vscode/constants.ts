@@ -21,6 +21,7 @@ export const Commands = {
   showDownloadDetails: 'boxPull.showDownloadDetails',
   loadMore: 'boxPull.loadMore',
   showLog: 'boxPull.showLog',
+  findInFolder: 'boxPull.findInFolder',
 } as const;
 
 export const ContextKeys = {

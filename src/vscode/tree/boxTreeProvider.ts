@@ -42,6 +42,8 @@ interface Listing {
   nodes: ItemNode[];
   nextMarker: string | null;
   loadMore?: LoadMoreNode;
+  /** How many items the folder holds, when Box said (for "Load 200 more · 1,000 of 1,225"). */
+  total?: number;
 }
 
 export interface BoxTreeDependencies {
@@ -115,6 +117,27 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     this.changed.fire(folder.isRoot ? undefined : folder);
   }
 
+  /** "All Files", the folder behind the view's top level. */
+  get rootFolder(): FolderNode {
+    return this.root;
+  }
+
+  /**
+   * The row of item `id` in `folder`, loading the folder and then its further pages (as Load more… would) until it
+   * shows up; undefined if the folder has no such item (or a page could not be loaded: that was reported).
+   */
+  async findChild(folder: FolderNode, id: string): Promise<ItemNode | undefined> {
+    await this.getChildren(folder.isRoot ? undefined : folder);
+    for (;;) {
+      const listing = this.listings.get(folder.item.id);
+      const found = listing?.nodes.find((node) => node.item.id === id);
+      if (found || !listing?.loadMore) return found;
+      const before = listing.nodes.length;
+      await this.loadMore(listing.loadMore);
+      if (listing.nodes.length === before) return undefined; // the page failed, or Box repeated itself
+    }
+  }
+
   /** Forgets every listing (all of them, or one folder's) and redraws. */
   refresh(folder?: FolderNode): void {
     if (folder && !folder.isRoot) {
@@ -132,7 +155,16 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
       limit: this.pageSize,
       fields: TREE_ITEM_FIELDS,
     });
-    const listing: Listing = { nodes: [], nextMarker: null };
+    // Box leaves total_count out of marker-paged listings; the folder's item_collection has it. Asked only when
+    // there is a Load more… row to label, and a failure only costs the numbers.
+    let total = page.totalCount;
+    if (page.nextMarker && total === undefined) {
+      total = await client
+        .getFolder(folder.item.id, { fields: ['item_collection'] })
+        .then((full) => full.item_collection?.total_count)
+        .catch(() => undefined);
+    }
+    const listing: Listing = { nodes: [], nextMarker: null, total };
     this.append(listing, folder, page.entries, page.nextMarker);
     return listing;
   }
@@ -144,6 +176,9 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     );
     listing.nextMarker = nextMarker;
     listing.loadMore = nextMarker ? (listing.loadMore ?? new LoadMoreNode(folder)) : undefined;
+    if (listing.loadMore) {
+      listing.loadMore.count = { shown: listing.nodes.length, total: listing.total, pageSize: this.pageSize };
+    }
   }
 
   private async failedChildren(folder: FolderNode, error: unknown): Promise<BoxTreeNode[]> {
