@@ -12,6 +12,7 @@ import { registerRunningDownloadsCommands } from './vscode/commands/runningDownl
 import { registerLinkCommands } from './vscode/commands/linkCommands';
 import { registerLogCommands } from './vscode/commands/logCommands';
 import { registerFindCommands } from './vscode/commands/findCommands';
+import { registerWalkthroughCommands } from './vscode/commands/walkthroughCommands';
 import { registerTreeCommands } from './vscode/commands/treeCommands';
 import { Connection } from './vscode/connection';
 import { VIEW_ID } from './vscode/constants';
@@ -106,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     ...registerRunningDownloadsCommands(tracker, prompter),
     ...registerLogCommands(log),
     ...registerFindCommands({ client: () => sessions.client(), prompter, tree, treeView, failures }),
+    ...registerWalkthroughCommands(),
   );
 
   const activationMs = performance.now() - started;
