@@ -104,7 +104,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     ...registerTreeCommands(tree),
     ...registerDownloadCommands(service, treeView),
     ...registerLinkCommands(),
-    ...registerRunningDownloadsCommands(tracker, prompter),
+    ...registerRunningDownloadsCommands(tracker, prompter, logger),
     ...registerLogCommands(log),
     ...registerFindCommands({ client: () => sessions.client(), prompter, tree, treeView, failures }),
     ...registerWalkthroughCommands(),

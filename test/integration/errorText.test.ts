@@ -2,7 +2,6 @@
 // not_found for GET …". The raw answer, with the request and Box's request id, is in the log behind Show Log, and at
 // the default Info level the log carries no stack traces.
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BoxPullTestApi } from '../../src/vscode/api';
@@ -13,6 +12,7 @@ import {
   env,
   findRow,
   getApi,
+  logOnceItHas,
   makeBoxFolder,
   refreshTree,
   remove,
@@ -23,26 +23,6 @@ import {
 
 const FOLDER = 'it-error-text';
 const GONE = 'This folder no longer exists on Box, or you lost access to it.';
-
-/** Every line of the extension's log files so far. */
-async function logText(api: BoxPullTestApi): Promise<string> {
-  const files = await fs.readdir(api.logUri.fsPath, { recursive: true, withFileTypes: true });
-  const logs = files.filter((entry) => entry.isFile() && entry.name.endsWith('.log'));
-  const texts = await Promise.all(
-    logs.map((entry) => fs.readFile(path.join(entry.parentPath, entry.name), 'utf8')),
-  );
-  return texts.join('\n');
-}
-
-/** The log once it holds a line matching `pattern` (the channel writes its file a little later; bounded). */
-async function logOnceItHas(api: BoxPullTestApi, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const text = await logText(api);
-    if (pattern.test(text) || Date.now() > deadline) return text;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 suite('Error text', () => {
   let api: BoxPullTestApi;

@@ -57,7 +57,7 @@ export class DownloadRunner {
           cancellable: true,
         },
         async (progress, token) => {
-          token.onCancellationRequested(() => cancelDownloads(tracker, [download.id]));
+          token.onCancellationRequested(() => cancelDownloads(tracker, logger, [download.id]));
           let reported = 0;
           const onProgress = (update: PullProgress): void => {
             tracker.update(download, update);
