@@ -10,7 +10,7 @@ interface Step {
   id: string;
   title: string;
   description: string;
-  media: { markdown?: string; image?: string };
+  media: { image?: Record<string, string>; altText?: string };
   completionEvents?: string[];
 }
 
@@ -34,10 +34,13 @@ suite('Getting-started walkthrough', () => {
     const commands = new Set(await vscode.commands.getCommands(true));
     for (const step of walkthrough.steps) {
       assert.doesNotMatch(step.title + step.description, /%[A-Za-z][\w.]*%/, `${step.id}: strings resolved`);
-      const media = step.media.markdown ?? step.media.image;
-      assert.ok(media, `${step.id} has media`);
-      const text = await fs.readFile(path.join(extension.extensionPath, media), 'utf8');
-      assert.ok(text.trim().length > 100, `${step.id}: ${media} says something`);
+      // An image for each theme kind, described for screen readers.
+      assert.deepEqual(Object.keys(step.media.image ?? {}).sort(), ['dark', 'hc', 'hcLight', 'light']);
+      assert.ok((step.media.altText ?? '').length > 20, `${step.id} has alt text`);
+      for (const image of Object.values(step.media.image!)) {
+        const svg = await fs.readFile(path.join(extension.extensionPath, image), 'utf8');
+        assert.match(svg, /^<svg [^>]*role="img"/, `${step.id}: ${image} is an SVG`);
+      }
       assert.ok(step.completionEvents?.length, `${step.id} can be completed`);
       const links = [...step.description.matchAll(/\(command:([\w.]+)/g)].map((match) => match[1]);
       assert.ok(links.length > 0, `${step.id} offers a button`);
