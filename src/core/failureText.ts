@@ -11,31 +11,43 @@ type Named = Error & { code?: unknown; status?: unknown; boxMessage?: unknown };
 
 /** The one-line explanation of `error` for a person; `subject` names what the request was about. */
 export function describeFailure(error: unknown, subject: FailureSubject = 'item'): string {
+  // Words a wrapper added after the cause it quotes ("… Its temporary folder … could not be removed"), kept.
+  const added: string[] = [];
   for (const current of causeChain(error)) {
+    const quoted = quotedCause(current);
+    if (quoted !== undefined) {
+      const after = current.message.slice(current.message.indexOf(quoted) + quoted.length);
+      const words = after.replace(/^[\s.]+/, '');
+      if (words) added.unshift(words);
+      continue;
+    }
     const described = describeOne(current, subject);
-    if (described) return described;
+    if (described) return [described, ...added].join(' ');
   }
   return messageOf(error);
+}
+
+/**
+ * The cause's message, when `error` is a PullError that only quotes it ("Box refused access. Box answered 403 …"):
+ * the cause explains it better. One with words of its own ("The ZIP download link expired …") speaks for itself.
+ */
+function quotedCause(error: Named): string | undefined {
+  if (error.name !== 'PullError' || !(error.cause instanceof Error)) return undefined;
+  return error.message.includes(error.cause.message) ? error.cause.message : undefined;
 }
 
 function describeOne(error: Named, subject: FailureSubject): string | undefined {
   switch (error.name) {
     case 'SignInRequiredError':
-      return error.message;
     case 'PullError':
-      // A PullError that only quotes its cause ("Box refused access. Box answered 403 …") is explained by the
-      // cause; one with words of its own ("The ZIP download link expired …") says it best itself.
-      return error.cause instanceof Error && error.message.includes(error.cause.message)
-        ? undefined
-        : error.message;
-    case 'BoxApiError':
-      return describeAnswer(error, subject);
-    case 'BoxNetworkError':
-      return describeNetwork(String(error.code));
     case 'ArchiveError':
     case 'OAuthError':
     case 'LockTimeoutError':
       return error.message;
+    case 'BoxApiError':
+      return describeAnswer(error, subject);
+    case 'BoxNetworkError':
+      return describeNetwork(String(error.code));
     default:
       return undefined;
   }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { BoxClient } from '../../../src/core/box/client';
 import { PullError } from '../../../src/core/errors';
 import { describeFailure } from '../../../src/core/failureText';
-import { toPullError } from '../../../src/core/pull/failure';
+import { toPullError, withLeftover } from '../../../src/core/pull/failure';
 import { closeServer, recordingSleep, staticTokens } from './support';
 
 type Handler = (response: ServerResponse) => void;
@@ -101,6 +101,16 @@ describe('describeFailure: human text for failed Box requests', () => {
     const error = await failure(boxAnswer(404, 'not_found', 'Not Found'));
     assert.match(describeFailure(error, 'file'), /^This file no longer exists/);
     assert.match(describeFailure(error), /^This item no longer exists/);
+  });
+
+  it('words a pull failure adds after the answer it quotes are kept (the temporary folder left behind)', async () => {
+    const pullError = toPullError(await failure(boxAnswer(404, 'not_found', 'Not Found')));
+    const left = withLeftover(pullError, '/dest/.box-pull-staging-x');
+    assert.equal(
+      describeFailure(left, 'folder'),
+      'This folder no longer exists on Box, or you lost access to it. Its temporary folder ' +
+        '/dest/.box-pull-staging-x could not be removed; delete it once the destination is writable again.',
+    );
   });
 
   it('a pull failure with words of its own keeps them; anything else keeps its message', () => {
