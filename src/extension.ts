@@ -11,6 +11,8 @@ import { registerDownloadCommands } from './vscode/commands/downloadCommands';
 import { registerRunningDownloadsCommands } from './vscode/commands/runningDownloadsCommands';
 import { registerLinkCommands } from './vscode/commands/linkCommands';
 import { registerLogCommands } from './vscode/commands/logCommands';
+import { registerFindCommands } from './vscode/commands/findCommands';
+import { registerWalkthroughCommands } from './vscode/commands/walkthroughCommands';
 import { registerTreeCommands } from './vscode/commands/treeCommands';
 import { Connection } from './vscode/connection';
 import { VIEW_ID } from './vscode/constants';
@@ -102,8 +104,10 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     ...registerTreeCommands(tree),
     ...registerDownloadCommands(service, treeView),
     ...registerLinkCommands(),
-    ...registerRunningDownloadsCommands(tracker, prompter),
+    ...registerRunningDownloadsCommands(tracker, prompter, logger),
     ...registerLogCommands(log),
+    ...registerFindCommands({ client: () => sessions.client(), prompter, tree, treeView, failures }),
+    ...registerWalkthroughCommands(),
   );
 
   const activationMs = performance.now() - started;
@@ -136,6 +140,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
         })),
       statusBarText: () => statusBar.text,
     },
+    logUri: context.logUri,
     account: () => {
       const account = sessions.activeAccount;
       return account && { id: account.id, name: account.name, kind: account.kind };

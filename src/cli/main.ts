@@ -11,6 +11,7 @@ import { pull } from '../core/pull/pull';
 import { parseCommandLine, UsageError, USAGE, type PullCommand } from './args';
 import { progressLine, summary } from './render';
 import { PullError, messageOf } from '../core/errors';
+import { describeFailure } from '../core/failureText';
 
 const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -71,11 +72,19 @@ async function runPull(command: PullCommand): Promise<number> {
     if (live) process.stderr.write('\r\x1b[K');
     const cancelled = isAbortError(error) || controller.signal.aborted;
     // A server's words may echo the token: redacted like the logs, with the token as a literal.
+    // The same words as the extension (core/failureText); the raw answer (request, request id) is the detail.
     const message = cancelled
       ? 'Cancelled. Nothing was left half-written in the destination.'
-      : redactSecrets(messageOf(error), [command.token]);
+      : redactSecrets(describeFailure(error, command.item.type), [command.token]);
+    const detail = redactSecrets(messageOf(error), [command.token]);
+    if (!cancelled && detail !== message) logger.info(`Details: ${detail}`);
     if (command.json)
-      writeJson({ event: 'error', kind: cancelled ? 'cancelled' : errorKind(error), message });
+      writeJson({
+        event: 'error',
+        kind: cancelled ? 'cancelled' : errorKind(error),
+        message,
+        ...(cancelled ? {} : { detail }),
+      });
     process.stderr.write(`box-pull: ${message}\n`);
     return cancelled ? 130 : 1;
   } finally {

@@ -74,27 +74,54 @@ export function redactSecrets(text: string, extraSecrets?: Iterable<string>): st
     .replace(FORM_PARAMETER, (_match, name: string) => `${name}=${REDACTED}`);
 }
 
-/** Turns a log argument into text the way a log channel would, so it can be redacted before it leaves. */
-export function formatLogArgument(value: unknown): string {
+/**
+ * Turns a log argument into text the way a log channel would, so it can be redacted before it leaves. An error
+ * reads as its name and message, then each cause that adds something; its stack only with `withStack` (a
+ * debugging aid: in a minified bundle it is noise to anyone else).
+ */
+export function formatLogArgument(value: unknown, withStack = true): string {
   if (typeof value === 'string') {
     return value;
   }
   if (value instanceof Error) {
-    return value.stack ?? `${value.name}: ${value.message}`;
+    return withStack ? (value.stack ?? `${value.name}: ${value.message}`) : errorChain(value);
   }
   return inspect(value, { depth: 4, breakLength: Infinity });
+}
+
+/** "PullError: … ← BoxApiError: …", skipping a cause whose message the error before it already quotes. */
+function errorChain(error: Error): string {
+  const parts = [`${error.name}: ${error.message}`];
+  let said = error.message;
+  for (let cause = error.cause, depth = 0; cause !== undefined && depth < 8; depth++) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    if (!said.includes(message)) parts.push(cause instanceof Error ? `${cause.name}: ${message}` : message);
+    said = message;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return parts.join(' ← ');
+}
+
+export interface RedactingLoggerOptions {
+  /** Whether errors are logged with their stack, asked at each line (the sink's level may change); default yes. */
+  stacks?: () => boolean;
 }
 
 /**
  * Wraps a sink so every message and argument is redacted first. Arguments are formatted to strings here because
  * a sink would otherwise format objects itself, after redaction had a chance to look at them.
  */
-export function createRedactingLogger(sink: Logger, secrets?: () => Iterable<string>): Logger {
+export function createRedactingLogger(
+  sink: Logger,
+  secrets?: () => Iterable<string>,
+  options: RedactingLoggerOptions = {},
+): Logger {
   const forward =
     (level: keyof Logger) =>
     (message: string, ...args: unknown[]): void => {
       const extra = secrets ? [...secrets()] : undefined;
-      const redactedArgs = args.map((arg) => redactSecrets(formatLogArgument(arg), extra));
+      const withStack = options.stacks?.() ?? true;
+      const redactedArgs = args.map((arg) => redactSecrets(formatLogArgument(arg, withStack), extra));
       sink[level](redactSecrets(message, extra), ...redactedArgs);
     };
   return {

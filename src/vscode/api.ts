@@ -35,6 +35,8 @@ export interface BoxPullTestApi {
     /** The status bar item's text, `undefined` when it is hidden. */
     statusBarText(): string | undefined;
   };
+  /** Where VS Code writes this extension's logs (the "Box Pull" channel's file is under it). */
+  readonly logUri: vscode.Uri;
   /** The active Box account, if any. */
   account(): { id: string; name: string; kind: string } | undefined;
 }

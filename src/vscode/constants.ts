@@ -21,7 +21,12 @@ export const Commands = {
   showDownloadDetails: 'boxPull.showDownloadDetails',
   loadMore: 'boxPull.loadMore',
   showLog: 'boxPull.showLog',
+  findInFolder: 'boxPull.findInFolder',
+  openWalkthrough: 'boxPull.openWalkthrough',
 } as const;
+
+/** The getting-started walkthrough (package.json `contributes.walkthroughs`), as `extension id#walkthrough id`. */
+export const WALKTHROUGH_ID = 'box-pull.box-pull#gettingStarted';
 
 export const ContextKeys = {
   signedIn: 'boxPull.signedIn',

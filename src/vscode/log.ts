@@ -15,7 +15,11 @@ export function createExtensionLog(): ExtensionLog {
   const channel = vscode.window.createOutputChannel('Box Pull', { log: true });
   const secrets = new Set<string>();
   return {
-    logger: createRedactingLogger(channel, () => secrets),
+    // Stack traces of the (minified) bundle only when someone asked for Debug or Trace: at the default Info level an
+    // error is its message and causes, which hold the request and the request id.
+    logger: createRedactingLogger(channel, () => secrets, {
+      stacks: () => channel.logLevel === vscode.LogLevel.Debug || channel.logLevel === vscode.LogLevel.Trace,
+    }),
     channel,
     addSecret: (secret) => {
       if (secret) secrets.add(secret);

@@ -20,6 +20,7 @@ import {
   env,
   findRow,
   getApi,
+  logOnceItHas,
   makeBoxFolder,
   pickWhere,
   prefilledDestination,
@@ -143,6 +144,30 @@ suite('Cancel', () => {
       watcher.dispose();
     }
   });
+
+  for (const [entryName, cancelFrom] of Object.entries(ENTRY_POINTS)) {
+    test(`${entryName} once every file is in place: stops nothing and says it already finished`, async () => {
+      await remove(destination());
+      const row = await findRow(api, FOLDER);
+      const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
+      let cancelled: Thenable<unknown> | undefined;
+      const watcher = api.downloads.onDidChange(() => {
+        if (!cancelled && api.downloads.list()[0]?.progress?.phase === 'done')
+          cancelled = cancelFrom(prompter);
+      });
+      try {
+        const outcome = await withPrompter(api, prompter, () => download(row.node));
+        assert.ok(cancelled, 'the pull reported its done phase');
+        // Not "1 stopped" followed by "Downloaded …": the cancel changed nothing, and the user is told so.
+        assert.equal(await cancelled, 0, 'nothing was stopped');
+        assert.equal(outcome.status, 'completed', outcome.message);
+      } finally {
+        watcher.dispose();
+      }
+      const log = await logOnceItHas(api, /Cancel requested, but the download had already finished/);
+      assert.match(log, /Cancel requested, but the download had already finished/);
+    });
+  }
 
   test('Cancel Downloads with nothing running stops nothing', async () => {
     assert.equal(await vscode.commands.executeCommand('boxPull.cancelDownloads'), 0);

@@ -205,9 +205,12 @@ suite('Download', () => {
     await refreshTree();
     const row = await findRow(api, 'it-links');
     const folderId = row.item.id!.replace(/^folder:/, '');
-    await vscode.commands.executeCommand('boxPull.copyLink', row.node);
+    // Each copy confirms (in the status bar; the command returns the words).
+    const linkCopied = await vscode.commands.executeCommand('boxPull.copyLink', row.node);
     assert.equal(await vscode.env.clipboard.readText(), `https://app.box.com/folder/${folderId}`);
-    await vscode.commands.executeCommand('boxPull.copyId', row.node);
+    assert.equal(linkCopied, 'Copied the Box link of “it-links”.');
+    const idCopied = await vscode.commands.executeCommand('boxPull.copyId', row.node);
     assert.equal(await vscode.env.clipboard.readText(), folderId);
+    assert.equal(idCopied, 'Copied the Box ID of “it-links”.');
   });
 });

@@ -222,6 +222,28 @@ export function prefilledDestination(folder: string, userFiles: Record<string, s
   };
 }
 
+// ---- The log ----------------------------------------------------------------------------------------------------
+
+/** Every line of the extension's log files so far. */
+async function logText(api: BoxPullTestApi): Promise<string> {
+  const files = await fs.readdir(api.logUri.fsPath, { recursive: true, withFileTypes: true });
+  const logs = files.filter((entry) => entry.isFile() && entry.name.endsWith('.log'));
+  const texts = await Promise.all(
+    logs.map((entry) => fs.readFile(path.join(entry.parentPath, entry.name), 'utf8')),
+  );
+  return texts.join('\n');
+}
+
+/** The log once it holds a line matching `pattern` (the channel writes its file a little later; bounded). */
+export async function logOnceItHas(api: BoxPullTestApi, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const text = await logText(api);
+    if (pattern.test(text) || Date.now() > deadline) return text;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 // ---- Commands and settings --------------------------------------------------------------------------------------
 
 export async function download(node: BoxTreeNode, selection?: BoxTreeNode[]): Promise<DownloadOutcome> {

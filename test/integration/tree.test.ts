@@ -90,8 +90,10 @@ suite('Box tree', () => {
     let page = await rows(api, folder.node);
     assert.equal(page.length, 4, 'three items and "Load more…"');
     let pages = 1;
+    const labels: string[] = [];
     while (page[page.length - 1].item.contextValue === 'boxLoadMore') {
       const loadMore: (typeof page)[number] = page[page.length - 1];
+      labels.push(loadMore.label);
       assert.equal(loadMore.item.command?.command, 'boxPull.loadMore');
       await vscode.commands.executeCommand('boxPull.loadMore', loadMore.node);
       page = await rows(api, folder.node);
@@ -99,6 +101,7 @@ suite('Box tree', () => {
       assert.ok(pages <= 4, 'paging ends');
     }
     assert.equal(pages, 3, '9 items in pages of 3');
+    assert.deepEqual(labels, ['Load 3 more · 3 of 9', 'Load 3 more · 6 of 9'], 'how many are left');
     const expected = await listing(path.join(env.testRoot, 'it-paging'));
     assert.deepEqual(
       page.map((row) => row.label),
@@ -124,7 +127,8 @@ suite('Box tree', () => {
     const children = await rows(api, row.node);
     assert.equal(children.length, 1);
     assert.equal(children[0].item.contextValue, 'boxError');
-    assert.match(children[0].label, /404/);
+    // In words (core/failureText); "404" and the request are in the log behind the row's Show Log.
+    assert.equal(children[0].label, 'This folder no longer exists on Box, or you lost access to it.');
     assert.equal(children[0].item.command?.command, 'boxPull.refresh', 'a click retries');
     // Show Log and Retry are the error row's inline actions.
     const menus = vscode.extensions.getExtension('box-pull.box-pull')?.packageJSON.contributes

@@ -96,7 +96,12 @@ describe('Cancelling in the VS Code UI', function () {
 
   it('(s) a click on the status bar item, then on the download, stops it at once', async () => {
     await session.downloadByPastedId(FOLDER, 's1');
-    await (await downloadingStatusBarItem()).click();
+    const item = await downloadingStatusBarItem();
+    // What a screen reader says: words, not the spinning icon's name.
+    const spoken = (await item.locator('[aria-label]').first().getAttribute('aria-label')) ?? '';
+    assert.match(spoken, /^Box download: \d+% · .*Click for details or to cancel\.$/);
+    assert.doesNotMatch(spoken, /sync|spin|~/);
+    await item.click();
     const row = session.page.locator(selectors.quickInputRows).filter({ hasText: FOLDER }).first();
     await session.visible(row, 'the running download in the status bar details');
     await session.screenshot('s2-status-bar-details');

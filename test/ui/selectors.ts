@@ -11,6 +11,15 @@ export const names = {
   downloadFolderCommand: 'Box: Download Folder…',
   /** The status bar item's text starts with this. */
   statusBarPrefix: 'Box',
+  /** View-title actions (package.json view/title, navigation group: shown as icons). */
+  downloadFolderAction: 'Download Folder…',
+  findAction: 'Find by Name…',
+  /** Palette title of `boxPull.openWalkthrough`, and the walkthrough's title and step titles. */
+  getStartedCommand: 'Box: Get Started',
+  walkthroughTitle: 'Get Started with Box Pull',
+  walkthroughSteps: ['Sign in to Box', 'Browse your folders', 'Download a folder', 'Pull updates'],
+  /** Context-menu title of `boxPull.copyLink`. */
+  copyLinkMenuItem: 'Copy Link',
   /** Action on the notification shown when a download completes. */
   revealAction: 'Reveal in Explorer',
 };
@@ -36,6 +45,18 @@ export const selectors = {
   notificationsBell: '.part.statusbar .statusbar-item[id="status.notifications"]',
   notificationCenter: '.notifications-center',
   notificationCenterItems: '.notifications-center .notification-list-item',
+  /** An action (icon button) in the side bar's title or a view's header, by its label. */
+  sideBarTitleAction: (label: string) =>
+    `.part.sidebar .actions-container .action-label[aria-label=${cssString(label)}]`,
+  /** The selected (and focused) tree row. */
+  selectedTreeRow: '.monaco-list-row.selected',
+  /** The getting-started page (Welcome › Walkthroughs) and its steps. */
+  walkthroughPage: '.gettingStartedContainer',
+  walkthroughStep: '.getting-started-step',
+  /** A step's checkmark once its completion event happened. */
+  walkthroughStepDone: '.codicon.complete',
+  /** The picture beside the steps (a step's `media.image`). */
+  walkthroughMediaImage: '.getting-started-media img',
   /** VS Code's modal dialog (showWarningMessage with `modal: true`). */
   dialog: '.monaco-dialog-box',
   dialogMessage: '.monaco-dialog-box .dialog-message-text',

@@ -11,7 +11,7 @@ import { loadHeavy } from '../heavy';
 import { showErrorWithLog } from '../notify';
 import type { Prompter } from '../prompter';
 import type { BoxAccount, SessionManager } from './sessionManager';
-import { messageOf } from '../../core/errors';
+import { describeFailure } from '../../core/failureText';
 
 export type SignInMethod = 'oauth' | 'developerToken' | 'clientCredentials';
 
@@ -238,7 +238,7 @@ export class SignInFlows {
       const message =
         refusedMessage && isSignInRequired(error)
           ? refusedMessage
-          : vscode.l10n.t('Could not sign in to Box: {0}', messageOf(error));
+          : vscode.l10n.t('Could not sign in to Box: {0}', describeFailure(error));
       void showErrorWithLog(message);
       return undefined;
     }

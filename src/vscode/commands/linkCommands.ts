@@ -15,17 +15,38 @@ export function registerLinkCommands(): vscode.Disposable[] {
       Commands.copyLink,
       async (node?: BoxTreeNode, selection?: BoxTreeNode[]) => {
         const nodes = chosen(node, selection);
-        if (nodes.length > 0) await vscode.env.clipboard.writeText(nodes.map(webLink).join('\n'));
+        if (nodes.length === 0) return undefined;
+        await vscode.env.clipboard.writeText(nodes.map(webLink).join('\n'));
+        return confirm(
+          nodes.length === 1
+            ? vscode.l10n.t('Copied the Box link of “{0}”.', nodes[0].item.name)
+            : vscode.l10n.t('Copied {0} Box links.', nodes.length),
+        );
       },
     ),
     vscode.commands.registerCommand(
       Commands.copyId,
       async (node?: BoxTreeNode, selection?: BoxTreeNode[]) => {
         const nodes = chosen(node, selection);
-        if (nodes.length > 0) await vscode.env.clipboard.writeText(nodes.map((n) => n.item.id).join('\n'));
+        if (nodes.length === 0) return undefined;
+        await vscode.env.clipboard.writeText(nodes.map((n) => n.item.id).join('\n'));
+        return confirm(
+          nodes.length === 1
+            ? vscode.l10n.t('Copied the Box ID of “{0}”.', nodes[0].item.name)
+            : vscode.l10n.t('Copied {0} Box IDs.', nodes.length),
+        );
       },
     ),
   ];
+}
+
+/**
+ * Says in the status bar that the copy happened (a clipboard gives no sign of its own), for a few seconds; returns
+ * the words, for tests.
+ */
+function confirm(message: string): string {
+  vscode.window.setStatusBarMessage(`$(check) ${message}`, 5_000);
+  return message;
 }
 
 /** `https://app.box.com/folder/<id>` or `/file/<id>`. */

@@ -5,15 +5,17 @@ import { cancelDownloads } from '../download/cancelDownloads';
 import type { DownloadTracker } from '../progress/downloadTracker';
 import { describePhase, describeProgress } from '../progress/format';
 import type { Prompter } from '../prompter';
+import type { Logger } from '../../core/logger';
 
 type DetailsChoice = { kind: 'one'; id: number; label: string } | { kind: 'all' };
 
 export function registerRunningDownloadsCommands(
   tracker: DownloadTracker,
   prompter: Prompter,
+  logger: Logger,
 ): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(Commands.cancelDownloads, () => cancelDownloads(tracker)),
+    vscode.commands.registerCommand(Commands.cancelDownloads, () => cancelDownloads(tracker, logger)),
     vscode.commands.registerCommand(Commands.showDownloadDetails, async () => {
       const downloads = tracker.list();
       if (downloads.length === 0) {
@@ -43,7 +45,11 @@ export function registerRunningDownloadsCommands(
       // Picking cancels at once. Whatever ended while the pick was open is reported as already finished, never
       // silently ignored. Returns how many downloads were stopped (undefined when the pick was dismissed).
       if (!choice) return undefined;
-      return cancelDownloads(tracker, choice.kind === 'one' ? [choice.id] : downloads.map((d) => d.id));
+      return cancelDownloads(
+        tracker,
+        logger,
+        choice.kind === 'one' ? [choice.id] : downloads.map((d) => d.id),
+      );
     }),
   ];
 }

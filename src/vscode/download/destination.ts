@@ -1,6 +1,8 @@
 // Where a download lands. The user picks a workspace folder (or Browse… for any folder); with the default
 // `subfolder` layout a single Box folder goes to `<picked folder>/<Box folder name>`, while several items (or a
-// file) go to the picked folder itself, each under its own name. The last choice is offered first next time.
+// file) go to the picked folder itself, each under its own name. The workspace folders always come first, so Enter
+// never sends an unrelated download into a folder browsed to once; the last browsed folder is offered after them,
+// labelled as such.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from '../config';
@@ -14,7 +16,8 @@ export interface Destination {
   base: vscode.Uri;
 }
 
-const LAST_DESTINATION_KEY = 'boxPull.lastDestination';
+/** The folder last chosen through Browse… (workspace folders are not remembered: they are always offered). */
+const LAST_BROWSED_KEY = 'boxPull.lastBrowsedFolder';
 
 type Choice = { kind: 'folder'; uri: vscode.Uri } | { kind: 'browse' };
 
@@ -26,38 +29,53 @@ export async function chooseDestination(
   const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).filter(
     (folder) => folder.uri.scheme === 'file',
   );
-  const last = workspaceState.get<string>(LAST_DESTINATION_KEY);
-  const lastUri = last ? vscode.Uri.parse(last) : undefined;
+  const lastBrowsed = await existingFolder(workspaceState.get<string>(LAST_BROWSED_KEY));
   const what = describeItems(items);
 
   let base: vscode.Uri | undefined;
+  let browsed: boolean;
   if (workspaceFolders.length === 0) {
-    base = await browse(prompter, what, lastUri);
+    base = await browse(prompter, what, lastBrowsed);
+    browsed = true;
   } else {
-    const candidates = workspaceFolders.map((folder) => folder.uri);
-    if (lastUri && !candidates.some((uri) => sameUri(uri, lastUri))) candidates.push(lastUri);
-    if (lastUri) candidates.sort((a, b) => Number(sameUri(b, lastUri)) - Number(sameUri(a, lastUri)));
+    const offerBrowsed =
+      lastBrowsed && !workspaceFolders.some((folder) => sameUri(folder.uri, lastBrowsed))
+        ? lastBrowsed
+        : undefined;
     const choice = await prompter.pick<Choice>({
       id: 'destination',
       title: vscode.l10n.t('Download {0}', what),
       placeholder: vscode.l10n.t('Where should the files go?'),
       items: [
-        ...candidates.map((uri) => ({
-          ...folderLabel(uri),
-          description: targetPath(items, uri),
-          value: { kind: 'folder' as const, uri },
+        ...workspaceFolders.map((folder) => ({
+          label: folder.name,
+          icon: 'root-folder',
+          description: targetPath(items, folder.uri),
+          value: { kind: 'folder' as const, uri: folder.uri },
         })),
+        ...(offerBrowsed
+          ? [
+              {
+                label: path.basename(offerBrowsed.fsPath),
+                icon: 'history',
+                description: targetPath(items, offerBrowsed),
+                detail: vscode.l10n.t('Last browsed folder'),
+                value: { kind: 'folder' as const, uri: offerBrowsed },
+              },
+            ]
+          : []),
         { label: vscode.l10n.t('Browse…'), icon: 'folder-opened', value: { kind: 'browse' as const } },
       ],
     });
     if (!choice) return undefined;
+    browsed = choice.kind === 'browse';
     base =
       choice.kind === 'browse'
-        ? await browse(prompter, what, lastUri ?? workspaceFolders[0].uri)
+        ? await browse(prompter, what, lastBrowsed ?? workspaceFolders[0].uri)
         : choice.uri;
   }
   if (!base) return undefined;
-  await workspaceState.update(LAST_DESTINATION_KEY, base.toString());
+  if (browsed) await workspaceState.update(LAST_BROWSED_KEY, base.toString());
   return { path: targetPath(items, base), base };
 }
 
@@ -85,12 +103,12 @@ function browse(
   });
 }
 
-/** A workspace folder by its name; any other folder by its base name. */
-function folderLabel(uri: vscode.Uri): { label: string; icon: string } {
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  return folder && sameUri(folder.uri, uri)
-    ? { label: folder.name, icon: 'root-folder' }
-    : { label: path.basename(uri.fsPath), icon: 'folder' };
+/** The remembered folder, if it is still a folder (it may have been deleted since). */
+async function existingFolder(remembered: string | undefined): Promise<vscode.Uri | undefined> {
+  if (!remembered) return undefined;
+  const uri = vscode.Uri.parse(remembered);
+  const stat = await Promise.resolve(vscode.workspace.fs.stat(uri)).catch(() => undefined);
+  return stat && stat.type & vscode.FileType.Directory ? uri : undefined;
 }
 
 function sameUri(a: vscode.Uri, b: vscode.Uri): boolean {

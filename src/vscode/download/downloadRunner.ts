@@ -18,7 +18,7 @@ import type { Destination } from './destination';
 import type { DownloadItem } from './destinationRules';
 import { describeItems } from './destination';
 import { completionMessage, logReportDetails } from './report';
-import { messageOf } from '../../core/errors';
+import { describeFailure } from '../../core/failureText';
 
 export interface DownloadOutcome {
   status: 'completed' | 'cancelled' | 'failed';
@@ -58,7 +58,7 @@ export class DownloadRunner {
           cancellable: true,
         },
         async (progress, token) => {
-          token.onCancellationRequested(() => cancelDownloads(tracker, [download.id]));
+          token.onCancellationRequested(() => cancelDownloads(tracker, logger, [download.id]));
           let reported = 0;
           const onProgress = (update: PullProgress): void => {
             tracker.update(download, update);
@@ -99,7 +99,9 @@ export class DownloadRunner {
         void vscode.window.showInformationMessage(message);
         return { status: 'cancelled', destination: destination.path, message };
       }
-      const message = vscode.l10n.t('Box download failed: {0}', messageOf(error));
+      // The person reads what happened and what to do; the raw answer (request, request id) goes to the log.
+      const subject = items.length === 1 ? items[0].type : 'item';
+      const message = vscode.l10n.t('Box download failed: {0}', describeFailure(error, subject));
       const retry = (): Promise<DownloadOutcome> => this.run(items, destination);
       await this.deps.failures.report(message, error, 'Download failed', [
         { title: vscode.l10n.t('Retry'), run: retry },

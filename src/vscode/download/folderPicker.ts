@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
 import { parseBoxFolderReference } from '../../core/box/ids';
-import { messageOf } from '../../core/errors';
+import { describeFailure } from '../../core/failureText';
 import type { PickItem, Prompter } from '../prompter';
 import type { DownloadItem } from './destinationRules';
 import type { RecentFolder } from './recentFolders';
@@ -66,7 +66,10 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
         itemsForValue: referenceItems,
       });
     } catch (error) {
-      deps.onError(vscode.l10n.t('Could not list the Box folder: {0}', messageOf(error)), error);
+      deps.onError(
+        vscode.l10n.t('Could not list the Box folder: {0}', describeFailure(error, 'folder')),
+        error,
+      );
       return undefined;
     }
     if (!choice) return undefined;
@@ -92,7 +95,10 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
             fields: ['type', 'id', 'name'],
           })
           .catch((error: unknown) => {
-            deps.onError(vscode.l10n.t('Could not list the Box folder: {0}', messageOf(error)), error);
+            deps.onError(
+              vscode.l10n.t('Could not list the Box folder: {0}', describeFailure(error, 'folder')),
+              error,
+            );
             return undefined;
           });
         if (!page) return undefined;
@@ -184,8 +190,8 @@ async function resolveReference(
   } catch (error) {
     const message =
       reference.type === 'folder'
-        ? vscode.l10n.t('Box could not open folder {0}: {1}', reference.id, messageOf(error))
-        : vscode.l10n.t('Box could not open file {0}: {1}', reference.id, messageOf(error));
+        ? vscode.l10n.t('Box could not open folder {0}: {1}', reference.id, describeFailure(error, 'folder'))
+        : vscode.l10n.t('Box could not open file {0}: {1}', reference.id, describeFailure(error, 'file'));
     deps.onError(message, error);
     return undefined;
   }

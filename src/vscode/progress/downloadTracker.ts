@@ -51,17 +51,16 @@ export class DownloadTracker implements vscode.Disposable {
     if (this.downloads.delete(download.id)) this.countChanged();
   }
 
-  /** False when the download already ended (there was nothing left to cancel). */
+  /**
+   * False when the download already ended, or reached 'done' (every file is in place and the pull is only
+   * returning its report): a cancel then would stop nothing, and the user must hear so rather than be told it
+   * was cancelled.
+   */
   cancel(id: number): boolean {
     const entry = this.downloads.get(id);
-    entry?.controller.abort();
-    return entry !== undefined;
-  }
-
-  cancelAll(): number {
-    const running = [...this.downloads.values()];
-    for (const { controller } of running) controller.abort();
-    return running.length;
+    if (!entry || entry.download.progress?.phase === 'done') return false;
+    entry.controller.abort();
+    return true;
   }
 
   list(): ActiveDownload[] {
@@ -69,7 +68,7 @@ export class DownloadTracker implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.cancelAll();
+    for (const { controller } of this.downloads.values()) controller.abort();
     this.changed.dispose();
   }
 

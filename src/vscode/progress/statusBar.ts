@@ -31,9 +31,21 @@ export class DownloadStatusBar implements vscode.Disposable {
     }
     const count = downloads.length > 1 ? ` (${downloads.length})` : '';
     const combined = combineProgress(downloads.map((d) => d.progress));
+    const summary = describeProgress(combined);
     // A spinning icon over a silent connection would say "all is well".
     const icon = combined?.stalledSeconds !== undefined ? '$(warning)' : '$(sync~spin)';
-    this.item.text = `${icon} Box${count} ${describeProgress(combined)}`;
+    this.item.text = `${icon} Box${count} ${summary}`;
+    // What a screen reader says: words, not the icon's name ("sync~spin").
+    this.item.accessibilityInformation = {
+      label:
+        downloads.length > 1
+          ? vscode.l10n.t(
+              '{0} Box downloads: {1}. Click for details or to cancel.',
+              downloads.length,
+              summary,
+            )
+          : vscode.l10n.t('Box download: {0}. Click for details or to cancel.', summary),
+    };
     const tooltip = new vscode.MarkdownString();
     for (const download of downloads) {
       tooltip.appendMarkdown(

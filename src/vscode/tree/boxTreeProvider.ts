@@ -18,7 +18,7 @@ import {
   type ItemNode,
 } from './nodes';
 import { mergePage } from './paging';
-import { messageOf } from '../../core/errors';
+import { describeFailure } from '../../core/failureText';
 
 /**
  * Rows per page. Box allows 1000; 200 keeps the first paint of a big folder quick, and anyone browsing past a few
@@ -48,6 +48,8 @@ interface Listing {
   nodes: ItemNode[];
   nextMarker: string | null;
   loadMore?: LoadMoreNode;
+  /** How many items the folder holds, when Box said (for "Load 200 more · 1,000 of 1,225"). */
+  total?: number;
 }
 
 export interface BoxTreeDependencies {
@@ -117,13 +119,34 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     } catch (thrown) {
       const error = deadline.aborted ? this.timedOut() : thrown;
       await this.deps.failures.report(
-        vscode.l10n.t('Could not load more items: {0}', messageOf(error)),
+        vscode.l10n.t('Could not load more items: {0}', describeFailure(error, 'folder')),
         error,
         `Could not list more of Box folder ${folder.item.id}`,
       );
       return;
     }
     this.changed.fire(folder.isRoot ? undefined : folder);
+  }
+
+  /** "All Files", the folder behind the view's top level. */
+  get rootFolder(): FolderNode {
+    return this.root;
+  }
+
+  /**
+   * The row of item `id` in `folder`, loading the folder and then its further pages (as Load more… would) until it
+   * shows up; undefined if the folder has no such item (or a page could not be loaded: that was reported).
+   */
+  async findChild(folder: FolderNode, id: string): Promise<ItemNode | undefined> {
+    await this.getChildren(folder.isRoot ? undefined : folder);
+    for (;;) {
+      const listing = this.listings.get(folder.item.id);
+      const found = listing?.nodes.find((node) => node.item.id === id);
+      if (found || !listing?.loadMore) return found;
+      const before = listing.nodes.length;
+      await this.loadMore(listing.loadMore);
+      if (listing.nodes.length === before) return undefined; // the page failed, or Box repeated itself
+    }
   }
 
   /** Forgets every listing (all of them, or one folder's) and redraws. */
@@ -144,7 +167,16 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
       fields: TREE_ITEM_FIELDS,
       signal,
     });
-    const listing: Listing = { nodes: [], nextMarker: null };
+    // Box leaves total_count out of marker-paged listings; the folder's item_collection has it. Asked only when
+    // there is a Load more… row to label, and a failure only costs the numbers.
+    let total = page.totalCount;
+    if (page.nextMarker && total === undefined) {
+      total = await client
+        .getFolder(folder.item.id, { fields: ['item_collection'] })
+        .then((full) => full.item_collection?.total_count)
+        .catch(() => undefined);
+    }
+    const listing: Listing = { nodes: [], nextMarker: null, total };
     this.append(listing, folder, page.entries, page.nextMarker);
     return listing;
   }
@@ -156,6 +188,9 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
     );
     listing.nextMarker = nextMarker;
     listing.loadMore = nextMarker ? (listing.loadMore ?? new LoadMoreNode(folder)) : undefined;
+    if (listing.loadMore) {
+      listing.loadMore.count = { shown: listing.nodes.length, total: listing.total, pageSize: this.pageSize };
+    }
   }
 
   private timedOut(): Error {
@@ -167,7 +202,7 @@ export class BoxTreeProvider implements vscode.TreeDataProvider<BoxTreeNode>, vs
   private async failedChildren(folder: FolderNode, error: unknown): Promise<BoxTreeNode[]> {
     if (await this.deps.failures.handledAsSignIn(error)) return [];
     this.deps.logger.error(`Could not list Box folder ${folder.item.id}`, error);
-    return [new ErrorNode(folder, messageOf(error))];
+    return [new ErrorNode(folder, describeFailure(error, 'folder'))];
   }
 
   private withViewProgress<T>(task: () => Promise<T>): Promise<T> {

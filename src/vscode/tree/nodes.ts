@@ -66,13 +66,27 @@ export class WebLinkNode {
   }
 }
 
-/** "Load more…" at the end of a folder whose listing has another page. */
+/** "Load 200 more · 1,000 of 1,225" at the end of a folder whose listing has another page. */
 export class LoadMoreNode {
   readonly kind = 'loadMore';
+  /** Item rows shown so far, the folder's size when Box told it (total_count), and the page size. */
+  count: { shown: number; total?: number; pageSize: number } = { shown: 0, pageSize: 0 };
+
   constructor(readonly parent: FolderNode) {}
 
   getTreeItem(): vscode.TreeItem {
-    const treeItem = new vscode.TreeItem(vscode.l10n.t('Load more…'), vscode.TreeItemCollapsibleState.None);
+    const { shown, total, pageSize } = this.count;
+    const number = new Intl.NumberFormat(vscode.env.language);
+    const label =
+      total !== undefined && total > shown
+        ? vscode.l10n.t(
+            'Load {0} more · {1} of {2}',
+            number.format(Math.min(pageSize, total - shown)),
+            number.format(shown),
+            number.format(total),
+          )
+        : vscode.l10n.t('Load more…');
+    const treeItem = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     treeItem.id = `loadMore:${this.parent.item.id}`;
     treeItem.contextValue = TreeItemKinds.loadMore;
     treeItem.iconPath = new vscode.ThemeIcon('ellipsis');

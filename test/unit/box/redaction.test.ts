@@ -79,6 +79,25 @@ describe('createRedactingLogger', () => {
     assert.match(sink.lines[0], /^\[info\] token \[redacted\] in use/);
   });
 
+  it('errors without stacks when the sink asks for none: the message, then each cause that adds something', () => {
+    const sink = capturingLogger();
+    let stacks = false;
+    const log = createRedactingLogger(sink, undefined, { stacks: () => stacks });
+    const answer = new Error('Box answered 404 not_found for GET /2.0/folders/7 (request id r1)');
+    const quoting = new Error(`Box could not find the item. ${answer.message}`, { cause: answer });
+    const wrapped = new Error('The download link expired.', { cause: answer });
+    log.error('failed', quoting);
+    log.error('failed', wrapped);
+    stacks = true;
+    log.error('failed', wrapped);
+    assert.equal(sink.lines[0], `[error] failed Error: ${quoting.message}`);
+    assert.equal(
+      sink.lines[1],
+      `[error] failed Error: The download link expired. ← Error: ${answer.message}`,
+    );
+    assert.match(sink.lines[2], /\n\s+at /, 'asked for again, the stack is there');
+  });
+
   it('routes each level to the same level of the sink', () => {
     const sink = capturingLogger();
     const log = createRedactingLogger(sink);

@@ -81,7 +81,22 @@ describe('box-pull CLI (dist/cli.js)', function () {
     ]);
     assert.equal(run.code, 1);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
-    assert.match(run.stderr, /^box-pull: .*could not find/i);
+    // The extension's words (core/failureText), not the raw answer; that is in --json's detail.
+    assert.equal(run.stderr, 'box-pull: This folder no longer exists on Box, or you lost access to it.\n');
+    const json = await runCli([
+      'pull',
+      '123456789',
+      '--dest',
+      path.join(sandbox, 'nope'),
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+      '--json',
+    ]);
+    const event = JSON.parse(json.stdout.trim().split('\n').pop()!) as Record<string, string>;
+    assert.equal(event.message, 'This folder no longer exists on Box, or you lost access to it.');
+    assert.match(event.detail, /404 not_found for GET \/2\.0\/folders\/123456789.*request id/);
   });
 
   it('exits 1 and says so when the token is refused', async function () {
