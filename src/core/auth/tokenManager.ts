@@ -10,47 +10,23 @@
 import { abortable, throwIfAborted } from '../abort';
 import { nullLogger, type Logger } from '../logger';
 import {
+  accessTokenOf,
+  issuerOf,
+  originChangedError,
+  secretsOf,
+  type StoredCredentials,
+} from './credentials';
+import {
   clientCredentialsGrant,
   refreshTokens,
   revokeToken,
-  type CcgSubject,
-  type OAuthApp,
   type OAuthEndpoints,
   type TokenSet,
 } from './oauthClient';
-import { BOX_API_BASE_URL, normaliseApiBase } from '../box/address';
+import { normaliseApiBase } from '../box/address';
 import { OAuthError, SignInRequiredError } from '../errors';
 
-export type StoredCredentials =
-  /** Browser sign-in. The app's secret is stored too: refresh and revoke need it (VS Code: SecretStorage). */
-  (
-    | { kind: 'oauth'; tokens: TokenSet; app: OAuthApp }
-    /** A pasted developer token: not refreshable, a 401 means the user must supply a new one. */
-    | { kind: 'developerToken'; accessToken: string }
-    /** Client Credentials Grant: no refresh token, a new grant replaces an expiring token. */
-    | { kind: 'clientCredentials'; tokens: TokenSet; app: OAuthApp; subject: CcgSubject }
-  ) & {
-    /**
-     * The API base URL that issued them (normalised, see normaliseApiBase). Their tokens, client id and secret go
-     * there and nowhere else. Absent in sessions stored before it was recorded: those count as Box's own
-     * (BOX_API_BASE_URL), the only server earlier versions could have been meant for outside development.
-     */
-    issuer?: string;
-  };
-
-/** Where credentials came from; see StoredCredentials.issuer. */
-export function issuerOf(credentials: StoredCredentials): string {
-  return normaliseApiBase(credentials.issuer ?? BOX_API_BASE_URL);
-}
-
-/** Every secret inside credentials (tokens and the app's secret), for a redacting logger's literal list. */
-export function secretsOf(credentials: StoredCredentials): string[] {
-  if (credentials.kind === 'developerToken') return [credentials.accessToken];
-  const { accessToken, refreshToken } = credentials.tokens;
-  return [accessToken, refreshToken, credentials.app.clientSecret].filter(
-    (secret): secret is string => typeof secret === 'string' && secret.length > 0,
-  );
-}
+export { issuerOf, secretsOf, type StoredCredentials } from './credentials';
 
 export interface TokenStore {
   load(): Promise<StoredCredentials | undefined>;
@@ -170,13 +146,7 @@ export class TokenManager {
    * as a SignInRequiredError, or undefined when they may.
    */
   issuerMismatch(credentials: StoredCredentials): SignInRequiredError | undefined {
-    const issuer = issuerOf(credentials);
-    const current = normaliseApiBase(this.endpoints.apiBaseUrl);
-    if (issuer === current) return undefined;
-    return new SignInRequiredError(
-      'origin_changed',
-      `You signed in to ${issuer}; Box Pull now points at ${current}. Sign in again.`,
-    );
+    return originChangedError(credentials, this.endpoints.apiBaseUrl);
   }
 
   /** Forgets what is cached so the next call reads the store (e.g. when another window changed the secret). */
@@ -376,8 +346,4 @@ export class TokenManager {
     }
     return undefined;
   }
-}
-
-function accessTokenOf(credentials: StoredCredentials): string {
-  return credentials.kind === 'developerToken' ? credentials.accessToken : credentials.tokens.accessToken;
 }

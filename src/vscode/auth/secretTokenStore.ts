@@ -4,6 +4,12 @@ import type * as vscode from 'vscode';
 import type { StoredCredentials, TokenStore } from '../../core/auth/tokenManager';
 
 const CREDENTIALS_PREFIX = 'boxPull.credentials.';
+const CLIENT_SECRET_PREFIX = 'boxPull.oauthClientSecret.';
+
+/** Where a Box app's client secret is kept, per client id: it belongs to the app, not to an account. */
+export function clientSecretKey(clientId: string): string {
+  return `${CLIENT_SECRET_PREFIX}${clientId}`;
+}
 
 export function credentialsKey(accountId: string): string {
   return `${CREDENTIALS_PREFIX}${accountId}`;
