@@ -128,6 +128,20 @@ export const value =
   () =>
     answer;
 
+// ---- Signing in -------------------------------------------------------------------------------------------------
+
+/** What a browser does with the authorize URL when the emulator auto-approves: follow the redirects. */
+export async function browse(url: unknown): Promise<boolean> {
+  const response = await fetch(String(url), { redirect: 'follow' });
+  await response.text();
+  return response.ok;
+}
+
+export async function signInWithDeveloperToken(api: BoxPullTestApi, token = env.devToken): Promise<unknown> {
+  const prompter = new ScriptedPrompter().on('developerToken', value(token));
+  return withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.useDeveloperToken'));
+}
+
 // ---- Tree -------------------------------------------------------------------------------------------------------
 
 export interface Row {
@@ -220,6 +234,25 @@ export function prefilledDestination(folder: string, userFiles: Record<string, s
       await remove(destination, before);
     },
   };
+}
+
+// ---- Logs -------------------------------------------------------------------------------------------------------
+
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/** The output channel's file; VS Code writes it a little after the line is logged, so wait (bounded) for `line`. */
+export async function channelLog(logsDir: string, line: string): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 100; i++) {
+    const files = (await filesUnder(logsDir)).filter((file) => path.basename(file) === 'Box Pull.log');
+    text = (await Promise.all(files.map((file) => fs.readFile(file, 'utf8')))).join('\n');
+    if (text.includes(line)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`no "Box Pull.log" under ${logsDir} with "${line}" (read ${text.length} characters)`);
 }
 
 // ---- Commands and settings --------------------------------------------------------------------------------------
