@@ -85,11 +85,14 @@ describe('Box Pull installed from its package (Production mode)', function () {
       false,
       'a quick pick stayed open: the Box folder picker of a signed-in extension',
     );
-    await ui.openNotificationCenter();
-    await ui.visible(
-      ui.page.locator(selectors.notificationCenterItems).filter({ hasText: names.signInFirst }),
-      `the "${names.signInFirst}" warning`,
-    );
+    // The warning may land after the Notification Center was opened (empty, it closes again): reopen until seen.
+    const warning = ui.page.locator(selectors.notificationCenterItems).filter({ hasText: names.signInFirst });
+    let seen = false;
+    for (let attempt = 0; attempt < 6 && !seen; attempt++) {
+      await ui.openNotificationCenter();
+      seen = await ui.appears(warning, 5_000);
+    }
+    assert.ok(seen, `the "${names.signInFirst}" warning is in the Notification Center`);
     await ui.screenshot('production-mode-sign-in-first');
     assert.equal(
       ui.fixture.emulator.stats.requests,
