@@ -50,8 +50,3 @@ function isCredentials(value: unknown): value is StoredCredentials {
   const kind = (value as { kind?: unknown } | null)?.kind;
   return kind === 'oauth' || kind === 'developerToken' || kind === 'clientCredentials';
 }
-
-/** The access token inside stored credentials, whatever their kind. */
-export function accessTokenOf(credentials: StoredCredentials): string {
-  return credentials.kind === 'developerToken' ? credentials.accessToken : credentials.tokens.accessToken;
-}

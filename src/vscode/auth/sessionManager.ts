@@ -3,7 +3,12 @@
 // windows change the same secrets, so SecretStorage.onDidChange keeps every window in step.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { originChangedError, secretsOf, type StoredCredentials } from '../../core/auth/credentials';
+import {
+  accessTokenOf,
+  originChangedError,
+  secretsOf,
+  type StoredCredentials,
+} from '../../core/auth/credentials';
 import type { SignOutResult, TokenManager } from '../../core/auth/tokenManager';
 import { normaliseApiBase } from '../../core/box/address';
 import type { BoxClient, TokenProvider } from '../../core/box/client';
@@ -12,7 +17,7 @@ import type { Logger } from '../../core/logger';
 import type { Connection } from '../connection';
 import { ContextKeys } from '../constants';
 import { loadHeavy } from '../heavy';
-import { accessTokenOf, accountIdOfKey, SecretTokenStore } from './secretTokenStore';
+import { accountIdOfKey, SecretTokenStore } from './secretTokenStore';
 import { SignInRequiredError } from '../../core/errors';
 import { isSignInRequired } from '../errors';
 
