@@ -6,6 +6,7 @@ import type { BoxPullTestApi } from './vscode/api';
 import { BoxAuthenticationProvider } from './vscode/auth/authProvider';
 import { SessionManager } from './vscode/auth/sessionManager';
 import { bootstrapFromEnvironment, SignInFlows } from './vscode/auth/signInFlows';
+import { SignOut } from './vscode/auth/signOut';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerDownloadCommands } from './vscode/commands/downloadCommands';
 import { registerRunningDownloadsCommands } from './vscode/commands/runningDownloadsCommands';
@@ -14,6 +15,7 @@ import { registerLogCommands } from './vscode/commands/logCommands';
 import { registerFindCommands } from './vscode/commands/findCommands';
 import { registerWalkthroughCommands } from './vscode/commands/walkthroughCommands';
 import { registerTreeCommands } from './vscode/commands/treeCommands';
+import { honouredEnvironment } from './vscode/config';
 import { Connection } from './vscode/connection';
 import { VIEW_ID } from './vscode/constants';
 import { DownloadRunner } from './vscode/download/downloadRunner';
@@ -31,7 +33,9 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   const started = performance.now();
   const log = createExtensionLog();
   const { logger } = log;
-  const connection = new Connection(logger);
+  // BOX_PULL_API_URL and BOX_PULL_DEV_TOKEN steer development and test hosts only, never an installed extension.
+  const environment = honouredEnvironment(context.extensionMode);
+  const connection = new Connection(logger, environment);
   const prompter = new SwitchablePrompter(new VsCodePrompter());
   const sessions = new SessionManager(
     context.secrets,
@@ -44,14 +48,15 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   const failures = new Failures(sessions, logger);
 
   const ready = sessions
-    .start(() => bootstrapFromEnvironment(sessions, logger))
+    .start(() => bootstrapFromEnvironment(sessions, logger, environment))
     .catch((error: unknown) => logger.error('Could not read the stored Box sessions', error));
 
   const tree = new BoxTreeProvider({
     client: () => sessions.client(),
     isSignedIn: async () => {
       await ready;
-      return sessions.activeAccount !== undefined;
+      // A session issued by another server than the one the settings name counts as signed out.
+      return sessions.signedInAccount !== undefined;
     },
     failures,
     logger,
@@ -65,11 +70,15 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     const account = sessions.activeAccount;
     treeView.description = account ? (account.login ?? account.name) : undefined;
   };
-  void ready.then(describeAccount);
+  void ready.then(() => {
+    describeAccount();
+    failures.explainOriginChange();
+  });
 
   const tracker = new DownloadTracker();
   const statusBar = new DownloadStatusBar(tracker);
   const recent = new RecentFolders(context.globalState);
+  const signOut = new SignOut(sessions, prompter, context.secrets, recent, logger);
   const runner = new DownloadRunner({
     client: () => sessions.client(),
     tracker,
@@ -90,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     log,
     connection,
     sessions,
-    new BoxAuthenticationProvider(sessions, flows),
+    new BoxAuthenticationProvider(sessions, flows, signOut),
     tree,
     treeView,
     tracker,
@@ -99,8 +108,11 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       describeAccount();
       tree.refresh();
     }),
-    connection.onDidChange(() => tree.refresh()),
-    ...registerAuthCommands(sessions, flows),
+    connection.onDidChange(() => {
+      tree.refresh();
+      failures.explainOriginChange();
+    }),
+    ...registerAuthCommands(flows, signOut),
     ...registerTreeCommands(tree),
     ...registerDownloadCommands(service, treeView),
     ...registerLinkCommands(),

@@ -1,5 +1,6 @@
 /** Parses `box-pull pull <folder> --dest <dir> ...`. A usage error throws UsageError (exit code 2). */
 import { parseArgs } from 'node:util';
+import { addressProblem } from '../core/box/address';
 import { parseBoxFolderReference } from '../core/box/ids';
 import type { ConflictPolicy } from '../core/place/conflictPolicy';
 import { messageOf } from '../core/errors';
@@ -81,6 +82,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
   if (protocol !== 'https:' && protocol !== 'http:') {
     throw new UsageError(`--api-url must be an http:// or https:// URL, not "${apiUrl}".`);
   }
+  // The token goes there: plain http only on this machine (the emulator, a local proxy).
+  const problem = addressProblem(apiUrl);
+  if (problem) throw new UsageError(problem);
   return {
     kind: 'pull',
     item,

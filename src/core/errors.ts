@@ -125,7 +125,9 @@ export type SignInRequiredCode =
   /** Box refused the access token and the provider cannot refresh it. */
   | 'refresh_unavailable'
   /** Box refused the access token even after a refresh. */
-  | 'rejected_after_refresh';
+  | 'rejected_after_refresh'
+  /** The session was issued by another server than the one the settings point at now. */
+  | 'origin_changed';
 
 const SIGN_IN_MESSAGES: Record<SignInRequiredCode, string> = {
   not_signed_in: 'Not signed in to Box.',
@@ -135,11 +137,17 @@ const SIGN_IN_MESSAGES: Record<SignInRequiredCode, string> = {
   no_token: 'Sign in to Box again: no access token is available.',
   refresh_unavailable: 'Sign in to Box again: Box refused the access token and it could not be refreshed.',
   rejected_after_refresh: 'Sign in to Box again: Box refused the access token even after refreshing it.',
+  origin_changed: 'This Box session was issued by another server. Sign in again.',
 };
 
 /** The user has to sign in (again). Never carries a token. */
 export class SignInRequiredError extends BoxPullError {
   override readonly name = 'SignInRequiredError';
+  /**
+   * Whose session failed, set by whoever knows it (TokenProvider.accountId; the VS Code session manager), so a
+   * front end with several accounts forgets that one and not whichever happens to be active.
+   */
+  accountId?: string;
 
   constructor(
     readonly code: SignInRequiredCode,
@@ -170,6 +178,12 @@ export class OAuthError extends BoxPullError {
       options,
     );
   }
+}
+
+/** A Box API or sign-in address Box Pull will not send credentials to (plain http off this machine, not a URL). */
+export class AddressError extends BoxPullError {
+  override readonly name = 'AddressError';
+  readonly code = 'unusable_address';
 }
 
 /** Another process held the credentials lock for longer than the wait allows. */

@@ -31,16 +31,25 @@ const SECRET_FIELD_NAMES = [
   'download_url',
   'status_url',
   'authorization',
+  'developer_token',
 ];
 // `code` is the OAuth authorization code as a form/query parameter, but as a JSON field it is Box's error code
 // (`"code": "not_found"`), which the logs need; so it is redacted only in the parameter form.
 const SECRET_PARAMETER_NAMES = [...SECRET_FIELD_NAMES, 'code'];
 
+/**
+ * Each name as a pattern that also matches its camelCase and kebab-case spellings (`refresh_token`, `refreshToken`,
+ * `refresh-token`; matching ignores case): our own objects (StoredCredentials, TokenSet) use camelCase.
+ */
+function anySpelling(names: readonly string[]): string {
+  return names.map((name) => name.replace(/_/g, '[_-]?')).join('|');
+}
+
 // `name=value` in query strings and form bodies. The look-behind keeps `error_code=` or `zipcode=` intact.
-const FORM_PARAMETER = new RegExp(`(?<![\\w-])(${SECRET_PARAMETER_NAMES.join('|')})=([^&\\s"'<>]*)`, 'gi');
+const FORM_PARAMETER = new RegExp(`(?<![\\w-])(${anySpelling(SECRET_PARAMETER_NAMES)})=([^&\\s"'<>]*)`, 'gi');
 // `"name": "value"` (JSON) and `name: 'value'` (util.inspect output), with escaped quotes inside the value.
 const QUOTED_FIELD = new RegExp(
-  `(["']?)(?<![\\w-])(${SECRET_FIELD_NAMES.join('|')})\\1(\\s*:\\s*)(["'\`])((?:\\\\.|(?!\\4)[^\\\\])*)\\4`,
+  `(["']?)(?<![\\w-])(${anySpelling(SECRET_FIELD_NAMES)})\\1(\\s*:\\s*)(["'\`])((?:\\\\.|(?!\\4)[^\\\\])*)\\4`,
   'gi',
 );
 const AUTHORIZATION_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;

@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInaccessible, type EmulatorContext } from './context';
 import { BoxError, notFound } from './errors';
-import { sendEmpty, sendJson } from './http';
+import { bearerToken, sendEmpty, sendJson } from './http';
+import { SERVICE_ACCOUNT } from './options';
 import { listFolder, parseListingQuery } from './listing';
 import { folderEtag, parseFields, renderItem, renderUser } from './representations';
 import { randomToken } from './tokens';
@@ -92,7 +93,12 @@ export async function getFileContent({ ctx, res, params }: RouteArgs): Promise<v
   sendEmpty(res, 302, { location: `${ctx.downloadOrigin}/d/1/${link}/download` });
 }
 
-export async function getCurrentUser({ ctx, url, res }: RouteArgs): Promise<void> {
+export async function getCurrentUser({ ctx, url, req, res }: RouteArgs): Promise<void> {
   const fields = url.searchParams.get('fields');
-  sendJson(res, 200, renderUser(ctx, fields === null ? undefined : fields.split(',').map((f) => f.trim())));
+  const user = ctx.tokens.isServiceAccountToken(bearerToken(req)) ? SERVICE_ACCOUNT : ctx.user;
+  sendJson(
+    res,
+    200,
+    renderUser(ctx, fields === null ? undefined : fields.split(',').map((f) => f.trim()), user),
+  );
 }

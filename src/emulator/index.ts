@@ -30,7 +30,7 @@ export type {
   StatusHang,
   ZipCompression,
 } from './options';
-export { DEFAULT_APP, DEFAULT_USER, ENTERPRISE_ID, defaultFaults } from './options';
+export { DEFAULT_APP, DEFAULT_USER, ENTERPRISE_ID, SERVICE_ACCOUNT, defaultFaults } from './options';
 export { idForPath } from './tree';
 
 export interface RunningEmulator {

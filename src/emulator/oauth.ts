@@ -60,7 +60,9 @@ export async function postToken({ ctx, req, res }: RouteArgs): Promise<void> {
     withRefreshToken = false;
   }
 
-  const issued = ctx.tokens.issue(app.clientId, ttl, withRefreshToken);
+  const forServiceAccount =
+    grantType === 'client_credentials' && form.get('box_subject_type') === 'enterprise';
+  const issued = ctx.tokens.issue(app.clientId, ttl, withRefreshToken, forServiceAccount);
   ctx.stats.tokenGrants++;
   sendJson(res, 200, {
     access_token: issued.accessToken,

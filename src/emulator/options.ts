@@ -156,7 +156,18 @@ export const DEFAULT_USER: EmulatorUser = {
   login: 'emulator-user@example.com',
 };
 
-export const ENTERPRISE_ID = 'emulator-enterprise';
+/** Numeric, as Box's are (the VS Code client-credentials sign-in only accepts digits). */
+export const ENTERPRISE_ID = '30000001';
+
+/**
+ * Who a client-credentials token for the enterprise belongs to: the app's service account, another user than the
+ * one signed in with the other grants (as on Box). It sees the same files here.
+ */
+export const SERVICE_ACCOUNT: EmulatorUser = {
+  id: '20000002',
+  name: 'Emulator Service Account',
+  login: 'AutomationUser_30000001_emulator@boxdevedition.com',
+};
 
 export function defaultFaults(): EmulatorFaults {
   return {

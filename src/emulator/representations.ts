@@ -186,9 +186,12 @@ export async function renderItem(
   return out;
 }
 
-export function renderUser(ctx: EmulatorContext, fields: string[] | undefined): Json {
+export function renderUser(ctx: EmulatorContext, fields: string[] | undefined, user = ctx.user): Json {
   const standard: Json = {
-    ...userMini(ctx),
+    type: 'user',
+    id: user.id,
+    name: user.name,
+    login: user.login,
     created_at: '2020-01-01T00:00:00Z',
     modified_at: '2020-01-01T00:00:00Z',
     language: 'en',
@@ -208,7 +211,7 @@ export function renderUser(ctx: EmulatorContext, fields: string[] | undefined): 
     is_platform_access_only: false,
   };
   if (!fields) return standard;
-  const out: Json = { type: 'user', id: ctx.user.id };
+  const out: Json = { type: 'user', id: user.id };
   for (const field of fields) {
     if (field in standard) out[field] = standard[field];
     else if (field in extra) out[field] = extra[field];

@@ -10,6 +10,8 @@ interface TokenRecord {
   /** Tokens issued together share a grant; revoking either one revokes both. */
   grant: string;
   used: boolean;
+  /** Issued to the enterprise's service account (client credentials, subject `enterprise`). */
+  serviceAccount?: boolean;
 }
 
 interface CodeRecord {
@@ -53,7 +55,12 @@ export class TokenStore {
     return record.expiresAt > this.now() && !this.revokedGrants.has(record.grant);
   }
 
-  issue(clientId: string, ttlSeconds: number, withRefreshToken: boolean): IssuedTokens {
+  issue(
+    clientId: string,
+    ttlSeconds: number,
+    withRefreshToken: boolean,
+    serviceAccount = false,
+  ): IssuedTokens {
     const grant = randomToken(12);
     const accessToken = randomToken();
     const now = this.now();
@@ -63,6 +70,7 @@ export class TokenStore {
       expiresAt: now + ttlSeconds * 1000,
       grant,
       used: false,
+      serviceAccount,
     });
     let refreshToken: string | undefined;
     if (withRefreshToken) {
@@ -76,6 +84,11 @@ export class TokenStore {
       });
     }
     return { accessToken, refreshToken, expiresIn: ttlSeconds };
+  }
+
+  /** True for an access token of the enterprise's service account (it is someone else on /users/me). */
+  isServiceAccountToken(token: string | undefined): boolean {
+    return token !== undefined && this.tokens.get(token)?.serviceAccount === true;
   }
 
   /** Single use: a second redemption fails, as does a token of another client or a stale one. */

@@ -1,6 +1,7 @@
 // Reads the extension's settings (contributes.configuration "Box Pull") and VS Code's proxy settings.
 // BOX_PULL_API_URL, when set in the extension host's environment, points both the API and the sign-in pages at one
-// server: that is how `npm start` and the integration tests aim the extension at the local emulator.
+// server: that is how `npm start` and the integration tests aim the extension at the local emulator. Only outside
+// Production mode (see honouredEnvironment): an installed extension ignores it.
 import * as vscode from 'vscode';
 import type { ConflictPolicy } from '../core/place/conflictPolicy';
 
@@ -27,10 +28,26 @@ const DEFAULT_API = 'https://api.box.com';
 const DEFAULT_AUTH = 'https://account.box.com';
 const POLICIES: readonly ConflictPolicy[] = ['ask', 'overwrite', 'skip'];
 
-/** `scope` is the destination folder: conflict policy and layout may differ per workspace folder. */
-export function readSettings(scope?: vscode.Uri): BoxPullSettings {
+/** The `BOX_PULL_*` variables the extension may read. */
+export type BoxPullEnvironment = Partial<Record<'BOX_PULL_API_URL' | 'BOX_PULL_DEV_TOKEN', string>>;
+
+/**
+ * The environment the extension honours: the process's in development and test hosts (`npm start`, the integration
+ * tests), none in Production mode. An installed extension must not let a variable set by whatever launched VS Code
+ * point a user's session at another server or sign them in with a token of its choosing.
+ */
+export function honouredEnvironment(mode: vscode.ExtensionMode, env = process.env): BoxPullEnvironment {
+  // The live object, not a copy: the integration tests move BOX_PULL_API_URL while the extension runs.
+  return mode === vscode.ExtensionMode.Production ? {} : (env as BoxPullEnvironment);
+}
+
+/**
+ * `scope` is the destination folder: conflict policy and layout may differ per workspace folder. `environment` is
+ * what honouredEnvironment gave (none by default).
+ */
+export function readSettings(scope?: vscode.Uri, environment: BoxPullEnvironment = {}): BoxPullSettings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
-  const override = process.env.BOX_PULL_API_URL?.trim();
+  const override = environment.BOX_PULL_API_URL?.trim();
   const policy = config.get<string>('conflictPolicy', 'ask');
   return {
     apiBaseUrl: normaliseOrigin(override || config.get<string>('apiBaseUrl', DEFAULT_API), DEFAULT_API),

@@ -4,7 +4,14 @@ import * as vscode from 'vscode';
 import type { OAuthEndpoints } from '../core/auth/oauthClient';
 import type { BoxClient, TokenProvider } from '../core/box/client';
 import type { Logger } from '../core/logger';
-import { affectsConnection, readProxySettings, readSettings, type BoxPullSettings } from './config';
+import { assertUsableAddress } from '../core/box/address';
+import {
+  affectsConnection,
+  readProxySettings,
+  readSettings,
+  type BoxPullEnvironment,
+  type BoxPullSettings,
+} from './config';
 import { loadHeavy } from './heavy';
 
 type Dispatcher = OAuthEndpoints['dispatcher'];
@@ -18,7 +25,11 @@ export class Connection implements vscode.Disposable {
   /** Fires when the API origin or proxy settings change: clients built before are stale. */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly logger: Logger) {
+  constructor(
+    private readonly logger: Logger,
+    /** BOX_PULL_API_URL and friends, when honoured (see honouredEnvironment). */
+    private readonly environment: BoxPullEnvironment = {},
+  ) {
     this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
       if (!affectsConnection(event)) return;
       this.dispatcherPromise = undefined;
@@ -33,18 +44,23 @@ export class Connection implements vscode.Disposable {
   }
 
   settings(scope?: vscode.Uri): BoxPullSettings {
-    return readSettings(scope);
+    return readSettings(scope, this.environment);
   }
 
+  /** Where Box is now. Throws an AddressError (one line) for an address no credentials may go to (plain http). */
   async endpoints(): Promise<OAuthEndpoints> {
     const { apiBaseUrl, authBaseUrl } = this.settings();
+    assertUsableAddress(apiBaseUrl);
+    assertUsableAddress(authBaseUrl);
     return { apiBaseUrl, authorizeBaseUrl: authBaseUrl, dispatcher: await this.dispatcher() };
   }
 
   async createClient(tokenProvider: TokenProvider): Promise<BoxClient> {
     const { BoxClient } = await loadHeavy();
+    const { apiBaseUrl } = this.settings();
+    assertUsableAddress(apiBaseUrl);
     return new BoxClient({
-      baseUrl: this.settings().apiBaseUrl,
+      baseUrl: apiBaseUrl,
       tokenProvider,
       logger: this.logger,
       dispatcher: await this.dispatcher(),

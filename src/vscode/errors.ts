@@ -3,7 +3,7 @@
 import { isAbortError } from '../core/abort';
 import type { SignInRequiredCode } from '../core/errors';
 
-type NamedError = Error & { code?: unknown };
+type NamedError = Error & { code?: unknown; accountId?: unknown };
 
 /** The first error along the cause chain with this `name`. */
 function findByName(error: unknown, name: string): NamedError | undefined {
@@ -19,6 +19,12 @@ export function isSignInRequired(error: unknown, code?: SignInRequiredCode): boo
   const signIn = findByName(error, 'SignInRequiredError');
   if (signIn) return code === undefined || signIn.code === code;
   return code === undefined && findByName(error, 'PullError')?.code === 'sign_in_required';
+}
+
+/** The account a sign-in error names (SignInRequiredError.accountId), anywhere along the cause chain. */
+export function signInRequiredAccount(error: unknown): string | undefined {
+  const accountId = findByName(error, 'SignInRequiredError')?.accountId;
+  return typeof accountId === 'string' ? accountId : undefined;
 }
 
 /** The OAuth error code (`invalid_client`, `access_denied`, ...) of a failed sign-in, if that is what it was. */

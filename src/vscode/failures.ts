@@ -3,9 +3,10 @@
 // offers to sign in the same way; anything else is logged in full and shown in one line with Show Log.
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
-import type { SessionManager } from './auth/sessionManager';
+import { messageOf } from '../core/errors';
+import type { BoxAccount, SessionManager } from './auth/sessionManager';
 import { Commands } from './constants';
-import { isSignInRequired } from './errors';
+import { isSignInRequired, signInRequiredAccount } from './errors';
 import { showErrorWithLog, showWarningWithSignIn, type NotifyAction } from './notify';
 
 export class Failures {
@@ -33,23 +34,50 @@ export class Failures {
     void showErrorWithLog(message, actions);
   }
 
+  /** Says why the active session cannot be used at the current address, if it cannot (after a settings change). */
+  explainOriginChange(): void {
+    const problem = this.sessions.originProblem();
+    if (!problem) return;
+    this.logger.warn(problem.message);
+    const account = this.sessions.activeAccount;
+    void showWarningWithSignIn(problem.message, account && SIGN_IN_AGAIN[account.kind]);
+  }
+
   private async signInAgain(error: unknown): Promise<void> {
     if (isSignInRequired(error, 'not_signed_in')) {
       // Nobody was signed in: the user ran a command that needs Box.
       void showWarningWithSignIn(vscode.l10n.t('Sign in to Box first.'));
       return;
     }
-    const account = await this.sessions.discardActive();
-    if (!account) return; // another failure got here first
+    if (isSignInRequired(error, 'origin_changed')) {
+      // The session belongs to another server: kept (the address may be put back), but unusable here.
+      this.logger.warn(messageOf(error));
+      const account = this.sessions.activeAccount;
+      void showWarningWithSignIn(messageOf(error), account && SIGN_IN_AGAIN[account.kind]);
+      return;
+    }
+    // The session that failed, which is not necessarily the active one (a download of an account the user has
+    // since switched away from). Without a name, forget nothing: the wrong account must not be signed out.
+    const accountId = signInRequiredAccount(error);
+    const account = accountId === undefined ? undefined : await this.sessions.discard(accountId);
+    if (!account) {
+      if (accountId === undefined) {
+        this.logger.warn('Box asks to sign in again', error);
+        void showWarningWithSignIn(vscode.l10n.t('Box needs you to sign in again.'));
+      }
+      return; // otherwise another failure got here first
+    }
     this.logger.warn(`Box no longer accepts the session of user ${account.id}`, error);
-    const again = {
-      oauth: Commands.signIn,
-      developerToken: Commands.useDeveloperToken,
-      clientCredentials: Commands.signInWithClientCredentials,
-    }[account.kind];
     void showWarningWithSignIn(
       vscode.l10n.t('Box needs you to sign in again ({0}).', account.login ?? account.name),
-      again,
+      SIGN_IN_AGAIN[account.kind],
     );
   }
 }
+
+/** The command that signs in again the way an account signed in last time. */
+const SIGN_IN_AGAIN: Record<BoxAccount['kind'], string> = {
+  oauth: Commands.signIn,
+  developerToken: Commands.useDeveloperToken,
+  clientCredentials: Commands.signInWithClientCredentials,
+};

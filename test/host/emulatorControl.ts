@@ -15,7 +15,8 @@ export interface EmulatorControl {
 
 /**
  * `POST /faults` merges a JSON object into `emulator.faults` (a `null` value removes that knob);
- * `POST /faults/reset` restores the defaults; `GET /tokens` lists the OAuth tokens issued so far.
+ * `POST /faults/reset` restores the defaults; `GET /faults` reads them (counted ones count down as they fire);
+ * `GET /tokens` lists the OAuth tokens issued so far.
  */
 export async function startEmulatorControl(emulator: RunningEmulator): Promise<EmulatorControl> {
   const token = randomBytes(24).toString('hex');
@@ -36,6 +37,7 @@ export async function startEmulatorControl(emulator: RunningEmulator): Promise<E
       try {
         const route = `${request.method} ${request.url}`;
         if (route === 'GET /tokens') return reply(200, { issued: emulator.issuedTokens() });
+        if (route === 'GET /faults') return reply(200, emulator.faults);
         if (route === 'POST /faults/reset') {
           for (const key of Object.keys(emulator.faults)) delete (emulator.faults as never)[key];
           Object.assign(emulator.faults, defaultFaults());

@@ -8,8 +8,10 @@ import { findHostInstall } from './hostInstall';
 import { formatConsoleArgs, isOfflineNoise, stripStylePrefix } from './consoleLines';
 
 export interface WorkbenchOptions {
-  /** Absolute path of the extension to load as a development extension. */
-  extensionDevelopmentPath: string;
+  /** Absolute path of the extension to load as a development extension (omitted with `installVsix`). */
+  extensionDevelopmentPath?: string;
+  /** A packaged extension to install instead: it then runs as users get it, in Production mode. */
+  installVsix?: string;
   /** Absolute path of a module exporting `run()` (Mode A). Omit for UI tests (Mode B). */
   extensionTestsPath?: string;
   /** Absolute path of the folder to open as the workspace. */
@@ -60,6 +62,7 @@ export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbe
     userSettings: options.userSettings,
     env: options.env,
     smokeTestDriver: true,
+    installVsix: options.installVsix,
   });
   const { origin, port, serverExit } = server;
 
@@ -83,9 +86,10 @@ export async function launchWorkbench(options: WorkbenchOptions): Promise<Workbe
     await page.exposeFunction('codeAutomationExit', (code: number) => reportExit(Number(code)));
     const flushConsole = relayConsole(page, options.onConsoleLine ?? defaultConsoleSink);
 
-    const payload: [string, string][] = [
-      ['extensionDevelopmentPath', remoteUri(port, options.extensionDevelopmentPath)],
-    ];
+    const payload: [string, string][] = [];
+    if (options.extensionDevelopmentPath) {
+      payload.push(['extensionDevelopmentPath', remoteUri(port, options.extensionDevelopmentPath)]);
+    }
     if (options.extensionTestsPath) {
       payload.push(['extensionTestsPath', remoteUri(port, options.extensionTestsPath)]);
     }

@@ -4,19 +4,17 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { DEFAULT_APP, DEFAULT_USER } from '../../src/emulator/options';
 import type { BoxPullTestApi } from '../../src/vscode/api';
-import { env, getApi, refreshTree, rows, ScriptedPrompter, setSetting, value, withPrompter } from './helpers';
-
-/** What a browser does with the authorize URL when the emulator auto-approves: follow the redirects. */
-async function browse(url: unknown): Promise<boolean> {
-  const response = await fetch(String(url), { redirect: 'follow' });
-  await response.text();
-  return response.ok;
-}
-
-async function signInWithDeveloperToken(api: BoxPullTestApi, token = env.devToken): Promise<unknown> {
-  const prompter = new ScriptedPrompter().on('developerToken', value(token));
-  return withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.useDeveloperToken'));
-}
+import {
+  browse,
+  getApi,
+  refreshTree,
+  rows,
+  ScriptedPrompter,
+  setSetting,
+  signInWithDeveloperToken,
+  value,
+  withPrompter,
+} from './helpers';
 
 suite('Authentication', () => {
   let api: BoxPullTestApi;
@@ -32,7 +30,7 @@ suite('Authentication', () => {
   });
 
   test('sign out empties the tree; a developer token signs back in', async () => {
-    assert.equal(await vscode.commands.executeCommand('boxPull.signOut'), true);
+    assert.ok(await vscode.commands.executeCommand('boxPull.signOut'));
     assert.equal(api.account(), undefined);
     await refreshTree();
     assert.deepEqual(await rows(api), [], 'signed out: the welcome view shows instead of rows');
@@ -78,7 +76,8 @@ suite('Authentication', () => {
       JSON.stringify(accounts),
     );
 
-    assert.equal(await vscode.commands.executeCommand('boxPull.signOut'), true);
+    const signOut = new ScriptedPrompter().on('forgetClientSecret', value(false));
+    assert.ok(await withPrompter(api, signOut, () => vscode.commands.executeCommand('boxPull.signOut')));
     assert.equal(api.account(), undefined);
     const after = await vscode.authentication.getAccounts('box');
     assert.ok(!after.some((account) => account.label === DEFAULT_USER.login), 'gone from the Accounts menu');

@@ -25,6 +25,11 @@ export async function setFaults(faults: {
   await control('POST', '/faults', faults);
 }
 
+/** The knobs as they are now: a counted fault's `remaining` shows how many hits are left. */
+export async function currentFaults(): Promise<EmulatorFaults> {
+  return (await control('GET', '/faults')) as EmulatorFaults;
+}
+
 export async function resetFaults(): Promise<void> {
   await control('POST', '/faults/reset');
 }

@@ -128,6 +128,20 @@ export const value =
   () =>
     answer;
 
+// ---- Signing in -------------------------------------------------------------------------------------------------
+
+/** What a browser does with the authorize URL when the emulator auto-approves: follow the redirects. */
+export async function browse(url: unknown): Promise<boolean> {
+  const response = await fetch(String(url), { redirect: 'follow' });
+  await response.text();
+  return response.ok;
+}
+
+export async function signInWithDeveloperToken(api: BoxPullTestApi, token = env.devToken): Promise<unknown> {
+  const prompter = new ScriptedPrompter().on('developerToken', value(token));
+  return withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.useDeveloperToken'));
+}
+
 // ---- Tree -------------------------------------------------------------------------------------------------------
 
 export interface Row {
@@ -224,24 +238,42 @@ export function prefilledDestination(folder: string, userFiles: Record<string, s
 
 // ---- The log ----------------------------------------------------------------------------------------------------
 
-/** Every line of the extension's log files so far. */
-async function logText(api: BoxPullTestApi): Promise<string> {
-  const files = await fs.readdir(api.logUri.fsPath, { recursive: true, withFileTypes: true });
-  const logs = files.filter((entry) => entry.isFile() && entry.name.endsWith('.log'));
-  const texts = await Promise.all(
-    logs.map((entry) => fs.readFile(path.join(entry.parentPath, entry.name), 'utf8')),
-  );
-  return texts.join('\n');
+export async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }
 
-/** The log once it holds a line matching `pattern` (the channel writes its file a little later; bounded). */
-export async function logOnceItHas(api: BoxPullTestApi, pattern: RegExp): Promise<string> {
+/** The log files under `dir` once their text passes `has`: VS Code writes them a little after a line is logged (bounded, 10 s). */
+async function logWhen(
+  dir: string,
+  isLog: (file: string) => boolean,
+  has: (text: string) => boolean,
+): Promise<string> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const text = await logText(api);
-    if (pattern.test(text) || Date.now() > deadline) return text;
+    const files = (await filesUnder(dir)).filter(isLog);
+    const text = (await Promise.all(files.map((file) => fs.readFile(file, 'utf8')))).join('\n');
+    if (has(text) || Date.now() > deadline) return text;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** The extension's log once it holds a line matching `pattern`. */
+export async function logOnceItHas(api: BoxPullTestApi, pattern: RegExp): Promise<string> {
+  return logWhen(
+    api.logUri.fsPath,
+    (file) => file.endsWith('.log'),
+    (text) => pattern.test(text),
+  );
+}
+
+/** The output channel's file ("Box Pull.log" under the host's `logsDir`), which must come to hold `line`. */
+export async function channelLog(logsDir: string, line: string): Promise<string> {
+  const isChannel = (file: string): boolean => path.basename(file) === 'Box Pull.log';
+  const text = await logWhen(logsDir, isChannel, (all) => all.includes(line));
+  if (!text.includes(line))
+    assert.fail(`no "Box Pull.log" under ${logsDir} with "${line}" (read ${text.length} characters)`);
+  return text;
 }
 
 // ---- Commands and settings --------------------------------------------------------------------------------------

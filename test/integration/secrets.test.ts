@@ -9,9 +9,11 @@ import { DEFAULT_APP, DEFAULT_USER } from '../../src/emulator/options';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import { issuedTokens } from './emulator';
 import {
+  channelLog,
   destinationFolder,
   download,
   env,
+  filesUnder,
   findRow,
   getApi,
   makeBoxFolder,
@@ -24,23 +26,6 @@ import {
 } from './helpers';
 
 const FOLDER = 'it-secrets';
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
-}
-
-/** The output channel's file; VS Code writes it a little after the line is logged, so wait (bounded) for `line`. */
-async function channelLog(logsDir: string, line: string): Promise<string> {
-  let text = '';
-  for (let i = 0; i < 100; i++) {
-    const files = (await filesUnder(logsDir)).filter((file) => path.basename(file) === 'Box Pull.log');
-    text = (await Promise.all(files.map((file) => fs.readFile(file, 'utf8')))).join('\n');
-    if (text.includes(line)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`no "Box Pull.log" under ${logsDir} with "${line}" (read ${text.length} characters)`);
-}
 
 suite('Secrets on disk', () => {
   let api: BoxPullTestApi;

@@ -22,6 +22,10 @@ export const names = {
   copyLinkMenuItem: 'Copy Link',
   /** Action on the notification shown when a download completes. */
   revealAction: 'Reveal in Explorer',
+  /** The first button of the signed-out welcome view (package.nls.json `viewsWelcome.signIn`). */
+  welcomeSignIn: 'Sign in with Box',
+  /** The warning of a command that needs Box while nobody is signed in. */
+  signInFirst: 'Sign in to Box first.',
 };
 
 const cssString = (text: string) => JSON.stringify(text);

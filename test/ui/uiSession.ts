@@ -24,12 +24,14 @@ export class UiSession {
     readonly screenshotsDir: string,
   ) {}
 
-  static async start(): Promise<UiSession> {
+  /** With `installVsix`, that package is installed and runs in Production mode instead of the development build. */
+  static async start(options: { installVsix?: string } = {}): Promise<UiSession> {
     const fixture = await startHostFixture();
     const consoleLines: string[] = [];
     try {
       const workbench = await launchWorkbench({
-        extensionDevelopmentPath: repoRoot(),
+        extensionDevelopmentPath: options.installVsix ? undefined : repoRoot(),
+        installVsix: options.installVsix,
         folder: fixture.workspace,
         userSettings: { 'boxPull.apiBaseUrl': fixture.emulator.baseUrl },
         env: fixture.extensionEnv,

@@ -3,6 +3,7 @@
 // tokens on every use. Nothing here retries: a refresh that reached Box but whose answer was lost has already
 // killed the old refresh token, so blindly sending it again can only fail; the caller decides.
 import { request, type Dispatcher } from 'undici';
+import { assertUsableAddress } from '../box/address';
 import { redactSecrets } from '../logger';
 import { OAuthError, messageOf } from '../errors';
 
@@ -52,6 +53,7 @@ export function buildAuthorizeUrl(
   state: string,
   scope?: string,
 ): string {
+  assertUsableAddress(endpoints.authorizeBaseUrl);
   const url = new URL(joinUrl(endpoints.authorizeBaseUrl, '/api/oauth2/authorize'));
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', app.clientId);
@@ -141,6 +143,8 @@ async function postForm(
   form: Record<string, string>,
   signal: AbortSignal | undefined,
 ): Promise<FormResponse> {
+  // Codes, refresh tokens and the client secret never travel over plain http off this machine.
+  assertUsableAddress(endpoints.apiBaseUrl);
   const secrets = secretValues(form);
   const timeoutMs = endpoints.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);

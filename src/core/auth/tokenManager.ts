@@ -10,23 +10,23 @@
 import { abortable, throwIfAborted } from '../abort';
 import { nullLogger, type Logger } from '../logger';
 import {
+  accessTokenOf,
+  issuerOf,
+  originChangedError,
+  secretsOf,
+  type StoredCredentials,
+} from './credentials';
+import {
   clientCredentialsGrant,
   refreshTokens,
   revokeToken,
-  type CcgSubject,
-  type OAuthApp,
   type OAuthEndpoints,
   type TokenSet,
 } from './oauthClient';
+import { normaliseApiBase } from '../box/address';
 import { OAuthError, SignInRequiredError } from '../errors';
 
-export type StoredCredentials =
-  /** Browser sign-in. The app's secret is stored too: refresh and revoke need it (VS Code: SecretStorage). */
-  | { kind: 'oauth'; tokens: TokenSet; app: OAuthApp }
-  /** A pasted developer token: not refreshable, a 401 means the user must supply a new one. */
-  | { kind: 'developerToken'; accessToken: string }
-  /** Client Credentials Grant: no refresh token, a new grant replaces an expiring token. */
-  | { kind: 'clientCredentials'; tokens: TokenSet; app: OAuthApp; subject: CcgSubject };
+export { issuerOf, secretsOf, type StoredCredentials } from './credentials';
 
 export interface TokenStore {
   load(): Promise<StoredCredentials | undefined>;
@@ -47,6 +47,14 @@ export interface TokenManagerOptions {
   /** The key passed to `lock`; `box-pull-credentials` by default. */
   lockKey?: string;
   logger?: Logger;
+  /** Told every token and client secret the manager comes to hold (loaded, given or renewed), to redact them. */
+  rememberSecret?: (secret: string) => void;
+}
+
+/** What sign-out could not do. The local credentials are gone either way. */
+export interface SignOutResult {
+  /** Why the tokens may still be valid at the server: a revoke or the lock failed. */
+  revokeError?: unknown;
 }
 
 /** After Box refuses a refresh token, how long to keep looking for a pair another process rotated meanwhile. */
@@ -60,6 +68,7 @@ export class TokenManager {
   private readonly lock: <T>(key: string, fn: () => Promise<T>) => Promise<T>;
   private readonly lockKey: string;
   private readonly logger: Logger;
+  private readonly rememberSecret: (secret: string) => void;
   private current: StoredCredentials | undefined;
   private loaded = false;
   private renewal: Promise<string | undefined> | undefined;
@@ -73,6 +82,7 @@ export class TokenManager {
     this.lock = options.lock ?? ((_key, fn) => fn());
     this.lockKey = options.lockKey ?? 'box-pull-credentials';
     this.logger = options.logger ?? nullLogger;
+    this.rememberSecret = options.rememberSecret ?? (() => undefined);
   }
 
   /** The access token to send now, renewed first if it expires within the margin. */
@@ -82,6 +92,7 @@ export class TokenManager {
     if (!credentials) {
       throw new SignInRequiredError('not_signed_in', 'Not signed in to Box.');
     }
+    this.checkIssuer(credentials);
     if (credentials.kind === 'developerToken') {
       // Its expiry is unknown: Box tells us with a 401, and refreshAccessToken then reports it.
       return credentials.accessToken;
@@ -104,6 +115,7 @@ export class TokenManager {
   async refreshAccessToken(refused: string, signal?: AbortSignal): Promise<string | undefined> {
     throwIfAborted(signal);
     const credentials = await this.credentials();
+    if (credentials) this.checkIssuer(credentials);
     if (credentials && accessTokenOf(credentials) !== refused && this.isUsable(credentials)) {
       // Someone renewed it while that request was in flight.
       return accessTokenOf(credentials);
@@ -113,12 +125,28 @@ export class TokenManager {
     return token === refused ? this.renew(refused, signal) : token;
   }
 
-  /** Stores new credentials (after a sign-in) and uses them from now on. */
+  /**
+   * Stores new credentials (after a sign-in) and uses them from now on. Without an `issuer` they are recorded as
+   * issued by this manager's API base URL.
+   */
   async setCredentials(credentials: StoredCredentials): Promise<void> {
+    const issued = {
+      ...credentials,
+      issuer: normaliseApiBase(credentials.issuer ?? this.endpoints.apiBaseUrl),
+    };
+    this.remember(issued);
     await this.settleRenewal();
-    await this.lock(this.lockKey, () => this.store.save(credentials));
-    this.current = credentials;
+    await this.lock(this.lockKey, () => this.store.save(issued));
+    this.current = issued;
     this.loaded = true;
+  }
+
+  /**
+   * Why these credentials must not be used with this manager's endpoints (they were issued by another server),
+   * as a SignInRequiredError, or undefined when they may.
+   */
+  issuerMismatch(credentials: StoredCredentials): SignInRequiredError | undefined {
+    return originChangedError(credentials, this.endpoints.apiBaseUrl);
   }
 
   /** Forgets what is cached so the next call reads the store (e.g. when another window changed the secret). */
@@ -127,30 +155,66 @@ export class TokenManager {
     this.loaded = false;
   }
 
-  /** Revokes the tokens at Box (best effort: a dead network must not keep the user signed in), then clears the store. */
-  async signOut(signal?: AbortSignal): Promise<void> {
+  /**
+   * Revokes the tokens at the server that issued them, then clears the store. A dead network or a stuck lock must
+   * not keep the user signed in, so the store is cleared even then; the result says that revoking failed, for the
+   * caller to tell the user. Only a failure to clear the store throws.
+   */
+  async signOut(signal?: AbortSignal): Promise<SignOutResult> {
     await this.settleRenewal();
-    await this.lock(this.lockKey, async () => {
-      const credentials = (await this.store.load()) ?? this.current;
-      if (credentials && credentials.kind !== 'developerToken') {
-        const tokens = [credentials.tokens.accessToken, credentials.tokens.refreshToken];
-        for (const token of tokens) {
-          if (token) {
-            await revokeToken(this.endpoints, credentials.app, token, signal).catch((error: unknown) =>
-              this.logger.warn('Could not revoke a Box token while signing out', error),
-            );
-          }
-        }
-      }
+    let revokeError: unknown;
+    try {
+      await this.lock(this.lockKey, async () => {
+        const credentials = (await this.store.load()) ?? this.current;
+        if (credentials) revokeError = await this.revoke(credentials, signal);
+        await this.store.clear();
+      });
+    } catch (error) {
+      // The lock (or the clear under it) failed: nothing was revoked, or not for sure; clear without the lock.
+      revokeError ??= error;
+      this.logger.warn(
+        'Signing out of Box did not finish under the lock; clearing the session anyway',
+        error,
+      );
       await this.store.clear();
+    } finally {
       this.current = undefined;
       this.loaded = true;
-    });
+    }
+    return { revokeError };
+  }
+
+  /** Revokes every token of `credentials` at their issuer; the first failure, if any. */
+  private async revoke(credentials: StoredCredentials, signal?: AbortSignal): Promise<unknown> {
+    if (credentials.kind === 'developerToken') return undefined; // Box has no revoke for developer tokens
+    // Back to the server that issued them, whatever the settings say now: nowhere else may see them.
+    const endpoints = { ...this.endpoints, apiBaseUrl: issuerOf(credentials) };
+    let failure: unknown;
+    for (const token of [credentials.tokens.accessToken, credentials.tokens.refreshToken]) {
+      if (!token) continue;
+      try {
+        await revokeToken(endpoints, credentials.app, token, signal);
+      } catch (error) {
+        this.logger.warn('Could not revoke a Box token while signing out', error);
+        failure ??= error;
+      }
+    }
+    return failure;
+  }
+
+  private checkIssuer(credentials: StoredCredentials): void {
+    const mismatch = this.issuerMismatch(credentials);
+    if (mismatch) throw mismatch;
+  }
+
+  private remember(credentials: StoredCredentials | undefined): void {
+    if (credentials) for (const secret of secretsOf(credentials)) this.rememberSecret(secret);
   }
 
   private async credentials(): Promise<StoredCredentials | undefined> {
     if (!this.loaded) {
       this.current = await this.store.load();
+      this.remember(this.current);
       this.loaded = true;
     }
     return this.current;
@@ -181,11 +245,14 @@ export class TokenManager {
   private async renewUnderLock(refused: string | undefined): Promise<string | undefined> {
     // The store is the truth: another window may have rotated the pair, switched accounts or signed out.
     const stored = await this.store.load();
+    this.remember(stored);
     this.current = stored;
     this.loaded = true;
     if (!stored) {
       throw new SignInRequiredError('signed_out', 'Signed out of Box.');
     }
+    // Another window may have signed in elsewhere meanwhile; and a refresh must never go to a stranger.
+    this.checkIssuer(stored);
     if (stored.kind === 'developerToken') {
       return stored.accessToken !== refused ? stored.accessToken : undefined;
     }
@@ -246,6 +313,7 @@ export class TokenManager {
 
   /** Saves first: the new refresh token is the only one that works now, so it must outlive this process. */
   private async persist(credentials: StoredCredentials & { tokens: TokenSet }): Promise<string> {
+    this.remember(credentials);
     // Keep it in memory even if the save fails, so this process goes on working.
     this.current = credentials;
     try {
@@ -263,7 +331,12 @@ export class TokenManager {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
       const stored = await this.store.load();
-      if (stored?.kind === 'oauth' && stored.tokens.refreshToken !== spentRefreshToken) {
+      this.remember(stored);
+      if (
+        stored?.kind === 'oauth' &&
+        stored.tokens.refreshToken !== spentRefreshToken &&
+        !this.issuerMismatch(stored)
+      ) {
         this.logger.debug(
           'Box refused our refresh token, but another process had already renewed the session',
         );
@@ -273,8 +346,4 @@ export class TokenManager {
     }
     return undefined;
   }
-}
-
-function accessTokenOf(credentials: StoredCredentials): string {
-  return credentials.kind === 'developerToken' ? credentials.accessToken : credentials.tokens.accessToken;
 }

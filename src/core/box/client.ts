@@ -24,6 +24,8 @@ export interface TokenProvider {
   getAccessToken(signal?: AbortSignal): Promise<string>;
   /** Called once after a 401 with the token that was refused. Returns a fresh token, or undefined if none. */
   refreshAccessToken?(refused: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Whose session this is; the SignInRequiredErrors the client raises for it carry it (`accountId`). */
+  accountId?: string;
 }
 
 export interface BoxClientOptions {

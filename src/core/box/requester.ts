@@ -19,7 +19,8 @@ import {
   retryAfterOf,
 } from './http';
 import { decideRetry, resolveRetryOptions, type RetryOptions, isRetryable } from './retry';
-import { BoxApiError, SignInRequiredError, BoxNetworkError } from '../errors';
+import { assertUsableAddress } from './address';
+import { BoxApiError, SignInRequiredError, BoxNetworkError, type SignInRequiredCode } from '../errors';
 
 const DEFAULT_USER_AGENT = 'box-pull';
 /** Recently used tokens and ZIP URLs, redacted from every log line as literals too. */
@@ -40,10 +41,9 @@ export class BoxRequester {
   private readonly refreshes = new Map<string, Promise<string | undefined>>();
 
   constructor(options: BoxClientOptions) {
+    // Plain http only on loopback: the bearer token must never cross a network in the clear.
+    assertUsableAddress(options.baseUrl);
     const base = new URL(options.baseUrl);
-    if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-      throw new TypeError(`Box API URL must be http(s): ${base.protocol}`);
-    }
     // Tolerate a trailing /2.0 (a common slip: the documented API URL includes it).
     this.apiBase = `${base.origin}${base.pathname}`.replace(/\/+$/, '').replace(/\/2\.0$/, '');
     this.tokens = options.tokenProvider;
@@ -111,7 +111,7 @@ export class BoxRequester {
       }
       if (outcome.kind === 'unauthorized') {
         if (refreshed) {
-          throw new SignInRequiredError('rejected_after_refresh');
+          throw this.signInRequired('rejected_after_refresh');
         }
         token = await this.refreshedToken(token as string, signal);
         refreshed = true;
@@ -217,11 +217,17 @@ export class BoxRequester {
     });
   }
 
+  private signInRequired(code: SignInRequiredCode): SignInRequiredError {
+    const error = new SignInRequiredError(code);
+    error.accountId = this.tokens.accountId;
+    return error;
+  }
+
   private async accessToken(signal: AbortSignal | undefined): Promise<string> {
     throwIfAborted(signal);
     const token = await this.tokens.getAccessToken(signal);
     if (!token) {
-      throw new SignInRequiredError('no_token');
+      throw this.signInRequired('no_token');
     }
     this.rememberSecret(token);
     return token;
@@ -230,7 +236,7 @@ export class BoxRequester {
   private async refreshedToken(refused: string, signal: AbortSignal | undefined): Promise<string> {
     const provider = this.tokens;
     if (!provider.refreshAccessToken) {
-      throw new SignInRequiredError('refresh_unavailable');
+      throw this.signInRequired('refresh_unavailable');
     }
     let pending = this.refreshes.get(refused);
     if (!pending) {
@@ -248,7 +254,7 @@ export class BoxRequester {
     }
     const fresh = await abortable(pending, signal);
     if (!fresh) {
-      throw new SignInRequiredError('refresh_unavailable');
+      throw this.signInRequired('refresh_unavailable');
     }
     this.rememberSecret(fresh);
     return fresh;

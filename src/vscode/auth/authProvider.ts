@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { AUTH_PROVIDER_ID, AUTH_PROVIDER_LABEL } from '../constants';
 import type { BoxAccount, SessionManager } from './sessionManager';
 import type { SignInFlows } from './signInFlows';
+import type { SignOut } from './signOut';
 
 export class BoxAuthenticationProvider implements vscode.AuthenticationProvider, vscode.Disposable {
   private readonly changed =
@@ -15,6 +16,7 @@ export class BoxAuthenticationProvider implements vscode.AuthenticationProvider,
   constructor(
     private readonly sessions: SessionManager,
     private readonly signIn: SignInFlows,
+    private readonly signOut: SignOut,
   ) {
     this.disposables.push(
       this.changed,
@@ -43,7 +45,7 @@ export class BoxAuthenticationProvider implements vscode.AuthenticationProvider,
   }
 
   async removeSession(sessionId: string): Promise<void> {
-    await this.sessions.signOut(sessionId);
+    await this.signOut.signOut(sessionId);
   }
 
   private async toSession(account: BoxAccount): Promise<vscode.AuthenticationSession> {

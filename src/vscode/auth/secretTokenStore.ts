@@ -4,6 +4,12 @@ import type * as vscode from 'vscode';
 import type { StoredCredentials, TokenStore } from '../../core/auth/tokenManager';
 
 const CREDENTIALS_PREFIX = 'boxPull.credentials.';
+const CLIENT_SECRET_PREFIX = 'boxPull.oauthClientSecret.';
+
+/** Where a Box app's client secret is kept, per client id: it belongs to the app, not to an account. */
+export function clientSecretKey(clientId: string): string {
+  return `${CLIENT_SECRET_PREFIX}${clientId}`;
+}
 
 export function credentialsKey(accountId: string): string {
   return `${CREDENTIALS_PREFIX}${accountId}`;
@@ -43,9 +49,4 @@ export class SecretTokenStore implements TokenStore {
 function isCredentials(value: unknown): value is StoredCredentials {
   const kind = (value as { kind?: unknown } | null)?.kind;
   return kind === 'oauth' || kind === 'developerToken' || kind === 'clientCredentials';
-}
-
-/** The access token inside stored credentials, whatever their kind. */
-export function accessTokenOf(credentials: StoredCredentials): string {
-  return credentials.kind === 'developerToken' ? credentials.accessToken : credentials.tokens.accessToken;
 }

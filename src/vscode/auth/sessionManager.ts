@@ -3,15 +3,23 @@
 // windows change the same secrets, so SecretStorage.onDidChange keeps every window in step.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { StoredCredentials, TokenManager } from '../../core/auth/tokenManager';
+import {
+  accessTokenOf,
+  originChangedError,
+  secretsOf,
+  type StoredCredentials,
+} from '../../core/auth/credentials';
+import type { SignOutResult, TokenManager } from '../../core/auth/tokenManager';
+import { normaliseApiBase } from '../../core/box/address';
 import type { BoxClient, TokenProvider } from '../../core/box/client';
 import type { BoxUser } from '../../core/box/types';
 import type { Logger } from '../../core/logger';
 import type { Connection } from '../connection';
 import { ContextKeys } from '../constants';
 import { loadHeavy } from '../heavy';
-import { accessTokenOf, accountIdOfKey, SecretTokenStore } from './secretTokenStore';
+import { accountIdOfKey, SecretTokenStore } from './secretTokenStore';
 import { SignInRequiredError } from '../../core/errors';
+import { isSignInRequired } from '../errors';
 
 export interface BoxAccount {
   /** Box user id. */
@@ -19,6 +27,13 @@ export interface BoxAccount {
   name: string;
   login?: string;
   kind: StoredCredentials['kind'];
+  /** The API base URL that issued the session (as in its credentials); absent in older indexes: Box's own. */
+  issuer?: string;
+}
+
+/** What signing out did. */
+export interface SignedOut extends SignOutResult {
+  account: BoxAccount;
 }
 
 interface SessionIndex {
@@ -60,6 +75,8 @@ export class SessionManager implements vscode.Disposable {
       connection.onDidChange(() => {
         this.managers.clear();
         this.cachedClient = undefined;
+        // A session issued by another server than the new address counts as signed out (and back again).
+        void this.updateContext();
       }),
     );
   }
@@ -90,11 +107,30 @@ export class SessionManager implements vscode.Disposable {
     return this.index.accounts;
   }
 
+  /**
+   * The active account if its session may be used with the address the settings point at now. A session issued by
+   * another server counts as signed out (its credentials must not go to this one); originProblem says why.
+   */
+  get signedInAccount(): BoxAccount | undefined {
+    const account = this.activeAccount;
+    return account && !this.originProblem(account) ? account : undefined;
+  }
+
+  /** Why the active (or given) account's session cannot be used with the current address, if it cannot. */
+  originProblem(account = this.activeAccount): SignInRequiredError | undefined {
+    if (!account) return undefined;
+    const problem = originChangedError(account, this.connection.settings().apiBaseUrl);
+    if (problem) problem.accountId = account.id;
+    return problem;
+  }
+
   /** A Box client for the active account; the same instance until the account or the connection settings change. */
   async client(): Promise<BoxClient> {
     await (this.started ?? this.initialise()).catch(() => undefined);
     const account = this.activeAccount;
     if (!account) throw new SignInRequiredError('not_signed_in', vscode.l10n.t('Not signed in to Box.'));
+    const elsewhere = this.originProblem(account);
+    if (elsewhere) throw elsewhere;
     const generation = this.connection.generation;
     if (this.cachedClient?.accountId !== account.id || this.cachedClient.generation !== generation) {
       const client = this.connection.createClient(this.tokenProviderFor(account.id));
@@ -112,14 +148,19 @@ export class SessionManager implements vscode.Disposable {
   /** Stores new credentials for the user they belong to and makes that account the active one. */
   async addSession(credentials: StoredCredentials, user: BoxUser): Promise<BoxAccount> {
     await this.initialise();
+    const issued = {
+      ...credentials,
+      issuer: normaliseApiBase(credentials.issuer ?? this.connection.settings().apiBaseUrl),
+    };
     const account: BoxAccount = {
       id: user.id,
       name: user.name || user.login || user.id,
       login: user.login,
       kind: credentials.kind,
+      issuer: issued.issuer,
     };
-    this.addLogSecret(accessTokenOf(credentials));
-    await (await this.manager(account.id)).setCredentials(credentials);
+    for (const secret of secretsOf(issued)) this.addLogSecret(secret);
+    await (await this.manager(account.id)).setCredentials(issued);
     const previous = this.activeAccount;
     const existed = this.index.accounts.some((known) => known.id === account.id);
     this.index = {
@@ -136,27 +177,36 @@ export class SessionManager implements vscode.Disposable {
     return account;
   }
 
-  /** Revokes the account's tokens at Box (best effort), deletes its secrets and forgets it. */
-  async signOut(accountId = this.index.active): Promise<BoxAccount | undefined> {
+  /**
+   * Revokes the account's tokens at the server that issued them, deletes its credentials and forgets it. The
+   * credentials are deleted even when revoking (or the lock around it) fails; `revokeError` then says why.
+   */
+  async signOut(accountId = this.index.active): Promise<SignedOut | undefined> {
     await this.initialise();
     const account = this.index.accounts.find((known) => known.id === accountId);
     if (!account) return undefined;
+    let result: SignOutResult;
     try {
-      await (await this.manager(account.id)).signOut();
+      result = await (await this.manager(account.id)).signOut();
     } catch (error) {
-      this.logger.warn('Signing out of Box did not finish cleanly; forgetting the session anyway', error);
+      // No token manager (the heavy bundle or the current address failed), or the store would not clear: delete
+      // the secret directly; nothing was revoked.
+      this.logger.warn('Signing out of Box did not finish cleanly; deleting the session anyway', error);
       await new SecretTokenStore(this.secrets, account.id).clear();
+      result = { revokeError: error };
     }
+    if (result.revokeError)
+      this.logger.warn(`Box did not revoke the tokens of user ${account.id}`, result.revokeError);
     this.forget(account);
     await this.saveIndex();
     this.logger.info(`Signed out of Box user ${account.id}`);
-    return account;
+    return { account, ...result };
   }
 
-  /** Forgets a session Box no longer accepts, without calling Box. */
-  async discardActive(): Promise<BoxAccount | undefined> {
+  /** Forgets a session Box no longer accepts (that account's, not whichever is active), without calling Box. */
+  async discard(accountId: string): Promise<BoxAccount | undefined> {
     await this.initialise();
-    const account = this.activeAccount;
+    const account = this.index.accounts.find((known) => known.id === accountId);
     if (!account) return undefined;
     await new SecretTokenStore(this.secrets, account.id).clear();
     this.forget(account);
@@ -176,14 +226,30 @@ export class SessionManager implements vscode.Disposable {
   }
 
   private tokenProviderFor(accountId: string): TokenProvider {
-    return {
-      getAccessToken: async (signal) =>
-        this.remember(await (await this.manager(accountId)).getAccessToken(signal)),
-      refreshAccessToken: async (refused, signal) => {
-        const token = await (await this.manager(accountId)).refreshAccessToken(refused, signal);
-        return token === undefined ? undefined : this.remember(token);
-      },
+    // Sign-in errors name this account, so the right session is forgotten even if another became active meanwhile.
+    const tagged = async <T>(work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        if (isSignInRequired(error)) (error as SignInRequiredError).accountId ??= accountId;
+        throw error;
+      }
     };
+    return {
+      accountId,
+      getAccessToken: (signal) =>
+        tagged(async () => this.remember(await (await this.manager(accountId)).getAccessToken(signal))),
+      refreshAccessToken: (refused, signal) =>
+        tagged(async () => {
+          const token = await (await this.manager(accountId)).refreshAccessToken(refused, signal);
+          return token === undefined ? undefined : this.remember(token);
+        }),
+    };
+  }
+
+  /** Adds a secret (a typed client secret, say) to the log's literal list before anything could echo it. */
+  redactFromLogs(secret: string): void {
+    this.addLogSecret(secret);
   }
 
   private remember(token: string): string {
@@ -204,6 +270,8 @@ export class SessionManager implements vscode.Disposable {
             lock: createFileLock(path.join(this.storageDir, 'locks')),
             lockKey: `credentials-${accountId}`,
             logger: this.logger,
+            // Refresh tokens and the client secret join the log's literal list, as access tokens do.
+            rememberSecret: this.addLogSecret,
           }),
       );
       manager.catch(() => this.managers.delete(accountId));
@@ -277,7 +345,7 @@ export class SessionManager implements vscode.Disposable {
     await vscode.commands.executeCommand(
       'setContext',
       ContextKeys.signedIn,
-      this.activeAccount !== undefined,
+      this.signedInAccount !== undefined,
     );
   }
 

@@ -4,18 +4,17 @@
 import * as vscode from 'vscode';
 import type { StoredCredentials } from '../../core/auth/tokenManager';
 import type { Logger } from '../../core/logger';
-import { saveOAuthClientId } from '../config';
+import { saveOAuthClientId, type BoxPullEnvironment } from '../config';
 import type { Connection } from '../connection';
 import { isAbort, isSignInRequired, oauthErrorCode } from '../errors';
 import { loadHeavy } from '../heavy';
 import { showErrorWithLog } from '../notify';
 import type { Prompter } from '../prompter';
+import { clientSecretKey } from './secretTokenStore';
 import type { BoxAccount, SessionManager } from './sessionManager';
 import { describeFailure } from '../../core/failureText';
 
 export type SignInMethod = 'oauth' | 'developerToken' | 'clientCredentials';
-
-const CLIENT_SECRET_PREFIX = 'boxPull.oauthClientSecret.';
 
 export class SignInFlows {
   constructor(
@@ -83,8 +82,9 @@ export class SignInFlows {
       if (!clientId) return undefined;
       await saveOAuthClientId(clientId);
     }
-    const secretKey = `${CLIENT_SECRET_PREFIX}${clientId}`;
+    const secretKey = clientSecretKey(clientId);
     let clientSecret = await this.secrets.get(secretKey);
+    if (clientSecret) this.sessions.redactFromLogs(clientSecret);
     if (!clientSecret) {
       clientSecret = (
         await this.prompter.input({
@@ -96,14 +96,16 @@ export class SignInFlows {
         })
       )?.trim();
       if (!clientSecret) return undefined;
+      this.sessions.redactFromLogs(clientSecret);
     }
     const app = { clientId, clientSecret };
     return this.run(vscode.l10n.t('Waiting for you to approve access in the browser…'), async (signal) => {
       const { signInWithOAuth } = await loadHeavy();
+      const endpoints = await this.connection.endpoints();
       let tokens;
       try {
         tokens = await signInWithOAuth({
-          endpoints: await this.connection.endpoints(),
+          endpoints,
           app,
           openBrowser: (url) => this.prompter.openBrowser(url),
           signal,
@@ -114,7 +116,9 @@ export class SignInFlows {
         throw error;
       }
       await this.secrets.store(secretKey, clientSecret);
-      return this.store({ kind: 'oauth', tokens, app }, tokens.accessToken, signal);
+      // Recorded as issued by the address the sign-in went to; its credentials go nowhere else.
+      const issuer = endpoints.apiBaseUrl;
+      return this.store({ kind: 'oauth', tokens, app, issuer }, tokens.accessToken, signal);
     });
   }
 
@@ -134,6 +138,7 @@ export class SignInFlows {
       })
     )?.trim();
     if (!token) return undefined;
+    this.sessions.redactFromLogs(token);
     return this.run(
       vscode.l10n.t('Checking the developer token…'),
       (signal) => this.store({ kind: 'developerToken', accessToken: token }, token, signal),
@@ -164,6 +169,7 @@ export class SignInFlows {
       })
     )?.trim();
     if (!clientSecret) return undefined;
+    this.sessions.redactFromLogs(clientSecret);
     const subjectType = await this.prompter.pick<'enterprise' | 'user'>({
       id: 'ccgSubjectType',
       title,
@@ -194,8 +200,16 @@ export class SignInFlows {
     const subject = { type: subjectType, id: subjectId };
     return this.run(vscode.l10n.t('Requesting a token from Box…'), async (signal) => {
       const { clientCredentialsGrant } = await loadHeavy();
-      const tokens = await clientCredentialsGrant(await this.connection.endpoints(), app, subject, signal);
-      return this.store({ kind: 'clientCredentials', tokens, app, subject }, tokens.accessToken, signal);
+      const endpoints = await this.connection.endpoints();
+      const tokens = await clientCredentialsGrant(endpoints, app, subject, signal);
+      const credentials = {
+        kind: 'clientCredentials' as const,
+        tokens,
+        app,
+        subject,
+        issuer: endpoints.apiBaseUrl,
+      };
+      return this.store(credentials, tokens.accessToken, signal);
     });
   }
 
@@ -246,11 +260,16 @@ export class SignInFlows {
 }
 
 /**
- * BOX_PULL_DEV_TOKEN (for `npm start` and the integration tests): when it is set and no session exists, or the
+ * BOX_PULL_DEV_TOKEN (for `npm start` and the integration tests; never in Production mode, see honouredEnvironment):
+ * when it is set and no session exists, or the
  * active session is an older developer token, it becomes the session. Runs after activation, never during it.
  */
-export async function bootstrapFromEnvironment(sessions: SessionManager, logger: Logger): Promise<void> {
-  const token = process.env.BOX_PULL_DEV_TOKEN?.trim();
+export async function bootstrapFromEnvironment(
+  sessions: SessionManager,
+  logger: Logger,
+  environment: BoxPullEnvironment,
+): Promise<void> {
+  const token = environment.BOX_PULL_DEV_TOKEN?.trim();
   if (!token) return;
   await sessions.initialise();
   const active = sessions.activeAccount;

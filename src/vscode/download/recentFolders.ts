@@ -23,6 +23,11 @@ export class RecentFolders {
       [{ id: folder.id, name: folder.name }, ...others].slice(0, MAX_RECENT),
     );
   }
+
+  /** Drops the account's recent folders (at sign-out: folder ids and names are the account's). */
+  async forget(accountId: string): Promise<void> {
+    await this.state.update(key(accountId), undefined);
+  }
 }
 
 function key(accountId: string): string {

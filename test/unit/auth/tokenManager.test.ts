@@ -65,7 +65,7 @@ describe('auth/TokenManager against the emulator', () => {
   }
 
   async function oauthCredentials(): Promise<StoredCredentials & { kind: 'oauth' }> {
-    return { kind: 'oauth', tokens: await signIn(), app: EMULATOR_APP };
+    return { kind: 'oauth', tokens: await signIn(), app: EMULATOR_APP, issuer: fixture.emulator.baseUrl };
   }
 
   function manager(
@@ -222,6 +222,7 @@ describe('auth/TokenManager against the emulator', () => {
         kind: 'clientCredentials',
         tokens: initial,
         app: EMULATOR_APP,
+        issuer: fixture.emulator.baseUrl,
         subject,
       });
       const tokens = manager(store);
@@ -249,6 +250,7 @@ describe('auth/TokenManager against the emulator', () => {
         kind: 'clientCredentials',
         tokens: initial,
         app: EMULATOR_APP,
+        issuer: fixture.emulator.baseUrl,
         subject: { type: 'enterprise', id: 'unknown-enterprise' },
       }),
     );
@@ -256,7 +258,11 @@ describe('auth/TokenManager against the emulator', () => {
   });
 
   it('developer token: handed out as is; refreshAccessToken gives undefined unless the store has a new one', async () => {
-    const store = new MemoryTokenStore({ kind: 'developerToken', accessToken: fixture.emulator.token });
+    const store = new MemoryTokenStore({
+      kind: 'developerToken',
+      accessToken: fixture.emulator.token,
+      issuer: fixture.emulator.baseUrl,
+    });
     const tokens = manager(store);
     const token = await tokens.getAccessToken();
     assert.equal(token, fixture.emulator.token);
@@ -264,7 +270,11 @@ describe('auth/TokenManager against the emulator', () => {
     clock.advance(600 * MINUTE);
     assert.equal(await tokens.getAccessToken(), token);
     assert.equal(await tokens.refreshAccessToken(token), undefined);
-    await store.save({ kind: 'developerToken', accessToken: 'pasted-in-another-window' });
+    await store.save({
+      kind: 'developerToken',
+      accessToken: 'pasted-in-another-window',
+      issuer: fixture.emulator.baseUrl,
+    });
     assert.equal(await tokens.refreshAccessToken(token), 'pasted-in-another-window');
   });
 
@@ -309,7 +319,7 @@ describe('auth/TokenManager against the emulator', () => {
   });
 
   it('signOut still clears the store when Box cannot be reached', async () => {
-    const credentials = await oauthCredentials();
+    const credentials = { ...(await oauthCredentials()), issuer: 'http://127.0.0.1:9' };
     const store = new MemoryTokenStore(credentials);
     const unreachable = { apiBaseUrl: 'http://127.0.0.1:9', authorizeBaseUrl: 'http://127.0.0.1:9' };
     const tokens = new TokenManager({ store, endpoints: unreachable, now: clock.now });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { BoxClient, DEFAULT_ITEM_FIELDS, type TokenProvider } from '../../../src/core/box/client';
 import type { BoxFile } from '../../../src/core/box/types';
-import { DEFAULT_USER } from '../../../src/emulator/index';
+import { DEFAULT_USER, SERVICE_ACCOUNT } from '../../../src/emulator/index';
 import {
   BIG_FOLDER_FILES,
   clientCredentialsToken,
@@ -158,7 +158,7 @@ describe('BoxClient against the emulator', function () {
       };
       const client = makeClient(box, { tokenProvider: tokens });
       const user = await client.getCurrentUser();
-      assert.equal(user.id, DEFAULT_USER.id);
+      assert.equal(user.id, SERVICE_ACCOUNT.id, 'an enterprise token: the service account');
       assert.deepEqual(refused, [stale]);
     });
 

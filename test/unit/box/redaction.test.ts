@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import type { StoredCredentials } from '../../../src/core/auth/tokenManager';
 import { createRedactingLogger, redactSecrets } from '../../../src/core/logger';
 import { capturingLogger } from './support';
 
@@ -56,6 +58,25 @@ describe('redactSecrets', () => {
   it('removes literal extra secrets, longest first, ignoring tiny ones', () => {
     assert.equal(redactSecrets('tok tokenXYZ tok', ['tokenXYZ', 'tok']), 'tok [redacted] tok');
     assert.equal(redactSecrets('a secret-value b', new Set(['secret-value'])), 'a [redacted] b');
+  });
+
+  it('removes camelCase secret fields of our own objects, inspected, as JSON and as query parameters', () => {
+    const credentials: StoredCredentials = {
+      kind: 'oauth',
+      tokens: { accessToken: 'AT-1234', refreshToken: 'RT-5678', expiresAt: 1, tokenType: 'bearer' },
+      app: { clientId: 'client-id-kept', clientSecret: 'CS-9012' },
+      issuer: 'https://api.box.com',
+    };
+    for (const text of [
+      inspect(credentials),
+      inspect(credentials, { depth: 4, breakLength: Infinity }),
+      JSON.stringify(credentials),
+      '/x?refreshToken=RT-5678&clientSecret=CS-9012&accessToken=AT-1234&clientId=client-id-kept',
+    ]) {
+      const redacted = redactSecrets(text);
+      for (const secret of ['AT-1234', 'RT-5678', 'CS-9012']) assert.ok(!redacted.includes(secret), redacted);
+      assert.ok(redacted.includes('client-id-kept'), redacted);
+    }
   });
 
   it('leaves ordinary text alone', () => {

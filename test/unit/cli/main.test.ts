@@ -133,4 +133,31 @@ describe('box-pull CLI: what it says when something is wrong', function () {
     }
     assert.equal(existsSync(dest), false);
   });
+
+  it('exits 2 for a plain http:// address off this machine, from --api-url or BOX_API_URL; loopback is fine', async function () {
+    const dest = path.join(sandbox, 'plain-http');
+    const reason =
+      /^box-pull: Refusing http:\/\/box\.example\/?: plain http:\/\/ is allowed only for loopback addresses \(127\.0\.0\.1, ::1, localhost\); use https:\/\/\.$/m;
+    const flag = await runCli([
+      'pull',
+      '1',
+      '--dest',
+      dest,
+      '--token',
+      'tok1',
+      '--api-url',
+      'http://box.example',
+    ]);
+    assert.equal(flag.code, 2, flag.stderr);
+    assert.match(flag.stderr, reason);
+    const fromEnv = await runCli(['pull', '1', '--dest', dest], {
+      BOX_TOKEN: 'tok1',
+      BOX_API_URL: 'http://box.example',
+    });
+    assert.equal(fromEnv.code, 2, fromEnv.stderr);
+    assert.match(fromEnv.stderr, reason);
+    assert.equal(existsSync(dest), false);
+    const local = await pullInto(path.join(sandbox, 'loopback'));
+    assert.equal(local.code, 0, local.stderr);
+  });
 });

@@ -225,7 +225,7 @@ describe('emulator: content API', () => {
       assert.equal('enterprise' in me, false);
       const withEnterprise = await fx.getJson('/2.0/users/me?fields=enterprise,name');
       assert.deepEqual(Object.keys(withEnterprise).sort(), ['enterprise', 'id', 'name', 'type']);
-      assert.equal((withEnterprise.enterprise as Json).id, 'emulator-enterprise');
+      assert.equal((withEnterprise.enterprise as Json).id, '30000001');
     });
 
     it('answers a missing or bad token with 401, an empty body and WWW-Authenticate', async () => {

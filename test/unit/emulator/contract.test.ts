@@ -341,7 +341,7 @@ describe('emulator: OpenAPI contract', function () {
         await fx.form('/oauth2/token', {
           grant_type: 'client_credentials',
           box_subject_type: 'enterprise',
-          box_subject_id: 'emulator-enterprise',
+          box_subject_id: '30000001',
           ...CLIENT,
         }),
         '/oauth2/token',

@@ -186,10 +186,10 @@ describe('emulator: OAuth 2.0', () => {
       assert.equal((await refresh(second.refresh_token as string)).status, 200);
     });
 
-    it('grants client credentials for the enterprise or the user, without a refresh token', async () => {
-      for (const [type, id] of [
-        ['enterprise', 'emulator-enterprise'],
-        ['user', '20000001'],
+    it('grants client credentials for the enterprise (its service account) or the user, without a refresh token', async () => {
+      for (const [type, id, userId] of [
+        ['enterprise', '30000001', '20000002'],
+        ['user', '20000001', '20000001'],
       ]) {
         const res = await fx.form('/oauth2/token', {
           grant_type: 'client_credentials',
@@ -201,6 +201,10 @@ describe('emulator: OAuth 2.0', () => {
         const body = (await res.json()) as Json;
         assert.equal('refresh_token' in body, false);
         assert.equal(await apiStatus(body.access_token as string), 200);
+        const me = await fetch(`${fx.emulator.baseUrl}/2.0/users/me`, {
+          headers: { authorization: `Bearer ${body.access_token as string}` },
+        });
+        assert.equal(((await me.json()) as Json).id, userId, `${type}: whose token it is`);
       }
       await expectOAuthError(
         { grant_type: 'client_credentials', box_subject_type: 'user', box_subject_id: '1', ...CLIENT },

@@ -180,6 +180,7 @@ describe('reliability: concurrent pulls', function () {
     const store = new MemoryTokenStore({
       kind: 'oauth',
       app: EMULATOR_APP,
+      issuer: endpoints.apiBaseUrl,
       tokens: { ...tokens, expiresAt: Date.now() + 3600_000 },
     });
     const client = makeClient(fixture, { tokenProvider: new TokenManager({ store, endpoints }) });

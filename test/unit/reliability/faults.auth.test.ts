@@ -75,6 +75,7 @@ describe('reliability: pull when the sign-in changes under it', function () {
         kind: 'oauth',
         tokens: await browserSignIn(),
         app: EMULATOR_APP,
+        issuer: endpoints.apiBaseUrl,
       }),
     },
     {
@@ -85,6 +86,7 @@ describe('reliability: pull when the sign-in changes under it', function () {
           kind: 'clientCredentials',
           tokens: await clientCredentialsGrant(endpoints, EMULATOR_APP, subject),
           app: EMULATOR_APP,
+          issuer: endpoints.apiBaseUrl,
           subject,
         };
       },
@@ -126,6 +128,7 @@ describe('reliability: pull when the sign-in changes under it', function () {
     const store = new MemoryTokenStore({
       kind: 'oauth',
       app: EMULATOR_APP,
+      issuer: endpoints.apiBaseUrl,
       tokens: { ...tokens, expiresAt: Date.now() - 1000 },
     });
     const [api, grants] = [apiRequests(), tokenRequests()];
@@ -141,7 +144,12 @@ describe('reliability: pull when the sign-in changes under it', function () {
   it('a session revoked at Box while the client still trusts its token: one 401, one refresh, sign_in_required', async function () {
     const tokens = await browserSignIn();
     await revokeToken(endpoints, EMULATOR_APP, tokens.accessToken);
-    const store = new MemoryTokenStore({ kind: 'oauth', app: EMULATOR_APP, tokens });
+    const store = new MemoryTokenStore({
+      kind: 'oauth',
+      app: EMULATOR_APP,
+      tokens,
+      issuer: endpoints.apiBaseUrl,
+    });
     const logged = fixture.requestLog.length;
     const grants = tokenRequests();
     const destination = fixture.freshDestination();
@@ -155,7 +163,12 @@ describe('reliability: pull when the sign-in changes under it', function () {
 
   it('a session revoked after the download started: the archive in hand is verified and placed, the status loss logged', async function () {
     const tokens = await browserSignIn();
-    const store = new MemoryTokenStore({ kind: 'oauth', app: EMULATOR_APP, tokens });
+    const store = new MemoryTokenStore({
+      kind: 'oauth',
+      app: EMULATOR_APP,
+      tokens,
+      issuer: endpoints.apiBaseUrl,
+    });
     let revoking: Promise<void> | undefined;
     fixture.onRequest = (line) => {
       if (line === 'POST /2.0/zip_downloads 202')

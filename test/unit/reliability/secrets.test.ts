@@ -94,6 +94,7 @@ describe('reliability: no secret is ever written', function () {
     const store = new MemoryTokenStore({
       kind: 'oauth',
       app: EMULATOR_APP,
+      issuer: endpoints.apiBaseUrl,
       tokens: { ...signedIn, expiresAt: Date.now() + 3600_000 },
     });
     const { logger, lines } = capturingLogger();
