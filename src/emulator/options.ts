@@ -62,6 +62,15 @@ export interface EmulatorFaults {
   zipUrlTtlSeconds: number;
   /** Concurrent ZIP downloads per user before 429 `user_too_many_concurrent_downloads`. */
   maxConcurrentDownloads: number;
+  /** Delay before every API answer under `/2.0/`, in milliseconds (measures a listing walker's concurrency). */
+  latencyMs?: number;
+  /**
+   * Files (relative posix paths) whose `sha1` field reports a hash their bytes do not have, as when a file changes
+   * on Box during a pull. `remaining` counts renderings of that field (undefined = every one).
+   */
+  wrongSha1?: { paths: string[]; remaining?: number };
+  /** Tests only: every `POST /2.0/zip_downloads` is refused with this limit error, whatever its size (a lying server). */
+  refuseEveryZip?: 'files' | 'bytes';
   zipCompression: ZipCompression;
   /** zlib level for deflated entries (1 = fastest). */
   compressionLevel: number;

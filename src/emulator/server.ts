@@ -97,6 +97,8 @@ async function dispatch({ ctx, routes, isApi, log }: Origin, req: IncomingMessag
   if (log) res.on('close', () => log(`${key} ${res.statusCode}`));
 
   try {
+    const latency = isApi && url.pathname.startsWith('/2.0/') ? (ctx.faults.latencyMs ?? 0) : 0;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const fault = isApi ? injectedFault(ctx.faults, url.pathname) : undefined;
     if (fault) throw fault;
     if (!found) {

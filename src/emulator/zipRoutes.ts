@@ -98,14 +98,15 @@ export async function createZip({ ctx, req, res }: RouteArgs): Promise<void> {
   const request = parseRequest(await readBody(req));
   const items = await resolveItems(ctx, request.items);
   const plan = await planArchive(ctx, items);
-  if (plan.totalFiles > ctx.faults.maxZipFiles) {
+  const refuse = ctx.faults.refuseEveryZip;
+  if (plan.totalFiles > ctx.faults.maxZipFiles || refuse === 'files') {
     throw new BoxError(
       400,
       'zip_download_file_count_exceeded_limit',
       `The number of files exceeds the limit of ${ctx.faults.maxZipFiles}. Please split the request into multiple requests.`,
     );
   }
-  if (plan.totalBytes > ctx.faults.maxZipBytes) {
+  if (plan.totalBytes > ctx.faults.maxZipBytes || refuse === 'bytes') {
     throw new BoxError(
       400,
       'zip_download_pre_compressed_bytes_exceeded_limit',
