@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger';
-import { invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
+import { headerValue, invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
 import { BoxRequester } from './requester';
 import type { RetryOptions } from './retry';
 import { BoxApiError, type BoxClientProblemCode } from '../errors';
@@ -134,7 +134,8 @@ export class BoxClient {
    */
   async *iterateFolderItems(
     id: string,
-    options: { fields?: string[]; signal?: AbortSignal } = {},
+    /** `beforePage` runs before each page is asked for: a tree walker's rate limit. */
+    options: { fields?: string[]; signal?: AbortSignal; beforePage?: () => Promise<void> } = {},
   ): AsyncIterable<BoxItem> {
     let marker: string | undefined;
     const seen = new Set<string>();
@@ -145,7 +146,13 @@ export class BoxClient {
       if (pages === MAX_LISTING_PAGES) {
         throw listingError(id, 'endless_listing', `the listing went past ${MAX_LISTING_PAGES} pages`);
       }
-      const page = await this.listFolderItems(id, { ...options, marker, limit: MAX_PAGE_LIMIT });
+      await options.beforePage?.();
+      const page = await this.listFolderItems(id, {
+        fields: options.fields,
+        signal: options.signal,
+        marker,
+        limit: MAX_PAGE_LIMIT,
+      });
       pages += 1;
       items += page.entries.length;
       yield* page.entries;
@@ -279,6 +286,65 @@ export class BoxClient {
       body: this.http.guardStream(response.body, spec),
     }));
   }
+
+  /**
+   * GET /files/{id}/content: Box answers 302 to a short-lived link on its download host (or 202 + Retry-After while
+   * the file is not ready, which the request loop waits out). The link is fetched without the token, from `start`
+   * with a `Range` header. The body is guarded by the idle timeout like a ZIP stream; it is not retried here.
+   */
+  async openFileContent(
+    id: string,
+    options: { start?: number; signal?: AbortSignal } = {},
+  ): Promise<FileContent> {
+    const url = this.http.apiUrl(`/files/${encodeURIComponent(id)}/content`);
+    const link = await this.http.execute<string>(
+      {
+        method: 'GET',
+        url,
+        displayUrl: url.pathname,
+        authenticated: true,
+        retryMode: 'idempotent',
+        redirectIsAnswer: true,
+        signal: options.signal,
+      },
+      async (response, spec) => {
+        await response.body.dump();
+        const location = headerValue(response.headers, 'location');
+        // A 202 means "not ready yet": the loop retries it like a 429 (see retry.ts).
+        if (!location) throw invalidResponse(response, spec, 'the file content answer has no Location');
+        return new URL(location, url).toString();
+      },
+    );
+    this.http.rememberSecret(link);
+    const start = Math.max(0, Math.floor(options.start ?? 0));
+    const target = parseHttpUrl(link, 'file download URL');
+    const spec: RequestSpec = {
+      method: 'GET',
+      url: target,
+      displayUrl: redactZipUrl(target),
+      authenticated: false,
+      retryMode: 'idempotent',
+      headers: start > 0 ? { range: `bytes=${start}-` } : {},
+      signal: options.signal,
+    };
+    return this.http.execute(spec, async (response) => {
+      const range = /^bytes (\d+)-\d+\/(\d+)$/.exec(headerValue(response.headers, 'content-range') ?? '');
+      const length = Number(headerValue(response.headers, 'content-length') ?? NaN);
+      const body = this.http.guardStream(response.body, spec);
+      if (response.statusCode === 206 && range)
+        return { body, start: Number(range[1]), size: Number(range[2]) };
+      // A server that ignores Range sends the whole file again.
+      return { body, start: 0, size: Number.isFinite(length) ? length : undefined };
+    });
+  }
+}
+
+/** An opened file content stream: `start` is where its bytes begin (0 unless a `Range` was honoured). */
+export interface FileContent {
+  body: Readable;
+  start: number;
+  /** The file's whole size, when the answer says (Content-Range or Content-Length). */
+  size?: number;
 }
 
 /** A folder listing the server got wrong on 200 answers: typed like any unusable answer, and not retried. */

@@ -22,6 +22,8 @@ export interface PullProgress {
   fraction?: number;
   /** Which download this is: 1 for the first; 2 and up after a failed one was started over with a fresh ZIP. */
   attempt?: number;
+  /** While a planned pull lists the tree (phase `preparing`): folders listed so far. */
+  foldersListed?: number;
 }
 
 export interface ProgressCounters {
@@ -31,6 +33,7 @@ export interface ProgressCounters {
   filesDone: number;
   totalFiles?: number;
   attempt?: number;
+  foldersListed?: number;
 }
 
 /** Share of the whole job given to the download; extraction and placement take the rest. */
@@ -122,6 +125,12 @@ export class PullProgressReporter {
   /** A download starts (again): its counts start from zero, the tracker holds the fraction already shown. */
   startAttempt(attempt: number): void {
     Object.assign(this.counters, { attempt, bytesDownloaded: 0, filesDone: 0 });
+  }
+
+  /** The listing of a planned pull has reached this many folders. */
+  listed(folders: number): void {
+    this.counters.foldersListed = folders;
+    this.tracker.update(this.counters);
   }
 
   enter(phase: PullPhase): void {
