@@ -69,6 +69,10 @@ export interface EmulatorFaults {
    * on Box during a pull. `remaining` counts renderings of that field (undefined = every one).
    */
   wrongSha1?: { paths: string[]; remaining?: number };
+  /** The next N ZIP content requests answer 429 `user_too_many_concurrent_downloads`, whatever runs. */
+  concurrentDownloadRefusals?: number;
+  /** File content downloads (`GET /files/{id}/content`'s link) are cut after `afterBytes`, `remaining` times. */
+  cutFileContent?: { afterBytes: number; remaining: number };
   /** Tests only: every `POST /2.0/zip_downloads` is refused with this limit error, whatever its size (a lying server). */
   refuseEveryZip?: 'files' | 'bytes';
   zipCompression: ZipCompression;
@@ -133,6 +137,8 @@ export interface EmulatorStats {
   /** Status requests held without an answer (`faults.statusHang`); counted in `statusPolls` too. */
   statusHangs: number;
   fileContentDownloads: number;
+  /** File content requests that asked for a `Range`. */
+  fileContentRanges: number;
   tokenGrants: number;
   /** `METHOD /path` → count; ZIP ids are replaced by `{id}` so secrets never become keys. */
   byPath: Record<string, number>;
@@ -181,6 +187,7 @@ export function emptyStats(): EmulatorStats {
     statusPolls: 0,
     statusHangs: 0,
     fileContentDownloads: 0,
+    fileContentRanges: 0,
     tokenGrants: 0,
     byPath: {},
   };

@@ -173,7 +173,9 @@ function takeCut(ctx: EmulatorContext): number | undefined {
 export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<void> {
   const job = ctx.zips.startable(params[0]);
   if (!job) throw notFound();
-  if (ctx.zips.activeDownloads >= ctx.faults.maxConcurrentDownloads) {
+  const refusals = ctx.faults.concurrentDownloadRefusals ?? 0;
+  if (refusals > 0) ctx.faults.concurrentDownloadRefusals = refusals - 1;
+  if (refusals > 0 || ctx.zips.activeDownloads >= ctx.faults.maxConcurrentDownloads) {
     throw new BoxError(
       429,
       'user_too_many_concurrent_downloads',

@@ -9,7 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { abortError, isAbortError, sleep, throwIfAborted } from '../abort';
+import { abortError, isAbortError, throwIfAborted } from '../abort';
 import type { BoxClient } from '../box/client';
 import type { ZipDownload } from '../box/types';
 import type { ExtractedFile } from '../extract/fileExtraction';
