@@ -7,6 +7,7 @@
  * A part Box refuses for a limit is split again with the tighter limit; a part that fails otherwise is retried on
  * its own with a fresh ZIP, keeping the parts already in; a `429 user_too_many_concurrent_downloads` lowers N.
  */
+import { setMaxListeners } from 'node:events';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { abortError, isAbortError, throwIfAborted } from '../abort';
@@ -74,6 +75,7 @@ export interface PlannedResult {
 type Task = { kind: 'zip'; part: Part; attempt: number } | { kind: 'file'; file: ListedFile };
 
 const CONCURRENCY_CODE = 'user_too_many_concurrent_downloads';
+const MAX_SIGNAL_LISTENERS = 200;
 /** Files hashed at once after a part is in. */
 const HASH_CONCURRENCY = 8;
 
@@ -107,6 +109,8 @@ class PlannedPull {
     this.limits = context.limits;
     this.streams = Math.max(1, context.streams);
     this.signal = context.signal ? AbortSignal.any([context.signal, this.stop.signal]) : this.stop.signal;
+    // Each running part listens for the cancel several times over (download, extraction, status, hashing).
+    setMaxListeners(MAX_SIGNAL_LISTENERS, this.signal, this.stop.signal);
     const { listing } = context;
     this.summary = {
       parts: [],
