@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger';
+import { sleep as defaultSleep } from '../abort';
 import { headerValue, invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
 import { BoxRequester } from './requester';
 import type { RetryOptions } from './retry';
@@ -62,6 +63,9 @@ export const DEFAULT_ITEM_FIELDS: string[] = [
 ];
 
 const MAX_PAGE_LIMIT = 1000;
+/** 202 "not ready" answers for one file's content before giving up, and the longest single wait. */
+const MAX_NOT_READY_WAITS = 10;
+const MAX_NOT_READY_WAIT_MS = 30_000;
 
 const MB = 1024 * 1024;
 /**
@@ -88,8 +92,11 @@ const TOTAL_COUNT_SLACK_PAGES = 2;
 export class BoxClient {
   private readonly http: BoxRequester;
 
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
   constructor(options: BoxClientOptions) {
     this.http = new BoxRequester(options);
+    this.sleep = options.sleep ?? defaultSleep;
   }
 
   async getFolder(id: string, options: { fields?: string[]; signal?: AbortSignal } = {}): Promise<BoxFolder> {
@@ -297,24 +304,20 @@ export class BoxClient {
     options: { start?: number; signal?: AbortSignal } = {},
   ): Promise<FileContent> {
     const url = this.http.apiUrl(`/files/${encodeURIComponent(id)}/content`);
-    const link = await this.http.execute<string>(
-      {
-        method: 'GET',
-        url,
-        displayUrl: url.pathname,
-        authenticated: true,
-        retryMode: 'idempotent',
-        redirectIsAnswer: true,
-        signal: options.signal,
-      },
-      async (response, spec) => {
-        await response.body.dump();
-        const location = headerValue(response.headers, 'location');
-        // A 202 means "not ready yet": the loop retries it like a 429 (see retry.ts).
-        if (!location) throw invalidResponse(response, spec, 'the file content answer has no Location');
-        return new URL(location, url).toString();
-      },
-    );
+    let link: string | undefined;
+    for (let waits = 0; link === undefined; waits++) {
+      const answer = await this.fileContentLink(url, options.signal);
+      if (typeof answer === 'string') link = answer;
+      else if (waits >= MAX_NOT_READY_WAITS) {
+        throw new BoxApiError({
+          status: 202,
+          method: 'GET',
+          url: url.pathname,
+          code: 'file_not_ready',
+          boxMessage: `the file was still not ready after ${waits} waits`,
+        });
+      } else await this.sleep(Math.min(answer.retryAfterMs, MAX_NOT_READY_WAIT_MS), options.signal);
+    }
     this.http.rememberSecret(link);
     const start = Math.max(0, Math.floor(options.start ?? 0));
     const target = parseHttpUrl(link, 'file download URL');
@@ -336,6 +339,31 @@ export class BoxClient {
       // A server that ignores Range sends the whole file again.
       return { body, start: 0, size: Number.isFinite(length) ? length : undefined };
     });
+  }
+
+  /** The 302's link, or how long to wait when Box answers 202 (the file is not ready yet). */
+  private fileContentLink(url: URL, signal?: AbortSignal): Promise<string | { retryAfterMs: number }> {
+    return this.http.execute<string | { retryAfterMs: number }>(
+      {
+        method: 'GET',
+        url,
+        displayUrl: url.pathname,
+        authenticated: true,
+        retryMode: 'idempotent',
+        redirectIsAnswer: true,
+        signal,
+      },
+      async (response, spec) => {
+        await response.body.dump();
+        if (response.statusCode === 202) {
+          const seconds = Number(headerValue(response.headers, 'retry-after'));
+          return { retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000 };
+        }
+        const location = headerValue(response.headers, 'location');
+        if (!location) throw invalidResponse(response, spec, 'the file content answer has no Location');
+        return new URL(location, url).toString();
+      },
+    );
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { BoxClient } from '../box/client';
 import type { BoxItem } from '../box/types';
-import { EntryPlanner } from '../naming/extractionPlan';
+import { EntryPlanner, type RenamedEntry } from '../naming/extractionPlan';
 import { ArchiveError } from '../errors';
 import type { PathFilter } from './filters';
 import { RateLimiter } from './rateLimit';
@@ -47,7 +47,9 @@ export interface Listing {
   folders: number;
   requests: number;
   excluded: { files: number; bytes: number; folders: number };
-  renamed: { archiveName: string; relativePath: string; reason: string }[];
+  renamed: RenamedEntry[];
+  /** Off Windows: names kept as Box has them that Windows could not store. */
+  nonPortable: RenamedEntry[];
 }
 
 export interface WalkOptions {
@@ -77,6 +79,7 @@ export async function walkTree(
     requests: 0,
     excluded: { files: 0, bytes: 0, folders: 0 },
     renamed: [],
+    nonPortable: [],
   };
   const beforePage = async (): Promise<void> => {
     await limiter.take(signal);
@@ -147,7 +150,8 @@ export async function walkTree(
     pump();
   });
   total(listing.root);
-  listing.renamed = planner.summary().renamed;
+  const { renamed, nonPortable } = planner.summary();
+  Object.assign(listing, { renamed, nonPortable });
   return listing;
 }
 

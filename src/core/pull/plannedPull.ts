@@ -82,6 +82,9 @@ export async function pullPlanned(
     maxAttempts: Math.max(1, request.maxAttempts ?? 3),
     sleep: request.sleep ?? sleep,
   });
+  // The folder's own details (plan.ts) and a one-ZIP request Box refused count too.
+  result.plan.requests += context.refusal ? 2 : 1;
+  if (context.refusal) result.plan.zipRequests += 1;
   progress.enter('placing');
   const placed = await placeFiles(result.filesDir, result.extracted, destination, {
     policy: request.conflictPolicy,
@@ -102,7 +105,7 @@ export async function pullPlanned(
     nameConflicts: result.nameConflicts,
     renamed: listing.renamed,
     cleanedUp: context.cleanedUp,
-    nonPortable: [],
+    nonPortable: listing.nonPortable,
     boxState: result.boxState,
     bytesDownloaded: result.bytesDownloaded,
     durationMs: Math.round(performance.now() - context.started),

@@ -110,6 +110,8 @@ describe('box-pull CLI: pulling any folder (planned path)', function () {
   it('downloads a file over the byte limit by its content, resuming with Range after a cut', async function () {
     emulator.faults.maxZipBytes = 100_000;
     emulator.faults.cutFileContent = { afterBytes: 120_000, remaining: 1 };
+    // Box may first answer 202 + Retry-After for a file it is still processing.
+    emulator.faults.fileContentNotReady = { remaining: 1, retryAfterSeconds: 0 };
     const dest = path.join(sandbox, 'huge');
     const run = await runCli(pullArgs('Big', dest));
     assert.equal(run.code, 0, run.stderr);
@@ -119,6 +121,7 @@ describe('box-pull CLI: pulling any folder (planned path)', function () {
       [300_000],
     );
     assert.equal(emulator.stats.fileContentRanges, 1, 'the second request resumed with Range');
+    assert.equal(emulator.faults.fileContentNotReady.remaining, 0);
     assert.deepEqual(await diffTrees(path.join(root, 'Big'), dest), []);
   });
 
