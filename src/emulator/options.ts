@@ -73,6 +73,11 @@ export interface EmulatorFaults {
   concurrentDownloadRefusals?: number;
   /** File content downloads (`GET /files/{id}/content`'s link) are cut after `afterBytes`, `remaining` times. */
   cutFileContent?: { afterBytes: number; remaining: number };
+  /**
+   * Files (relative posix paths) left out of the next `remaining` ZIP streams that hold them, neither sent nor
+   * counted as skipped: an archive that "may not contain all of the files" (box/box-windows-sdk-v2#904).
+   */
+  silentlyMissing?: { paths: string[]; remaining: number };
   /** Tests only: every `POST /2.0/zip_downloads` is refused with this limit error, whatever its size (a lying server). */
   refuseEveryZip?: 'files' | 'bytes';
   zipCompression: ZipCompression;

@@ -1,6 +1,7 @@
 // The ZIP flow: POST /2.0/zip_downloads (202), the single-use download URL on the download origin, and the status
 // URL on the API origin.
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import type { RouteArgs } from './apiRoutes';
 import { isInaccessible, type EmulatorContext } from './context';
@@ -8,7 +9,7 @@ import { BoxError, notFound } from './errors';
 import { isoSeconds, readBody, sendJson } from './http';
 import type { StatusHang } from './options';
 import { pump } from './pump';
-import { planArchive } from './zipPlan';
+import { planArchive, type ArchivePlan } from './zipPlan';
 import { createArchiveStream, servedArchiveStream } from './zipStream';
 import type { ZipRequestItem } from './zipStore';
 
@@ -170,6 +171,19 @@ function takeCut(ctx: EmulatorContext): number | undefined {
   return cutAfterBytes;
 }
 
+/** The `silentlyMissing` knob: files absent from this stream although the status counts them as sent. */
+function dropSilently(ctx: EmulatorContext, plan: ArchivePlan): void {
+  const knob = ctx.faults.silentlyMissing;
+  if (!knob || knob.remaining <= 0) return;
+  const root = ctx.tree.absolute('');
+  const missing = (entry: ArchivePlan['entries'][number]) =>
+    entry.kind === 'file' &&
+    knob.paths.includes(path.relative(root, entry.absolutePath).split(path.sep).join('/'));
+  if (!plan.entries.some(missing)) return;
+  knob.remaining--;
+  plan.entries = plan.entries.filter((entry) => !missing(entry));
+}
+
 export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<void> {
   const job = ctx.zips.startable(params[0]);
   if (!job) throw notFound();
@@ -195,6 +209,7 @@ export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<vo
     job.endedState = 'failed';
     throw error;
   }
+  dropSilently(ctx, plan);
   job.totalFiles = plan.totalFiles;
   job.skippedFiles = plan.skippedFiles;
   job.skippedFolders = plan.skippedFolders;

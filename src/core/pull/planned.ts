@@ -212,8 +212,9 @@ class PlannedPull {
         statusPoll: this.context.statusPoll,
         extractWhileDownloading: this.context.extractWhileDownloading,
       }).run();
-      await this.takeIn(part, outcome.zip, outcome.extracted.files, path.join(partDir, 'files'));
-      this.result.skippedFiles += outcome.status?.skipped_file_count ?? 0;
+      const skipped = outcome.status?.skipped_file_count ?? 0;
+      await this.takeIn(part, outcome.zip, outcome.extracted.files, path.join(partDir, 'files'), skipped);
+      this.result.skippedFiles += skipped;
       this.result.skippedFolders += outcome.status?.skipped_folder_count ?? 0;
       const state = outcome.status?.state ?? 'unknown';
       if (state !== 'succeeded') this.result.boxState = state;
@@ -279,21 +280,16 @@ class PlannedPull {
     part: Part,
     zip: ZipDownload,
     files: ExtractedFile[],
-    partFiles: string,
+    partDir: string,
+    skipped: number,
   ): Promise<void> {
-    const downloadNames = new Map<string, string>();
-    for (const conflict of zip.name_conflicts.flat()) {
-      downloadNames.set(`${conflict.type}:${conflict.id}`, conflict.download_name);
-      this.result.nameConflicts.push({
-        originalName: conflict.original_name,
-        downloadName: conflict.download_name,
-      });
-    }
+    const conflicts = zip.name_conflicts.flat();
+    const downloadNames = new Map(conflicts.map((c) => [`${c.type}:${c.id}`, c.download_name]));
     const byRootName = new Map(
       part.items.map((item) => [downloadNames.get(`${item.type}:${item.id}`) ?? item.name, item]),
     );
     const { listing, logger } = this.context;
-    const taken: ListedFile[] = [];
+    const found: { file: ListedFile; extracted: ExtractedFile }[] = [];
     for (const extracted of files) {
       const name = extracted.archiveName.replace(/\\/g, '/');
       const slash = name.indexOf('/');
@@ -311,18 +307,33 @@ class PlannedPull {
         logger.warn(`Left out ${JSON.stringify(extracted.archiveName)}: it was not in the listing.`);
         continue;
       }
+      found.push({ file, extracted });
+    }
+    // Files Box neither sent nor counted as skipped: the archive is short, and a fresh ZIP of this part may not be.
+    if (part.files - found.length > skipped) {
+      throw new PullError(
+        'incomplete',
+        `A part's archive held ${found.length} of its ${part.files} files, and Box skipped only ${skipped}.`,
+      );
+    }
+    for (const conflict of conflicts) {
+      this.result.nameConflicts.push({
+        originalName: conflict.original_name,
+        downloadName: conflict.download_name,
+      });
+    }
+    for (const { file, extracted } of found) {
       const target = resolveInside(this.filesDir, file.path);
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.rename(resolveInside(partFiles, extracted.relativePath), target);
+      await fs.rename(resolveInside(partDir, extracted.relativePath), target);
       this.placed.set(file.path, {
         relativePath: file.path,
         size: extracted.size,
         archiveName: file.rawPath,
         file,
       });
-      taken.push(file);
     }
-    await this.verify(taken);
+    await this.verify(found.map(({ file }) => file));
   }
 
   private async runFile(file: ListedFile): Promise<void> {

@@ -203,8 +203,21 @@ describe('box-pull CLI: pulling any folder (planned path)', function () {
     assert.equal(run.code, 0, run.stderr);
     const parts = events(run).at(-1)!.plan!.parts.length;
     assert.equal(emulator.stats.downloadsCut, 1);
-    // The refused one-ZIP request, one per part, and one fresh ZIP for the part that was cut.
+    // One ZIP a part and one fresh ZIP for the part that was cut (zipCreates counts only the ZIPs Box made).
     assert.equal(emulator.stats.zipCreates, parts + 1);
+    assert.deepEqual(await diffTrees(path.join(root, 'Many'), dest), []);
+  });
+
+  it('a part whose archive silently lacks a listed file is fetched again alone', async function () {
+    emulator.faults.maxZipFiles = 10;
+    const victim = (await fs.readdir(path.join(root, 'Many'))).find((name) => name.includes('.'))!;
+    emulator.faults.silentlyMissing = { paths: [`Many/${victim}`], remaining: 1 };
+    const dest = path.join(sandbox, 'silently-missing');
+    const run = await runCli(pullArgs('Many', dest));
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(emulator.faults.silentlyMissing.remaining, 0, 'one archive lacked the file');
+    // One ZIP a part and a fresh one for the short part (zipCreates counts only the ZIPs Box made).
+    assert.equal(emulator.stats.zipCreates, events(run).at(-1)!.plan!.parts.length + 1);
     assert.deepEqual(await diffTrees(path.join(root, 'Many'), dest), []);
   });
 
