@@ -7,7 +7,7 @@
 import type { BoxClient } from '../box/client';
 import type { BoxItem } from '../box/types';
 import { EntryPlanner, type RenamedEntry } from '../naming/extractionPlan';
-import { ArchiveError } from '../errors';
+import { ArchiveError, BoxApiError } from '../errors';
 import type { PathFilter } from './filters';
 import { RateLimiter } from './rateLimit';
 
@@ -63,6 +63,12 @@ export interface WalkOptions {
 }
 
 const LIST_FIELDS = ['type', 'id', 'name', 'size', 'sha1', 'item_status'];
+/**
+ * Bounds on the tree as a whole (each folder's pages are bounded by BoxClient.iterateFolderItems): a folder listed
+ * twice is a cycle, and no real tree is deeper, or has more folders, than these.
+ */
+const MAX_DEPTH = 512;
+const MAX_FOLDERS = 500_000;
 
 export async function walkTree(
   client: BoxClient,
@@ -86,6 +92,7 @@ export async function walkTree(
     listing.requests++;
   };
   const pending: ListedFolder[] = [listing.root];
+  const seen = new Set([root.id]);
   let active = 0;
   await new Promise<void>((resolve, reject) => {
     let failed = false;
@@ -125,6 +132,13 @@ export async function walkTree(
             folder.whole = false;
             continue;
           }
+          if (seen.has(item.id) || seen.size >= MAX_FOLDERS || rawPath.split('/').length > MAX_DEPTH) {
+            const why = seen.has(item.id)
+              ? `folder ${item.id} came twice (a cycle)`
+              : `more than ${MAX_FOLDERS} folders, or nested deeper than ${MAX_DEPTH}`;
+            throw endless(folder.id, why);
+          }
+          seen.add(item.id);
           const child = folderNode(item.id, item.name, rawPath, planner.add(rawPath, true)!);
           folder.folders.push(child);
           pending.push(child);
@@ -153,6 +167,17 @@ export async function walkTree(
   const { renamed, nonPortable } = planner.summary();
   Object.assign(listing, { renamed, nonPortable });
   return listing;
+}
+
+/** The same error BoxClient gives a folder whose pages never end. */
+function endless(id: string, problem: string): BoxApiError {
+  return new BoxApiError({
+    status: 200,
+    method: 'GET',
+    url: `/2.0/folders/${encodeURIComponent(id)}/items`,
+    code: 'endless_listing',
+    boxMessage: `the tree never ends: ${problem}`,
+  });
 }
 
 function folderNode(id: string, name: string, rawPath: string, path: string): ListedFolder {

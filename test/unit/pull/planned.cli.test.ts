@@ -13,9 +13,11 @@ import { CLI, requireBuiltCli, runCli, snapshot, watch, type Run } from '../cli/
 interface PlanEvent {
   event: string;
   filesWritten?: number;
+  foldersListed?: number;
   plan?: {
     parts: { items: number; files: number; bytes: number; byContent?: boolean }[];
     requests: number;
+    foldersListed: number;
     streamsUsed: number;
     streamsLimit: number;
     excluded: { files: number; bytes: number; folders: number };
@@ -94,6 +96,9 @@ describe('box-pull CLI: pulling any folder (planned path)', function () {
     assert.ok(done.plan!.parts.length >= 5, JSON.stringify(done.plan));
     for (const part of done.plan!.parts) assert.ok(part.files <= 10, JSON.stringify(part));
     assert.deepEqual(await diffTrees(path.join(root, 'Many'), dest), []);
+    // The listing phase shows in the JSON progress, up to every folder listed.
+    const listed = events(run).map((e) => e.foldersListed ?? 0);
+    assert.equal(Math.max(...listed), done.plan!.foldersListed);
   });
   it('splits a folder over the byte limit into parts under it, learned from Box refusals', async function () {
     emulator.faults.maxZipBytes = 8_000;

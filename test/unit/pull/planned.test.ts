@@ -10,7 +10,10 @@ import type { PullProgress } from '../../../src/core/pull/progress';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
-import { recordingSleep } from '../box/support';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BoxApiError, PullError } from '../../../src/core/errors';
+import { closeServer, recordingSleep } from '../box/support';
 
 describe('planned pull (pull() against the emulator)', function () {
   this.timeout(60_000);
@@ -114,5 +117,47 @@ describe('planned pull (pull() against the emulator)', function () {
     assert.equal(await fs.readFile(path.join(report.destination, 'same.txt'), 'utf8'), 'top');
     assert.equal(await fs.readFile(path.join(report.destination, 'sub', 'same.txt'), 'utf8'), 'below');
     assert.deepEqual(await diffTrees(path.join(root, 'Dup'), report.destination), []);
+  });
+
+  it('a listing whose folders contain themselves is a clear error, not an endless walk', async function () {
+    // A hostile server: folder 7 lists a folder 7 inside it. A safety valve (404 after 50 listings) only keeps a
+    // walker without the bound from hanging the test.
+    let listings = 0;
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      res.setHeader('content-type', 'application/json');
+      if (url.pathname === '/2.0/folders/7')
+        return res.end(JSON.stringify({ type: 'folder', id: '7', name: 'Loop', size: 1 }));
+      if (url.pathname === '/2.0/folders/7/items' && ++listings < 50) {
+        return res.end(
+          JSON.stringify({ entries: [{ type: 'folder', id: '7', name: 'Loop' }], next_marker: null }),
+        );
+      }
+      res.statusCode = 404;
+      res.end(JSON.stringify({ type: 'error', status: 404, code: 'not_found', message: 'valve' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new BoxClient({
+        baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        tokenProvider: { getAccessToken: async () => 'token' },
+      });
+      const error = await pull({
+        client,
+        items: [{ type: 'folder', id: '7' }],
+        destination: path.join(sandbox, `dest-${++dests}`),
+        conflictPolicy: 'skip',
+        options: { exclude: ['*.tmp'] },
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof PullError, String(error));
+      assert.match(error.message, /came twice \(a cycle\)/);
+      assert.ok((error.cause as BoxApiError).code === 'endless_listing');
+      assert.equal(listings, 1);
+    } finally {
+      await closeServer(server);
+    }
   });
 });
