@@ -142,6 +142,9 @@ export interface EmulatorStats {
   /** Status requests held without an answer (`faults.statusHang`); counted in `statusPolls` too. */
   statusHangs: number;
   fileContentDownloads: number;
+  /** Folder listings (`/items`) being answered now, and the most at once: a walker's concurrency. */
+  listingsInFlight: number;
+  listingsInFlightPeak: number;
   /** File content requests that asked for a `Range`. */
   fileContentRanges: number;
   tokenGrants: number;
@@ -193,6 +196,8 @@ export function emptyStats(): EmulatorStats {
     statusHangs: 0,
     fileContentDownloads: 0,
     fileContentRanges: 0,
+    listingsInFlight: 0,
+    listingsInFlightPeak: 0,
     tokenGrants: 0,
     byPath: {},
   };

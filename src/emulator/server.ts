@@ -93,6 +93,11 @@ async function dispatch({ ctx, routes, isApi, log }: Origin, req: IncomingMessag
   ctx.stats.requests++;
   ctx.stats.byPath[key] = (ctx.stats.byPath[key] ?? 0) + 1;
   if (isApi && url.pathname.startsWith('/2.0/')) ctx.stats.apiRequests++;
+  if (isApi && url.pathname.endsWith('/items')) {
+    ctx.stats.listingsInFlight++;
+    ctx.stats.listingsInFlightPeak = Math.max(ctx.stats.listingsInFlightPeak, ctx.stats.listingsInFlight);
+    res.on('close', () => ctx.stats.listingsInFlight--);
+  }
   // The key never holds a secret (ZIP ids and file links are templated), so it is safe to log.
   if (log) res.on('close', () => log(`${key} ${res.statusCode}`));
 

@@ -59,6 +59,7 @@ export async function pullPlanned(
       onFolders: (folders) => progress.listed(folders),
     },
   );
+  progress.listed(listing.folders, true);
   logger.info(`Listed ${listing.folders} folders: ${listing.files.size} files, ${listing.root.bytes} bytes`);
   progress.estimate(listing.root.bytes);
   const limits = context.refusal

@@ -127,10 +127,10 @@ export class PullProgressReporter {
     Object.assign(this.counters, { attempt, bytesDownloaded: 0, filesDone: 0 });
   }
 
-  /** The listing of a planned pull has reached this many folders. */
-  listed(folders: number): void {
+  /** The listing of a planned pull has reached this many folders; `final` always reports (the count when done). */
+  listed(folders: number, final = false): void {
     this.counters.foldersListed = folders;
-    this.tracker.update(this.counters);
+    this.tracker.update(this.counters, final);
   }
 
   enter(phase: PullPhase): void {

@@ -109,6 +109,17 @@ describe('planned pull (pull() against the emulator)', function () {
     assert.deepEqual(await diffTrees(path.join(root, 'Tree'), report.destination), []);
   });
 
+  it('the walker lists no more folders at once than its concurrency, one request a folder', async function () {
+    emulator.faults.latencyMs = 20;
+    const report = await pull(request('Tree', { options: { exclude: ['*.tmp'], listConcurrency: 2 } }));
+    assert.ok(emulator.stats.listingsInFlightPeak <= 2, String(emulator.stats.listingsInFlightPeak));
+    assert.equal(report.plan!.listRequests, report.plan!.foldersListed);
+    const itemsRequests = Object.entries(emulator.stats.byPath)
+      .filter(([key]) => key.endsWith('/items'))
+      .reduce((sum, [, count]) => sum + count, 0);
+    assert.equal(itemsRequests, report.plan!.listRequests);
+  });
+
   it('items Box renamed for name_conflicts go back to the paths the listing gives them', async function () {
     emulator.faults.maxZipFiles = 5;
     const report = await pull(request('Dup'));
