@@ -78,6 +78,8 @@ export interface EmulatorFaults {
    * counted as skipped: an archive that "may not contain all of the files" (box/box-windows-sdk-v2#904).
    */
   silentlyMissing?: { paths: string[]; remaining: number };
+  /** Tests only: items renamed for `name_conflicts` get this name, in the answer and the archive (a hostile Box). */
+  conflictDownloadName?: string;
   /** Tests only: every `POST /2.0/zip_downloads` is refused with this limit error, whatever its size (a lying server). */
   refuseEveryZip?: 'files' | 'bytes';
   zipCompression: ZipCompression;

@@ -49,7 +49,7 @@ function parseRequest(text: string): { items: RequestedItem[]; fileName?: string
 }
 
 /** Box renames every top-level item that shares a name: `3aa6a7.pdf` for files, `3d366a_employees` for folders. */
-function resolveNameConflicts(items: ZipRequestItem[]): Record<string, string>[][] {
+function resolveNameConflicts(items: ZipRequestItem[], forced?: string): Record<string, string>[][] {
   const byName = new Map<string, ZipRequestItem[]>();
   for (const item of items) {
     const key = item.downloadName.toLowerCase();
@@ -62,9 +62,11 @@ function resolveNameConflicts(items: ZipRequestItem[]): Record<string, string>[]
       const stem = randomBytes(3).toString('hex');
       const dot = item.downloadName.lastIndexOf('.');
       item.downloadName =
-        item.type === 'folder'
-          ? `${stem}_${item.downloadName}`
-          : `${stem}${dot > 0 ? item.downloadName.slice(dot) : ''}`;
+        forced !== undefined
+          ? forced
+          : item.type === 'folder'
+            ? `${stem}_${item.downloadName}`
+            : `${stem}${dot > 0 ? item.downloadName.slice(dot) : ''}`;
     }
     // Reported in pairs (the spec says the list is always a multiple of 2); 3+ clashes chain consecutive pairs.
     const describe = (item: ZipRequestItem) => ({
@@ -114,7 +116,7 @@ export async function createZip({ ctx, req, res }: RouteArgs): Promise<void> {
       'The total size of the items exceeds the download limit.',
     );
   }
-  const nameConflicts = resolveNameConflicts(items);
+  const nameConflicts = resolveNameConflicts(items, ctx.faults.conflictDownloadName);
   const job = ctx.zips.create(
     items,
     `${request.fileName ?? DEFAULT_ARCHIVE_NAME}.zip`,

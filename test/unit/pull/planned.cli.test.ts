@@ -241,6 +241,27 @@ describe('box-pull CLI: pulling any folder (planned path)', function () {
     }
   });
 
+  it('a hostile download_name from name_conflicts meets the archive safe-name rules: nothing is written', async function () {
+    const dup = path.join(root, 'Dup');
+    await fs.mkdir(path.join(dup, 'sub'), { recursive: true });
+    await fs.writeFile(path.join(dup, 'same.txt'), 'top');
+    await fs.writeFile(path.join(dup, 'sub', 'same.txt'), 'below');
+    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(dup, 'sub', `z${i}.txt`), `z${i}`);
+    emulator.faults.maxZipFiles = 5;
+    // A control character: the safe-name rules refuse it in any archive name (Box forbids it in its names).
+    emulator.faults.conflictDownloadName = 'bad\u0007.txt';
+    try {
+      const dest = path.join(sandbox, 'hostile-download-name');
+      // One stream: parts are then packed by Box's limits only, which puts both same.txt in the first.
+      const run = await runCli(pullArgs('Dup', dest, '--streams', '1'));
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /[Uu]nsafe entry name/);
+      await assert.rejects(fs.access(dest));
+    } finally {
+      await fs.rm(dup, { recursive: true });
+    }
+  });
+
   it('a staging-folder lookalike from the listing is renamed exactly as an archive name would be', async function () {
     const hostile = path.join(root, 'Hostile');
     await fs.writeFile(path.join(hostile, '.box-pull-staging-lookalike'), 'mine');
