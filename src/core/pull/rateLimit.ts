@@ -1,24 +1,22 @@
 import { sleep as defaultSleep } from '../abort';
 
 /**
- * A token bucket for API calls: a short burst, then no more than `perMinute` calls a minute. Box allows about 1,000
- * calls a minute per user, and the user's other tools share that budget, so the walker keeps well under it.
+ * At most `perMinute` calls in any minute, the way Box counts (about 1,000 API calls a minute per user; the user's
+ * other tools share that budget, so the walker keeps under it). A sliding window rather than a steady drip: a
+ * tree of a few hundred folders is listed at full speed, and only a larger one waits.
  */
 export class RateLimiter {
-  private tokens: number;
-  private last: number;
-  /** Callers waiting, in order: each takes the next token. */
+  /** Start times of the calls in the last minute, oldest first. */
+  private readonly starts: number[] = [];
+  /** Callers waiting, in order: each takes the next slot. */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly perMinute: number,
-    private readonly burst = 20,
     private readonly now: () => number = () => performance.now(),
     private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = defaultSleep,
-  ) {
-    this.tokens = burst;
-    this.last = now();
-  }
+    private readonly windowMs = 60_000,
+  ) {}
 
   /** Resolves when the next call may go out. */
   take(signal?: AbortSignal): Promise<void> {
@@ -31,13 +29,12 @@ export class RateLimiter {
   private async wait(signal?: AbortSignal): Promise<void> {
     for (;;) {
       const at = this.now();
-      this.tokens = Math.min(this.burst, this.tokens + ((at - this.last) * this.perMinute) / 60_000);
-      this.last = at;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
+      while (this.starts.length > 0 && this.starts[0] <= at - this.windowMs) this.starts.shift();
+      if (this.starts.length < this.perMinute) {
+        this.starts.push(at);
         return;
       }
-      await this.sleep(Math.ceil(((1 - this.tokens) * 60_000) / this.perMinute), signal);
+      await this.sleep(this.starts[0] + this.windowMs - at, signal);
     }
   }
 }

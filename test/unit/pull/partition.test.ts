@@ -112,17 +112,21 @@ describe('planned pull: partition, limits, filters, rate limit', function () {
     assert.equal(makeFilter({}).active, false);
   });
 
-  it('the rate limit lets a burst through, then spaces calls to the rate', async function () {
+  it('the rate limit lets N calls through in any minute, and the next when the first is a minute old', async function () {
     const clock = new ManualClock(0);
-    const limiter = new RateLimiter(600, 2, clock.now, clock.sleep);
+    const limiter = new RateLimiter(3, clock.now, clock.sleep);
+    await limiter.take();
+    clock.advance(10_000);
     await limiter.take();
     await limiter.take();
-    let third = false;
-    const waiting = limiter.take().then(() => (third = true));
+    let fourth = false;
+    const waiting = limiter.take().then(() => (fourth = true));
     await clock.whenSleeping(1);
-    assert.equal(third, false);
-    clock.advance(100); // 600 a minute: one every 100 ms
+    clock.advance(49_999);
+    await clock.whenSleeping(1);
+    assert.equal(fourth, false, 'three calls already in this minute');
+    clock.advance(1);
     await waiting;
-    assert.equal(third, true);
+    assert.equal(fourth, true);
   });
 });
