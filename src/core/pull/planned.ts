@@ -22,6 +22,7 @@ import { Attempt, type AttemptProgress } from './attempt';
 import { isWorthAnotherZip } from './failure';
 import { downloadFileContent } from './fileContent';
 import { learnLimits, limitRefusal } from './limits';
+import { matchArchiveFiles } from './partIntake';
 import type { ListedFile, ListedFolder, Listing } from './listing';
 import { MAX_PARTS, partition, type Limits, type Part } from './partition';
 import type { PullProgressReporter } from './progress';
@@ -271,11 +272,7 @@ class PlannedPull {
     return [{ ...task, attempt: task.attempt + 1 }];
   }
 
-  /**
-   * Moves a part's files to the paths the listing gives them and checks each against the listing's SHA-1. Box puts
-   * each requested item at the archive root, under its name or the `download_name` of `name_conflicts`; that root
-   * name was already mapped safely by the extractor, and only the archive's raw name is used to find the item.
-   */
+  /** Moves a part's files to the paths the listing gives them (partIntake.ts) and checks each one's SHA-1. */
   private async takeIn(
     part: Part,
     zip: ZipDownload,
@@ -284,30 +281,9 @@ class PlannedPull {
     skipped: number,
   ): Promise<void> {
     const conflicts = zip.name_conflicts.flat();
-    const downloadNames = new Map(conflicts.map((c) => [`${c.type}:${c.id}`, c.download_name]));
-    const byRootName = new Map(
-      part.items.map((item) => [downloadNames.get(`${item.type}:${item.id}`) ?? item.name, item]),
-    );
-    const { listing, logger } = this.context;
-    const found: { file: ListedFile; extracted: ExtractedFile }[] = [];
-    for (const extracted of files) {
-      const name = extracted.archiveName.replace(/\\/g, '/');
-      const slash = name.indexOf('/');
-      const item = byRootName.get(slash === -1 ? name : name.slice(0, slash));
-      const rest = slash === -1 ? '' : name.slice(slash + 1);
-      const rawPath =
-        item === undefined
-          ? undefined
-          : item.type === 'file'
-            ? item.rawPath
-            : [item.rawPath, rest].filter(Boolean).join('/');
-      const file = rawPath === undefined ? undefined : listing.files.get(rawPath);
-      if (!file || (item?.type === 'file' && rest !== '')) {
-        // Added on Box after the listing, or not asked for: nothing vouches for it.
-        logger.warn(`Left out ${JSON.stringify(extracted.archiveName)}: it was not in the listing.`);
-        continue;
-      }
-      found.push({ file, extracted });
+    const { found, unlisted } = matchArchiveFiles(part, zip.name_conflicts, files, this.context.listing);
+    for (const name of unlisted) {
+      this.context.logger.warn(`Left out ${JSON.stringify(name)}: it is no file of the listing.`);
     }
     // Files Box neither sent nor counted as skipped: the archive is short, and a fresh ZIP of this part may not be.
     if (part.files - found.length > skipped) {

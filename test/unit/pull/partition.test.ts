@@ -6,6 +6,7 @@ import { makeFilter } from '../../../src/core/pull/filters';
 import { FILE_LIMIT_CODE, BYTE_LIMIT_CODE, learnLimits, NO_LIMITS } from '../../../src/core/pull/limits';
 import type { ListedFile, ListedFolder } from '../../../src/core/pull/listing';
 import { partition } from '../../../src/core/pull/partition';
+import { matchArchiveFiles } from '../../../src/core/pull/partIntake';
 import { RateLimiter } from '../../../src/core/pull/rateLimit';
 import { ManualClock } from '../../helpers/clock';
 
@@ -128,5 +129,40 @@ describe('planned pull: partition, limits, filters, rate limit', function () {
     clock.advance(1);
     await waiting;
     assert.equal(fourth, true);
+  });
+
+  it('finds the listed file of each entry through name_conflicts, and never counts one file twice', function () {
+    const a = file('x/same.txt', 1);
+    const b = file('y/same.txt', 1);
+    const inside = file('z/d/e.txt', 1);
+    const d = folder('z/d', [inside]);
+    const listing = { files: new Map([a, b, inside].map((f) => [f.rawPath, f])) };
+    const part = partition([a, b, d], NO_LIMITS).parts[0];
+    const conflicts = [
+      [
+        { id: a.id, type: 'file' as const, original_name: 'same.txt', download_name: '1a2b3c.txt' },
+        { id: b.id, type: 'file' as const, original_name: 'same.txt', download_name: '4d5e6f.txt' },
+      ],
+    ];
+    const entry = (archiveName: string) => ({ archiveName, relativePath: archiveName, size: 1 });
+    const honest = matchArchiveFiles(
+      part,
+      conflicts,
+      [entry('1a2b3c.txt'), entry('4d5e6f.txt'), entry('d/e.txt')],
+      listing,
+    );
+    assert.deepEqual(
+      honest.found.map((m) => m.file.rawPath),
+      ['x/same.txt', 'y/same.txt', 'z/d/e.txt'],
+    );
+    // A server that named both items alike: the second entry claims no file, so the part is seen to be short.
+    const liar = matchArchiveFiles(
+      part,
+      [],
+      [entry('same.txt'), entry('same.txt'), entry('d/extra.txt')],
+      listing,
+    );
+    assert.equal(liar.found.length, 1);
+    assert.deepEqual(liar.unlisted, ['same.txt', 'd/extra.txt']);
   });
 });
