@@ -12,6 +12,9 @@ Options:
   --api-url <url>           Box API origin (default https://api.box.com; env BOX_API_URL)
   --token <token>           access or developer token (env BOX_TOKEN)
   --on-conflict <policy>    overwrite | skip | ask (default skip; ask needs a terminal)
+  --include <glob>          pull only files matching it (repeatable; paths relative to the folder, with /)
+  --exclude <glob>          leave out files and folders matching it (repeatable)
+  --streams <n>             ZIP downloads at once when the folder is split (default 3)
   --json                    print one JSON event per line instead of a progress line
   --quiet                   print nothing but errors
   -h, --help                show this help
@@ -28,6 +31,9 @@ export interface PullCommand {
   conflictPolicy: ConflictPolicy;
   json: boolean;
   quiet: boolean;
+  include: string[];
+  exclude: string[];
+  streams?: number;
 }
 
 export type Command = { kind: 'help' } | ({ kind: 'pull' } & PullCommand);
@@ -43,6 +49,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
         'api-url': { type: 'string' },
         token: { type: 'string' },
         'on-conflict': { type: 'string' },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        streams: { type: 'string' },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -85,8 +94,17 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
   // The token goes there: plain http only on this machine (the emulator, a local proxy).
   const problem = addressProblem(apiUrl);
   if (problem) throw new UsageError(problem);
+  const streams = values.streams === undefined ? undefined : Number(values.streams);
+  if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 5)) {
+    throw new UsageError(
+      `--streams must be a whole number from 1 to 5 (Box allows 5 at once), not "${values.streams}".`,
+    );
+  }
   return {
     kind: 'pull',
+    include: values.include ?? [],
+    exclude: values.exclude ?? [],
+    ...(streams === undefined ? {} : { streams }),
     item,
     destination: values.dest,
     apiUrl: apiUrl.replace(/\/+$/, ''),

@@ -56,6 +56,7 @@ async function runPull(command: PullCommand): Promise<number> {
       items: [command.item],
       destination: command.destination,
       conflictPolicy: command.conflictPolicy,
+      options: { include: command.include, exclude: command.exclude, streams: command.streams },
       prompter: command.conflictPolicy === 'ask' ? terminalPrompter(controller) : undefined,
       signal: controller.signal,
       logger,
@@ -67,7 +68,8 @@ async function runPull(command: PullCommand): Promise<number> {
     if (live) process.stderr.write('\r\x1b[K');
     if (command.json) writeJson({ event: 'done', ...report });
     else if (!command.quiet) process.stdout.write(`${summary(report).join('\n')}\n`);
-    return 0;
+    // A file that never matched Box's SHA-1 was left out: the pull did not bring everything.
+    return report.checksumMismatches?.length ? 1 : 0;
   } catch (error) {
     if (live) process.stderr.write('\r\x1b[K');
     const cancelled = isAbortError(error) || controller.signal.aborted;

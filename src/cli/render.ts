@@ -6,6 +6,9 @@ const numberFormat = new Intl.NumberFormat('en-US');
 
 /** `Box 42% downloading · 5,000 files · 1.2 GB · 12 MB/s · 0:41 left`, with only the parts that are known. */
 export function progressLine(progress: PullProgress): string {
+  if (progress.phase === 'preparing' && progress.foldersListed !== undefined) {
+    return `Listing… ${numberFormat.format(progress.foldersListed)} folders`;
+  }
   const parts: string[] = [];
   const percent = progress.fraction !== undefined ? ` ${Math.floor(progress.fraction * 100)}%` : '';
   parts.push(`Box${percent} ${progress.phase}`);
@@ -45,6 +48,19 @@ export function summary(report: PullReport): string[] {
     `Pulled ${numberFormat.format(report.filesWritten)} files (${formatBytes(report.bytesDownloaded)} downloaded) ` +
       `into ${report.destination} in ${formatDuration(report.durationMs / 1000)}.`,
   ];
+  if (report.plan) {
+    const { parts, streamsUsed, requests, excluded } = report.plan;
+    lines.push(`Split into ${parts.length} downloads over ${streamsUsed} streams (${requests} requests).`);
+    if (excluded.files || excluded.folders) {
+      lines.push(
+        `Left out by filters: ${numberFormat.format(excluded.files)} files and ${excluded.folders} folders ` +
+          `(${formatBytes(excluded.bytes)}).`,
+      );
+    }
+  }
+  for (const file of report.checksumMismatches ?? []) {
+    lines.push(`Not written: ${file} (its SHA-1 never matched Box's; it changed on Box during the pull).`);
+  }
   if (report.filesOverwritten) lines.push(`Replaced ${report.filesOverwritten} existing files.`);
   if (report.skippedByPolicy.length) {
     lines.push(`Kept ${report.skippedByPolicy.length} existing files (--on-conflict skip).`);

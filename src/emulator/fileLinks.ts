@@ -32,6 +32,7 @@ export async function getFileLink({ ctx, req, res, params }: RouteArgs): Promise
   const file = await ctx.tree.info(link.relPath);
   if (file?.type !== 'file') throw notFound();
   ctx.stats.fileContentDownloads++;
+  if (req.headers.range) ctx.stats.fileContentRanges++;
 
   const range = parseRange(req.headers.range, file.size);
   if (range === null) return sendEmpty(res, 416, { 'content-range': `bytes */${file.size}` });
@@ -47,5 +48,8 @@ export async function getFileLink({ ctx, req, res, params }: RouteArgs): Promise
   res.writeHead(range ? 206 : 200, headers);
   if (file.size === 0) return void res.end();
   const stream = createReadStream(ctx.tree.absolute(file.relPath), { start, end, highWaterMark: 256 * 1024 });
-  pump(stream, res, { faults: ctx.faults, onEnd: () => undefined });
+  const cut = ctx.faults.cutFileContent;
+  const cutAfterBytes = cut && cut.remaining > 0 ? cut.afterBytes : undefined;
+  if (cut && cutAfterBytes !== undefined) cut.remaining--;
+  pump(stream, res, { faults: ctx.faults, cutAfterBytes, onEnd: () => undefined });
 }

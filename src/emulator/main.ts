@@ -25,6 +25,7 @@ const USAGE = `Usage: npm run emulator -- --root <dir> [options]
   --status-hang <mode>            ZIP status requests hang: silent (no answer) | headers (headers, no body)
   --max-zip-files N               file limit per ZIP (default 10000)
   --max-zip-bytes N               byte limit per ZIP (default 32 GiB)
+  --latency-ms N                  delay every API answer by N ms
   --zip-url-ttl S                 lifetime of an unused download URL (default 60)
   --zip-compression <mode>        deflate | store | mixed (default deflate)
   --compression-level N           zlib level for deflated entries (default 1)
@@ -81,6 +82,7 @@ export function faultsFromFlags(
     ['max-zip-files', 'maxZipFiles'],
     ['max-zip-bytes', 'maxZipBytes'],
     ['zip-url-ttl', 'zipUrlTtlSeconds'],
+    ['latency-ms', 'latencyMs'],
     ['compression-level', 'compressionLevel'],
   ];
   for (const [flag, knob] of numeric) {
@@ -124,6 +126,7 @@ const STRING_FLAGS = [
   'max-zip-files',
   'max-zip-bytes',
   'zip-url-ttl',
+  'latency-ms',
   'zip-compression',
   'compression-level',
 ];

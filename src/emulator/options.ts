@@ -73,6 +73,26 @@ export interface EmulatorFaults {
   zipUrlTtlSeconds: number;
   /** Concurrent ZIP downloads per user before 429 `user_too_many_concurrent_downloads`. */
   maxConcurrentDownloads: number;
+  /** Delay before every API answer under `/2.0/`, in milliseconds (measures a listing walker's concurrency). */
+  latencyMs?: number;
+  /**
+   * Files (relative posix paths) whose `sha1` field reports a hash their bytes do not have, as when a file changes
+   * on Box during a pull. `remaining` counts renderings of that field (undefined = every one).
+   */
+  wrongSha1?: { paths: string[]; remaining?: number };
+  /** The next N ZIP content requests answer 429 `user_too_many_concurrent_downloads`, whatever runs. */
+  concurrentDownloadRefusals?: number;
+  /** File content downloads (`GET /files/{id}/content`'s link) are cut after `afterBytes`, `remaining` times. */
+  cutFileContent?: { afterBytes: number; remaining: number };
+  /**
+   * Files (relative posix paths) left out of the next `remaining` ZIP streams that hold them, neither sent nor
+   * counted as skipped: an archive that "may not contain all of the files" (box/box-windows-sdk-v2#904).
+   */
+  silentlyMissing?: { paths: string[]; remaining: number };
+  /** Tests only: items renamed for `name_conflicts` get this name, in the answer and the archive (a hostile Box). */
+  conflictDownloadName?: string;
+  /** Tests only: every `POST /2.0/zip_downloads` is refused with this limit error, whatever its size (a lying server). */
+  refuseEveryZip?: 'files' | 'bytes';
   zipCompression: ZipCompression;
   /** zlib level for deflated entries (1 = fastest). */
   compressionLevel: number;
@@ -139,6 +159,11 @@ export interface EmulatorStats {
   /** Status requests held without an answer (`faults.statusHang`); counted in `statusPolls` too. */
   statusHangs: number;
   fileContentDownloads: number;
+  /** Folder listings (`/items`) being answered now, and the most at once: a walker's concurrency. */
+  listingsInFlight: number;
+  listingsInFlightPeak: number;
+  /** File content requests that asked for a `Range`. */
+  fileContentRanges: number;
   tokenGrants: number;
   /** `METHOD /path` → count; ZIP ids are replaced by `{id}` so secrets never become keys. */
   byPath: Record<string, number>;
@@ -198,6 +223,9 @@ export function emptyStats(): EmulatorStats {
     statusPolls: 0,
     statusHangs: 0,
     fileContentDownloads: 0,
+    fileContentRanges: 0,
+    listingsInFlight: 0,
+    listingsInFlightPeak: 0,
     tokenGrants: 0,
     byPath: {},
   };

@@ -1,5 +1,6 @@
 // JSON shapes of files, folders and users, following the spec's Mini/Standard/Full variants. With `fields`, Box
 // returns `type`, `id`, `etag` plus exactly the requested fields (guide request-extra-fields).
+import { createHash } from 'node:crypto';
 import { isInaccessible, type EmulatorContext } from './context';
 import { isoSeconds } from './http';
 import { ENTERPRISE_ID } from './options';
@@ -139,7 +140,7 @@ const fileGetters: Record<string, FieldGetter<FileInfo>> = {
   ...commonGetters,
   etag: (ctx, file) => ctx.tree.fileEtag(file),
   sequence_id: (ctx, file) => ctx.tree.fileEtag(file),
-  sha1: (ctx, file) => ctx.tree.sha1(file),
+  sha1: (ctx, file) => reportedSha1(ctx, file),
   file_version: async (ctx, file) => ({
     type: 'file_version',
     id: etagOf('version', file.id, ctx.tree.fileEtag(file)),
@@ -217,4 +218,13 @@ export function renderUser(ctx: EmulatorContext, fields: string[] | undefined, u
     else if (field in extra) out[field] = extra[field];
   }
   return out;
+}
+
+/** The file's SHA-1, or a wrong one while the `wrongSha1` knob covers it (a file that changed on Box). */
+async function reportedSha1(ctx: EmulatorContext, file: FileInfo): Promise<string> {
+  const sha1 = await ctx.tree.sha1(file);
+  const knob = ctx.faults.wrongSha1;
+  if (!knob?.paths.includes(file.relPath) || knob.remaining === 0) return sha1;
+  if (knob.remaining !== undefined) knob.remaining--;
+  return createHash('sha1').update(`changed:${sha1}`).digest('hex');
 }

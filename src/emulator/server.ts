@@ -93,6 +93,11 @@ async function dispatch({ ctx, routes, isApi, log }: Origin, req: IncomingMessag
   ctx.stats.requests++;
   ctx.stats.byPath[key] = (ctx.stats.byPath[key] ?? 0) + 1;
   if (isApi && url.pathname.startsWith('/2.0/')) ctx.stats.apiRequests++;
+  if (isApi && url.pathname.endsWith('/items')) {
+    ctx.stats.listingsInFlight++;
+    ctx.stats.listingsInFlightPeak = Math.max(ctx.stats.listingsInFlightPeak, ctx.stats.listingsInFlight);
+    res.on('close', () => ctx.stats.listingsInFlight--);
+  }
   // The key never holds a secret (ZIP ids and file links are templated), so it is safe to log.
   if (log) res.on('close', () => log(`${key} ${res.statusCode}`));
 
@@ -102,6 +107,8 @@ async function dispatch({ ctx, routes, isApi, log }: Origin, req: IncomingMessag
       // Held until the client gives up or the emulator closes.
       return await new Promise<void>((resolve) => res.once('close', resolve));
     }
+    const latency = isApi && url.pathname.startsWith('/2.0/') ? (ctx.faults.latencyMs ?? 0) : 0;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const fault = isApi ? injectedFault(ctx.faults, url.pathname) : undefined;
     if (fault) throw fault;
     if (!found) {

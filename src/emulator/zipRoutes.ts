@@ -1,6 +1,7 @@
 // The ZIP flow: POST /2.0/zip_downloads (202), the single-use download URL on the download origin, and the status
 // URL on the API origin.
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 import type { RouteArgs } from './apiRoutes';
@@ -9,7 +10,7 @@ import { BoxError, notFound } from './errors';
 import { isoSeconds, readBody, sendJson } from './http';
 import type { StatusHang } from './options';
 import { pump } from './pump';
-import { planArchive } from './zipPlan';
+import { planArchive, type ArchivePlan } from './zipPlan';
 import { createArchiveStream, servedArchiveStream } from './zipStream';
 import type { ZipRequestItem } from './zipStore';
 
@@ -49,7 +50,7 @@ function parseRequest(text: string): { items: RequestedItem[]; fileName?: string
 }
 
 /** Box renames every top-level item that shares a name: `3aa6a7.pdf` for files, `3d366a_employees` for folders. */
-function resolveNameConflicts(items: ZipRequestItem[]): Record<string, string>[][] {
+function resolveNameConflicts(items: ZipRequestItem[], forced?: string): Record<string, string>[][] {
   const byName = new Map<string, ZipRequestItem[]>();
   for (const item of items) {
     const key = item.downloadName.toLowerCase();
@@ -62,9 +63,11 @@ function resolveNameConflicts(items: ZipRequestItem[]): Record<string, string>[]
       const stem = randomBytes(3).toString('hex');
       const dot = item.downloadName.lastIndexOf('.');
       item.downloadName =
-        item.type === 'folder'
-          ? `${stem}_${item.downloadName}`
-          : `${stem}${dot > 0 ? item.downloadName.slice(dot) : ''}`;
+        forced !== undefined
+          ? forced
+          : item.type === 'folder'
+            ? `${stem}_${item.downloadName}`
+            : `${stem}${dot > 0 ? item.downloadName.slice(dot) : ''}`;
     }
     // Reported in pairs (the spec says the list is always a multiple of 2); 3+ clashes chain consecutive pairs.
     const describe = (item: ZipRequestItem) => ({
@@ -99,21 +102,22 @@ export async function createZip({ ctx, req, res }: RouteArgs): Promise<void> {
   const request = parseRequest(await readBody(req));
   const items = await resolveItems(ctx, request.items);
   const plan = await planArchive(ctx, items);
-  if (plan.totalFiles > ctx.faults.maxZipFiles) {
+  const refuse = ctx.faults.refuseEveryZip;
+  if (plan.totalFiles > ctx.faults.maxZipFiles || refuse === 'files') {
     throw new BoxError(
       400,
       'zip_download_file_count_exceeded_limit',
       `The number of files exceeds the limit of ${ctx.faults.maxZipFiles}. Please split the request into multiple requests.`,
     );
   }
-  if (plan.totalBytes > ctx.faults.maxZipBytes) {
+  if (plan.totalBytes > ctx.faults.maxZipBytes || refuse === 'bytes') {
     throw new BoxError(
       400,
       'zip_download_pre_compressed_bytes_exceeded_limit',
       'The total size of the items exceeds the download limit.',
     );
   }
-  const nameConflicts = resolveNameConflicts(items);
+  const nameConflicts = resolveNameConflicts(items, ctx.faults.conflictDownloadName);
   const job = ctx.zips.create(
     items,
     `${request.fileName ?? DEFAULT_ARCHIVE_NAME}.zip`,
@@ -173,10 +177,25 @@ function takeCut(ctx: EmulatorContext): number | undefined {
   return cutAfterBytes;
 }
 
+/** The `silentlyMissing` knob: files absent from this stream although the status counts them as sent. */
+function dropSilently(ctx: EmulatorContext, plan: ArchivePlan): void {
+  const knob = ctx.faults.silentlyMissing;
+  if (!knob || knob.remaining <= 0) return;
+  const root = ctx.tree.absolute('');
+  const missing = (entry: ArchivePlan['entries'][number]) =>
+    entry.kind === 'file' &&
+    knob.paths.includes(path.relative(root, entry.absolutePath).split(path.sep).join('/'));
+  if (!plan.entries.some(missing)) return;
+  knob.remaining--;
+  plan.entries = plan.entries.filter((entry) => !missing(entry));
+}
+
 export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<void> {
   const job = ctx.zips.startable(params[0]);
   if (!job) throw notFound();
-  if (ctx.zips.activeDownloads >= ctx.faults.maxConcurrentDownloads) {
+  const refusals = ctx.faults.concurrentDownloadRefusals ?? 0;
+  if (refusals > 0) ctx.faults.concurrentDownloadRefusals = refusals - 1;
+  if (refusals > 0 || ctx.zips.activeDownloads >= ctx.faults.maxConcurrentDownloads) {
     throw new BoxError(
       429,
       'user_too_many_concurrent_downloads',
@@ -196,6 +215,7 @@ export async function getZipContent({ ctx, res, params }: RouteArgs): Promise<vo
     job.endedState = 'failed';
     throw error;
   }
+  dropSilently(ctx, plan);
   job.totalFiles = plan.totalFiles;
   job.skippedFiles = plan.skippedFiles;
   job.skippedFolders = plan.skippedFolders;

@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger';
+import { sleep as defaultSleep } from '../abort';
 import { headerValue, invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
 import { BoxRequester } from './requester';
 import type { RetryOptions } from './retry';
@@ -64,6 +65,9 @@ export const DEFAULT_ITEM_FIELDS: string[] = [
 ];
 
 const MAX_PAGE_LIMIT = 1000;
+/** 202 "not ready" answers for one file's content before giving up, and the longest single wait. */
+const MAX_NOT_READY_WAITS = 10;
+const MAX_NOT_READY_WAIT_MS = 30_000;
 
 const MB = 1024 * 1024;
 /**
@@ -90,8 +94,11 @@ const TOTAL_COUNT_SLACK_PAGES = 2;
 export class BoxClient {
   private readonly http: BoxRequester;
 
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
   constructor(options: BoxClientOptions) {
     this.http = new BoxRequester(options);
+    this.sleep = options.sleep ?? defaultSleep;
   }
 
   async getFolder(id: string, options: { fields?: string[]; signal?: AbortSignal } = {}): Promise<BoxFolder> {
@@ -136,7 +143,8 @@ export class BoxClient {
    */
   async *iterateFolderItems(
     id: string,
-    options: { fields?: string[]; signal?: AbortSignal } = {},
+    /** `beforePage` runs before each page is asked for: a tree walker's rate limit. */
+    options: { fields?: string[]; signal?: AbortSignal; beforePage?: () => Promise<void> } = {},
   ): AsyncIterable<BoxItem> {
     let marker: string | undefined;
     const seen = new Set<string>();
@@ -147,7 +155,13 @@ export class BoxClient {
       if (pages === MAX_LISTING_PAGES) {
         throw listingError(id, 'endless_listing', `the listing went past ${MAX_LISTING_PAGES} pages`);
       }
-      const page = await this.listFolderItems(id, { ...options, marker, limit: MAX_PAGE_LIMIT });
+      await options.beforePage?.();
+      const page = await this.listFolderItems(id, {
+        fields: options.fields,
+        signal: options.signal,
+        marker,
+        limit: MAX_PAGE_LIMIT,
+      });
       pages += 1;
       items += page.entries.length;
       yield* page.entries;
@@ -283,6 +297,86 @@ export class BoxClient {
       contentEncoding: headerValue(response.headers, 'content-encoding'),
     }));
   }
+
+  /**
+   * GET /files/{id}/content: Box answers 302 to a short-lived link on its download host (or 202 + Retry-After while
+   * the file is not ready, which the request loop waits out). The link is fetched without the token, from `start`
+   * with a `Range` header. The body is guarded by the idle timeout like a ZIP stream; it is not retried here.
+   */
+  async openFileContent(
+    id: string,
+    options: { start?: number; signal?: AbortSignal } = {},
+  ): Promise<FileContent> {
+    const url = this.http.apiUrl(`/files/${encodeURIComponent(id)}/content`);
+    let link: string | undefined;
+    for (let waits = 0; link === undefined; waits++) {
+      const answer = await this.fileContentLink(url, options.signal);
+      if (typeof answer === 'string') link = answer;
+      else if (waits >= MAX_NOT_READY_WAITS) {
+        throw new BoxApiError({
+          status: 202,
+          method: 'GET',
+          url: url.pathname,
+          code: 'file_not_ready',
+          boxMessage: `the file was still not ready after ${waits} waits`,
+        });
+      } else await this.sleep(Math.min(answer.retryAfterMs, MAX_NOT_READY_WAIT_MS), options.signal);
+    }
+    this.http.rememberSecret(link);
+    const start = Math.max(0, Math.floor(options.start ?? 0));
+    const target = parseHttpUrl(link, 'file download URL');
+    const spec: RequestSpec = {
+      method: 'GET',
+      url: target,
+      displayUrl: redactZipUrl(target),
+      authenticated: false,
+      retryMode: 'idempotent',
+      headers: start > 0 ? { range: `bytes=${start}-` } : {},
+      signal: options.signal,
+    };
+    return this.http.execute(spec, async (response) => {
+      const range = /^bytes (\d+)-\d+\/(\d+)$/.exec(headerValue(response.headers, 'content-range') ?? '');
+      const length = Number(headerValue(response.headers, 'content-length') ?? NaN);
+      const body = this.http.guardStream(response.body, spec);
+      if (response.statusCode === 206 && range)
+        return { body, start: Number(range[1]), size: Number(range[2]) };
+      // A server that ignores Range sends the whole file again.
+      return { body, start: 0, size: Number.isFinite(length) ? length : undefined };
+    });
+  }
+
+  /** The 302's link, or how long to wait when Box answers 202 (the file is not ready yet). */
+  private fileContentLink(url: URL, signal?: AbortSignal): Promise<string | { retryAfterMs: number }> {
+    return this.http.execute<string | { retryAfterMs: number }>(
+      {
+        method: 'GET',
+        url,
+        displayUrl: url.pathname,
+        authenticated: true,
+        retryMode: 'idempotent',
+        redirectIsAnswer: true,
+        signal,
+      },
+      async (response, spec) => {
+        await response.body.dump();
+        if (response.statusCode === 202) {
+          const seconds = Number(headerValue(response.headers, 'retry-after'));
+          return { retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000 };
+        }
+        const location = headerValue(response.headers, 'location');
+        if (!location) throw invalidResponse(response, spec, 'the file content answer has no Location');
+        return new URL(location, url).toString();
+      },
+    );
+  }
+}
+
+/** An opened file content stream: `start` is where its bytes begin (0 unless a `Range` was honoured). */
+export interface FileContent {
+  body: Readable;
+  start: number;
+  /** The file's whole size, when the answer says (Content-Range or Content-Length). */
+  size?: number;
 }
 
 /** A folder listing the server got wrong on 200 answers: typed like any unusable answer, and not retried. */

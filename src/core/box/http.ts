@@ -20,6 +20,10 @@ export interface RequestSpec {
   retryMode: RetryMode;
   body?: unknown;
   signal?: AbortSignal;
+  /** Extra request headers (`range`). */
+  headers?: Record<string, string>;
+  /** A 3xx is the answer (file content's 302 to the download host), handed to the success handler. */
+  redirectIsAnswer?: boolean;
 }
 
 /**

@@ -158,7 +158,9 @@ export class BoxRequester {
         this.logResponse(spec, 401, Date.now() - started, requestId);
         return { kind: 'unauthorized' };
       }
-      if (response.statusCode >= 200 && response.statusCode < 300) {
+      const redirect =
+        spec.redirectIsAnswer === true && response.statusCode >= 300 && response.statusCode < 400;
+      if ((response.statusCode >= 200 && response.statusCode < 300) || redirect) {
         const value = await onSuccess(response, spec);
         this.logResponse(spec, response.statusCode, Date.now() - started, requestId);
         return { kind: 'success', value };
@@ -193,7 +195,7 @@ export class BoxRequester {
   }
 
   private send(spec: RequestSpec, token: string | undefined): Promise<Dispatcher.ResponseData> {
-    const headers: Record<string, string> = { 'user-agent': this.userAgent };
+    const headers: Record<string, string> = { ...spec.headers, 'user-agent': this.userAgent };
     if (token !== undefined) {
       headers.authorization = `Bearer ${token}`;
     }

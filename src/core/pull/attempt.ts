@@ -31,12 +31,18 @@ function buildFailed(): PullError {
   return new PullError('download_failed', 'Box reported that building the ZIP archive failed.');
 }
 
+/** What an attempt reports progress through: the pull's reporter, or one part's share of it (planned.ts). */
+export type AttemptProgress = Pick<
+  PullProgressReporter,
+  'enter' | 'downloaded' | 'filesDone' | 'totalFiles' | 'bytesDownloaded' | 'tick'
+>;
+
 export interface AttemptContext {
   client: BoxClient;
   plan: Plan;
   /** A fresh staging folder (place/staging.ts): the archive and the extracted `files` go inside. */
   staging: string;
-  progress: PullProgressReporter;
+  progress: AttemptProgress;
   logger: Logger;
   signal?: AbortSignal;
   statusPoll?: Partial<StatusPollOptions>;

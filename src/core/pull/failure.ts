@@ -60,7 +60,9 @@ export function toPullError(error: unknown): unknown {
     if (error.code === 'zip_download_file_count_exceeded_limit') {
       return new PullError(
         'too_large',
-        'This selection has more files than Box allows in one ZIP download (10,000). Download its subfolders separately.',
+        // Box's limit depends on the account: its own words, not a number of ours. One folder is split instead
+        // (plannedPull.ts); this is for several items or the whole account at once.
+        `This selection has more files than Box allows in one ZIP download. Download its folders separately. (${error.message})`,
         { cause: error },
       );
     }

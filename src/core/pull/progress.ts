@@ -29,6 +29,8 @@ export interface PullProgress {
    * downloading; `bytesPerSecond` has decayed to 0 by then.
    */
   stalledSeconds?: number;
+  /** While a planned pull lists the tree (phase `preparing`): folders listed so far. */
+  foldersListed?: number;
 }
 
 export interface ProgressCounters {
@@ -39,6 +41,7 @@ export interface ProgressCounters {
   totalFiles?: number;
   attempt?: number;
   maxAttempts?: number;
+  foldersListed?: number;
 }
 
 /** Share of the whole job given to the download; extraction and placement take the rest. */
@@ -158,6 +161,12 @@ export class PullProgressReporter {
   /** Re-sends the counters as they are, so that a silent connection shows its rate falling and the stall. */
   tick(): void {
     this.tracker.update(this.counters, true);
+  }
+
+  /** The listing of a planned pull has reached this many folders; `final` always reports (the count when done). */
+  listed(folders: number, final = false): void {
+    this.counters.foldersListed = folders;
+    this.tracker.update(this.counters, final);
   }
 
   enter(phase: PullPhase): void {

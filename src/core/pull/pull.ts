@@ -25,6 +25,9 @@ import type { StatusPollOptions } from './status';
 import type { LowSpeedLimit, PullClock } from './lowSpeed';
 import { isWorthAnotherZip, toPullError, withLeftover } from './failure';
 import { messageOf } from '../errors';
+import { makeFilter, type FilterOptions } from './filters';
+import { limitRefusal } from './limits';
+import { pullPlanned, wantsPlannedPath, type PlanSummary } from './plannedPull';
 
 export interface PullRequest {
   client: BoxClient;
@@ -51,6 +54,19 @@ export interface PullRequest {
   clock?: PullClock;
   /** No byte for this long, and progress says "stalled" (default 5 s). */
   stallAfterMs?: number;
+  /** Filters (filters.ts) and parallel streams (planned.ts): see PullOptions. */
+  options?: PullOptions;
+}
+
+/** What a pull of one folder may do beyond one ZIP. Given filters, the folder is listed and filtered first. */
+export interface PullOptions extends FilterOptions {
+  /** ZIP downloads at once on the planned path. Default 3, leaving room within Box's 5 for the user's browser. */
+  streams?: number;
+  /** Folder size from which several streams pay off and the folder is listed and split. Default 256 MB. */
+  parallelFromBytes?: number;
+  /** Folders listed at once, and API calls a minute at most, while listing. Defaults 8 and 900. */
+  listConcurrency?: number;
+  callsPerMinute?: number;
 }
 
 export interface PullReport {
@@ -73,6 +89,10 @@ export interface PullReport {
   bytesDownloaded: number;
   durationMs: number;
   attempts: number;
+  /** Set when the folder was listed and split (planned.ts): the parts, requests and streams. */
+  plan?: PlanSummary;
+  /** Files whose bytes did not match Box's SHA-1, even fetched again: not placed. */
+  checksumMismatches?: string[];
 }
 
 export async function pull(request: PullRequest): Promise<PullReport> {
@@ -94,8 +114,18 @@ export async function pull(request: PullRequest): Promise<PullReport> {
 
   let staging: string | undefined;
   const failures: unknown[] = [];
+  const filter = makeFilter(request.options);
+  // The planned path makes its own staging folder; kept here, so that a failure or cancel removes it like any.
+  const planned = (refusal?: unknown) =>
+    pullPlanned(
+      { request, plan, filter, destination, progress, logger, refusal, started, cleanedUp },
+      (dir) => {
+        staging = dir;
+      },
+    );
   try {
     await checkFreeSpace(destination, plan.totalBytesEstimate);
+    if (wantsPlannedPath(request, plan, filter)) return await planned();
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(request.signal);
       staging = await createStagingDir(destination);
@@ -123,6 +153,12 @@ export async function pull(request: PullRequest): Promise<PullReport> {
         progress.enter('done');
         return { ...report(destination, result, placed, attempt, performance.now() - started), cleanedUp };
       } catch (error) {
+        // Box refused the one ZIP for a limit: list the folder and split it under the limits it has shown.
+        if (limitRefusal(error) && plan.stripFolderName !== undefined) {
+          await removeStagingDir(staging);
+          staging = undefined;
+          return await planned(error);
+        }
         if (isAbortError(error) || !isWorthAnotherZip(error, failures) || attempt >= maxAttempts)
           throw toPullError(error);
         failures.push(error);

@@ -6,17 +6,7 @@ import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { requirePrerequisite } from '../../helpers/prerequisite';
 import { makeTree } from '../../helpers/tree';
-import { CLI, requireBuiltCli, spawnInTerminal, watch, type TerminalRun } from './support';
-
-/** Every name under `root` with its content, to show a cancelled pull changed nothing. */
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const result: Record<string, string> = {};
-  for (const entry of await fs.readdir(root, { recursive: true, withFileTypes: true })) {
-    const full = path.join(entry.parentPath, entry.name);
-    result[path.relative(root, full)] = entry.isFile() ? await fs.readFile(full, 'utf8') : '<dir>';
-  }
-  return result;
-}
+import { CLI, requireBuiltCli, snapshot, spawnInTerminal, watch, type TerminalRun } from './support';
 
 describe('box-pull CLI: SIGTERM and SIGHUP cancel like Ctrl-C', function () {
   let sandbox: string;

@@ -102,3 +102,13 @@ export function watch(child: ChildProcess): TerminalRun {
     },
   };
 }
+
+/** Every name under `root` with its content, to show a cancelled pull changed nothing. */
+export async function snapshot(root: string): Promise<Record<string, string>> {
+  const result: Record<string, string> = {};
+  for (const entry of await fs.readdir(root, { recursive: true, withFileTypes: true })) {
+    const full = path.join(entry.parentPath, entry.name);
+    result[path.relative(root, full)] = entry.isFile() ? await fs.readFile(full, 'utf8') : '<dir>';
+  }
+  return result;
+}

@@ -41,8 +41,47 @@ describe('emulator: fault knobs', () => {
     faults.bytesPerSecond = faults.cutAfterBytes = faults.cutDownloads = faults.entryDelayMs = undefined;
     faults.inaccessible = [];
     faults.statusInProgressPolls = 0;
+    faults.latencyMs =
+      faults.wrongSha1 =
+      faults.refuseEveryZip =
+      faults.concurrentDownloadRefusals =
+        undefined;
   });
   after(() => fx.close());
+
+  it('latencyMs: every API answer waits at least that long', async () => {
+    fx.emulator.faults.latencyMs = 150;
+    const started = performance.now();
+    assert.equal((await fx.get('/2.0/users/me')).status, 200);
+    // A lower bound only: an answer cannot come before its delay, however slow the machine.
+    assert.ok(performance.now() - started >= 145);
+  });
+
+  it("wrongSha1: the listed sha1 is not the bytes' hash while the knob covers the file, then it is again", async () => {
+    const folder = fx.emulator.idForPath('Project');
+    const list = async () =>
+      ((await (await fx.get(`/2.0/folders/${folder}/items?fields=name,sha1`)).json()) as { entries: Json[] })
+        .entries;
+    const first = (await list()).find((entry) => entry.type === 'file')!;
+    fx.emulator.faults.wrongSha1 = { paths: [`Project/${first.name as string}`], remaining: 1 };
+    const changed = (await list()).find((entry) => entry.id === first.id)!;
+    assert.notEqual(changed.sha1, first.sha1);
+    assert.equal((await list()).find((entry) => entry.id === first.id)!.sha1, first.sha1);
+  });
+
+  it('refuseEveryZip and concurrentDownloadRefusals: limit errors whatever the size, 429 on the next content GETs', async () => {
+    fx.emulator.faults.refuseEveryZip = 'bytes';
+    const refused = await fx.post('/2.0/zip_downloads', { items: [project()] });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as Json).code, 'zip_download_pre_compressed_bytes_exceeded_limit');
+    fx.emulator.faults.refuseEveryZip = undefined;
+    fx.emulator.faults.concurrentDownloadRefusals = 1;
+    const zip = await createZip(fx, [project()]);
+    const first = await request(zip.download_url);
+    assert.equal(first.statusCode, 429);
+    assert.equal(((await first.body.json()) as Json).code, 'user_too_many_concurrent_downloads');
+    assert.equal((await drain(zip.download_url)).broken, false);
+  });
 
   it('rateLimit: the next N API requests answer 429 with retry-after and the rate_limit_exceeded body', async () => {
     fx.emulator.faults.rateLimit = { remaining: 2, retryAfterSeconds: 3 };

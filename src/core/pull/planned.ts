@@ -1,0 +1,428 @@
+/**
+ * The planned path of a pull: list the tree, split it into parts under Box's limits, download up to N parts at once
+ * into the one staging folder (each extracted while it downloads, by attempt.ts), move every file to the path the
+ * listing gives it, and check each file's SHA-1 against the listing's. Placement stays the caller's (pull.ts): the
+ * destination changes once, at the end.
+ *
+ * A part Box refuses for a limit is split again with the tighter limit; a part that fails otherwise is retried on
+ * its own with a fresh ZIP, keeping the parts already in; a `429 user_too_many_concurrent_downloads` lowers N.
+ */
+import { setMaxListeners } from 'node:events';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { abortError, isAbortError, throwIfAborted } from '../abort';
+import type { BoxClient } from '../box/client';
+import type { ZipDownload } from '../box/types';
+import type { ExtractedFile } from '../extract/fileExtraction';
+import type { Logger } from '../logger';
+import { resolveInside } from '../naming/safeNames';
+import { sameSha1, sha1OfFile } from '../verify/checksum';
+import { BoxApiError, PullError, messageOf } from '../errors';
+import { Attempt, type AttemptProgress } from './attempt';
+import { isWorthAnotherZip } from './failure';
+import { downloadFileContent } from './fileContent';
+import { learnLimits, limitRefusal } from './limits';
+import { matchArchiveFiles } from './partIntake';
+import type { ListedFile, ListedFolder, Listing } from './listing';
+import { MAX_PARTS, partition, type Limits, type Part } from './partition';
+import type { PullProgressReporter } from './progress';
+import type { StatusPollOptions } from './status';
+
+export interface PlannedContext {
+  client: BoxClient;
+  listing: Listing;
+  limits: Limits;
+  /** Parts smaller than the limits require, so that several streams share the work. */
+  targetBytes?: number;
+  streams: number;
+  staging: string;
+  progress: PullProgressReporter;
+  logger: Logger;
+  signal?: AbortSignal;
+  statusPoll?: Partial<StatusPollOptions>;
+  extractWhileDownloading: boolean;
+  /** Fresh ZIPs per part after a failed download, in all. */
+  maxAttempts: number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** What `--json` shows of the plan. */
+export interface PlanSummary {
+  parts: { items: number; files: number; bytes: number; byContent?: boolean }[];
+  /** API requests: listing pages, ZIP creates, file content requests. */
+  requests: number;
+  listRequests: number;
+  foldersListed: number;
+  zipRequests: number;
+  /** Most streams that ran at once, and the limit N ended at. */
+  streamsUsed: number;
+  streamsLimit: number;
+  excluded: { files: number; bytes: number; folders: number };
+}
+
+export interface PlannedResult {
+  filesDir: string;
+  extracted: { files: ExtractedFile[]; directories: string[] };
+  nameConflicts: { originalName: string; downloadName: string }[];
+  skippedFiles: number;
+  skippedFolders: number;
+  boxState: string;
+  bytesDownloaded: number;
+  /** Files whose bytes never matched Box's SHA-1, even fetched again: not placed. */
+  checksumMismatches: string[];
+  plan: PlanSummary;
+}
+
+type Task = { kind: 'zip'; part: Part; attempt: number } | { kind: 'file'; file: ListedFile };
+
+const CONCURRENCY_CODE = 'user_too_many_concurrent_downloads';
+const MAX_SIGNAL_LISTENERS = 200;
+/** Files hashed at once after a part is in. */
+const HASH_CONCURRENCY = 8;
+
+export async function runPlanned(context: PlannedContext): Promise<PlannedResult> {
+  return new PlannedPull(context).run();
+}
+
+class PlannedPull {
+  private readonly filesDir: string;
+  private readonly placed = new Map<string, ExtractedFile & { file: ListedFile }>();
+  private readonly mismatched: ListedFile[] = [];
+  private readonly result: Omit<PlannedResult, 'filesDir' | 'extracted' | 'checksumMismatches' | 'plan'> = {
+    nameConflicts: [],
+    skippedFiles: 0,
+    skippedFolders: 0,
+    boxState: 'succeeded',
+    bytesDownloaded: 0,
+  };
+  private readonly summary: PlanSummary;
+  private limits: Limits;
+  private streams: number;
+  private partsMade = 0;
+  private partNumber = 0;
+  private readonly filesDoneByTask = new Map<number, number>();
+  /** Ends every part still running when one fails for good. */
+  private readonly stop = new AbortController();
+  private readonly signal: AbortSignal;
+
+  constructor(private readonly context: PlannedContext) {
+    this.filesDir = path.join(context.staging, 'files');
+    this.limits = context.limits;
+    this.streams = Math.max(1, context.streams);
+    this.signal = context.signal ? AbortSignal.any([context.signal, this.stop.signal]) : this.stop.signal;
+    // Each running part listens for the cancel several times over (download, extraction, status, hashing).
+    setMaxListeners(MAX_SIGNAL_LISTENERS, this.signal, this.stop.signal);
+    const { listing } = context;
+    this.summary = {
+      parts: [],
+      requests: listing.requests,
+      listRequests: listing.requests,
+      foldersListed: listing.folders,
+      zipRequests: 0,
+      streamsUsed: 0,
+      streamsLimit: this.streams,
+      excluded: { ...listing.excluded },
+    };
+  }
+
+  async run(): Promise<PlannedResult> {
+    const { listing, progress } = this.context;
+    await fs.mkdir(this.filesDir);
+    progress.totalFiles(listing.files.size, true);
+    progress.enter('downloading');
+    await this.runTasks(this.tasksFor([listing.root]));
+    await this.recheckMismatches();
+    this.summary.streamsLimit = this.streams;
+    return {
+      ...this.result,
+      filesDir: this.filesDir,
+      extracted: {
+        files: [...this.placed.values()].map(({ relativePath, size, archiveName }) => ({
+          relativePath,
+          size,
+          archiveName,
+        })),
+        directories: directoriesOf(listing.root),
+      },
+      checksumMismatches: this.mismatched.map((file) => file.path),
+      plan: this.summary,
+    };
+  }
+
+  private tasksFor(nodes: readonly (ListedFolder | ListedFile)[], attempt = 1): Task[] {
+    const split = partition(nodes, this.limits, this.context.targetBytes);
+    this.partsMade += split.parts.length + split.direct.length;
+    if (this.partsMade > MAX_PARTS) {
+      throw new PullError(
+        'too_large',
+        `Box's limits would split this folder into more than ${MAX_PARTS} downloads; pull its subfolders separately.`,
+      );
+    }
+    return [
+      ...split.parts.map((part): Task => ({ kind: 'zip', part, attempt })),
+      ...split.direct.map((file): Task => ({ kind: 'file', file })),
+    ];
+  }
+
+  /** Runs tasks, at most `streams` at once; tasks may queue more. The first failure for good stops the rest. */
+  private async runTasks(queue: Task[]): Promise<void> {
+    const running = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    while (!failure && (queue.length > 0 || running.size > 0)) {
+      while (!failure && queue.length > 0 && running.size < this.streams) {
+        const task = queue.shift()!;
+        const run: Promise<void> = this.runTask(task, queue)
+          .catch((error: unknown) => {
+            if (!failure) {
+              failure = { error };
+              this.stop.abort(error);
+            }
+          })
+          .finally(() => running.delete(run));
+        running.add(run);
+        this.summary.streamsUsed = Math.max(this.summary.streamsUsed, running.size);
+      }
+      if (running.size > 0) await Promise.race(running);
+    }
+    // Nothing may still be writing into the staging folder when the caller removes it.
+    await Promise.allSettled(running);
+    if (this.context.signal?.aborted) throw abortError(this.context.signal);
+    if (failure) throw failure.error;
+  }
+
+  private async runTask(task: Task, queue: Task[]): Promise<void> {
+    throwIfAborted(this.signal);
+    if (task.kind === 'file') return this.runFile(task.file);
+    const { part } = task;
+    const number = ++this.partNumber;
+    const partDir = path.join(this.context.staging, `part-${number}`);
+    await fs.mkdir(partDir);
+    try {
+      this.summary.zipRequests++;
+      this.summary.requests++;
+      const outcome = await new Attempt({
+        client: this.context.client,
+        plan: {
+          zipItems: part.items.map(({ type, id }) => ({ type, id })),
+          displayName: `${this.context.listing.root.name} (part ${number})`,
+        },
+        staging: partDir,
+        progress: this.partProgress(number),
+        logger: this.context.logger,
+        signal: this.signal,
+        statusPoll: this.context.statusPoll,
+        extractWhileDownloading: this.context.extractWhileDownloading,
+      }).run();
+      const skipped = outcome.status?.skipped_file_count ?? 0;
+      await this.takeIn(part, outcome.zip, outcome.extracted.files, path.join(partDir, 'files'), skipped);
+      this.result.skippedFiles += skipped;
+      this.result.skippedFolders += outcome.status?.skipped_folder_count ?? 0;
+      const state = outcome.status?.state ?? 'unknown';
+      if (state !== 'succeeded') this.result.boxState = state;
+      this.summary.parts.push({ items: part.items.length, files: part.files, bytes: part.bytes });
+    } catch (error) {
+      if (isAbortError(error) || this.signal.aborted) throw error;
+      await fs.rm(partDir, { recursive: true, force: true });
+      this.filesDoneByTask.delete(number);
+      this.reportFiles();
+      queue.push(...(await this.afterFailure(task, error)));
+    } finally {
+      await fs.rm(partDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** What to do after a part failed: split it, wait for a free stream, retry it alone, or give up. */
+  private async afterFailure(task: Task & { kind: 'zip' }, error: unknown): Promise<Task[]> {
+    const { part } = task;
+    const refusal = limitRefusal(error);
+    if (refusal) {
+      const single = part.items.length === 1 && part.items[0].type === 'file';
+      if (refusal === 'files' && single) {
+        throw new PullError(
+          'too_large',
+          'Box refused a ZIP download of a single file; its limits make no sense.',
+          {
+            cause: error,
+          },
+        );
+      }
+      this.limits = learnLimits(error, part, this.limits);
+      this.context.logger.info(`Box refused a part of ${part.files} files (${refusal}); splitting it.`);
+      // A one-file part refused for its bytes goes by file content: partition puts it in `direct`.
+      if (single) this.limits = { ...this.limits, maxBytes: Math.min(this.limits.maxBytes, part.bytes - 1) };
+      return this.tasksFor(
+        part.items.map((item) => item.node),
+        task.attempt,
+      );
+    }
+    if (error instanceof BoxApiError && error.status === 429 && error.code === CONCURRENCY_CODE) {
+      const lowered = Math.max(1, this.streams - 1);
+      this.context.logger.warn(`Box allows fewer downloads at once; going on with ${lowered}.`);
+      if (this.streams === 1 && task.attempt >= this.context.maxAttempts) throw error;
+      this.streams = lowered;
+      await this.context.sleep(error.retryAfterMs ?? 1000, this.signal);
+      return [{ ...task, attempt: this.streams === 1 ? task.attempt + 1 : task.attempt }];
+    }
+    if (!isWorthAnotherZip(error) || task.attempt >= this.context.maxAttempts) throw error;
+    this.context.logger.warn(
+      `A part of ${part.files} files failed (attempt ${task.attempt} of ${this.context.maxAttempts}); ` +
+        `requesting a fresh ZIP for it alone: ${messageOf(error)}`,
+    );
+    await this.context.sleep(Math.min(8000, 1000 * 2 ** (task.attempt - 1)), this.signal);
+    return [{ ...task, attempt: task.attempt + 1 }];
+  }
+
+  /** Moves a part's files to the paths the listing gives them (partIntake.ts) and checks each one's SHA-1. */
+  private async takeIn(
+    part: Part,
+    zip: ZipDownload,
+    files: ExtractedFile[],
+    partDir: string,
+    skipped: number,
+  ): Promise<void> {
+    const conflicts = zip.name_conflicts.flat();
+    const { found, unlisted } = matchArchiveFiles(part, zip.name_conflicts, files, this.context.listing);
+    for (const name of unlisted) {
+      this.context.logger.warn(`Left out ${JSON.stringify(name)}: it is no file of the listing.`);
+    }
+    // Files Box neither sent nor counted as skipped: the archive is short, and a fresh ZIP of this part may not be.
+    if (part.files - found.length > skipped) {
+      throw new PullError(
+        'incomplete',
+        `A part's archive held ${found.length} of its ${part.files} files, and Box skipped only ${skipped}.`,
+      );
+    }
+    for (const conflict of conflicts) {
+      this.result.nameConflicts.push({
+        originalName: conflict.original_name,
+        downloadName: conflict.download_name,
+      });
+    }
+    for (const { file, extracted } of found) {
+      const target = resolveInside(this.filesDir, file.path);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(resolveInside(partDir, extracted.relativePath), target);
+      this.placed.set(file.path, {
+        relativePath: file.path,
+        size: extracted.size,
+        archiveName: file.rawPath,
+        file,
+      });
+    }
+    await this.verify(found.map(({ file }) => file));
+  }
+
+  private async runFile(file: ListedFile): Promise<void> {
+    const target = resolveInside(this.filesDir, file.path);
+    this.summary.requests += 2; // the content request and its redirect target
+    await downloadFileContent({
+      client: this.context.client,
+      id: file.id,
+      target,
+      logger: this.context.logger,
+      signal: this.signal,
+      onBytes: (bytes) => this.addBytes(bytes),
+    });
+    this.placed.set(file.path, { relativePath: file.path, size: file.size, archiveName: file.rawPath, file });
+    this.summary.parts.push({ items: 1, files: 1, bytes: file.size, byContent: true });
+    await this.verify([file]);
+  }
+
+  /** Hashes files as they arrive; a mismatch is fetched again once, after every part is in. */
+  private async verify(files: ListedFile[]): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < files.length) {
+        const file = files[next++];
+        const actual = await sha1OfFile(resolveInside(this.filesDir, file.path), this.signal);
+        if (!sameSha1(file.sha1, actual)) this.mismatched.push(file);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, files.length) }, worker));
+    this.filesDoneByTask.set(-1, this.placed.size);
+    this.reportFiles();
+  }
+
+  /**
+   * A file whose bytes do not match the listing's SHA-1 changed on Box during the pull (or came corrupted): fetch
+   * it once more with its current SHA-1. If that does not match either, it is left out and reported, never placed.
+   */
+  private async recheckMismatches(): Promise<void> {
+    const suspects = this.mismatched.splice(0);
+    for (const file of suspects) {
+      throwIfAborted(this.signal);
+      this.context.logger.warn(`${file.path} does not match Box's SHA-1; fetching it again.`);
+      const current = await this.context.client.getFile(file.id, {
+        fields: ['sha1', 'size'],
+        signal: this.signal,
+      });
+      const target = resolveInside(this.filesDir, file.path);
+      this.summary.requests += 3;
+      await downloadFileContent({
+        client: this.context.client,
+        id: file.id,
+        target,
+        logger: this.context.logger,
+        signal: this.signal,
+        onBytes: (bytes) => this.addBytes(bytes),
+      });
+      const actual = await sha1OfFile(target, this.signal);
+      if (current.sha1 !== undefined && sameSha1(current.sha1, actual)) {
+        this.placed.set(file.path, { ...this.placed.get(file.path)!, size: current.size ?? file.size });
+        continue;
+      }
+      this.mismatched.push(file);
+      this.placed.delete(file.path);
+      await fs.rm(target, { force: true });
+    }
+  }
+
+  /** A part's own progress, added into the pull's: bytes as they come, files as the part extracts them. */
+  private partProgress(number: number): AttemptProgress {
+    let bytes = 0;
+    return {
+      get bytesDownloaded() {
+        return bytes;
+      },
+      enter: () => undefined,
+      totalFiles: () => undefined,
+      // The pull's reporter re-sends its counters (rate and stall over all parts).
+      tick: () => this.context.progress.tick(),
+      downloaded: (n) => {
+        bytes += n;
+        this.addBytes(n);
+      },
+      filesDone: (files) => {
+        this.filesDoneByTask.set(number, files);
+        this.reportFiles();
+      },
+    };
+  }
+
+  private addBytes(bytes: number): void {
+    this.result.bytesDownloaded += bytes;
+    this.context.progress.downloaded(bytes);
+  }
+
+  private reportFiles(): void {
+    // Files taken in (-1) plus those the running parts have extracted so far, which are not taken in yet.
+    let total = 0;
+    for (const files of this.filesDoneByTask.values()) total += files;
+    this.context.progress.filesDone(Math.min(total, this.context.listing.files.size));
+  }
+}
+
+/** Every folder to create, empty ones included (the archives hold no entries for them), parents first. */
+function directoriesOf(root: ListedFolder): string[] {
+  const out: string[] = [];
+  const visit = (folder: ListedFolder): void => {
+    for (const child of folder.folders) {
+      // A folder emptied by the filters is not made; one empty on Box is.
+      if (child.fileCount === 0 && !child.whole) continue;
+      out.push(child.path);
+      visit(child);
+    }
+  };
+  visit(root);
+  return out;
+}

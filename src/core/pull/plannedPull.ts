@@ -1,0 +1,117 @@
+/**
+ * The planned pull from end to end, beside pull.ts's one-ZIP loop: decide whether it is needed, list the folder,
+ * download its parts (planned.ts), place the files once, and word the report.
+ */
+import { sleep } from '../abort';
+import type { Logger } from '../logger';
+import { placeFiles } from '../place/placement';
+import { createStagingDir } from '../place/staging';
+import type { PathFilter } from './filters';
+import { learnLimits, NO_LIMITS } from './limits';
+import { walkTree } from './listing';
+import { runPlanned, type PlanSummary } from './planned';
+import type { Plan } from './plan';
+import type { PullProgressReporter } from './progress';
+import type { PullReport, PullRequest } from './pull';
+
+export type { PlanSummary };
+
+const DEFAULT_STREAMS = 3;
+const DEFAULT_PARALLEL_FROM_BYTES = 256 * 1024 * 1024;
+
+/** One folder (not the root) with filters, or large enough that several streams pay off. */
+export function wantsPlannedPath(request: PullRequest, plan: Plan, filter: PathFilter): boolean {
+  if (plan.stripFolderName === undefined) return false;
+  if (filter.active) return true;
+  const streams = request.options?.streams ?? DEFAULT_STREAMS;
+  const from = request.options?.parallelFromBytes ?? DEFAULT_PARALLEL_FROM_BYTES;
+  return streams > 1 && (plan.totalBytesEstimate ?? 0) >= from;
+}
+
+export interface PlannedPullContext {
+  request: PullRequest;
+  plan: Plan;
+  filter: PathFilter;
+  destination: string;
+  progress: PullProgressReporter;
+  logger: Logger;
+  /** Box's refusal of the one ZIP, when that is why the folder is split. */
+  refusal?: unknown;
+  started: number;
+  cleanedUp: string[];
+}
+
+export async function pullPlanned(
+  context: PlannedPullContext,
+  onStaging: (dir: string) => void,
+): Promise<PullReport> {
+  const { request, plan, progress, logger, destination } = context;
+  const options = request.options ?? {};
+  const streams = Math.max(1, Math.floor(options.streams ?? DEFAULT_STREAMS));
+  const listing = await walkTree(
+    request.client,
+    { id: request.items[0].id, name: plan.stripFolderName! },
+    {
+      filter: context.filter,
+      concurrency: options.listConcurrency,
+      callsPerMinute: options.callsPerMinute,
+      signal: request.signal,
+      onFolders: (folders) => progress.listed(folders),
+    },
+  );
+  progress.listed(listing.folders, true);
+  logger.info(`Listed ${listing.folders} folders: ${listing.files.size} files, ${listing.root.bytes} bytes`);
+  progress.estimate(listing.root.bytes);
+  const limits = context.refusal
+    ? learnLimits(context.refusal, { files: listing.root.fileCount, bytes: listing.root.bytes }, NO_LIMITS)
+    : NO_LIMITS;
+  const staging = await createStagingDir(destination);
+  onStaging(staging);
+  progress.startAttempt(1);
+  const result = await runPlanned({
+    client: request.client,
+    listing,
+    limits,
+    targetBytes: streams > 1 ? Math.ceil(listing.root.bytes / streams) : undefined,
+    streams,
+    staging,
+    progress,
+    logger,
+    signal: request.signal,
+    statusPoll: request.statusPoll,
+    extractWhileDownloading: request.extractWhileDownloading !== false,
+    maxAttempts: Math.max(1, request.maxAttempts ?? 3),
+    sleep: request.sleep ?? sleep,
+  });
+  // The folder's own details (plan.ts) and a one-ZIP request Box refused count too.
+  result.plan.requests += context.refusal ? 2 : 1;
+  if (context.refusal) result.plan.zipRequests += 1;
+  progress.enter('placing');
+  const placed = await placeFiles(result.filesDir, result.extracted, destination, {
+    policy: request.conflictPolicy,
+    prompter: request.prompter,
+    isProtected: request.isProtected,
+    signal: request.signal,
+  });
+  progress.enter('done');
+  return {
+    destination,
+    filesWritten: placed.written.length,
+    filesOverwritten: placed.overwritten.length,
+    filesSkippedByBox: result.skippedFiles,
+    foldersSkippedByBox: result.skippedFolders,
+    skippedByPolicy: placed.skippedByPolicy,
+    protectedFiles: placed.protected,
+    blocked: placed.blocked,
+    nameConflicts: result.nameConflicts,
+    renamed: listing.renamed,
+    cleanedUp: context.cleanedUp,
+    nonPortable: listing.nonPortable,
+    boxState: result.boxState,
+    bytesDownloaded: result.bytesDownloaded,
+    durationMs: Math.round(performance.now() - context.started),
+    attempts: 1,
+    plan: result.plan,
+    checksumMismatches: result.checksumMismatches,
+  };
+}
