@@ -71,9 +71,7 @@ async function runPull(command: PullCommand): Promise<number> {
     if (live) process.stderr.write('\r\x1b[K');
     const cancelled = isAbortError(error) || controller.signal.aborted;
     // A server's words may echo the token: redacted like the logs, with the token as a literal.
-    const message = cancelled
-      ? 'Cancelled. Nothing was left half-written in the destination.'
-      : redactSecrets(messageOf(error), [command.token]);
+    const message = cancelled ? cancelledMessage(error) : redactSecrets(messageOf(error), [command.token]);
     if (command.json)
       writeJson({ event: 'error', kind: cancelled ? 'cancelled' : errorKind(error), message });
     process.stderr.write(`box-pull: ${message}\n`);
@@ -125,6 +123,16 @@ function terminalPrompter(controller: AbortController): ConflictPrompter {
       }
     },
   };
+}
+
+/** Says the destination is as it was only when the pull says so (placing undoes itself on a cancel). */
+function cancelledMessage(error: unknown): string {
+  const { destinationRestored, leftover } = (error ?? {}) as {
+    destinationRestored?: boolean;
+    leftover?: string;
+  };
+  if (destinationRestored !== false) return 'Cancelled. The destination is as it was.';
+  return `Cancelled, but not everything could be put back as it was${leftover ? `; see ${leftover}` : ''}.`;
 }
 
 /** The `kind` of a JSON `error` event: the PullError's code. */
