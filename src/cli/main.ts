@@ -73,7 +73,12 @@ async function runPull(command: PullCommand): Promise<number> {
     // A server's words may echo the token: redacted like the logs, with the token as a literal.
     const message = cancelled ? cancelledMessage(error) : redactSecrets(messageOf(error), [command.token]);
     if (command.json)
-      writeJson({ event: 'error', kind: cancelled ? 'cancelled' : errorKind(error), message });
+      writeJson({
+        event: 'error',
+        kind: cancelled ? 'cancelled' : errorKind(error),
+        message,
+        ...(cancelled ? { filesUndone: (error as { filesUndone?: number }).filesUndone ?? 0 } : {}),
+      });
     process.stderr.write(`box-pull: ${message}\n`);
     return cancelled ? 130 : 1;
   } finally {

@@ -27,7 +27,8 @@ import { PlacingSession, relativeName, type Move } from './placingSession';
  * - Placing is reversible until it ends: originals to be replaced are kept in the staging folder's backups first,
  *   and every step is journaled before it is taken. A cancel or a failure during the moves puts the originals
  *   back and removes what was added; the error then carries `destinationRestored` (true when the destination is
- *   exactly as it was) and `filesPlaced`, the files the undo could not take back (0 when restored). A process
+ *   exactly as it was), `filesUndone` (the steps taken back) and `filesPlaced`, the files the undo could not take
+ *   back (0 when restored). A process
  *   killed meanwhile leaves the journal for the next pull, which finishes the undo (staging.ts).
  * - The moves go through the destination's real folders only: a folder swapped for a link after the survey is
  *   refused and its files reported blocked, never followed (anchoredTree.ts).
@@ -165,7 +166,9 @@ export async function placeFiles(
       // A cancel, a failure or a signal before the last move: everything goes back as it was.
       const undone = await session.rollBack();
       throw Object.assign(error as object, {
-        filesPlaced: undone.notRestored.length,
+        // Front ends that only know `filesPlaced` (the VS Code layer) must not say "nothing was changed".
+        filesPlaced: undone.complete ? 0 : Math.max(1, undone.notRestored.length),
+        filesUndone: undone.removed,
         destinationRestored: undone.complete,
       });
     } finally {
@@ -176,7 +179,7 @@ export async function placeFiles(
   } catch (error) {
     // Before the moves nothing was changed: the caller must be able to say so.
     if (error instanceof Error && error.name === 'AbortError' && !('filesPlaced' in error))
-      Object.assign(error, { filesPlaced: 0, destinationRestored: true });
+      Object.assign(error, { filesPlaced: 0, filesUndone: 0, destinationRestored: true });
     throw error;
   } finally {
     // Refused (and kept) while it holds originals an undo could not put back.

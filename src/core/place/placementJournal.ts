@@ -61,6 +61,8 @@ export async function readJournal(staging: AnchoredTree): Promise<JournalEntry[]
 export interface RollbackResult {
   /** Every step was undone: the destination is as it was. */
   complete: boolean;
+  /** Files we had added that were removed again. */
+  removed: number;
   /** Originals put back from the backups. */
   restored: number;
   /** Paths the undo could not restore; their originals stay in the staging folder's backups. */
@@ -73,11 +75,12 @@ export async function rollBack(
   staging: AnchoredTree,
   entries: readonly JournalEntry[],
 ): Promise<RollbackResult> {
-  const result: RollbackResult = { complete: true, restored: 0, notRestored: [] };
+  const result: RollbackResult = { complete: true, removed: 0, restored: 0, notRestored: [] };
   for (const entry of [...entries].reverse()) {
     try {
-      if (entry.op === 'add') await removeAdded(destination, entry.path, entry.ino);
-      else if (entry.op === 'backup') {
+      if (entry.op === 'add') {
+        if (await removeAdded(destination, entry.path, entry.ino)) result.removed++;
+      } else if (entry.op === 'backup') {
         const restored = await restoreBackup(destination, staging, entry.path, entry.backup);
         if (restored === 'restored') result.restored++;
         if (restored === 'kept') {
@@ -106,11 +109,13 @@ export async function holdsBackups(stagingPath: string): Promise<boolean> {
   return !journal.includes('"op":"done"');
 }
 
-async function removeAdded(destination: AnchoredTree, relativePath: string, ino: string): Promise<void> {
-  await destination.with(relativePath, async (target) => {
+async function removeAdded(destination: AnchoredTree, relativePath: string, ino: string): Promise<boolean> {
+  return destination.with(relativePath, async (target) => {
     const stat = await lstatOrUndefined(target);
     // Another inode there: the step was never taken, or someone else's file arrived; either way not ours.
-    if (stat && String(stat.ino) === ino) await fs.promises.unlink(target);
+    if (!stat || String(stat.ino) !== ino) return false;
+    await fs.promises.unlink(target);
+    return true;
   });
 }
 

@@ -123,7 +123,7 @@ export class PlacingSession {
 
   /** Undoes every step taken so far (unless committed). */
   async rollBack(): Promise<RollbackResult> {
-    if (this.committed) return { complete: true, restored: 0, notRestored: [] };
+    if (this.committed) return { complete: true, removed: 0, restored: 0, notRestored: [] };
     return rollBack(this.destination, this.staging, this.steps);
   }
 
