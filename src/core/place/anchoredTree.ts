@@ -33,9 +33,12 @@ export class AnchoredTree {
     private readonly rootStat: fs.BigIntStats,
   ) {}
 
-  /** Opens `root` once (a link naming the root itself is followed here, once, and never again). */
-  static async open(root: string): Promise<AnchoredTree> {
-    return AnchoredTree.openAt(path.resolve(root), path.resolve(root));
+  /**
+   * Opens `root` once (a link naming the root itself is followed here, once, and never again). `pathMode` forces
+   * the checks by path that other systems get (tests of that mode).
+   */
+  static async open(root: string, options: { pathMode?: boolean } = {}): Promise<AnchoredTree> {
+    return AnchoredTree.openAt(path.resolve(root), path.resolve(root), false, options.pathMode);
   }
 
   /** The real folder `relativePath` inside this tree, opened without following a link. */
@@ -48,10 +51,15 @@ export class AnchoredTree {
     return AnchoredTree.openAt(folder, this.at(relativePath), true);
   }
 
-  private static async openAt(root: string, opened: string, noFollow = false): Promise<AnchoredTree> {
+  private static async openAt(
+    root: string,
+    opened: string,
+    noFollow = false,
+    pathMode = false,
+  ): Promise<AnchoredTree> {
     const rootStat = await fs.promises.stat(opened, { bigint: true });
     if (!rootStat.isDirectory()) throw new NotAFolderError(root, 'not a folder');
-    if (process.platform !== 'linux') return new AnchoredTree(root, undefined, rootStat);
+    if (process.platform !== 'linux' || pathMode) return new AnchoredTree(root, undefined, rootStat);
     let handle: fs.promises.FileHandle;
     try {
       handle = await fs.promises.open(

@@ -1,7 +1,7 @@
 // What placing has done to the destination, written down before each step, so that it can be undone: by the
 // process itself after a cancel, a failure or a signal, and by the next pull after a SIGKILL. Each line is one
 // step; a step is recorded before it is taken, so the undo checks what is really there before touching it (by
-// inode: a file is removed only if it is the very file we put there).
+// inode, size and time: a file is removed only if it is the very file we put there).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AnchoredTree, NotAFolderError } from './anchoredTree';
@@ -14,8 +14,8 @@ export type JournalEntry =
   | { op: 'folder'; path: string }
   /** The original at `path` is about to be kept as `backups/<backup>` (a hard link, or moved there). */
   | { op: 'backup'; path: string; backup: string }
-  /** The file with inode `ino` (from the staging folder) is about to be put at `path`. */
-  | { op: 'add'; path: string; ino: string }
+  /** The staged file `id` (inode, size and modification time: an inode alone may be reused) goes to `path`. */
+  | { op: 'add'; path: string; id: string }
   /** Every move is done: the backups are no longer needed. */
   | { op: 'done' };
 
@@ -79,7 +79,7 @@ export async function rollBack(
   for (const entry of [...entries].reverse()) {
     try {
       if (entry.op === 'add') {
-        if (await removeAdded(destination, entry.path, entry.ino)) result.removed++;
+        if (await removeAdded(destination, entry.path, entry.id)) result.removed++;
       } else if (entry.op === 'backup') {
         const restored = await restoreBackup(destination, staging, entry.path, entry.backup);
         if (restored === 'restored') result.restored++;
@@ -109,11 +109,16 @@ export async function holdsBackups(stagingPath: string): Promise<boolean> {
   return !journal.includes('"op":"done"');
 }
 
-async function removeAdded(destination: AnchoredTree, relativePath: string, ino: string): Promise<boolean> {
+/** What tells the file we placed from another one at its path. */
+export function fileId(stat: fs.BigIntStats): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+}
+
+async function removeAdded(destination: AnchoredTree, relativePath: string, id: string): Promise<boolean> {
   return destination.with(relativePath, async (target) => {
     const stat = await lstatOrUndefined(target);
-    // Another inode there: the step was never taken, or someone else's file arrived; either way not ours.
-    if (!stat || String(stat.ino) !== ino) return false;
+    // Another file there: the step was never taken, or someone else's file arrived; either way not ours.
+    if (!stat || fileId(stat) !== id) return false;
     await fs.promises.unlink(target);
     return true;
   });

@@ -9,6 +9,7 @@ import { parentOf, type DestinationSurvey } from './destinationSurvey';
 import {
   BACKUPS_FOLDER,
   Journal,
+  fileId,
   rollBack,
   type JournalEntry,
   type RollbackResult,
@@ -138,14 +139,15 @@ export class PlacingSession {
     await this.journal.append(entry);
   }
 
-  private async stagedInode(stagedPath: string): Promise<string> {
-    const stat = await this.staging.with(stagedPath, (source) => fs.promises.lstat(source, { bigint: true }));
-    return String(stat.ino);
+  private async stagedId(stagedPath: string): Promise<string> {
+    return fileId(
+      await this.staging.with(stagedPath, (source) => fs.promises.lstat(source, { bigint: true })),
+    );
   }
 
   /** Returns false if something already exists at the destination. */
   private async placeNew(move: Move, stagedPath: string): Promise<boolean> {
-    await this.record({ op: 'add', path: move.relativePath, ino: await this.stagedInode(stagedPath) });
+    await this.record({ op: 'add', path: move.relativePath, id: await this.stagedId(stagedPath) });
     return this.staging.with(stagedPath, (source) =>
       this.destination.with(move.relativePath, async (target) => {
         if (this.hardLinks) {
@@ -173,7 +175,7 @@ export class PlacingSession {
    */
   private async overwrite(move: Move, stagedPath: string): Promise<MoveOutcome> {
     if (this.isProtected(move.destination)) return { kind: 'protected' };
-    const ino = await this.stagedInode(stagedPath);
+    const id = await this.stagedId(stagedPath);
     return this.staging.with(stagedPath, (source) =>
       this.destination.with(move.relativePath, async (target): Promise<MoveOutcome> => {
         const existing = await lstatOrUndefined(target);
@@ -188,7 +190,7 @@ export class PlacingSession {
             this.keepOriginal(target, kept, existing),
           );
         }
-        steps.push({ op: 'add', path: move.relativePath, ino });
+        steps.push({ op: 'add', path: move.relativePath, id });
         await this.record(steps[steps.length - 1]);
         try {
           await fs.promises.rename(source, target);
