@@ -23,8 +23,11 @@ export class NotAFolderError extends Error {
 
 const OPEN_FOLDER = fs.constants.O_RDONLY | (fs.constants.O_DIRECTORY ?? 0) | (fs.constants.O_NOFOLLOW ?? 0);
 const REFUSED = new Set(['ELOOP', 'ENOTDIR', 'ENOENT', 'EMLINK']);
+const MAX_KEPT = 256;
 
 export class AnchoredTree {
+  private kept?: Map<string, fs.promises.FileHandle>;
+
   private constructor(
     /** The root as the user named it, for messages and for the path mode. */
     readonly root: string,
@@ -86,6 +89,8 @@ export class AnchoredTree {
   }
 
   async close(): Promise<void> {
+    for (const handle of this.kept?.values() ?? []) await handle.close().catch(() => undefined);
+    this.kept?.clear();
     await this.rootHandle?.close();
   }
 
@@ -109,18 +114,33 @@ export class AnchoredTree {
     try {
       let parent = procPath(this.rootHandle);
       for (let index = 0; index < parts.length; index++) {
-        const handle = await fs.promises.open(`${parent}/${parts[index]}`, OPEN_FOLDER).catch((error) => {
-          const code = (error as NodeJS.ErrnoException).code ?? '';
-          if (!REFUSED.has(code)) throw error;
-          throw new NotAFolderError(parts.slice(0, index + 1).join('/'), refusal(code));
-        });
-        handles.push(handle);
+        const folder = parts.slice(0, index + 1).join('/');
+        let handle = this.kept?.get(folder);
+        if (!handle) {
+          handle = await fs.promises.open(`${parent}/${parts[index]}`, OPEN_FOLDER).catch((error) => {
+            const code = (error as NodeJS.ErrnoException).code ?? '';
+            if (!REFUSED.has(code)) throw error;
+            throw new NotAFolderError(folder, refusal(code));
+          });
+          if (this.kept && !this.kept.has(folder) && this.kept.size < MAX_KEPT) this.kept.set(folder, handle);
+          else handles.push(handle);
+        }
         parent = procPath(handle);
       }
       return await operation(`${parent}/${name}`);
     } finally {
-      await Promise.all(handles.map((handle) => handle.close().catch(() => undefined)));
+      // Not awaited: the operation is done, and nothing waits on the close.
+      for (const handle of handles) handle.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * Keeps the folders it opens open until `close` (a few hundred at most). For the staging folder only, which is
+   * ours: a destination folder is opened afresh for each operation, so that one moved away meanwhile is noticed.
+   */
+  keepFoldersOpen(): this {
+    if (this.rootHandle) this.kept = new Map();
+    return this;
   }
 
   /** `relativePath` as a path through the root's descriptor (Linux only; the caller checks `anchored`). */

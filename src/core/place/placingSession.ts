@@ -51,7 +51,9 @@ export class PlacingSession {
   ): Promise<PlacingSession> {
     const destination = await AnchoredTree.open(destinationPath);
     try {
-      const staging = await destination.subtree(relativeName(destinationPath, stagingPath));
+      const staging = (
+        await destination.subtree(relativeName(destinationPath, stagingPath))
+      ).keepFoldersOpen();
       await staging.with(BACKUPS_FOLDER, (target) => fs.promises.mkdir(target));
       const journal = await Journal.create(staging);
       return new PlacingSession(destination, staging, journal, overwriteLateArrivals, isProtected);
@@ -139,17 +141,11 @@ export class PlacingSession {
     await this.journal.append(entry);
   }
 
-  private async stagedId(stagedPath: string): Promise<string> {
-    return fileId(
-      await this.staging.with(stagedPath, (source) => fs.promises.lstat(source, { bigint: true })),
-    );
-  }
-
   /** Returns false if something already exists at the destination. */
   private async placeNew(move: Move, stagedPath: string): Promise<boolean> {
-    await this.record({ op: 'add', path: move.relativePath, id: await this.stagedId(stagedPath) });
-    return this.staging.with(stagedPath, (source) =>
-      this.destination.with(move.relativePath, async (target) => {
+    return this.staging.with(stagedPath, async (source) => {
+      await this.record({ op: 'add', path: move.relativePath, id: await stagedId(source) });
+      return this.destination.with(move.relativePath, async (target) => {
         if (this.hardLinks) {
           try {
             await fs.promises.link(source, target);
@@ -165,8 +161,8 @@ export class PlacingSession {
         if ((await lstatOrUndefined(target)) !== undefined) return false;
         await fs.promises.rename(source, target);
         return true;
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -175,9 +171,9 @@ export class PlacingSession {
    */
   private async overwrite(move: Move, stagedPath: string): Promise<MoveOutcome> {
     if (this.isProtected(move.destination)) return { kind: 'protected' };
-    const id = await this.stagedId(stagedPath);
-    return this.staging.with(stagedPath, (source) =>
-      this.destination.with(move.relativePath, async (target): Promise<MoveOutcome> => {
+    return this.staging.with(stagedPath, async (source) => {
+      const id = await stagedId(source);
+      return this.destination.with(move.relativePath, async (target): Promise<MoveOutcome> => {
         const existing = await lstatOrUndefined(target);
         if (existing !== undefined && !existing.isFile() && !existing.isSymbolicLink())
           return { kind: 'blocked', reason: 'a folder appeared at this path during the pull' };
@@ -205,8 +201,8 @@ export class PlacingSession {
           };
         }
         return { kind: 'overwritten' };
-      }),
-    );
+      });
+    });
   }
 
   private async keepOriginal(target: string, kept: string, existing: fs.Stats): Promise<void> {
@@ -221,6 +217,10 @@ export class PlacingSession {
     }
     await fs.promises.rename(target, kept);
   }
+}
+
+async function stagedId(source: string): Promise<string> {
+  return fileId(await fs.promises.lstat(source, { bigint: true }));
 }
 
 async function lstatOrUndefined(target: string): Promise<fs.Stats | undefined> {
