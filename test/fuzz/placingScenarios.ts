@@ -3,7 +3,7 @@
 //   a real pull (core, against the emulator) places files into it; nothing outside may ever change.
 // - `signalDuringPlacing` (placingSignals.ts): a real CLI gets a signal at a random point of placing; the
 //   destination must be exactly as it was, or, when the signal came after the last move, exactly as pulled.
-import { promises as fs } from 'node:fs';
+import { promises as fs, watch } from 'node:fs';
 import * as path from 'node:path';
 import { pull, type PullReport } from '../../src/core/pull/pull';
 import { readTree, type TreeListing } from '../helpers/compareTrees';
@@ -35,8 +35,8 @@ export interface RaceOutcome {
 
 /**
  * One race: the destination holds `sub/` with half of Box's names as user files; an outside folder holds a file
- * under every name. The swapper starts at the first prompt (`ask`, and keeps going while it waits) or when placing
- * begins (`overwrite`).
+ * under every name. The swapper starts at the first prompt (`ask`, and keeps going while it waits) or at the first
+ * file placed in `sub/` (`overwrite`).
  */
 export async function raceSwapper(
   fixture: Fixture,
@@ -59,6 +59,9 @@ export async function raceSwapper(
   const outsideBefore = await readTree(outside);
 
   const swapper = await FolderSwapper.start(path.join(destination, RACED_FOLDER), outside, seed);
+  // `overwrite`: the swaps start at the first file that lands in the folder, once the survey is over (a survey that
+  // saw the folder missing mid-swap would rightly make a new one, and the swapper could not put the user's back).
+  const firstFile = watch(path.join(destination, RACED_FOLDER), () => mode === 'overwrite' && start());
   let started = false;
   const start = (): void => {
     if (!started) swapper.go();
@@ -70,7 +73,7 @@ export async function raceSwapper(
     report = await pull(
       pullRequest(fixture, makeClient(fixture), destination, {
         conflictPolicy: mode,
-        onProgress: (progress) => mode === 'overwrite' && progress.phase === 'placing' && start(),
+
         prompter: {
           decide: async () => {
             // The swap happens while the question waits; the answer then applies to every conflict.
@@ -82,6 +85,7 @@ export async function raceSwapper(
       }),
     );
   } finally {
+    firstFile.close();
     swaps = await swapper.stop();
   }
   const after = await readTree(destination);

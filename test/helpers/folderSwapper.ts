@@ -48,8 +48,11 @@ export class FolderSwapper {
 
   /** Stops between two swaps (the folder is real again); resolves with the number of swaps made. */
   stop(): Promise<number> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       this.stopped = resolve;
+      // A swapper that failed (its output says why) must fail the run, not hang it.
+      if (this.child.exitCode !== null) reject(new Error(`the swapper failed (exit ${this.child.exitCode})`));
+      this.child.once('exit', (code) => reject(new Error(`the swapper failed (exit ${code})`)));
       this.child.send('stop');
     });
   }

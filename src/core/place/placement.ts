@@ -164,7 +164,10 @@ export async function placeFiles(
       await session.commit();
     } catch (error) {
       // A cancel, a failure or a signal before the last move: everything goes back as it was.
-      const undone = await session.rollBack();
+      // An undo that fails outright counts as incomplete: the staging folder and its backups then stay.
+      const undone = await session
+        .rollBack()
+        .catch(() => ({ complete: false, removed: 0, restored: 0, notRestored: [] as string[] }));
       throw Object.assign(error as object, {
         // Front ends that only know `filesPlaced` (the VS Code layer) must not say "nothing was changed".
         filesPlaced: undone.complete ? 0 : Math.max(1, undone.notRestored.length),
