@@ -76,7 +76,7 @@ async function runPull(command: PullCommand): Promise<number> {
     // A server's words may echo the token: redacted like the logs, with the token as a literal.
     // The same words as the extension (core/failureText); the raw answer (request, request id) is the detail.
     const message = cancelled
-      ? 'Cancelled. Nothing was left half-written in the destination.'
+      ? cancelledMessage(error)
       : redactSecrets(describeFailure(error, command.item.type), [command.token]);
     const detail = redactSecrets(messageOf(error), [command.token]);
     if (!cancelled && detail !== message) logger.info(`Details: ${detail}`);
@@ -85,7 +85,7 @@ async function runPull(command: PullCommand): Promise<number> {
         event: 'error',
         kind: cancelled ? 'cancelled' : errorKind(error),
         message,
-        ...(cancelled ? {} : { detail }),
+        ...(cancelled ? { filesUndone: (error as { filesUndone?: number }).filesUndone ?? 0 } : { detail }),
       });
     process.stderr.write(`box-pull: ${message}\n`);
     return cancelled ? 130 : 1;
@@ -136,6 +136,16 @@ function terminalPrompter(controller: AbortController): ConflictPrompter {
       }
     },
   };
+}
+
+/** Says the destination is as it was only when the pull says so (placing undoes itself on a cancel). */
+function cancelledMessage(error: unknown): string {
+  const { destinationRestored, leftover } = (error ?? {}) as {
+    destinationRestored?: boolean;
+    leftover?: string;
+  };
+  if (destinationRestored !== false) return 'Cancelled. The destination is as it was.';
+  return `Cancelled, but not everything could be put back as it was${leftover ? `; see ${leftover}` : ''}.`;
 }
 
 /** The `kind` of a JSON `error` event: the PullError's code. */

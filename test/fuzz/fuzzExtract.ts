@@ -1,13 +1,15 @@
-// `npm run fuzz [-- --cases N] [--seed S] [--timeout-ms T]`: generates N hostile archives (default 10,000) with
-// fast-check, extracts and places each one in a sandbox, and checks the properties in extractionProperties.ts.
-// Prints the cases run, what the extractor answered, and every failure; a failing archive is saved under
-// out/fuzz-failures/ so it can be replayed. Exits 1 if any property broke.
+// `npm run fuzz [-- --cases N] [--seed S] [--timeout-ms T] [--races N] [--signals N]`: generates N hostile archives
+// (default 10,000) with fast-check, extracts and places each one in a sandbox, and checks the properties in
+// extractionProperties.ts. Prints the cases run, what the extractor answered, and every failure; a failing archive
+// is saved under out/fuzz-failures/ so it can be replayed. Then races and signals against placing
+// (fuzzPlacing.ts; 0 skips a part). Exits 1 if any property broke.
 import fc from 'fast-check';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildArchive, fuzzCaseArbitrary, type FuzzCase } from './archiveCases';
 import { FuzzSandbox, openDescriptors, PropertyViolation } from './extractionProperties';
+import { fuzzPlacing } from './fuzzPlacing';
 
 const CHUNK = 250;
 const FAILURES_DIR = path.resolve(__dirname, '../../fuzz-failures');
@@ -24,6 +26,8 @@ async function main(): Promise<number> {
       cases: { type: 'string', default: '10000' },
       seed: { type: 'string', default: '1' },
       'timeout-ms': { type: 'string', default: '10000' },
+      races: { type: 'string', default: '200' },
+      signals: { type: 'string', default: '200' },
     },
   });
   const cases = Number(values.cases);
@@ -97,7 +101,12 @@ async function main(): Promise<number> {
       `  case ${failure.index}: ${failure.message}${failure.file ? ` (${failure.file})` : ''}\n`,
     );
   }
-  return failures.length === 0 ? 0 : 1;
+  const placingFailures = await fuzzPlacing({
+    races: Number(values.races),
+    signals: Number(values.signals),
+    seed,
+  });
+  return failures.length === 0 && placingFailures === 0 ? 0 : 1;
 }
 
 async function recordFailure(

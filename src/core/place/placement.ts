@@ -1,18 +1,11 @@
 import { throwIfAborted } from '../abort';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExtractResult } from '../extract/extractor';
 import { runPool } from '../extract/pool';
 import type { ConflictDecision, ConflictPolicy, ConflictPrompter } from './conflictPolicy';
 import { removeStagingDir } from './staging';
-import {
-  DestinationSurvey,
-  insideOrThrow,
-  lstatOrUndefined,
-  parentOf,
-  type FileState,
-} from './destinationSurvey';
-import { fileSystemError } from '../extract/fsErrors';
+import { DestinationSurvey, insideOrThrow, type FileState } from './destinationSurvey';
+import { PlacingSession, relativeName, type Move } from './placingSession';
 
 /**
  * Moves extracted files from the staging folder into the destination.
@@ -31,8 +24,14 @@ import { fileSystemError } from '../extract/fsErrors';
  *   replaces the link itself, not its target.
  * - New files are placed with `link` + `unlink`, which fails instead of clobbering a file that appeared after the
  *   survey; file systems without hard links fall back to a check followed by `rename`.
- * - On an abort during the move phase, files already placed stay (each is complete); the rest are discarded. The
- *   abort error then carries `filesPlaced`, how many stayed (0 for an abort before the moves).
+ * - Placing is reversible until it ends: originals to be replaced are kept in the staging folder's backups first,
+ *   and every step is journaled before it is taken. A cancel or a failure during the moves puts the originals
+ *   back and removes what was added; the error then carries `destinationRestored` (true when the destination is
+ *   exactly as it was), `filesUndone` (the steps taken back) and `filesPlaced`, the files the undo could not take
+ *   back (0 when restored). A process
+ *   killed meanwhile leaves the journal for the next pull, which finishes the undo (staging.ts).
+ * - The moves go through the destination's real folders only: a folder swapped for a link after the survey is
+ *   refused and its files reported blocked, never followed (anchoredTree.ts).
  */
 export interface PlaceOptions {
   policy: ConflictPolicy;
@@ -56,17 +55,7 @@ export interface PlaceResult {
   blocked: BlockedPath[];
 }
 
-interface Move {
-  relativePath: string;
-  source: string;
-  destination: string;
-  mode: 'new' | 'overwrite';
-}
-
 const DEFAULT_CONCURRENCY = 16;
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
-const CHANGED_UNDER_US = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EEXIST']);
-const IN_USE = new Set(['EBUSY', 'EPERM', 'EACCES']);
 
 export async function placeFiles(
   stagingDir: string,
@@ -80,6 +69,13 @@ export async function placeFiles(
   }
   const staging = path.resolve(stagingDir);
   const destination = path.resolve(destinationDir);
+  // The staging folder itself (directly in the destination) also keeps the journal and the backups.
+  const stagingName = topLevelNameInside(destination, staging);
+  const stagingRoot = path.join(destination, stagingName ?? '');
+  if (stagingName === undefined || stagingRoot === staging)
+    throw new TypeError(
+      'placeFiles: the files must be in a folder inside a staging folder of the destination',
+    );
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const isProtected = (absolutePath: string): boolean => options.isProtected?.(absolutePath) ?? false;
   const result: PlaceResult = {
@@ -91,7 +87,7 @@ export async function placeFiles(
   };
   try {
     // Phase 1: survey.
-    const survey = new DestinationSurvey(destination, topLevelNameInside(destination, staging));
+    const survey = new DestinationSurvey(destination, stagingName);
     const fileStates = new Array<FileState>(extracted.files.length);
     await runPool(
       extracted.files,
@@ -142,33 +138,55 @@ export async function placeFiles(
       else result.skippedByPolicy.push(conflict.relativePath);
     }
 
-    // Phase 3: move.
+    // Phase 3: move, reversibly until the last move (placementJournal.ts), never through a swapped folder.
     throwIfAborted(options.signal);
-    await createMissingDirectories(destination, survey, extracted.directories, moves, concurrency);
-    const mover = new Mover(options.policy === 'overwrite', isProtected);
-    await runPool(
-      moves,
-      concurrency,
-      async (move) => {
-        const outcome = await mover.place(move);
-        if (outcome.kind === 'blocked')
-          result.blocked.push({ relativePath: move.relativePath, reason: outcome.reason });
-        else if (outcome.kind === 'written') result.written.push(move.relativePath);
-        else if (outcome.kind === 'overwritten') result.overwritten.push(move.relativePath);
-        else result.protected.push(move.relativePath);
-      },
-      { signal: options.signal },
+    const session = await PlacingSession.start(
+      destination,
+      stagingRoot,
+      options.policy === 'overwrite',
+      isProtected,
     );
+    try {
+      await session.createFolders(survey, extracted.directories, moves, concurrency);
+      await runPool(
+        moves,
+        concurrency,
+        async (move) => {
+          const outcome = await session.place(move, relativeName(stagingRoot, move.source));
+          if (outcome.kind === 'blocked')
+            result.blocked.push({ relativePath: move.relativePath, reason: outcome.reason });
+          else if (outcome.kind === 'written') result.written.push(move.relativePath);
+          else if (outcome.kind === 'overwritten') result.overwritten.push(move.relativePath);
+          else result.protected.push(move.relativePath);
+        },
+        { signal: options.signal },
+      );
+      await session.commit();
+    } catch (error) {
+      // A cancel, a failure or a signal before the last move: everything goes back as it was.
+      // An undo that fails outright counts as incomplete: the staging folder and its backups then stay.
+      const undone = await session
+        .rollBack()
+        .catch(() => ({ complete: false, removed: 0, restored: 0, notRestored: [] as string[] }));
+      throw Object.assign(error as object, {
+        // Front ends that only know `filesPlaced` (the VS Code layer) must not say "nothing was changed".
+        filesPlaced: undone.complete ? 0 : Math.max(1, undone.notRestored.length),
+        filesUndone: undone.removed,
+        destinationRestored: undone.complete,
+      });
+    } finally {
+      await session.close();
+    }
     for (const list of [result.written, result.overwritten, result.protected]) list.sort(compareStrings);
     return result;
   } catch (error) {
-    // A cancel during the moves keeps the files already in place: the caller must be able to say so (and to say
-    // "nothing was changed" when the cancel came earlier).
-    if (error instanceof Error && error.name === 'AbortError')
-      Object.assign(error, { filesPlaced: result.written.length + result.overwritten.length });
+    // Before the moves nothing was changed: the caller must be able to say so.
+    if (error instanceof Error && error.name === 'AbortError' && !('filesPlaced' in error))
+      Object.assign(error, { filesPlaced: 0, filesUndone: 0, destinationRestored: true });
     throw error;
   } finally {
-    await removeStagingDir(staging).catch(() => undefined);
+    // Refused (and kept) while it holds originals an undo could not put back.
+    await removeStagingDir(stagingRoot).catch(() => undefined);
   }
 }
 
@@ -182,106 +200,6 @@ function toDecision(answer: ConflictDecision): 'overwrite' | 'skip' {
       return 'skip';
     default:
       throw new TypeError(`Unknown conflict decision: ${String(answer)}`);
-  }
-}
-
-async function createMissingDirectories(
-  destination: string,
-  survey: DestinationSurvey,
-  directories: readonly string[],
-  moves: readonly Move[],
-  concurrency: number,
-): Promise<void> {
-  const needed = new Set<string>();
-  const addWithParents = (directory: string): void => {
-    for (let current = directory; current !== '' && !needed.has(current); current = parentOf(current))
-      needed.add(current);
-  };
-  directories.forEach(addWithParents);
-  moves.forEach((move) => addWithParents(parentOf(move.relativePath)));
-  const missing: string[] = [];
-  for (const directory of needed) {
-    if ((await survey.directoryState(directory)).kind === 'missing') missing.push(directory);
-  }
-  const parents = new Set(missing.map(parentOf));
-  const leaves = missing.filter((directory) => !parents.has(directory));
-  await runPool(leaves, concurrency, async (directory) => {
-    try {
-      await fs.promises.mkdir(insideOrThrow(destination, directory), { recursive: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (!CHANGED_UNDER_US.has(code))
-        throw fileSystemError(error, `create the folder ${JSON.stringify(directory)}`);
-      // Something appeared in the way since the survey; the files below it will report themselves blocked.
-    }
-  });
-}
-
-type MoveOutcome = { kind: 'written' | 'overwritten' | 'protected' } | { kind: 'blocked'; reason: string };
-
-class Mover {
-  private hardLinks = true;
-
-  constructor(
-    private readonly overwriteLateArrivals: boolean,
-    private readonly isProtected: (absolutePath: string) => boolean,
-  ) {}
-
-  async place(move: Move): Promise<MoveOutcome> {
-    try {
-      if (move.mode === 'overwrite') return await this.overwrite(move);
-      const placed = await this.placeNew(move);
-      if (placed) return { kind: 'written' };
-      if (this.overwriteLateArrivals) return await this.overwrite(move);
-      return {
-        kind: 'blocked',
-        reason: 'a file appeared at this path during the pull; it was left untouched',
-      };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (CHANGED_UNDER_US.has(code))
-        return { kind: 'blocked', reason: `the destination changed during the pull (${code})` };
-      throw fileSystemError(error, `move ${JSON.stringify(move.relativePath)} into place`);
-    }
-  }
-
-  /** Returns false if something already exists at the destination. */
-  private async placeNew(move: Move): Promise<boolean> {
-    if (this.hardLinks) {
-      try {
-        await fs.promises.link(move.source, move.destination);
-        await fs.promises.unlink(move.source);
-        return true;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? '';
-        if (code === 'EEXIST') return false;
-        if (!NO_HARD_LINKS.has(code)) throw error;
-        this.hardLinks = false;
-      }
-    }
-    if ((await lstatOrUndefined(move.destination)) !== undefined) return false;
-    await fs.promises.rename(move.source, move.destination);
-    return true;
-  }
-
-  private async overwrite(move: Move): Promise<MoveOutcome> {
-    if (this.isProtected(move.destination)) return { kind: 'protected' };
-    const existing = await lstatOrUndefined(move.destination);
-    if (existing !== undefined && !existing.isFile() && !existing.isSymbolicLink()) {
-      return { kind: 'blocked', reason: 'a folder appeared at this path during the pull' };
-    }
-    try {
-      await fs.promises.rename(move.source, move.destination);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (IN_USE.has(code))
-        return {
-          kind: 'blocked',
-          reason: `the existing file could not be replaced (${code}: in use or read-only)`,
-        };
-      throw error;
-    }
-    return { kind: 'overwritten' };
   }
 }
 

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { currentOwner, ownerIsGone, parseOwner } from '../processOwner';
+import { AnchoredTree } from './anchoredTree';
+import { holdsBackups, readJournal, rollBack } from './placementJournal';
 
 /**
  * The staging folder lives inside the destination so that placing a file is a same-volume `rename`, and so that
@@ -27,10 +29,16 @@ export function isStagingDirName(name: string): boolean {
   return name.startsWith(STAGING_PREFIX);
 }
 
-/** Removes a staging folder and everything in it; a missing folder is fine. */
+/**
+ * Removes a staging folder and everything in it; a missing folder is fine. Refused while it holds originals that
+ * placing moved aside and an undo has not put back (placementJournal.ts): those are the user's files.
+ */
 export async function removeStagingDir(stagingPath: string): Promise<void> {
   if (!isStagingDirName(path.basename(stagingPath))) {
     throw new Error(`Refusing to remove a folder that is not a Box Pull staging folder: ${stagingPath}`);
+  }
+  if (await holdsBackups(stagingPath)) {
+    throw new Error(`Kept ${stagingPath}: it holds original files that could not be put back.`);
   }
   await fs.promises.rm(stagingPath, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
 }
@@ -55,8 +63,34 @@ export async function removeAbandonedStagingDirs(destinationDir: string): Promis
     const marker = await fs.promises.readFile(path.join(staging, OWNER_MARKER), 'utf8').catch(() => '');
     const owner = parseOwner(marker);
     if (owner === undefined || !ownerIsGone(owner)) continue;
-    await removeStagingDir(staging);
+    // A pull killed while placing: finish its undo first, so the destination is as it was before it.
+    // What it could not put back stays in its backups, and the folder with them (removeStagingDir refuses).
+    await finishUndo(destinationDir, entry.name).catch(() => undefined);
+    if (
+      !(await removeStagingDir(staging).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     removed.push(staging);
   }
   return removed;
+}
+
+/** Undoes what a killed pull's placing did, from its journal (nothing when it had finished). */
+async function finishUndo(destinationDir: string, stagingName: string): Promise<void> {
+  const destination = await AnchoredTree.open(destinationDir);
+  try {
+    const staging = await destination.subtree(stagingName);
+    try {
+      const entries = await readJournal(staging);
+      if (entries === undefined || entries.some((entry) => entry.op === 'done')) return;
+      await rollBack(destination, staging, entries);
+    } finally {
+      await staging.close();
+    }
+  } finally {
+    await destination.close();
+  }
 }

@@ -39,15 +39,22 @@ export function isWorthAnotherZip(error: unknown, earlier: readonly unknown[] = 
   return true;
 }
 
-/** A failure that left its staging folder behind (it could not be removed): the user has to know where it is. */
-export function withLeftover(failure: unknown, staging: string): unknown {
+/**
+ * A failure that left its staging folder behind: the user has to know where it is, and whether it holds originals
+ * that placing could not put back (`reason`, from removeStagingDir), which must not be deleted.
+ */
+export function withLeftover(failure: unknown, staging: string, reason = ''): unknown {
+  const keptOriginals = reason.includes('original files');
+  if (isAbortError(failure)) {
+    // A cancel that left something behind must not be told as one that left the destination as it was.
+    return Object.assign(failure as object, { destinationRestored: false, leftover: staging });
+  }
   if (!(failure instanceof PullError)) return failure;
   const sentence = /[.!?]$/.test(failure.message) ? failure.message : `${failure.message}.`;
-  return new PullError(
-    failure.code,
-    `${sentence} Its temporary folder ${staging} could not be removed; delete it once the destination is writable again.`,
-    { cause: failure.cause },
-  );
+  const advice = keptOriginals
+    ? `Original files that could not be put back are kept in ${staging}; move them back by hand.`
+    : `Its temporary folder ${staging} could not be removed; delete it once the destination is writable again.`;
+  return new PullError(failure.code, `${sentence} ${advice}`, { cause: failure.cause });
 }
 
 /** The failure as a PullError a front end can show (aborts stay aborts). */

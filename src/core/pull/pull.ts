@@ -179,7 +179,7 @@ export async function pull(request: PullRequest): Promise<PullReport> {
       const leftover = staging;
       await removeStagingDir(leftover).catch((removal: unknown) => {
         logger.warn(`Could not remove ${leftover}: ${messageOf(removal)}`);
-        failure = withLeftover(failure, leftover);
+        failure = withLeftover(failure, leftover, messageOf(removal));
       });
     }
     staging = undefined;

@@ -29,6 +29,13 @@ function stagingDirsIn(directory: string): string[] {
     .sort();
 }
 
+/** A staging folder in `destination` with its `files` folder, as pull.ts makes them; returns the latter. */
+async function filesFolder(destination: string): Promise<string> {
+  const files = path.join(await makeExtractionDir(destination), 'files');
+  await fs.promises.mkdir(files);
+  return files;
+}
+
 describe('placeFiles', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -53,7 +60,7 @@ describe('placeFiles', () => {
       ...emptyDirectories.map((name) => ({ name: `Top/${name}/` })),
     ];
     fs.writeFileSync(sandbox.zipPath, buildZip(entries));
-    const staging = await makeExtractionDir(sandbox.dest);
+    const staging = await filesFolder(sandbox.dest);
     const extracted = await extractZip(sandbox.zipPath, staging, { stripTopLevelFolder: 'Top' });
     return { sandbox, staging, extracted };
   }
@@ -296,7 +303,7 @@ describe('placeFiles', () => {
         { name: 'empty/' },
       ]),
     );
-    const staging = await makeExtractionDir(sandbox.dest);
+    const staging = await filesFolder(sandbox.dest);
     const extracted = await extractZip(sandbox.zipPath, staging);
     const controller = new AbortController();
     await assert.rejects(
@@ -312,7 +319,7 @@ describe('placeFiles', () => {
       }),
       { name: 'AbortError' },
     );
-    await removeStagingDir(staging);
+    await removeStagingDir(path.dirname(staging));
     assert.deepEqual(await snapshot(sandbox.dest), before);
   });
 
@@ -399,9 +406,8 @@ describe('placeFiles', () => {
       result.written.sort(),
       ['_.box-pull-staging-abc/notes.txt', `_${stagingName}/x.txt`, 'ok.txt'].sort(),
     );
-    // Only the live staging folder (removed by the caller, as pull.ts does) looks like one.
-    assert.deepEqual(stagingDirsIn(sandbox.dest), [staging]);
-    await removeStagingDir(staging);
+    // Nothing placed looks like a staging folder, and placing removed its own.
+    assert.deepEqual(stagingDirsIn(sandbox.dest), []);
   });
 
   it('createStagingDir creates the destination with its parents and a fresh, unique folder inside it', async () => {
