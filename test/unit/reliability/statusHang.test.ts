@@ -57,7 +57,8 @@ describe('reliability: a ZIP status endpoint that hangs', function () {
       const report = await pull(
         pullRequest(fixture, makeClient(fixture, { idleTimeoutMs: IDLE_TIMEOUT_MS }), destination, {
           logger,
-          statusPoll: { firstDelayMs: 5, maxDelayMs: 10, budgetMs: 200 },
+          // A budget long enough that a loaded machine still changes phase well before it runs out.
+          statusPoll: { firstDelayMs: 5, maxDelayMs: 10, budgetMs: 2_000 },
           onProgress: (progress) =>
             events.push({ progress, statusWarned: lines.some((line) => /ZIP status/.test(line.text)) }),
         }),
