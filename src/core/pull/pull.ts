@@ -3,12 +3,14 @@
  * destination, read the status, extract into a staging folder, verify, and move the files into place.
  *
  * Guarantees: nothing half-written ever appears under its final name in the destination, existing user files are
- * only replaced under the `overwrite` policy (or an explicit answer), and every failure or cancel removes the
- * staging folder. A download that fails part-way starts over with a fresh ZIP (Box's URLs are single use and
- * cannot be resumed), a bounded number of times.
+ * only replaced under the `overwrite` policy (or an explicit answer), and a failure or cancel undoes any placing
+ * and removes the staging folder (one that still holds originals it could not put back is kept and named). A
+ * download that fails part-way starts over with a fresh ZIP (Box's URLs are single use and cannot be resumed), a
+ * bounded number of times.
  *
  * The steps have files of their own: plan.ts decides what to zip, attempt.ts downloads and extracts once,
- * place/placement.ts moves the files, errors.ts words the failure; this file keeps only the retry loop.
+ * plannedPull.ts runs a listed pull in parts, place/placement.ts moves the files, failure.ts words the failure;
+ * this file keeps only the retry loop.
  */
 import * as path from 'node:path';
 import { isAbortError, sleep, throwIfAborted } from '../abort';
