@@ -1,0 +1,134 @@
+// Opens a Box file from the tree read-only: fresh metadata (so a file changed on Box is fetched again), a question
+// before a large download, the bytes under a cancellable notification into the content cache, then the editor
+// (or the image preview) on a `box-pull:` URI. Nothing is written to the workspace.
+import * as vscode from 'vscode';
+import type { BoxClient } from '../../core/box/client';
+import { messageOf } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import { ContentCache, type ContentKey } from '../../core/open/contentCache';
+import { readFileBytes } from '../../core/open/fileBytes';
+import { isAbort } from '../errors';
+import type { Failures } from '../failures';
+import type { Prompter } from '../prompter';
+import { formatBytes } from '../../core/pull/progress';
+import { boxFileUri, isImage, parseBoxFileUri } from './boxFileUri';
+import type { BoxFileSource } from './boxFileSystem';
+
+/** Above this, opening asks first: the whole file is held in memory and shown in an editor. */
+export const CONFIRM_ABOVE_BYTES = 50 * 1024 * 1024;
+const IMAGE_PREVIEW = 'imagePreview.previewEditor';
+const FILE_FIELDS = ['type', 'id', 'name', 'size', 'sha1', 'etag', 'modified_at', 'content_modified_at'];
+
+export type OpenOutcome =
+  | { status: 'opened'; uri: string }
+  | { status: 'declined' | 'cancelled' }
+  | { status: 'failed'; message: string };
+
+export interface FileOpenerDeps {
+  client(): Promise<BoxClient>;
+  prompter: Prompter;
+  failures: Failures;
+  logger: Logger;
+  cache?: ContentCache;
+}
+
+export class FileOpener implements BoxFileSource {
+  private readonly cache: ContentCache;
+  confirmAboveBytes = CONFIRM_ABOVE_BYTES;
+
+  constructor(private readonly deps: FileOpenerDeps) {
+    this.cache = deps.cache ?? new ContentCache();
+  }
+
+  async open(file: { id: string; name: string }): Promise<OpenOutcome> {
+    const abort = new AbortController();
+    try {
+      const client = await this.deps.client();
+      const info = await client.getFile(file.id, { fields: FILE_FIELDS });
+      const name = info.name ?? file.name;
+      const size = info.size ?? 0;
+      if (size > this.confirmAboveBytes) {
+        const yes = await this.deps.prompter.confirm({
+          id: 'openLargeFile',
+          message: vscode.l10n.t('{0} is {1}. Open it anyway?', name, formatBytes(size)),
+          detail: vscode.l10n.t('The whole file is downloaded and held in memory while it is open.'),
+          confirmLabel: vscode.l10n.t('Open'),
+        });
+        if (!yes) return { status: 'declined' };
+      }
+      let key: ContentKey = { id: info.id, version: info.sha1 ?? info.etag ?? '' };
+      if (!this.cache.get(key)) {
+        key = await this.download(client, info.id, name, abort);
+      }
+      const mtime = Date.parse(info.content_modified_at ?? info.modified_at ?? '') || 0;
+      const uri = boxFileUri({ id: key.id, name, version: key.version, size, mtime });
+      if (isImage(name)) await vscode.commands.executeCommand('vscode.openWith', uri, IMAGE_PREVIEW);
+      else await vscode.commands.executeCommand('vscode.open', uri);
+      return { status: 'opened', uri: uri.toString() };
+    } catch (error) {
+      if (isAbort(error, abort.signal)) return { status: 'cancelled' };
+      const message = vscode.l10n.t('Could not open {0}: {1}', file.name, describeOpenFailure(error));
+      await this.deps.failures.report(message, error, `Opening Box file ${file.id} failed`);
+      return { status: 'failed', message };
+    }
+  }
+
+  /** For the file system: the cached bytes of this URI's version, or the file fetched again. */
+  async read(uri: vscode.Uri): Promise<Uint8Array> {
+    const file = parseBoxFileUri(uri);
+    if (!file) throw new Error(`Not a Box file: ${uri.toString()}`);
+    const cached = this.cache.get({ id: file.id, version: file.version });
+    if (cached) return cached;
+    try {
+      const client = await this.deps.client();
+      const { bytes, sha1 } = await readFileBytes((signal) => client.openFileContent(file.id, { signal }));
+      this.cache.set({ id: file.id, version: sha1 }, bytes);
+      return bytes;
+    } catch (error) {
+      this.deps.logger.error(`Reading Box file ${file.id} failed`, error);
+      throw new Error(describeOpenFailure(error), { cause: error });
+    }
+  }
+
+  /** Downloads into the cache under a cancellable notification; the key names the version actually received. */
+  private download(client: BoxClient, id: string, name: string, abort: AbortController): Promise<ContentKey> {
+    return Promise.resolve(
+      vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Opening {0} from Box', name),
+          cancellable: true,
+        },
+        async (progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          let shown = 0;
+          const { bytes, sha1 } = await readFileBytes((signal) => client.openFileContent(id, { signal }), {
+            signal: abort.signal,
+            onBytes: (received, total) => {
+              if (!total) return;
+              const percent = Math.floor((received / total) * 100);
+              if (percent > shown) progress.report({ increment: percent - shown, message: `${percent}%` });
+              shown = Math.max(shown, percent);
+            },
+          });
+          const key = { id, version: sha1 };
+          this.cache.set(key, bytes);
+          return key;
+        },
+      ),
+    );
+  }
+}
+
+/**
+ * One line a person can act on; the raw answer goes to the log through Failures. (The wording matches the shared
+ * describeFailure(error, 'file') of the error-text work, which should replace this when both are merged.)
+ */
+export function describeOpenFailure(error: unknown): string {
+  const status = (error as { name?: string; status?: unknown }).status;
+  if ((error as Error)?.name === 'BoxApiError') {
+    if (status === 404) return 'This file no longer exists on Box, or you lost access to it.';
+    if (status === 403) return 'You do not have permission for this file on Box. Ask its owner for access.';
+  }
+  return messageOf(error);
+}
