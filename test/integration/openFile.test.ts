@@ -79,7 +79,7 @@ suite('Open a Box file', () => {
     assert.ok(editor, 'a text editor is active');
     const { document } = editor;
     assert.equal(document.uri.scheme, 'box-pull');
-    assert.equal(path.posix.basename(document.uri.path), 'notes.md');
+    assert.equal(document.uri.path, `/${FOLDER}/notes.md`, 'the path is where the file is on Box');
     assert.equal(document.languageId, 'markdown');
     assert.equal(document.getText(), NOTES);
     assert.deepEqual(Buffer.from(await vscode.workspace.fs.readFile(document.uri)), Buffer.from(NOTES));

@@ -19,7 +19,15 @@ export function registerOpenFileCommands(opener: FileOpener): vscode.Disposable[
     vscode.commands.registerCommand(
       Commands.openFile,
       async (node?: BoxTreeNode): Promise<OpenOutcome | undefined> =>
-        node instanceof FileNode ? opener.open(node.item) : undefined,
+        node instanceof FileNode ? opener.open(node.item, folderNames(node)) : undefined,
     ),
   ];
+}
+
+/** The names of the folders above a row, outermost first, without the root ("All Files"). */
+function folderNames(node: FileNode): string[] {
+  const names: string[] = [];
+  for (let folder = node.parent; folder && !folder.isRoot; folder = folder.parent)
+    names.unshift(folder.item.name);
+  return names;
 }

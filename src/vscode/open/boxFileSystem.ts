@@ -22,7 +22,16 @@ export class BoxFileSystem implements vscode.FileSystemProvider {
 
   stat(uri: vscode.Uri): vscode.FileStat {
     const file = parseBoxFileUri(uri);
-    if (!file) throw vscode.FileSystemError.FileNotFound(uri);
+    if (!file) {
+      // A folder of the path, which the breadcrumbs ask about: shown, never listed.
+      return {
+        type: vscode.FileType.Directory,
+        ctime: 0,
+        mtime: 0,
+        size: 0,
+        permissions: vscode.FilePermission.Readonly,
+      };
+    }
     return {
       type: vscode.FileType.File,
       ctime: file.mtime,
@@ -41,8 +50,9 @@ export class BoxFileSystem implements vscode.FileSystemProvider {
     }
   }
 
-  readDirectory(uri: vscode.Uri): never {
-    throw vscode.FileSystemError.FileNotADirectory(uri);
+  readDirectory(): [string, vscode.FileType][] {
+    // Browsing Box is the Box view's job; a breadcrumb folder lists nothing.
+    return [];
   }
 
   createDirectory(uri: vscode.Uri): never {

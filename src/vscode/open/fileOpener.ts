@@ -40,7 +40,8 @@ export class FileOpener implements BoxFileSource {
     this.cache = deps.cache ?? new ContentCache();
   }
 
-  async open(file: { id: string; name: string }): Promise<OpenOutcome> {
+  /** `folders`: where the file is on Box, shown in the tab and its breadcrumbs. */
+  async open(file: { id: string; name: string }, folders: string[] = []): Promise<OpenOutcome> {
     const abort = new AbortController();
     try {
       const client = await this.deps.client();
@@ -58,10 +59,11 @@ export class FileOpener implements BoxFileSource {
       }
       let key: ContentKey = { id: info.id, version: info.sha1 ?? info.etag ?? '' };
       if (!this.cache.get(key)) {
-        key = await this.download(client, info.id, name, abort);
+        // Box gives every file a SHA-1; without one, the etag names the version and the bytes are stored under it.
+        key = await this.download(client, info.id, name, abort, info.sha1 ? undefined : key.version);
       }
       const mtime = Date.parse(info.content_modified_at ?? info.modified_at ?? '') || 0;
-      const uri = boxFileUri({ id: key.id, name, version: key.version, size, mtime });
+      const uri = boxFileUri({ id: key.id, folders, name, version: key.version, size, mtime });
       if (isImage(name)) await vscode.commands.executeCommand('vscode.openWith', uri, IMAGE_PREVIEW);
       else await vscode.commands.executeCommand('vscode.open', uri);
       return { status: 'opened', uri: uri.toString() };
@@ -90,8 +92,17 @@ export class FileOpener implements BoxFileSource {
     }
   }
 
-  /** Downloads into the cache under a cancellable notification; the key names the version actually received. */
-  private download(client: BoxClient, id: string, name: string, abort: AbortController): Promise<ContentKey> {
+  /**
+   * Downloads into the cache under a cancellable notification. The key names the version actually received (its
+   * SHA-1, which differs from the metadata's when the file changed in between), or `etag` when given.
+   */
+  private download(
+    client: BoxClient,
+    id: string,
+    name: string,
+    abort: AbortController,
+    etag?: string,
+  ): Promise<ContentKey> {
     return Promise.resolve(
       vscode.window.withProgress(
         {
@@ -111,7 +122,7 @@ export class FileOpener implements BoxFileSource {
               shown = Math.max(shown, percent);
             },
           });
-          const key = { id, version: sha1 };
+          const key = { id, version: etag || sha1 };
           this.cache.set(key, bytes);
           return key;
         },
