@@ -1,9 +1,10 @@
 // Opening a Box file from the tree in a real workbench: a click on a text file shows it in a read-only editor
-// (typing is refused), a click on an image shows the image preview. Screenshots o1–o3 in test-output/screenshots/.
+// (typing is refused), a click on an image shows the image preview, and Cancel on the progress notification stops
+// the download. Screenshots o1–o5 in test-output/screenshots/.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { names, selectors } from './selectors';
-import { UiSession } from './uiSession';
+import { STEP_TIMEOUT_MS, UiSession } from './uiSession';
 
 const FOLDER = 'ui-open';
 const README = [
@@ -32,6 +33,7 @@ describe('Opening a Box file in the VS Code UI', function () {
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(path.join(folder, 'readme.md'), README);
     fs.writeFileSync(path.join(folder, 'diagram.svg'), DIAGRAM);
+    fs.writeFileSync(path.join(folder, 'big.log'), 'a line of a big log\n'.repeat(100_000));
   });
 
   after(async () => {
@@ -39,6 +41,7 @@ describe('Opening a Box file in the VS Code UI', function () {
   });
 
   afterEach(async function () {
+    session.fixture.emulator.faults.freezeAfterBytes = undefined;
     if (this.currentTest?.state === 'failed' && session) {
       const file = await session.screenshot('o-failure').catch(() => '(screenshot failed)');
       console.log(`    screenshot: ${file}\n    recent console:\n${session.recentConsole()}`);
@@ -81,5 +84,31 @@ describe('Opening a Box file in the VS Code UI', function () {
       .locator('img');
     await session.visible(image, 'the image in the image preview');
     await session.screenshot('o3-image-preview');
+  });
+
+  it('(p) Cancel on the progress notification stops opening a file', async () => {
+    // The content goes silent after 64 KB: only a cancel ends this download (the idle timeout is a minute away).
+    session.fixture.emulator.faults.freezeAfterBytes = 64 * 1024;
+    await session.dismissOverlays();
+    await (await session.visible(selectors.treeRowNamed('big.log'), 'the tree row "big.log"')).click();
+    await session.openNotificationCenter();
+    const progress = session.page
+      .locator(selectors.notificationCenterItems)
+      .filter({ hasText: 'Opening big.log from Box' })
+      .first();
+    await session.visible(progress, 'the "Opening big.log from Box" progress notification');
+    await session.screenshot('o4-opening-progress');
+    const cancel = progress.locator('.monaco-button').filter({ hasText: /^Cancel$/ });
+    await (await session.visible(cancel, 'the notification’s Cancel button')).click();
+    // The notification closes when the download's task ends, which only the cancel can bring about here.
+    await progress.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    await session.screenshot('o5-opening-cancelled');
+    const failures = session.page
+      .locator(selectors.notificationCenterItems)
+      .filter({ hasText: 'Could not open' });
+    if ((await failures.count()) > 0) throw new Error('a cancel is not a failure');
+    if ((await session.page.locator(selectors.activeTab('big.log')).count()) > 0) {
+      throw new Error('the cancelled file opened');
+    }
   });
 });
