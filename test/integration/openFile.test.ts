@@ -144,4 +144,26 @@ suite('Open a Box file', () => {
       api.openFile.setConfirmAboveBytes(50 * 1024 * 1024);
     }
   });
+
+  test('a tab whose bytes are not cached (restored after a reload) reads them from Box again', async () => {
+    const { node } = await findRow(api, 'notes.md', folder.node);
+    assert.ok(node.kind === 'file');
+    const restored = vscode.Uri.from({
+      scheme: 'box-pull',
+      path: `/${FOLDER}/notes.md`,
+      query: `id=${node.item.id}&v=not-cached&size=1&mtime=0`,
+    });
+    const before = await contentDownloads();
+    assert.deepEqual(Buffer.from(await vscode.workspace.fs.readFile(restored)), Buffer.from(NOTES));
+    assert.equal(await contentDownloads(), before + 1);
+
+    const gone = restored.with({ query: 'id=999999999&v=x&size=1&mtime=0' });
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.readFile(gone)),
+      (error: unknown) =>
+        error instanceof vscode.FileSystemError &&
+        error.code === 'Unavailable' &&
+        error.message.includes('This file no longer exists on Box, or you lost access to it.'),
+    );
+  });
 });
