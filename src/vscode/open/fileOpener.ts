@@ -3,7 +3,7 @@
 // (or the image preview) on a `box-pull:` URI. Nothing is written to the workspace.
 import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
-import { messageOf } from '../../core/errors';
+import { describeFailure } from '../../core/failureText';
 import type { Logger } from '../../core/logger';
 import { ContentCache, type ContentKey } from '../../core/open/contentCache';
 import { readFileBytes } from '../../core/open/fileBytes';
@@ -69,7 +69,7 @@ export class FileOpener implements BoxFileSource {
       return { status: 'opened', uri: uri.toString() };
     } catch (error) {
       if (isAbort(error, abort.signal)) return { status: 'cancelled' };
-      const message = vscode.l10n.t('Could not open {0}: {1}', file.name, describeOpenFailure(error));
+      const message = vscode.l10n.t('Could not open {0}: {1}', file.name, describeFailure(error, 'file'));
       await this.deps.failures.report(message, error, `Opening Box file ${file.id} failed`);
       return { status: 'failed', message };
     }
@@ -88,7 +88,7 @@ export class FileOpener implements BoxFileSource {
       return bytes;
     } catch (error) {
       this.deps.logger.error(`Reading Box file ${file.id} failed`, error);
-      throw new Error(describeOpenFailure(error), { cause: error });
+      throw new Error(describeFailure(error, 'file'), { cause: error });
     }
   }
 
@@ -129,17 +129,4 @@ export class FileOpener implements BoxFileSource {
       ),
     );
   }
-}
-
-/**
- * One line a person can act on; the raw answer goes to the log through Failures. (The wording matches the shared
- * describeFailure(error, 'file') of the error-text work, which should replace this when both are merged.)
- */
-export function describeOpenFailure(error: unknown): string {
-  const status = (error as { name?: string; status?: unknown }).status;
-  if ((error as Error)?.name === 'BoxApiError') {
-    if (status === 404) return 'This file no longer exists on Box, or you lost access to it.';
-    if (status === 403) return 'You do not have permission for this file on Box. Ask its owner for access.';
-  }
-  return messageOf(error);
 }
