@@ -11,6 +11,7 @@ import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerDownloadCommands } from './vscode/commands/downloadCommands';
 import { registerRunningDownloadsCommands } from './vscode/commands/runningDownloadsCommands';
 import { registerLinkCommands } from './vscode/commands/linkCommands';
+import { registerOpenFileCommands } from './vscode/commands/openFileCommands';
 import { registerLogCommands } from './vscode/commands/logCommands';
 import { registerFindCommands } from './vscode/commands/findCommands';
 import { registerWalkthroughCommands } from './vscode/commands/walkthroughCommands';
@@ -23,6 +24,7 @@ import { DownloadService } from './vscode/download/downloadService';
 import { RecentFolders } from './vscode/download/recentFolders';
 import { Failures } from './vscode/failures';
 import { createExtensionLog } from './vscode/log';
+import { FileOpener } from './vscode/open/fileOpener';
 import { DownloadTracker } from './vscode/progress/downloadTracker';
 import { DownloadStatusBar } from './vscode/progress/statusBar';
 import { SwitchablePrompter, VsCodePrompter } from './vscode/prompter';
@@ -95,6 +97,8 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     failures,
   });
 
+  const opener = new FileOpener({ client: () => sessions.client(), prompter, failures, logger });
+
   context.subscriptions.push(
     log,
     connection,
@@ -116,6 +120,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     ...registerTreeCommands(tree),
     ...registerDownloadCommands(service, treeView),
     ...registerLinkCommands(),
+    ...registerOpenFileCommands(opener),
     ...registerRunningDownloadsCommands(tracker, prompter, logger),
     ...registerLogCommands(log),
     ...registerFindCommands({ client: () => sessions.client(), prompter, tree, treeView, failures }),
@@ -153,6 +158,11 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       statusBarText: () => statusBar.text,
     },
     logUri: context.logUri,
+    openFile: {
+      setConfirmAboveBytes: (bytes) => {
+        opener.confirmAboveBytes = Math.max(0, Math.floor(bytes));
+      },
+    },
     account: () => {
       const account = sessions.activeAccount;
       return account && { id: account.id, name: account.name, kind: account.kind };

@@ -37,6 +37,10 @@ export interface BoxPullTestApi {
   };
   /** Where VS Code writes this extension's logs (the "Box Pull" channel's file is under it). */
   readonly logUri: vscode.Uri;
+  readonly openFile: {
+    /** Files larger than this ask before they open (default 50 MB). */
+    setConfirmAboveBytes(bytes: number): void;
+  };
   /** The active Box account, if any. */
   account(): { id: string; name: string; kind: string } | undefined;
 }

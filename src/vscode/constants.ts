@@ -15,6 +15,7 @@ export const Commands = {
   download: 'boxPull.download',
   downloadFolder: 'boxPull.downloadFolder',
   openInBox: 'boxPull.openInBox',
+  openFile: 'boxPull.openFile',
   copyLink: 'boxPull.copyLink',
   copyId: 'boxPull.copyId',
   cancelDownloads: 'boxPull.cancelDownloads',

@@ -1,7 +1,7 @@
 // The emulator's fault knobs and issued tokens, seen from inside the extension host: the test host runs the
 // emulator in another process and serves them over 127.0.0.1 with a bearer token (test/host/emulatorControl.ts).
 import * as assert from 'node:assert/strict';
-import type { EmulatorFaults } from '../../src/emulator/options';
+import type { EmulatorFaults, EmulatorStats } from '../../src/emulator/options';
 import { requireEnv } from './helpers';
 
 async function control(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
@@ -37,4 +37,9 @@ export async function resetFaults(): Promise<void> {
 /** Every OAuth access and refresh token the emulator issued so far. */
 export async function issuedTokens(): Promise<string[]> {
   return ((await control('GET', '/tokens')) as { issued: string[] }).issued;
+}
+
+/** The emulator's request counters (file content downloads, requests by path, ...). */
+export async function emulatorStats(): Promise<EmulatorStats> {
+  return (await control('GET', '/stats')) as EmulatorStats;
 }

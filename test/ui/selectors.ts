@@ -36,12 +36,23 @@ export const selectors = {
   /** A tree row by its label; VS Code appends ", has actions" (and more) to rows' aria-labels. */
   treeRow: (label: string) =>
     `.monaco-list-row[aria-label=${cssString(label)}], .monaco-list-row[aria-label^=${cssString(`${label},`)}]`,
+  /** A file's tree row: its aria-label is the name, then the size ("readme.md 159 B, has actions"). */
+  treeRowNamed: (name: string) => `.monaco-list-row[aria-label^=${cssString(`${name} `)}]`,
   treeRowAtLevel: (level: number) => `.monaco-list-row[aria-level="${level}"]`,
   contextMenuItem: (title: string) => `.monaco-menu .action-label[aria-label=${cssString(title)}]`,
   quickInput: '.quick-input-widget',
   quickInputBox: '.quick-input-widget .quick-input-box input',
   quickInputRows: '.quick-input-widget .quick-input-list .monaco-list-row',
   statusBarItems: '.part.statusbar .statusbar-item',
+  /** The active editor tab, by the start of its aria-label (the file name). */
+  activeTab: (name: string) => `.tabs-container .tab.active[aria-label^=${cssString(name)}]`,
+  editorLines: '.editor-group-container.active .monaco-editor .view-lines',
+  /** The hover an editor shows for a refused edit ("Cannot edit in read-only editor"). */
+  editorMessage: '.monaco-editor-overlaymessage',
+  /** A custom editor's (the image preview's) webview frame. */
+  webviewFrame: 'iframe.webview',
+  /** The frame inside a webview's frame that holds its page. */
+  webviewContent: 'iframe#active-frame',
   /**
    * With `enable-smoke-test-driver` (needed for the dev/test payload) the workbench never shows notification
    * toasts; notifications go straight to the Notification Center, so the tests open it from the status bar bell.

@@ -44,6 +44,8 @@ export class FileNode {
     treeItem.resourceUri = iconUri(this.item.name);
     treeItem.description = itemDescription(this.item);
     treeItem.tooltip = itemTooltip(this.item);
+    // A click opens the file read-only; Open in Box stays in the context menu.
+    treeItem.command = { command: Commands.openFile, title: vscode.l10n.t('Open'), arguments: [this] };
     return treeItem;
   }
 }
