@@ -7,6 +7,7 @@ import { BoxAuthenticationProvider } from './vscode/auth/authProvider';
 import { SessionManager } from './vscode/auth/sessionManager';
 import { bootstrapFromEnvironment, SignInFlows } from './vscode/auth/signInFlows';
 import { SignOut } from './vscode/auth/signOut';
+import { registerAccountCommands } from './vscode/commands/accountCommands';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerDownloadCommands } from './vscode/commands/downloadCommands';
 import { registerRunningDownloadsCommands } from './vscode/commands/runningDownloadsCommands';
@@ -113,6 +114,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       failures.explainOriginChange();
     }),
     ...registerAuthCommands(flows, signOut),
+    ...registerAccountCommands(sessions, flows, prompter),
     ...registerTreeCommands(tree),
     ...registerDownloadCommands(service, treeView),
     ...registerLinkCommands(),
@@ -153,6 +155,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       statusBarText: () => statusBar.text,
     },
     logUri: context.logUri,
+    viewDescription: () => treeView.description,
     account: () => {
       const account = sessions.activeAccount;
       return account && { id: account.id, name: account.name, kind: account.kind };

@@ -37,6 +37,8 @@ export interface BoxPullTestApi {
   };
   /** Where VS Code writes this extension's logs (the "Box Pull" channel's file is under it). */
   readonly logUri: vscode.Uri;
+  /** The Box view's description (the account in use). */
+  viewDescription(): string | undefined;
   /** The active Box account, if any. */
   account(): { id: string; name: string; kind: string } | undefined;
 }

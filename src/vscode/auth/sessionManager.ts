@@ -57,6 +57,11 @@ export class SessionManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SessionChange>();
   private readonly disposables: vscode.Disposable[] = [];
   private initialised: Promise<void> | undefined;
+  /**
+   * Index texts this window wrote. Their change events arrive late, and a read then may still return an older one of
+   * them: neither is news (memory is already at or past it), so only another window's text is reloaded.
+   */
+  private readonly ownIndexTexts = new Set<string>();
   private started: Promise<void> | undefined;
 
   readonly onDidChange = this.changed.event;
@@ -203,6 +208,19 @@ export class SessionManager implements vscode.Disposable {
     return { account, ...result };
   }
 
+  /** Makes a signed-in account the one in use (Box: Switch Account); false if it is not signed in. */
+  async switchTo(accountId: string): Promise<boolean> {
+    await this.initialise();
+    if (!this.index.accounts.some((known) => known.id === accountId)) return false;
+    if (this.index.active === accountId) return true;
+    this.index = { ...this.index, active: accountId };
+    this.cachedClient = undefined;
+    await this.saveIndex();
+    this.logger.info(`Switched to Box user ${accountId}`);
+    this.publish({ added: [], removed: [], activeChanged: true });
+    return true;
+  }
+
   /** Forgets a session Box no longer accepts (that account's, not whichever is active), without calling Box. */
   async discard(accountId: string): Promise<BoxAccount | undefined> {
     await this.initialise();
@@ -291,8 +309,11 @@ export class SessionManager implements vscode.Disposable {
 
   private async onSecretChanged(key: string): Promise<void> {
     if (key === INDEX_KEY) {
+      const text = await this.secrets.get(INDEX_KEY);
+      if (text !== undefined && this.ownIndexTexts.has(text)) return;
+      this.ownIndexTexts.clear();
       const before = this.index;
-      await this.reloadIndex();
+      await this.reloadIndex(text);
       const beforeIds = new Set(before.accounts.map((account) => account.id));
       const afterIds = new Set(this.index.accounts.map((account) => account.id));
       const change: SessionChange = {
@@ -316,8 +337,8 @@ export class SessionManager implements vscode.Disposable {
     }
   }
 
-  private async reloadIndex(): Promise<SessionIndex> {
-    const text = await this.secrets.get(INDEX_KEY);
+  private async reloadIndex(known?: string): Promise<SessionIndex> {
+    const text = known ?? (await this.secrets.get(INDEX_KEY));
     let index: SessionIndex = { accounts: [] };
     if (text) {
       try {
@@ -333,7 +354,10 @@ export class SessionManager implements vscode.Disposable {
   }
 
   private async saveIndex(): Promise<void> {
-    await this.secrets.store(INDEX_KEY, JSON.stringify(this.index));
+    const text = JSON.stringify(this.index);
+    this.ownIndexTexts.add(text);
+    if (this.ownIndexTexts.size > 20) this.ownIndexTexts.delete(this.ownIndexTexts.values().next().value!);
+    await this.secrets.store(INDEX_KEY, text);
   }
 
   private publish(change: SessionChange): void {
@@ -346,6 +370,11 @@ export class SessionManager implements vscode.Disposable {
       'setContext',
       ContextKeys.signedIn,
       this.signedInAccount !== undefined,
+    );
+    await vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.hasAccounts,
+      this.index.accounts.length > 0,
     );
   }
 
