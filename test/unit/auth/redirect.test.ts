@@ -1,0 +1,96 @@
+// The remote sign-in's decisions (core/auth/redirect.ts): which redirect a window uses, and what a pasted address
+// must carry before its code is exchanged.
+import * as assert from 'node:assert/strict';
+import {
+  chooseRedirect,
+  codeFromPastedAddress,
+  isLoopbackAddress,
+  pastedAddressProblem,
+} from '../../../src/core/auth/redirect';
+import { OAuthError } from '../../../src/core/errors';
+
+const LOCAL = 'http://127.0.0.1:43123/callback';
+const STATE = 'a'.repeat(64);
+
+describe('auth/redirect', () => {
+  describe('chooseRedirect', () => {
+    it('a local window listens on its own loopback address', () => {
+      assert.deepEqual(chooseRedirect({ mode: 'auto', remote: false, local: LOCAL }), {
+        redirectUri: LOCAL,
+        codeFrom: 'loopback',
+      });
+    });
+
+    it('a remote window whose port VS Code forwards to a loopback address uses the forwarded one', () => {
+      const forwarded = 'http://localhost:51234/callback';
+      assert.deepEqual(chooseRedirect({ mode: 'auto', remote: true, local: LOCAL, external: forwarded }), {
+        redirectUri: forwarded,
+        codeFrom: 'loopback',
+      });
+    });
+
+    it('a remote window whose port becomes a tunnel address (or nothing) asks for the pasted address', () => {
+      for (const external of [
+        'https://fuzzy-42-43123.app.github.dev/callback',
+        'http://localhost:8080/proxy/43123/callback', // code-server: a path Box would not match
+        undefined,
+      ]) {
+        assert.deepEqual(chooseRedirect({ mode: 'auto', remote: true, local: LOCAL, external }), {
+          redirectUri: LOCAL,
+          codeFrom: 'paste',
+        });
+      }
+    });
+
+    it('the setting overrides the guess either way', () => {
+      const tunnel = 'https://example.test/proxy/43123/callback';
+      assert.equal(chooseRedirect({ mode: 'paste', remote: false, local: LOCAL }).codeFrom, 'paste');
+      const loopback = chooseRedirect({ mode: 'loopback', remote: true, local: LOCAL, external: tunnel });
+      assert.deepEqual(loopback, { redirectUri: LOCAL, codeFrom: 'loopback' });
+    });
+  });
+
+  it('isLoopbackAddress: plain http to 127.0.0.1, localhost or [::1] only', () => {
+    for (const yes of [
+      LOCAL,
+      'http://localhost:1/callback',
+      'http://[::1]:8080/x',
+      'http://127.0.0.1/callback',
+    ])
+      assert.equal(isLoopbackAddress(yes), true, yes);
+    for (const no of [
+      'https://127.0.0.1:1/callback',
+      'http://127.0.0.2/callback',
+      'http://localhost.example.com/callback',
+      'http://10.0.0.5:43123/callback',
+      'not a url',
+    ])
+      assert.equal(isLoopbackAddress(no), false, no);
+  });
+
+  describe('a pasted address', () => {
+    it('gives its code when its state is ours, with spaces around it', () => {
+      assert.equal(codeFromPastedAddress(`  ${LOCAL}?code=abc123&state=${STATE}\n`, STATE), 'abc123');
+    });
+
+    it('is refused in one line when it is not ours, not an answer, or a refusal', () => {
+      const cases: [string, string][] = [
+        ['hello', 'invalid_address'],
+        [LOCAL, 'invalid_address'],
+        [`${LOCAL}?code=abc123&state=${'b'.repeat(64)}`, 'state_mismatch'],
+        [`${LOCAL}?code=abc123`, 'state_mismatch'],
+        [`${LOCAL}?state=${STATE}`, 'missing_code'],
+        [`${LOCAL}?error=access_denied&error_description=The+user+denied&state=${STATE}`, 'access_denied'],
+      ];
+      for (const [text, code] of cases) {
+        const problem = pastedAddressProblem(text, STATE);
+        assert.equal(problem?.code, code, text);
+        assert.doesNotMatch(problem.message, /\n/);
+        assert.throws(
+          () => codeFromPastedAddress(text, STATE),
+          (error: unknown) => error instanceof OAuthError && error.code === code,
+        );
+      }
+    });
+  });
+});
