@@ -69,7 +69,11 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   });
   const describeAccount = () => {
     const account = sessions.activeAccount;
-    treeView.description = account ? (account.login ?? account.name) : undefined;
+    const label = account ? (account.login ?? account.name) : undefined;
+    treeView.description = label;
+    // Alone in its container (the default), the view's header merges into the side bar's title, which shows the
+    // title ("Box: <title>") but never the description: the title names the account too (by its shorter name).
+    treeView.title = account?.name ?? vscode.l10n.t('Box');
   };
   void ready.then(() => {
     describeAccount();

@@ -31,7 +31,7 @@ async function switchAccount(
     label: account.name,
     description:
       account.id === current?.id
-        ? vscode.l10n.t('{0} · current', account.login ?? account.id)
+        ? vscode.l10n.t('current · {0}', account.login ?? account.id)
         : (account.login ?? account.id),
     icon: account.id === current?.id ? 'check' : 'account',
     value: account.id,
