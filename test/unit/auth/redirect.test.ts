@@ -1,5 +1,5 @@
 // The remote sign-in's decisions (core/auth/redirect.ts): which redirect a window uses, and what a pasted address
-// must carry before its code is exchanged.
+// must carry before its code is exchanged; then the whole paste flow of signIn.ts against the emulator.
 import * as assert from 'node:assert/strict';
 import {
   chooseRedirect,
@@ -7,7 +7,10 @@ import {
   isLoopbackAddress,
   pastedAddressProblem,
 } from '../../../src/core/auth/redirect';
+import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import { OAuthError } from '../../../src/core/errors';
+import { request } from 'undici';
+import { EMULATOR_APP, startAuthEmulator, tokenRequests, type EmulatorFixture } from './helpers';
 
 const LOCAL = 'http://127.0.0.1:43123/callback';
 const STATE = 'a'.repeat(64);
@@ -92,5 +95,65 @@ describe('auth/redirect', () => {
         );
       }
     });
+  });
+});
+
+describe('auth/signIn with a pasted address, against the emulator', () => {
+  let fixture: EmulatorFixture;
+
+  beforeEach(async () => {
+    fixture = await startAuthEmulator();
+  });
+
+  afterEach(async () => {
+    await fixture.close();
+  });
+
+  /** A browser on another machine: it gets Box's redirect but cannot reach the loopback address it names. */
+  function remoteBrowser(seen: { location: string }) {
+    return async (url: string): Promise<boolean> => {
+      const response = await request(url, { method: 'GET' });
+      await response.body.dump();
+      seen.location = String(response.headers.location);
+      return true;
+    };
+  }
+
+  it('exchanges the code of the pasted address; an address of another attempt is refused first', async () => {
+    const seen = { location: '' };
+    const refusals: (string | undefined)[] = [];
+    const tokens = await signInWithOAuth({
+      endpoints: fixture.endpoints,
+      app: EMULATOR_APP,
+      openBrowser: remoteBrowser(seen),
+      chooseRedirect: async (local) => ({ redirectUri: local, codeFrom: 'paste' }),
+      pasteAddress: async (isAnswer) => {
+        refusals.push(isAnswer(seen.location.replace(/state=[^&]+/, `state=${STATE}`)), isAnswer('nonsense'));
+        return seen.location;
+      },
+    });
+    assert.deepEqual(refusals, [
+      'That address belongs to another sign-in attempt.',
+      'That is not a web address.',
+    ]);
+    const me = await request(`${fixture.emulator.baseUrl}/2.0/users/me`, {
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    });
+    await me.body.dump();
+    assert.equal(me.statusCode, 200, 'the token works');
+  });
+
+  it('a closed paste box cancels the sign-in without asking Box for a token', async () => {
+    await assert.rejects(
+      signInWithOAuth({
+        endpoints: fixture.endpoints,
+        app: EMULATOR_APP,
+        openBrowser: remoteBrowser({ location: '' }),
+        chooseRedirect: async (local) => ({ redirectUri: local, codeFrom: 'paste' }),
+        pasteAddress: async () => undefined,
+      }),
+      (error: unknown) => error instanceof OAuthError && error.code === 'cancelled',
+    );
+    assert.equal(tokenRequests(fixture.emulator), 0);
   });
 });
