@@ -31,9 +31,13 @@ export interface SignInOptions {
   chooseRedirect?: (loopbackUri: string) => Promise<RedirectChoice>;
   /**
    * Asked after the browser opened when the choice is `paste`: the address the browser ended on (undefined: the
-   * user gave up). `isAnswer` says in one line why a text cannot finish this sign-in, for the input box.
+   * user gave up). `isAnswer` says in one line why a text cannot finish this sign-in, for the input box; `signal`
+   * aborts when the listener got the code after all (the browser was on this machine): close the box then.
    */
-  pasteAddress?: (isAnswer: (text: string) => string | undefined) => Promise<string | undefined>;
+  pasteAddress?: (
+    isAnswer: (text: string) => string | undefined,
+    signal: AbortSignal,
+  ) => Promise<string | undefined>;
 }
 
 export async function signInWithOAuth(options: SignInOptions): Promise<TokenSet> {
@@ -49,16 +53,23 @@ export async function signInWithOAuth(options: SignInOptions): Promise<TokenSet>
       codeFrom: 'loopback',
     };
     const url = buildAuthorizeUrl(endpoints, app, choice.redirectUri, loopback.state, options.scope);
-    let code: Promise<string>;
-    if (choice.codeFrom === 'paste') {
-      // The browser cannot reach the listener: its address bar ends on the redirect, and the user brings it here.
-      if ((await options.openBrowser(url)) === false) throw browserNotOpened();
-      code = pastedCode(options, loopback.state);
-    } else {
-      code = loopback.waitForCode();
-      // A browser opener that never settles must not outlive the sign-in: the callback, a timeout or an abort wins.
-      const opened = await Promise.race([options.openBrowser(url), code.then(() => true)]);
-      if (opened === false) throw browserNotOpened();
+    const listened = loopback.waitForCode();
+    let arrived = false;
+    void listened.then(
+      () => (arrived = true),
+      () => undefined,
+    );
+    // A browser opener that never settles must not outlive the sign-in: the callback, a timeout or an abort wins.
+    const opened = await Promise.race([options.openBrowser(url), listened.then(() => true)]);
+    if (opened === false) throw browserNotOpened();
+    let code = listened;
+    if (choice.codeFrom === 'paste' && !arrived) {
+      // The browser probably cannot reach the listener: its address bar ends on the redirect, and the user brings
+      // it here. Should the listener get the code after all (the browser was on this machine), that wins.
+      const pasting = new AbortController();
+      code = Promise.race([listened, pastedCode(options, loopback.state, pasting.signal)]).finally(() =>
+        pasting.abort(),
+      );
     }
     // The code dies 30 s after Box issued it: exchange before anything else.
     return await exchangeAuthorizationCode(endpoints, app, await code, signal);
@@ -67,9 +78,13 @@ export async function signInWithOAuth(options: SignInOptions): Promise<TokenSet>
   }
 }
 
-async function pastedCode(options: SignInOptions, state: string): Promise<string> {
+async function pastedCode(options: SignInOptions, state: string, signal: AbortSignal): Promise<string> {
   if (!options.pasteAddress) throw new OAuthError('paste_unavailable', 'nobody can paste the address here');
-  const text = await options.pasteAddress((candidate) => pastedAddressProblem(candidate, state)?.message);
+  const text = await options.pasteAddress(
+    (candidate) => pastedAddressProblem(candidate, state)?.message,
+    signal,
+  );
+  if (signal.aborted) return new Promise<never>(() => undefined); // the listener won; its code is used
   if (text === undefined) throw new OAuthError('cancelled', 'the sign-in was cancelled');
   return codeFromPastedAddress(text, state);
 }

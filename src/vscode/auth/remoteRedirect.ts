@@ -29,12 +29,16 @@ export function redirectHooks(prompter: Prompter, logger: Logger) {
           : undefined;
       const choice = chooseRedirect({ mode, remote, local, external });
       logger.info(
-        `Box sign-in redirect: ${choice.codeFrom} (setting ${mode}, ${remote ? 'remote' : 'local'} host)`,
+        `Box sign-in redirect: ${choice.codeFrom} (setting ${mode}, ${remote ? `remote host, forwarded as ${external}` : 'local host'})`,
       );
       return choice;
     },
-    pasteAddress: (isAnswer: (text: string) => string | undefined): Promise<string | undefined> =>
+    pasteAddress: (
+      isAnswer: (text: string) => string | undefined,
+      signal: AbortSignal,
+    ): Promise<string | undefined> =>
       prompter.input({
+        signal,
         id: 'pasteSignInAddress',
         title: vscode.l10n.t('Finish signing in to Box'),
         prompt: vscode.l10n.t(

@@ -10,7 +10,7 @@ import {
 import { signInWithOAuth } from '../../../src/core/auth/signIn';
 import { OAuthError } from '../../../src/core/errors';
 import { request } from 'undici';
-import { EMULATOR_APP, startAuthEmulator, tokenRequests, type EmulatorFixture } from './helpers';
+import { EMULATOR_APP, fakeBrowser, startAuthEmulator, tokenRequests, type EmulatorFixture } from './helpers';
 
 const LOCAL = 'http://127.0.0.1:43123/callback';
 const STATE = 'a'.repeat(64);
@@ -141,6 +141,29 @@ describe('auth/signIn with a pasted address, against the emulator', () => {
     });
     await me.body.dump();
     assert.equal(me.statusCode, 200, 'the token works');
+  });
+
+  it('when the listener gets the code after all, the paste box is closed and that code is used', async () => {
+    let authorizeUrl = '';
+    let closed = false;
+    const tokens = await signInWithOAuth({
+      endpoints: fixture.endpoints,
+      app: EMULATOR_APP,
+      openBrowser: async (url) => {
+        authorizeUrl = url;
+        return true;
+      },
+      chooseRedirect: async (local) => ({ redirectUri: local, codeFrom: 'paste' }),
+      pasteAddress: async (_isAnswer, signal) => {
+        // While the box is open, the browser turns out to be on this machine: it follows Box's redirect home.
+        await fakeBrowser()(authorizeUrl);
+        if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        closed = true;
+        return undefined;
+      },
+    });
+    assert.ok(tokens.accessToken);
+    assert.equal(closed, true, 'the paste box was told to close');
   });
 
   it('a closed paste box cancels the sign-in without asking Box for a token', async () => {
