@@ -58,10 +58,11 @@ export class SessionManager implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private initialised: Promise<void> | undefined;
   /**
-   * Index texts this window wrote. Their change events arrive late, and a read then may still return an older one of
-   * them: neither is news (memory is already at or past it), so only another window's text is reloaded.
+   * The index text this window stored last. The change event of a store arrives late, after this window may have
+   * moved on in memory (a switch right after a sign-in): reading back what we stored ourselves is no news, and
+   * applying it would flip the active account back for a moment. Another window's text is always applied.
    */
-  private readonly ownIndexTexts = new Set<string>();
+  private lastStoredIndex: string | undefined;
   private started: Promise<void> | undefined;
 
   readonly onDidChange = this.changed.event;
@@ -310,8 +311,7 @@ export class SessionManager implements vscode.Disposable {
   private async onSecretChanged(key: string): Promise<void> {
     if (key === INDEX_KEY) {
       const text = await this.secrets.get(INDEX_KEY);
-      if (text !== undefined && this.ownIndexTexts.has(text)) return;
-      this.ownIndexTexts.clear();
+      if (text !== undefined && text === this.lastStoredIndex) return;
       const before = this.index;
       await this.reloadIndex(text);
       const beforeIds = new Set(before.accounts.map((account) => account.id));
@@ -355,9 +355,8 @@ export class SessionManager implements vscode.Disposable {
 
   private async saveIndex(): Promise<void> {
     const text = JSON.stringify(this.index);
-    this.ownIndexTexts.add(text);
-    if (this.ownIndexTexts.size > 20) this.ownIndexTexts.delete(this.ownIndexTexts.values().next().value!);
     await this.secrets.store(INDEX_KEY, text);
+    this.lastStoredIndex = text;
   }
 
   private publish(change: SessionChange): void {
