@@ -7,6 +7,7 @@ import { BoxAuthenticationProvider } from './vscode/auth/authProvider';
 import { SessionManager } from './vscode/auth/sessionManager';
 import { bootstrapFromEnvironment, SignInFlows } from './vscode/auth/signInFlows';
 import { SignOut } from './vscode/auth/signOut';
+import { registerAccountCommands } from './vscode/commands/accountCommands';
 import { registerAuthCommands } from './vscode/commands/authCommands';
 import { registerDownloadCommands } from './vscode/commands/downloadCommands';
 import { registerRunningDownloadsCommands } from './vscode/commands/runningDownloadsCommands';
@@ -70,7 +71,11 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   });
   const describeAccount = () => {
     const account = sessions.activeAccount;
-    treeView.description = account ? (account.login ?? account.name) : undefined;
+    const label = account ? (account.login ?? account.name) : undefined;
+    treeView.description = label;
+    // Alone in its container (the default), the view's header merges into the side bar's title, which shows the
+    // title ("Box: <title>") but never the description: the title names the account too (by its shorter name).
+    treeView.title = account?.name ?? vscode.l10n.t('Box');
   };
   void ready.then(() => {
     describeAccount();
@@ -117,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       failures.explainOriginChange();
     }),
     ...registerAuthCommands(flows, signOut),
+    ...registerAccountCommands(sessions, flows, prompter),
     ...registerTreeCommands(tree),
     ...registerDownloadCommands(service, treeView),
     ...registerLinkCommands(),
@@ -163,6 +169,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
         opener.confirmAboveBytes = Math.max(0, Math.floor(bytes));
       },
     },
+    viewDescription: () => treeView.description,
     account: () => {
       const account = sessions.activeAccount;
       return account && { id: account.id, name: account.name, kind: account.kind };

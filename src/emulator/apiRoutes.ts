@@ -1,6 +1,6 @@
 // The read-only content API: folders, folder items, files, file content (302 to the download origin), users/me.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isInaccessible, type EmulatorContext } from './context';
+import { isHiddenFrom, isInaccessible, type EmulatorContext } from './context';
 import { BoxError, notFound } from './errors';
 import { bearerToken, sendEmpty, sendJson } from './http';
 import { SERVICE_ACCOUNT } from './options';
@@ -25,11 +25,18 @@ function checkId(id: string): void {
   if (!/^\d+$/.test(id)) throw new BoxError(405, 'method_not_allowed', 'Method Not Allowed');
 }
 
-async function findFolder(ctx: EmulatorContext, id: string): Promise<FolderInfo> {
+async function findFolder(ctx: EmulatorContext, id: string, req: IncomingMessage): Promise<FolderInfo> {
   checkId(id);
   const item = await ctx.tree.resolve(id);
   if (item?.type !== 'folder' || isInaccessible(ctx.faults, item.relPath)) throw notFound();
+  if (isHiddenFrom(ctx, bearerToken(req), item.relPath)) throw notFound();
   return item;
+}
+
+/** What this request's user may see in a listing. */
+function visibleTo(ctx: EmulatorContext, req: IncomingMessage): (relPath: string) => boolean {
+  const token = bearerToken(req);
+  return (relPath) => !isHiddenFrom(ctx, token, relPath);
 }
 
 async function findFile(ctx: EmulatorContext, id: string): Promise<FileInfo> {
@@ -45,7 +52,7 @@ function notModified(req: IncomingMessage, etag: string | null): boolean {
 }
 
 export async function getFolder({ ctx, req, res, url, params }: RouteArgs): Promise<void> {
-  const folder = await findFolder(ctx, params[0]);
+  const folder = await findFolder(ctx, params[0], req);
   const etag = folderEtag(folder);
   if (notModified(req, etag)) return sendEmpty(res, 304, { etag: etag! });
   const query = parseListingQuery(url.searchParams, 'mini');
@@ -53,15 +60,20 @@ export async function getFolder({ ctx, req, res, url, params }: RouteArgs): Prom
   const body = await renderItem(ctx, folder, selection);
   if (selection === 'standard' || selection.includes('item_collection')) {
     // Items inside item_collection are always the mini variant, in the offset envelope.
-    body.item_collection = await listFolder(ctx, folder, { ...query, fields: 'mini', useMarker: false });
+    body.item_collection = await listFolder(
+      ctx,
+      folder,
+      { ...query, fields: 'mini', useMarker: false },
+      visibleTo(ctx, req),
+    );
   }
   sendJson(res, 200, body, etag ? { etag } : {});
 }
 
-export async function getFolderItems({ ctx, url, res, params }: RouteArgs): Promise<void> {
-  const folder = await findFolder(ctx, params[0]);
+export async function getFolderItems({ ctx, req, url, res, params }: RouteArgs): Promise<void> {
+  const folder = await findFolder(ctx, params[0], req);
   const query = parseListingQuery(url.searchParams, 'mini');
-  sendJson(res, 200, await listFolder(ctx, folder, query));
+  sendJson(res, 200, await listFolder(ctx, folder, query, visibleTo(ctx, req)));
 }
 
 export async function getFile({ ctx, req, res, url, params }: RouteArgs): Promise<void> {

@@ -27,7 +27,17 @@ export interface EmulatorContext {
 
 /** True if the path or one of its ancestors is in `faults.inaccessible`. */
 export function isInaccessible(faults: EmulatorFaults, relPath: string): boolean {
-  return faults.inaccessible.some((blocked) => {
+  return isUnder(faults.inaccessible, relPath);
+}
+
+/** True if a request with this bearer token may not see the path (`faults.hiddenFromServiceAccount`). */
+export function isHiddenFrom(ctx: EmulatorContext, token: string | undefined, relPath: string): boolean {
+  const hidden = ctx.faults.hiddenFromServiceAccount;
+  return !!hidden?.length && ctx.tokens.isServiceAccountToken(token) && isUnder(hidden, relPath);
+}
+
+function isUnder(paths: string[], relPath: string): boolean {
+  return paths.some((blocked) => {
     const normalized = blocked.replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
     return normalized !== '' && (relPath === normalized || relPath.startsWith(`${normalized}/`));
   });

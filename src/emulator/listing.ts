@@ -133,6 +133,7 @@ export async function listFolder(
   ctx: EmulatorContext,
   folder: FolderInfo,
   query: ListingQuery,
+  visible: (relPath: string) => boolean = () => true,
 ): Promise<Record<string, unknown>> {
   if (query.useMarker && query.sort !== undefined && folder.relPath === '') {
     // Spec: `sort` "is not supported for marker-based pagination on the root folder".
@@ -142,7 +143,7 @@ export async function listFolder(
       'Sorting is not supported with marker-based pagination on the root folder.',
     );
   }
-  const children = await ctx.tree.children(folder.relPath);
+  const children = (await ctx.tree.children(folder.relPath)).filter((item) => visible(item.relPath));
   const keyed = await Promise.all(
     children.map(async (item) => ({ item, key: await sortKey(ctx, item, query.sort) })),
   );

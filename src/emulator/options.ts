@@ -58,6 +58,11 @@ export interface EmulatorFaults {
   entryDelayMs?: number;
   /** Relative posix paths (files or folders) the user cannot access. Read at request time. */
   inaccessible: string[];
+  /**
+   * Relative posix paths the enterprise's service account does not see (not shared with it): left out of its folder
+   * listings, 404 when it asks for the folder. Lets tests tell two signed-in accounts apart by their trees.
+   */
+  hiddenFromServiceAccount?: string[];
   /** After a ZIP stream ends, the status stays `in_progress` for this many more polls. */
   statusInProgressPolls: number;
   /**

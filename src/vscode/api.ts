@@ -41,6 +41,8 @@ export interface BoxPullTestApi {
     /** Files larger than this ask before they open (default 50 MB). */
     setConfirmAboveBytes(bytes: number): void;
   };
+  /** The Box view's description (the account in use). */
+  viewDescription(): string | undefined;
   /** The active Box account, if any. */
   account(): { id: string; name: string; kind: string } | undefined;
 }

@@ -11,6 +11,8 @@ export const Commands = {
   useDeveloperToken: 'boxPull.useDeveloperToken',
   signInWithClientCredentials: 'boxPull.signInWithClientCredentials',
   signOut: 'boxPull.signOut',
+  addAccount: 'boxPull.addAccount',
+  switchAccount: 'boxPull.switchAccount',
   refresh: 'boxPull.refresh',
   download: 'boxPull.download',
   downloadFolder: 'boxPull.downloadFolder',
@@ -31,6 +33,8 @@ export const WALKTHROUGH_ID = 'box-pull.box-pull#gettingStarted';
 
 export const ContextKeys = {
   signedIn: 'boxPull.signedIn',
+  /** Some account is signed in, usable with the current address or not (Switch Account, Add Account). */
+  hasAccounts: 'boxPull.hasAccounts',
   downloading: 'boxPull.downloading',
 } as const;
 

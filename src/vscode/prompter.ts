@@ -37,6 +37,8 @@ export interface InputRequest {
   password?: boolean;
   /** An error message for an unacceptable value, undefined when it is fine. */
   validate?(value: string): string | undefined;
+  /** Closes the box (answer undefined) when aborted: the answer arrived another way. */
+  signal?: AbortSignal;
 }
 
 export interface ConfirmRequest {
@@ -116,15 +118,27 @@ export class VsCodePrompter implements Prompter {
   }
 
   async input(request: InputRequest): Promise<string | undefined> {
-    return vscode.window.showInputBox({
-      title: request.title,
-      prompt: request.prompt,
-      placeHolder: request.placeholder,
-      value: request.value,
-      password: request.password,
-      ignoreFocusOut: true,
-      validateInput: request.validate ? (value) => request.validate?.(value) : undefined,
-    });
+    const cancel = new vscode.CancellationTokenSource();
+    const onAbort = () => cancel.cancel();
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    if (request.signal?.aborted) cancel.cancel();
+    try {
+      return await vscode.window.showInputBox(
+        {
+          title: request.title,
+          prompt: request.prompt,
+          placeHolder: request.placeholder,
+          value: request.value,
+          password: request.password,
+          ignoreFocusOut: true,
+          validateInput: request.validate ? (value) => request.validate?.(value) : undefined,
+        },
+        cancel.token,
+      );
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+      cancel.dispose();
+    }
   }
 
   async confirm(request: ConfirmRequest): Promise<boolean> {

@@ -8,11 +8,11 @@ import { DEFAULT_APP, DEFAULT_USER, ENTERPRISE_ID, SERVICE_ACCOUNT } from '../..
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import type { SignOutOutcome } from '../../src/vscode/auth/signOut';
 import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
-import type { PickRequest } from '../../src/vscode/prompter';
 import { startCaptureServer } from '../helpers/captureServer';
 import { currentFaults, issuedTokens, resetFaults, setFaults } from './emulator';
 import {
   browse,
+  ccgPrompter,
   channelLog,
   destinationFolder,
   download,
@@ -20,6 +20,7 @@ import {
   findRow,
   getApi,
   makeBoxFolder,
+  recentFolderIds,
   refreshTree,
   remove,
   requireEnv,
@@ -47,26 +48,6 @@ async function signInWithBrowser(api: BoxPullTestApi): Promise<ScriptedPrompter>
   }
   assert.equal(api.account()?.kind, 'oauth');
   return prompter;
-}
-
-function ccgPrompter(subject: 'enterprise' | 'user', id: string): ScriptedPrompter {
-  return new ScriptedPrompter()
-    .on('ccgClientId', value(DEFAULT_APP.clientId))
-    .on('ccgClientSecret', value(DEFAULT_APP.clientSecret))
-    .on('ccgSubjectType', value(subject))
-    .on('ccgSubjectId', value(id));
-}
-
-/** The folder ids the palette's folder picker offers as recent (it is closed without a choice). */
-async function recentFolderIds(api: BoxPullTestApi): Promise<string[]> {
-  let recent: string[] = [];
-  const prompter = new ScriptedPrompter().on('boxFolder', async (request) => {
-    const items = await (request as PickRequest<{ kind: string; item?: { id: string } }>).items;
-    recent = items.filter((item) => item.value?.kind === 'take').map((item) => item.value!.item!.id);
-    return undefined;
-  });
-  await withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.downloadFolder'));
-  return recent;
 }
 
 async function status(apiUrl: string, token: string): Promise<number> {

@@ -6,6 +6,7 @@ import { cpSync, promises as fs, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DEFAULT_APP } from '../../src/emulator/options';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import { diffTrees } from '../helpers/compareTrees';
 import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
@@ -140,6 +141,27 @@ export async function browse(url: unknown): Promise<boolean> {
 export async function signInWithDeveloperToken(api: BoxPullTestApi, token = env.devToken): Promise<unknown> {
   const prompter = new ScriptedPrompter().on('developerToken', value(token));
   return withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.useDeveloperToken'));
+}
+
+/** Answers the client-credentials sign-in with the emulator's app, for the enterprise or a user. */
+export function ccgPrompter(subject: 'enterprise' | 'user', id: string): ScriptedPrompter {
+  return new ScriptedPrompter()
+    .on('ccgClientId', value(DEFAULT_APP.clientId))
+    .on('ccgClientSecret', value(DEFAULT_APP.clientSecret))
+    .on('ccgSubjectType', value(subject))
+    .on('ccgSubjectId', value(id));
+}
+
+/** The folder ids the palette's folder picker offers as recent (it is closed without a choice). */
+export async function recentFolderIds(api: BoxPullTestApi): Promise<string[]> {
+  let recent: string[] = [];
+  const prompter = new ScriptedPrompter().on('boxFolder', async (request) => {
+    const items = await (request as PickRequest<{ kind: string; item?: { id: string } }>).items;
+    recent = items.filter((item) => item.value?.kind === 'take').map((item) => item.value!.item!.id);
+    return undefined;
+  });
+  await withPrompter(api, prompter, () => vscode.commands.executeCommand('boxPull.downloadFolder'));
+  return recent;
 }
 
 // ---- Tree -------------------------------------------------------------------------------------------------------

@@ -24,6 +24,10 @@ export const names = {
   revealAction: 'Reveal in Explorer',
   /** The first button of the signed-out welcome view (package.nls.json `viewsWelcome.signIn`). */
   welcomeSignIn: 'Sign in with Box',
+  /** Palette titles of `boxPull.addAccount` and `boxPull.switchAccount`; the pick marks the account in use so. */
+  addAccountCommand: 'Box: Add Account',
+  switchAccountCommand: 'Box: Switch Account',
+  currentAccountMark: 'current',
   /** The warning of a command that needs Box while nobody is signed in. */
   signInFirst: 'Sign in to Box first.',
 };
@@ -63,6 +67,8 @@ export const selectors = {
   /** An action (icon button) in the side bar's title or a view's header, by its label. */
   sideBarTitleAction: (label: string) =>
     `.part.sidebar .actions-container .action-label[aria-label=${cssString(label)}]`,
+  /** Text in the side bar, such as the Box view's description (the account in use). */
+  sideBarText: (text: string) => `.part.sidebar >> text=${text}`,
   /** The selected (and focused) tree row. */
   selectedTreeRow: '.monaco-list-row.selected',
   /** The getting-started page (Welcome › Walkthroughs) and its steps. */

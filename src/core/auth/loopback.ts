@@ -5,10 +5,11 @@
 // Box's authorization codes live 30 seconds: the caller must exchange the code as soon as waitForCode()
 // resolves, before doing anything else (signInWithOAuth does).
 import { throwIfAborted } from '../abort';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OAuthError } from '../errors';
+import { stateMatches } from './redirect';
 
 export interface LoopbackOptions {
   /** Path of the redirect URI; `/callback` by default (it must match the path registered for the Box app). */
@@ -147,15 +148,6 @@ export async function startLoopbackRedirect(options: LoopbackOptions = {}): Prom
     waitForCode: () => codePromise,
     close: () => finish(new OAuthError('cancelled', 'the sign-in was cancelled')),
   };
-}
-
-function stateMatches(received: string | null, expected: string): boolean {
-  if (received === null) {
-    return false;
-  }
-  const a = Buffer.from(received);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function sendPage(res: http.ServerResponse, status: number, title: string, text: string): void {

@@ -57,6 +57,12 @@ export class SessionManager implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<SessionChange>();
   private readonly disposables: vscode.Disposable[] = [];
   private initialised: Promise<void> | undefined;
+  /**
+   * The index text this window stored last. The change event of a store arrives late, after this window may have
+   * moved on in memory (a switch right after a sign-in): reading back what we stored ourselves is no news, and
+   * applying it would flip the active account back for a moment. Another window's text is always applied.
+   */
+  private lastStoredIndex: string | undefined;
   private started: Promise<void> | undefined;
 
   readonly onDidChange = this.changed.event;
@@ -203,6 +209,19 @@ export class SessionManager implements vscode.Disposable {
     return { account, ...result };
   }
 
+  /** Makes a signed-in account the one in use (Box: Switch Account); false if it is not signed in. */
+  async switchTo(accountId: string): Promise<boolean> {
+    await this.initialise();
+    if (!this.index.accounts.some((known) => known.id === accountId)) return false;
+    if (this.index.active === accountId) return true;
+    this.index = { ...this.index, active: accountId };
+    this.cachedClient = undefined;
+    await this.saveIndex();
+    this.logger.info(`Switched to Box user ${accountId}`);
+    this.publish({ added: [], removed: [], activeChanged: true });
+    return true;
+  }
+
   /** Forgets a session Box no longer accepts (that account's, not whichever is active), without calling Box. */
   async discard(accountId: string): Promise<BoxAccount | undefined> {
     await this.initialise();
@@ -291,8 +310,10 @@ export class SessionManager implements vscode.Disposable {
 
   private async onSecretChanged(key: string): Promise<void> {
     if (key === INDEX_KEY) {
+      const text = await this.secrets.get(INDEX_KEY);
+      if (text !== undefined && text === this.lastStoredIndex) return;
       const before = this.index;
-      await this.reloadIndex();
+      await this.reloadIndex(text);
       const beforeIds = new Set(before.accounts.map((account) => account.id));
       const afterIds = new Set(this.index.accounts.map((account) => account.id));
       const change: SessionChange = {
@@ -316,8 +337,8 @@ export class SessionManager implements vscode.Disposable {
     }
   }
 
-  private async reloadIndex(): Promise<SessionIndex> {
-    const text = await this.secrets.get(INDEX_KEY);
+  private async reloadIndex(known?: string): Promise<SessionIndex> {
+    const text = known ?? (await this.secrets.get(INDEX_KEY));
     let index: SessionIndex = { accounts: [] };
     if (text) {
       try {
@@ -333,7 +354,9 @@ export class SessionManager implements vscode.Disposable {
   }
 
   private async saveIndex(): Promise<void> {
-    await this.secrets.store(INDEX_KEY, JSON.stringify(this.index));
+    const text = JSON.stringify(this.index);
+    await this.secrets.store(INDEX_KEY, text);
+    this.lastStoredIndex = text;
   }
 
   private publish(change: SessionChange): void {
@@ -346,6 +369,11 @@ export class SessionManager implements vscode.Disposable {
       'setContext',
       ContextKeys.signedIn,
       this.signedInAccount !== undefined,
+    );
+    await vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.hasAccounts,
+      this.index.accounts.length > 0,
     );
   }
 

@@ -13,6 +13,7 @@ import type { Prompter } from '../prompter';
 import { clientSecretKey } from './secretTokenStore';
 import type { BoxAccount, SessionManager } from './sessionManager';
 import { describeFailure } from '../../core/failureText';
+import { redirectHooks } from './remoteRedirect';
 
 export type SignInMethod = 'oauth' | 'developerToken' | 'clientCredentials';
 
@@ -108,6 +109,7 @@ export class SignInFlows {
           endpoints,
           app,
           openBrowser: (url) => this.prompter.openBrowser(url),
+          ...redirectHooks(this.prompter, this.logger),
           signal,
         });
       } catch (error) {
@@ -244,7 +246,8 @@ export class SignInFlows {
       );
       return account;
     } catch (error) {
-      if (isAbort(error, controller.signal)) {
+      // Closing the paste box (remote sign-in) is a cancel too.
+      if (isAbort(error, controller.signal) || oauthErrorCode(error) === 'cancelled') {
         this.logger.info('Box sign-in cancelled');
         return undefined;
       }

@@ -28,8 +28,10 @@ export class DownloadService {
     if (items.length === 0) return undefined;
     const destination = await chooseDestination(items, this.deps.prompter, this.deps.workspaceState);
     if (!destination) return undefined;
+    // The account whose session runs the download: another may be switched to before it ends.
+    const account = this.deps.sessions.activeAccount;
     const outcome = await this.deps.runner.run(items, destination);
-    if (outcome.status === 'completed') await this.remember(items);
+    if (outcome.status === 'completed' && account) await this.remember(account.id, items);
     return outcome;
   }
 
@@ -51,13 +53,11 @@ export class DownloadService {
     return item ? this.download([item]) : undefined;
   }
 
-  /** After a successful download: single folders become recent folders of the active account. */
-  private async remember(items: DownloadItem[]): Promise<void> {
-    const account = this.deps.sessions.activeAccount;
-    if (!account) return;
+  /** After a successful download: its folders become recent folders of the account that downloaded them. */
+  private async remember(accountId: string, items: DownloadItem[]): Promise<void> {
     for (const item of items) {
       if (item.type === 'folder' && item.id !== '0')
-        await this.deps.recent.add(account.id, { id: item.id, name: item.name });
+        await this.deps.recent.add(accountId, { id: item.id, name: item.name });
     }
   }
 }

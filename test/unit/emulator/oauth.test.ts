@@ -284,4 +284,23 @@ describe('emulator: OAuth 2.0', () => {
       assert.equal(((await res.json()) as Json).error, 'invalid_client');
     });
   });
+
+  it('hiddenFromServiceAccount: the service account does not see those paths; the user still does', async () => {
+    fx.emulator.faults.hiddenFromServiceAccount = ['a.txt'];
+    const res = await fx.form('/oauth2/token', {
+      grant_type: 'client_credentials',
+      box_subject_type: 'enterprise',
+      box_subject_id: '30000001',
+      ...CLIENT,
+    });
+    const service = { authorization: `Bearer ${((await res.json()) as Json).access_token as string}` };
+    const names = async (headers?: Record<string, string>) => {
+      const listing = (await (await fx.get('/2.0/folders/0/items', headers)).json()) as {
+        entries: { name: string }[];
+      };
+      return listing.entries.map((entry) => entry.name);
+    };
+    assert.deepEqual(await names(service), []);
+    assert.deepEqual(await names(), ['a.txt'], 'the developer token user');
+  });
 });
