@@ -172,5 +172,7 @@ function summarise(report: PullReport): Record<string, unknown> {
     bytesDownloaded: report.bytesDownloaded,
     durationMs: report.durationMs,
     attempts: report.attempts,
+    plan: report.plan && { ...report.plan, parts: report.plan.parts.length },
+    checksumMismatches: report.checksumMismatches?.length,
   };
 }
