@@ -16,7 +16,8 @@ export interface EmulatorControl {
 /**
  * `POST /faults` merges a JSON object into `emulator.faults` (a `null` value removes that knob);
  * `POST /faults/reset` restores the defaults; `GET /faults` reads them (counted ones count down as they fire);
- * `GET /tokens` lists the OAuth tokens issued so far.
+ * `GET /stats` reads the request counters (cumulative: compare before and after); `GET /tokens` lists the OAuth
+ * tokens issued so far.
  */
 export async function startEmulatorControl(emulator: RunningEmulator): Promise<EmulatorControl> {
   const token = randomBytes(24).toString('hex');
@@ -38,6 +39,7 @@ export async function startEmulatorControl(emulator: RunningEmulator): Promise<E
         const route = `${request.method} ${request.url}`;
         if (route === 'GET /tokens') return reply(200, { issued: emulator.issuedTokens() });
         if (route === 'GET /faults') return reply(200, emulator.faults);
+        if (route === 'GET /stats') return reply(200, emulator.stats);
         if (route === 'POST /faults/reset') {
           for (const key of Object.keys(emulator.faults)) delete (emulator.faults as never)[key];
           Object.assign(emulator.faults, defaultFaults());

@@ -1,7 +1,7 @@
 // The emulator's fault knobs and issued tokens, seen from inside the extension host: the test host runs the
 // emulator in another process and serves them over 127.0.0.1 with a bearer token (test/host/emulatorControl.ts).
 import * as assert from 'node:assert/strict';
-import type { EmulatorFaults } from '../../src/emulator/options';
+import type { EmulatorFaults, EmulatorStats } from '../../src/emulator/options';
 import { requireEnv } from './helpers';
 
 async function control(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
@@ -28,6 +28,11 @@ export async function setFaults(faults: {
 /** The knobs as they are now: a counted fault's `remaining` shows how many hits are left. */
 export async function currentFaults(): Promise<EmulatorFaults> {
   return (await control('GET', '/faults')) as EmulatorFaults;
+}
+
+/** The emulator's request counters so far (they add up over the whole run: compare a snapshot before and after). */
+export async function emulatorStats(): Promise<EmulatorStats> {
+  return (await control('GET', '/stats')) as EmulatorStats;
 }
 
 export async function resetFaults(): Promise<void> {
