@@ -4,6 +4,7 @@
 // Production mode (see honouredEnvironment): an installed extension ignores it.
 import * as vscode from 'vscode';
 import type { ConflictPolicy } from '../core/place/conflictPolicy';
+import type { PullOptions } from '../core/pull/pull';
 
 export type DestinationLayout = 'subfolder' | 'direct';
 
@@ -56,6 +57,33 @@ export function readSettings(scope?: vscode.Uri, environment: BoxPullEnvironment
     conflictPolicy: (POLICIES as readonly string[]).includes(policy) ? (policy as ConflictPolicy) : 'ask',
     destinationLayout: config.get<string>('destinationLayout') === 'direct' ? 'direct' : 'subfolder',
   };
+}
+
+/** Box allows 5 ZIP downloads at once per user; 3 leaves room for the user's browser. */
+const STREAMS = { min: 1, max: 5, fallback: 3 };
+
+/**
+ * `boxPull.include`, `boxPull.exclude` and `boxPull.streams` for a pull into `scope`. Globs are handed to the core
+ * as written (picomatch, relative to the pulled folder); blank or non-string entries, which settings.json allows,
+ * are dropped rather than matching nothing or everything.
+ */
+export function readPullOptions(scope?: vscode.Uri): PullOptions {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  const streams = Math.trunc(Number(config.get<number>('streams', STREAMS.fallback)));
+  return {
+    include: globs(config.get<unknown>('include')),
+    exclude: globs(config.get<unknown>('exclude')),
+    streams: Number.isFinite(streams)
+      ? Math.min(STREAMS.max, Math.max(STREAMS.min, streams))
+      : STREAMS.fallback,
+  };
+}
+
+function globs(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((glob): glob is string => typeof glob === 'string' && glob.trim() !== '')
+    .map((g) => g.trim());
 }
 
 export function readProxySettings(): ProxySettings {

@@ -16,7 +16,8 @@ export interface EmulatorControl {
 /**
  * `POST /faults` merges a JSON object into `emulator.faults` (a `null` value removes that knob);
  * `POST /faults/reset` restores the defaults; `GET /faults` reads them (counted ones count down as they fire);
- * `GET /tokens` lists the OAuth tokens issued so far; `GET /stats` reads the request counters.
+ * `GET /stats` reads the request counters (cumulative: compare before and after); `GET /tokens` lists the OAuth
+ * tokens issued so far.
  */
 export async function startEmulatorControl(emulator: RunningEmulator): Promise<EmulatorControl> {
   const token = randomBytes(24).toString('hex');

@@ -30,6 +30,11 @@ export async function currentFaults(): Promise<EmulatorFaults> {
   return (await control('GET', '/faults')) as EmulatorFaults;
 }
 
+/** The emulator's request counters so far (they add up over the whole run: compare a snapshot before and after). */
+export async function emulatorStats(): Promise<EmulatorStats> {
+  return (await control('GET', '/stats')) as EmulatorStats;
+}
+
 export async function resetFaults(): Promise<void> {
   await control('POST', '/faults/reset');
 }
@@ -37,9 +42,4 @@ export async function resetFaults(): Promise<void> {
 /** Every OAuth access and refresh token the emulator issued so far. */
 export async function issuedTokens(): Promise<string[]> {
   return ((await control('GET', '/tokens')) as { issued: string[] }).issued;
-}
-
-/** The emulator's request counters (file content downloads, requests by path, ...). */
-export async function emulatorStats(): Promise<EmulatorStats> {
-  return (await control('GET', '/stats')) as EmulatorStats;
 }

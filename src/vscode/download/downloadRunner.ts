@@ -7,7 +7,7 @@ import type { ConflictDecision, ConflictPrompter } from '../../core/place/confli
 import type { Logger } from '../../core/logger';
 import type { PullProgress } from '../../core/pull/progress';
 import type { PullReport } from '../../core/pull/pull';
-import { readSettings } from '../config';
+import { readPullOptions, readSettings } from '../config';
 import { isAbort } from '../errors';
 import type { Failures } from '../failures';
 import { loadHeavy } from '../heavy';
@@ -45,10 +45,11 @@ export class DownloadRunner {
     const { tracker, logger } = this.deps;
     const what = describeItems(items);
     const settings = readSettings(destination.base);
+    const options = readPullOptions(destination.base);
     const download = tracker.start(items.map((item) => item.name).join(', '), destination.path);
     logger.info(
       `Download of ${items.map((item) => `${item.type} ${item.id}`).join(', ')} into ${destination.path} ` +
-        `(conflicts: ${settings.conflictPolicy})`,
+        `(conflicts: ${settings.conflictPolicy}, options: ${JSON.stringify(options)})`,
     );
     try {
       const report = await vscode.window.withProgress(
@@ -78,6 +79,7 @@ export class DownloadRunner {
             signal: download.signal,
             onProgress,
             logger,
+            options,
           });
         },
       );
@@ -170,5 +172,7 @@ function summarise(report: PullReport): Record<string, unknown> {
     bytesDownloaded: report.bytesDownloaded,
     durationMs: report.durationMs,
     attempts: report.attempts,
+    plan: report.plan && { ...report.plan, parts: report.plan.parts.length },
+    checksumMismatches: report.checksumMismatches?.length,
   };
 }

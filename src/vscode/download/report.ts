@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import type { PullReport } from '../../core/pull/pull';
+import { formatBytes } from '../../core/pull/progress';
 import { formatCount } from '../progress/format';
 
 export function completionMessage(report: PullReport, what: string): string {
@@ -18,6 +19,18 @@ export function completionMessage(report: PullReport, what: string): string {
           report.destination,
         );
   const notes: string[] = [];
+  // First: a file that changed on Box during the pull is missing from the destination, and the user must know.
+  const mismatched = report.checksumMismatches?.length ?? 0;
+  if (mismatched > 0) {
+    notes.push(
+      vscode.l10n.t(
+        '{0} not written (changed on Box during the download; see the log)',
+        formatCount(mismatched),
+      ),
+    );
+  }
+  const filtered = leftOutByFilters(report);
+  if (filtered) notes.push(filtered);
   if (report.filesOverwritten > 0)
     notes.push(vscode.l10n.t('{0} replaced', formatCount(report.filesOverwritten)));
   if (report.skippedByPolicy.length > 0) {
@@ -50,8 +63,39 @@ export function completionMessage(report: PullReport, what: string): string {
   return notes.length > 0 ? `${head} ${vscode.l10n.t('Also: {0}.', notes.join(', '))}` : head;
 }
 
+/** What `boxPull.include` / `boxPull.exclude` left out. An excluded folder is never listed: its files are not counted. */
+function leftOutByFilters(report: PullReport): string | undefined {
+  const excluded = report.plan?.excluded;
+  if (!excluded || (excluded.files === 0 && excluded.folders === 0)) return undefined;
+  const counts: string[] = [];
+  if (excluded.files > 0) {
+    counts.push(
+      excluded.files === 1
+        ? vscode.l10n.t('1 file')
+        : vscode.l10n.t('{0} files', formatCount(excluded.files)),
+    );
+  }
+  if (excluded.folders > 0) {
+    counts.push(
+      excluded.folders === 1
+        ? vscode.l10n.t('1 folder')
+        : vscode.l10n.t('{0} folders', formatCount(excluded.folders)),
+    );
+  }
+  return vscode.l10n.t(
+    '{0} ({1}) left out by filters',
+    counts.join(vscode.l10n.t(' and ')),
+    formatBytes(excluded.bytes),
+  );
+}
+
 /** Every path behind the counts above, one line each, so "3 blocked" can be looked up. */
 export function logReportDetails(report: PullReport, logger: Logger): void {
+  for (const relativePath of report.checksumMismatches ?? []) {
+    logger.warn(
+      `Not written: ${relativePath} (its SHA-1 never matched Box's; it changed on Box during the pull)`,
+    );
+  }
   for (const relativePath of report.skippedByPolicy) logger.info(`Kept existing file: ${relativePath}`);
   for (const relativePath of report.protectedFiles)
     logger.info(`Not replaced, unsaved changes: ${relativePath}`);

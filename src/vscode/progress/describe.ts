@@ -20,6 +20,12 @@ export function describeProgress(
   progress: PullProgress | undefined,
   { l10n, language }: ProgressWords,
 ): string {
+  if (progress?.phase === 'preparing' && progress.foldersListed !== undefined) {
+    // A large or filtered folder is listed before anything downloads; a count that grows says it is not stuck.
+    return progress.foldersListed === 1
+      ? l10n.t('Listing… 1 folder')
+      : l10n.t('Listing… {0} folders', formatCount(progress.foldersListed, language));
+  }
   if (!progress || progress.phase === 'preparing') return l10n.t('preparing…');
   const parts: string[] = [];
   if (progress.fraction !== undefined) parts.push(`${Math.floor(progress.fraction * 100)}%`);
@@ -70,7 +76,9 @@ export function describePhase(progress: PullProgress | undefined, { l10n }: Prog
   switch (progress?.phase) {
     case undefined:
     case 'preparing':
-      return l10n.t('Asking Box to prepare the download…');
+      return progress?.foldersListed !== undefined
+        ? l10n.t('Listing the folder on Box…')
+        : l10n.t('Asking Box to prepare the download…');
     case 'downloading':
       return l10n.t('Downloading');
     case 'extracting':
@@ -85,7 +93,7 @@ export function describePhase(progress: PullProgress | undefined, { l10n }: Prog
 /** Several downloads as one: sums of counts and rates, the mean completion, the longest time left. */
 export function combineProgress(all: (PullProgress | undefined)[]): PullProgress | undefined {
   const known = all.filter((p): p is PullProgress => p !== undefined && p.phase !== 'preparing');
-  if (known.length === 0) return undefined;
+  if (known.length === 0) return listing(all);
   if (known.length === 1 && all.length === 1) return known[0];
   const everyTotal = known.length === all.length && known.every((p) => p.totalFiles !== undefined);
   const everyFraction = known.length === all.length && known.every((p) => p.fraction !== undefined);
@@ -102,6 +110,19 @@ export function combineProgress(all: (PullProgress | undefined)[]): PullProgress
     attempt: Math.max(...known.map((p) => p.attempt ?? 1)),
     ...maxAttempts(known),
     ...stalled(known),
+  };
+}
+
+/** Only listings and downloads Box is still preparing: the folders listed so far, summed; else nothing to say. */
+function listing(all: (PullProgress | undefined)[]): PullProgress | undefined {
+  const counts = all.map((p) => p?.foldersListed).filter((n): n is number => n !== undefined);
+  if (counts.length === 0) return undefined;
+  return {
+    phase: 'preparing',
+    bytesDownloaded: 0,
+    filesDone: 0,
+    bytesPerSecond: 0,
+    foldersListed: sum(counts),
   };
 }
 

@@ -40,6 +40,14 @@ const MOMENTS: {
     notification: 'preparing…',
   },
   {
+    label: 'listing a large folder before anything downloads',
+    progress: progress({ phase: 'preparing', fraction: 0, foldersListed: 1412 }),
+    cli: 'Listing… 1,412 folders',
+    statusBar: 'Listing… 1,412 folders',
+    phase: 'Listing the folder on Box…',
+    notification: 'Listing… 1,412 folders',
+  },
+  {
     label: 'downloading at a rate with absurd decimals, hours left',
     progress: progress({
       phase: 'downloading',
@@ -296,6 +304,18 @@ describe('progress formatting', () => {
       assert.equal(combineProgress([undefined, progress({ phase: 'preparing' })]), undefined);
       const one = progress({ phase: 'extracting', fraction: 0.85 });
       assert.equal(combineProgress([one]), one);
+    });
+
+    it('while listing, the folders listed so far (summed), singular for one', () => {
+      const listing = progress({ phase: 'preparing', foldersListed: 412 });
+      assert.equal(describeProgress(combineProgress([listing]), words), 'Listing… 412 folders');
+      const two = combineProgress([listing, progress({ phase: 'preparing', foldersListed: 88 }), undefined]);
+      assert.equal(describeProgress(two, words), 'Listing… 500 folders');
+      const first = progress({ phase: 'preparing', foldersListed: 1 });
+      assert.equal(describeProgress(first, words), 'Listing… 1 folder');
+      // Past the listing, the count stays in the counters but the download's own words take over.
+      const after = progress({ phase: 'downloading', foldersListed: 412, bytesDownloaded: 2000 });
+      assert.equal(describeProgress(combineProgress([after, listing]), words), '2.0 KB');
     });
   });
 });
