@@ -7,7 +7,8 @@ const numberFormat = new Intl.NumberFormat('en-US');
 /** `Box 42% downloading · 5,000 files · 1.2 GB · 12 MB/s · 0:41 left`, with only the parts that are known. */
 export function progressLine(progress: PullProgress): string {
   if (progress.phase === 'preparing' && progress.foldersListed !== undefined) {
-    return `Listing… ${numberFormat.format(progress.foldersListed)} folders`;
+    const folders = progress.foldersListed;
+    return `Listing… ${numberFormat.format(folders)} ${folders === 1 ? 'folder' : 'folders'}`;
   }
   const parts: string[] = [];
   const percent = progress.fraction !== undefined ? ` ${Math.floor(progress.fraction * 100)}%` : '';

@@ -240,6 +240,7 @@ describe('progress formatting', () => {
     assert.equal(progressLine(endless), 'Box 50% downloading · 10 B · 1 B/s');
     const listing: PullProgress = { phase: 'preparing', bytesDownloaded: 0, filesDone: 0, bytesPerSecond: 0 };
     assert.equal(progressLine({ ...listing, foldersListed: 1412 }), 'Listing… 1,412 folders');
+    assert.equal(progressLine({ ...listing, foldersListed: 1 }), 'Listing… 1 folder');
     assert.equal(describeProgress(endless, words), '50% · 10 B · 1 B/s');
   });
 
