@@ -6,6 +6,7 @@ import { bearerToken, sendEmpty, sendJson } from './http';
 import { SERVICE_ACCOUNT } from './options';
 import { listFolder, parseListingQuery } from './listing';
 import { folderEtag, parseFields, renderItem, renderUser } from './representations';
+import { canSee, linkOfRequest } from './sharedLinks';
 import { randomToken } from './tokens';
 import type { FileInfo, FolderInfo } from './tree';
 
@@ -25,17 +26,20 @@ function checkId(id: string): void {
   if (!/^\d+$/.test(id)) throw new BoxError(405, 'method_not_allowed', 'Method Not Allowed');
 }
 
-async function findFolder(ctx: EmulatorContext, id: string): Promise<FolderInfo> {
+async function findFolder(ctx: EmulatorContext, req: IncomingMessage, id: string): Promise<FolderInfo> {
   checkId(id);
+  const link = linkOfRequest(ctx, req);
   const item = await ctx.tree.resolve(id);
   if (item?.type !== 'folder' || isInaccessible(ctx.faults, item.relPath)) throw notFound();
+  if (!canSee(ctx, link, item.relPath)) throw notFound();
   return item;
 }
 
-async function findFile(ctx: EmulatorContext, id: string): Promise<FileInfo> {
+async function findFile(ctx: EmulatorContext, req: IncomingMessage, id: string): Promise<FileInfo> {
   checkId(id);
+  const link = linkOfRequest(ctx, req);
   const item = await ctx.tree.resolve(id);
-  if (item?.type !== 'file') throw notFound();
+  if (item?.type !== 'file' || !canSee(ctx, link, item.relPath)) throw notFound();
   return item;
 }
 
@@ -45,7 +49,7 @@ function notModified(req: IncomingMessage, etag: string | null): boolean {
 }
 
 export async function getFolder({ ctx, req, res, url, params }: RouteArgs): Promise<void> {
-  const folder = await findFolder(ctx, params[0]);
+  const folder = await findFolder(ctx, req, params[0]);
   const etag = folderEtag(folder);
   if (notModified(req, etag)) return sendEmpty(res, 304, { etag: etag! });
   const query = parseListingQuery(url.searchParams, 'mini');
@@ -53,19 +57,24 @@ export async function getFolder({ ctx, req, res, url, params }: RouteArgs): Prom
   const body = await renderItem(ctx, folder, selection);
   if (selection === 'standard' || selection.includes('item_collection')) {
     // Items inside item_collection are always the mini variant, in the offset envelope.
-    body.item_collection = await listFolder(ctx, folder, { ...query, fields: 'mini', useMarker: false });
+    body.item_collection = await listFolder(
+      ctx,
+      folder,
+      { ...query, fields: 'mini', useMarker: false },
+      linkOfRequest(ctx, req),
+    );
   }
   sendJson(res, 200, body, etag ? { etag } : {});
 }
 
-export async function getFolderItems({ ctx, url, res, params }: RouteArgs): Promise<void> {
-  const folder = await findFolder(ctx, params[0]);
+export async function getFolderItems({ ctx, url, req, res, params }: RouteArgs): Promise<void> {
+  const folder = await findFolder(ctx, req, params[0]);
   const query = parseListingQuery(url.searchParams, 'mini');
-  sendJson(res, 200, await listFolder(ctx, folder, query));
+  sendJson(res, 200, await listFolder(ctx, folder, query, linkOfRequest(ctx, req)));
 }
 
 export async function getFile({ ctx, req, res, url, params }: RouteArgs): Promise<void> {
-  const file = await findFile(ctx, params[0]);
+  const file = await findFile(ctx, req, params[0]);
   if (isInaccessible(ctx.faults, file.relPath)) throw notFound();
   const etag = ctx.tree.fileEtag(file);
   if (notModified(req, etag)) return sendEmpty(res, 304, { etag });
@@ -74,8 +83,8 @@ export async function getFile({ ctx, req, res, url, params }: RouteArgs): Promis
   });
 }
 
-export async function getFileContent({ ctx, res, params }: RouteArgs): Promise<void> {
-  const file = await findFile(ctx, params[0]);
+export async function getFileContent({ ctx, req, res, params }: RouteArgs): Promise<void> {
+  const file = await findFile(ctx, req, params[0]);
   if (isInaccessible(ctx.faults, file.relPath)) {
     throw new BoxError(
       403,

@@ -1,5 +1,6 @@
 // Folder listings: Box's order (folders before files, then `sort`/`direction`), offset and marker paging, and the
 // 400s for bad paging parameters.
+import { canSee, type SharedLinkConfig } from './sharedLinks';
 import type { EmulatorContext } from './context';
 import { BoxError, invalidParameter } from './errors';
 import { parseFields, renderItem, type FieldSelection } from './representations';
@@ -133,6 +134,8 @@ export async function listFolder(
   ctx: EmulatorContext,
   folder: FolderInfo,
   query: ListingQuery,
+  /** The shared link the request's header names: link-only children show only below it. */
+  link?: SharedLinkConfig,
 ): Promise<Record<string, unknown>> {
   if (query.useMarker && query.sort !== undefined && folder.relPath === '') {
     // Spec: `sort` "is not supported for marker-based pagination on the root folder".
@@ -142,7 +145,9 @@ export async function listFolder(
       'Sorting is not supported with marker-based pagination on the root folder.',
     );
   }
-  const children = await ctx.tree.children(folder.relPath);
+  const children = (await ctx.tree.children(folder.relPath)).filter((child) =>
+    canSee(ctx, link, child.relPath),
+  );
   const keyed = await Promise.all(
     children.map(async (item) => ({ item, key: await sortKey(ctx, item, query.sort) })),
   );
