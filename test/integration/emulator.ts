@@ -2,6 +2,7 @@
 // emulator in another process and serves them over 127.0.0.1 with a bearer token (test/host/emulatorControl.ts).
 import * as assert from 'node:assert/strict';
 import type { EmulatorFaults } from '../../src/emulator/options';
+import type { SharedLinkConfig } from '../../src/emulator/sharedLinks';
 import { requireEnv } from './helpers';
 
 async function control(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
@@ -28,6 +29,11 @@ export async function setFaults(faults: {
 /** The knobs as they are now: a counted fault's `remaining` shows how many hits are left. */
 export async function currentFaults(): Promise<EmulatorFaults> {
   return (await control('GET', '/faults')) as EmulatorFaults;
+}
+
+/** Replaces the emulator's shared links (an empty list removes them all). */
+export async function setSharedLinks(links: SharedLinkConfig[]): Promise<void> {
+  await control('POST', '/shared_links', links);
 }
 
 export async function resetFaults(): Promise<void> {

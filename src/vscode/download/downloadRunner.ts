@@ -47,7 +47,7 @@ export class DownloadRunner {
     const settings = readSettings(destination.base);
     const download = tracker.start(items.map((item) => item.name).join(', '), destination.path);
     logger.info(
-      `Download of ${items.map((item) => `${item.type} ${item.id}`).join(', ')} into ${destination.path} ` +
+      `Download of ${items.map((item) => `${item.type} ${item.id}${item.sharedLink ? ' (shared link)' : ''}`).join(', ')} into ${destination.path} ` +
         `(conflicts: ${settings.conflictPolicy})`,
     );
     try {
@@ -68,8 +68,10 @@ export class DownloadRunner {
             progress.report({ message: download.notification, increment });
           };
           const { pull } = await loadHeavy();
+          const base = await this.deps.client();
+          const link = items.find((item) => item.sharedLink)?.sharedLink;
           return pull({
-            client: await this.deps.client(),
+            client: link ? base.withSharedLink(link) : base,
             items: items.map(({ type, id }) => ({ type, id })),
             destination: destination.path,
             conflictPolicy: settings.conflictPolicy,

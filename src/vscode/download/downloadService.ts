@@ -56,7 +56,8 @@ export class DownloadService {
     const account = this.deps.sessions.activeAccount;
     if (!account) return;
     for (const item of items) {
-      if (item.type === 'folder' && item.id !== '0')
+      // A shared link's folder is not the account's: reopening it by id alone would fail.
+      if (item.type === 'folder' && item.id !== '0' && !item.sharedLink)
         await this.deps.recent.add(account.id, { id: item.id, name: item.name });
     }
   }
