@@ -66,7 +66,7 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
         title: vscode.l10n.t('Download a Box Folder'),
         placeholder:
           current.id === '0'
-            ? vscode.l10n.t('Pick a folder, or paste a Box folder link or ID')
+            ? vscode.l10n.t('Pick a folder, or paste a Box folder link, shared link or ID')
             : vscode.l10n.t('In “{0}”: pick a subfolder, or download this folder', current.name),
         items,
         itemsForValue: referenceItems,
