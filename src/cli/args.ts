@@ -1,11 +1,12 @@
 /** Parses `box-pull pull <folder> --dest <dir> ...`. A usage error throws UsageError (exit code 2). */
 import { parseArgs } from 'node:util';
 import { addressProblem } from '../core/box/address';
-import { parseBoxFolderReference } from '../core/box/ids';
+import { parseBoxReference } from '../core/box/ids';
+import type { SharedLinkCredentials } from '../core/box/client';
 import type { ConflictPolicy } from '../core/place/conflictPolicy';
 import { messageOf } from '../core/errors';
 
-export const USAGE = `Usage: box-pull pull <folder-id | Box folder URL> --dest <dir> [options]
+export const USAGE = `Usage: box-pull pull <folder-id | Box folder URL | shared link> --dest <dir> [options]
 
 Options:
   --dest <dir>              where the folder's contents go (created if missing)
@@ -15,6 +16,8 @@ Options:
   --include <glob>          pull only files matching it (repeatable; paths relative to the folder, with /)
   --exclude <glob>          leave out files and folders matching it (repeatable)
   --streams <n>             ZIP downloads at once when the folder is split (default 3)
+  --shared-link-password <password>
+                            the shared link's password (env BOX_SHARED_LINK_PASSWORD)
   --json                    print one JSON event per line instead of a progress line
   --quiet                   print nothing but errors
   -h, --help                show this help
@@ -24,7 +27,10 @@ Exit codes: 0 success, 1 failure (reason on stderr), 2 usage error, 130 cancelle
 export class UsageError extends Error {}
 
 export interface PullCommand {
-  item: { type: 'folder' | 'file'; id: string };
+  /** What to pull; for a shared link, resolved from `sharedLink` when the pull starts. */
+  item?: { type: 'folder' | 'file'; id: string };
+  /** A shared link (`https://app.box.com/s/…`) and its password, if any. */
+  sharedLink?: SharedLinkCredentials;
   destination: string;
   apiUrl: string;
   token: string;
@@ -52,6 +58,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
         streams: { type: 'string' },
+        'shared-link-password': { type: 'string' },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -66,8 +73,18 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
   if (verb !== 'pull') throw new UsageError(`Unknown command "${verb}". The only command is "pull".`);
   if (!target) throw new UsageError('Missing the Box folder id or URL.');
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
-  const item = parseBoxFolderReference(target);
-  if (!item) throw new UsageError(`"${target}" is not a Box folder id or a Box folder URL.`);
+  const reference = parseBoxReference(target);
+  if (!reference) {
+    throw new UsageError(`"${target}" is not a Box folder id, a Box folder URL or a shared link.`);
+  }
+  const password = values['shared-link-password'] ?? env.BOX_SHARED_LINK_PASSWORD;
+  if (values['shared-link-password'] !== undefined && reference.type !== 'shared_link') {
+    throw new UsageError('--shared-link-password goes with a shared link (https://app.box.com/s/…).');
+  }
+  const subject =
+    reference.type === 'shared_link'
+      ? { sharedLink: { url: reference.url, ...(password ? { password } : {}) } }
+      : { item: reference };
   if (!values.dest) throw new UsageError('Missing --dest <dir>.');
   const token = values.token ?? env.BOX_TOKEN;
   if (!token) throw new UsageError('Missing a token: pass --token <token> or set BOX_TOKEN.');
@@ -105,7 +122,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
     include: values.include ?? [],
     exclude: values.exclude ?? [],
     ...(streams === undefined ? {} : { streams }),
-    item,
+    ...subject,
     destination: values.dest,
     apiUrl: apiUrl.replace(/\/+$/, ''),
     token,

@@ -4,6 +4,7 @@
  */
 import * as readline from 'node:readline/promises';
 import { BoxClient } from '../core/box/client';
+import { resolveSharedLink } from '../core/box/sharedLink';
 import type { ConflictDecision, ConflictPrompter } from '../core/place/conflictPolicy';
 import { createRedactingLogger, nullLogger, redactSecrets, type Logger } from '../core/logger';
 import { isAbortError } from '../core/abort';
@@ -43,7 +44,7 @@ async function runPull(command: PullCommand): Promise<number> {
   for (const signal of CANCEL_SIGNALS) process.once(signal, onSignal);
 
   const logger = cliLogger(command);
-  const client = new BoxClient({
+  const base = new BoxClient({
     baseUrl: command.apiUrl,
     tokenProvider: { getAccessToken: async () => command.token },
     logger,
@@ -51,9 +52,10 @@ async function runPull(command: PullCommand): Promise<number> {
   });
   const live = !command.json && !command.quiet && process.stderr.isTTY;
   try {
+    const { client, item } = await target(base, command, controller.signal);
     const report = await pull({
       client,
-      items: [command.item],
+      items: [item],
       destination: command.destination,
       conflictPolicy: command.conflictPolicy,
       options: { include: command.include, exclude: command.exclude, streams: command.streams },
@@ -77,8 +79,8 @@ async function runPull(command: PullCommand): Promise<number> {
     // The same words as the extension (core/failureText); the raw answer (request, request id) is the detail.
     const message = cancelled
       ? cancelledMessage(error)
-      : redactSecrets(describeFailure(error, command.item.type), [command.token]);
-    const detail = redactSecrets(messageOf(error), [command.token]);
+      : redactSecrets(describeFailure(error, command.item?.type ?? 'item'), secretsOf(command));
+    const detail = redactSecrets(messageOf(error), secretsOf(command));
     if (!cancelled && detail !== message) logger.info(`Details: ${detail}`);
     if (command.json)
       writeJson({
@@ -112,7 +114,24 @@ function cliLogger(command: PullCommand): Logger {
     warn: write('warn'),
     error: write('error'),
   };
-  return command.json ? nullLogger : createRedactingLogger(sink, () => [command.token]);
+  return command.json ? nullLogger : createRedactingLogger(sink, () => secretsOf(command));
+}
+
+/** What no output may show: the token and a shared link's password. */
+function secretsOf(command: PullCommand): string[] {
+  const password = command.sharedLink?.password;
+  return password ? [command.token, password, encodeURIComponent(password)] : [command.token];
+}
+
+/** The item to pull and the client for it: a shared link is resolved, and its client sends the link every time. */
+async function target(
+  client: BoxClient,
+  command: PullCommand,
+  signal: AbortSignal,
+): Promise<{ client: BoxClient; item: { type: 'folder' | 'file'; id: string } }> {
+  if (!command.sharedLink) return { client, item: command.item! };
+  const shared = await resolveSharedLink(client, command.sharedLink, signal);
+  return { client: shared.client, item: { type: shared.type, id: shared.id } };
 }
 
 /** Asks on the terminal. A cancel ends the question at once; Ctrl-C typed at it (raw mode: no SIGINT) cancels too. */

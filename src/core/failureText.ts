@@ -62,6 +62,9 @@ const THIS: Record<FailureSubject, string> = {
 function describeAnswer(error: Named, subject: FailureSubject): string {
   const status = Number(error.status);
   if (status === 401) return 'Box no longer accepts your sign-in. Sign in again.';
+  if (status === 403 && error.code === 'incorrect_shared_item_password') {
+    return 'The shared link needs a password, and the one given is missing or wrong. Check it and try again.';
+  }
   if (status === 403) {
     return `You do not have permission for this ${subject} on Box. Ask its owner for access.`;
   }

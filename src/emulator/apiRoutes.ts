@@ -6,6 +6,7 @@ import { bearerToken, sendEmpty, sendJson } from './http';
 import { SERVICE_ACCOUNT } from './options';
 import { listFolder, parseListingQuery } from './listing';
 import { folderEtag, parseFields, renderItem, renderUser } from './representations';
+import { canSee, linkOfRequest } from './sharedLinks';
 import { randomToken } from './tokens';
 import type { FileInfo, FolderInfo } from './tree';
 
@@ -25,24 +26,25 @@ function checkId(id: string): void {
   if (!/^\d+$/.test(id)) throw new BoxError(405, 'method_not_allowed', 'Method Not Allowed');
 }
 
-async function findFolder(ctx: EmulatorContext, id: string, req: IncomingMessage): Promise<FolderInfo> {
+/** What this request may see: nothing hidden from its user, and link-only items only below the link it names. */
+function visibleTo(ctx: EmulatorContext, req: IncomingMessage): (relPath: string) => boolean {
+  const token = bearerToken(req);
+  const link = linkOfRequest(ctx, req);
+  return (relPath) => !isHiddenFrom(ctx, token, relPath) && canSee(ctx, link, relPath);
+}
+
+async function findFolder(ctx: EmulatorContext, req: IncomingMessage, id: string): Promise<FolderInfo> {
   checkId(id);
   const item = await ctx.tree.resolve(id);
   if (item?.type !== 'folder' || isInaccessible(ctx.faults, item.relPath)) throw notFound();
-  if (isHiddenFrom(ctx, bearerToken(req), item.relPath)) throw notFound();
+  if (!visibleTo(ctx, req)(item.relPath)) throw notFound();
   return item;
 }
 
-/** What this request's user may see in a listing. */
-function visibleTo(ctx: EmulatorContext, req: IncomingMessage): (relPath: string) => boolean {
-  const token = bearerToken(req);
-  return (relPath) => !isHiddenFrom(ctx, token, relPath);
-}
-
-async function findFile(ctx: EmulatorContext, id: string): Promise<FileInfo> {
+async function findFile(ctx: EmulatorContext, req: IncomingMessage, id: string): Promise<FileInfo> {
   checkId(id);
   const item = await ctx.tree.resolve(id);
-  if (item?.type !== 'file') throw notFound();
+  if (item?.type !== 'file' || !visibleTo(ctx, req)(item.relPath)) throw notFound();
   return item;
 }
 
@@ -52,7 +54,7 @@ function notModified(req: IncomingMessage, etag: string | null): boolean {
 }
 
 export async function getFolder({ ctx, req, res, url, params }: RouteArgs): Promise<void> {
-  const folder = await findFolder(ctx, params[0], req);
+  const folder = await findFolder(ctx, req, params[0]);
   const etag = folderEtag(folder);
   if (notModified(req, etag)) return sendEmpty(res, 304, { etag: etag! });
   const query = parseListingQuery(url.searchParams, 'mini');
@@ -71,13 +73,13 @@ export async function getFolder({ ctx, req, res, url, params }: RouteArgs): Prom
 }
 
 export async function getFolderItems({ ctx, req, url, res, params }: RouteArgs): Promise<void> {
-  const folder = await findFolder(ctx, params[0], req);
+  const folder = await findFolder(ctx, req, params[0]);
   const query = parseListingQuery(url.searchParams, 'mini');
   sendJson(res, 200, await listFolder(ctx, folder, query, visibleTo(ctx, req)));
 }
 
 export async function getFile({ ctx, req, res, url, params }: RouteArgs): Promise<void> {
-  const file = await findFile(ctx, params[0]);
+  const file = await findFile(ctx, req, params[0]);
   if (isInaccessible(ctx.faults, file.relPath)) throw notFound();
   const etag = ctx.tree.fileEtag(file);
   if (notModified(req, etag)) return sendEmpty(res, 304, { etag });
@@ -86,8 +88,8 @@ export async function getFile({ ctx, req, res, url, params }: RouteArgs): Promis
   });
 }
 
-export async function getFileContent({ ctx, res, params }: RouteArgs): Promise<void> {
-  const file = await findFile(ctx, params[0]);
+export async function getFileContent({ ctx, req, res, params }: RouteArgs): Promise<void> {
+  const file = await findFile(ctx, req, params[0]);
   if (isInaccessible(ctx.faults, file.relPath)) {
     throw new BoxError(
       403,

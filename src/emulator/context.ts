@@ -1,6 +1,7 @@
 // State shared by every route: the item tree, tokens, knobs, counters and the two origins.
 import type { EmulatorClock } from './clock';
 import type { EmulatorFaults, EmulatorStats, EmulatorUser, OAuthApp } from './options';
+import type { SharedLinkConfig } from './sharedLinks';
 import type { ItemTree } from './tree';
 import type { TokenStore } from './tokens';
 import type { ZipStore } from './zipStore';
@@ -21,6 +22,8 @@ export interface EmulatorContext {
   zips: ZipStore;
   /** Short-lived links behind the 302 of `GET /2.0/files/{id}/content`. */
   fileLinks: Map<string, FileLink>;
+  /** Shared links (sharedLinks.ts); mutable while the emulator runs. */
+  sharedLinks: SharedLinkConfig[];
   apiOrigin: string;
   downloadOrigin: string;
 }

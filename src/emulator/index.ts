@@ -17,6 +17,7 @@ import { API_ROUTES, DOWNLOAD_ROUTES, createOrigin, listen } from './server';
 import { TokenStore, randomToken } from './tokens';
 import { ItemTree, idForPath } from './tree';
 import { ZipStore } from './zipStore';
+import type { SharedLinkConfig } from './sharedLinks';
 
 export type { EmulatorClock } from './clock';
 export type {
@@ -32,6 +33,7 @@ export type {
 } from './options';
 export { DEFAULT_APP, DEFAULT_USER, ENTERPRISE_ID, SERVICE_ACCOUNT, defaultFaults } from './options';
 export { idForPath } from './tree';
+export { sharedLinkUrl, type SharedLinkConfig } from './sharedLinks';
 
 export interface RunningEmulator {
   /** API origin, e.g. `http://127.0.0.1:PORT` (API under `/2.0`, OAuth under `/oauth2` and `/api/oauth2`). */
@@ -43,6 +45,8 @@ export interface RunningEmulator {
   /** Mutable knobs, read on every request. */
   faults: EmulatorFaults;
   stats: EmulatorStats;
+  /** Shared links; tests may add or change them while the emulator runs. */
+  sharedLinks: SharedLinkConfig[];
   /** Every OAuth access and refresh token issued so far (tests search logs and settings for them). */
   issuedTokens(): string[];
   /** The Box id of a file or folder given its path relative to the root (`''` → `'0'`). */
@@ -80,6 +84,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     user: { ...DEFAULT_USER, ...options.user },
     zips: new ZipStore(() => clock.now()),
     fileLinks: new Map(),
+    sharedLinks: [...(options.sharedLinks ?? [])],
     apiOrigin: '',
     downloadOrigin: '',
   };
@@ -100,6 +105,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     token,
     faults,
     stats: ctx.stats,
+    sharedLinks: ctx.sharedLinks,
     idForPath,
     issuedTokens: () => ctx.tokens.issued(),
     async close() {

@@ -4,6 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { startEmulator } from './index';
 import type { EmulatorFaults, ZipCompression } from './options';
+import type { SharedLinkConfig } from './sharedLinks';
 
 const USAGE = `Usage: npm run emulator -- --root <dir> [options]
 
@@ -19,6 +20,9 @@ const USAGE = `Usage: npm run emulator -- --root <dir> [options]
   --cut-downloads N               only cut the next N downloads (default: all)
   --entry-delay-ms N              pause before each ZIP entry
   --inaccessible <relpath>        a file or folder the user cannot access (repeatable)
+  --shared-link <relpath>=<hash>[:<password>]
+                                  a link-only item at https://app.box.com/s/<hash> (repeatable)
+  --zip-refuses-link-only         POST /zip_downloads answers 404 for items reached through a shared link
   --access-token-ttl S            OAuth access-token lifetime (default 3600)
   --auth-code-ttl S               authorization-code lifetime (default 30)
   --status-in-progress-polls N    report in_progress for N polls after a ZIP stream ended
@@ -102,6 +106,7 @@ export function faultsFromFlags(
   }
   if (values['inaccessible']) faults.inaccessible = values['inaccessible'] as string[];
   if (values['force-zip64']) faults.forceZip64 = true;
+  if (values['zip-refuses-link-only']) faults.zipRefusesLinkOnly = true;
   if (values['no-auto-approve']) faults.autoApprove = false;
   if (values['deny-authorization']) faults.denyAuthorization = true;
   return faults;
@@ -130,13 +135,30 @@ const STRING_FLAGS = [
   'zip-compression',
   'compression-level',
 ];
-const BOOLEAN_FLAGS = ['force-zip64', 'no-auto-approve', 'deny-authorization', 'verbose', 'help'];
+/** `--shared-link Docs=abc123:pw` → a link-only shared link; exported for tests. */
+export function sharedLinksFromFlags(raw: string[] | undefined): SharedLinkConfig[] {
+  return (raw ?? []).map((flag) => {
+    const match = /^(.+)=([A-Za-z0-9_-]+)(?::(.*))?$/.exec(flag);
+    if (!match) throw new Error(`--shared-link needs <relpath>=<hash>[:<password>], got "${flag}"`);
+    return { path: match[1], hash: match[2], ...(match[3] ? { password: match[3] } : {}) };
+  });
+}
+
+const BOOLEAN_FLAGS = [
+  'zip-refuses-link-only',
+  'force-zip64',
+  'no-auto-approve',
+  'deny-authorization',
+  'verbose',
+  'help',
+];
 
 async function main(): Promise<void> {
   const options: ParseArgsConfig['options'] = {
     ...Object.fromEntries(STRING_FLAGS.map((name) => [name, { type: 'string' as const }])),
     ...Object.fromEntries(BOOLEAN_FLAGS.map((name) => [name, { type: 'boolean' as const }])),
     inaccessible: { type: 'string', multiple: true },
+    'shared-link': { type: 'string', multiple: true },
   };
   const values = parseArgs({ options }).values as Record<string, string | string[] | boolean | undefined>;
   if (values.help || !values.root) {
@@ -149,6 +171,7 @@ async function main(): Promise<void> {
     downloadPort: optionalInteger('download-port', values['download-port'] as string | undefined),
     token: values.token as string | undefined,
     faults: faultsFromFlags(values),
+    sharedLinks: sharedLinksFromFlags(values['shared-link'] as string[] | undefined),
     log: values.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
   // Handlers first: a script may send SIGTERM the moment it has read the two lines.

@@ -1,6 +1,7 @@
 // Options, fault knobs and counters of the emulator. Knobs live in one mutable object that every request reads,
 // so a test can change them while the emulator runs.
 import type { EmulatorClock } from './clock';
+import type { SharedLinkConfig } from './sharedLinks';
 
 export type ZipCompression = 'deflate' | 'store' | 'mixed';
 
@@ -98,6 +99,11 @@ export interface EmulatorFaults {
   conflictDownloadName?: string;
   /** Tests only: every `POST /2.0/zip_downloads` is refused with this limit error, whatever its size (a lying server). */
   refuseEveryZip?: 'files' | 'bytes';
+  /**
+   * `POST /2.0/zip_downloads` answers 404 for items reachable only through a shared link. Whether Box does is
+   * undocumented; the client must cope either way.
+   */
+  zipRefusesLinkOnly?: boolean;
   zipCompression: ZipCompression;
   /** zlib level for deflated entries (1 = fastest). */
   compressionLevel: number;
@@ -143,6 +149,8 @@ export interface EmulatorOptions {
   faults?: Partial<EmulatorFaults>;
   /** Time for lifetimes and `entryDelayMs`; the system clock by default (tests pass one they move by hand). */
   clock?: EmulatorClock;
+  /** Shared links to items of the tree (sharedLinks.ts). */
+  sharedLinks?: SharedLinkConfig[];
   /** Receives one line per request (method, path without query, status); nothing secret. */
   log?: (line: string) => void;
 }

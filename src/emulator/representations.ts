@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { isInaccessible, type EmulatorContext } from './context';
 import { isoSeconds } from './http';
 import { ENTERPRISE_ID } from './options';
+import { renderSharedLink } from './sharedLinks';
 import { etagOf, parentOf, type FileInfo, type FolderInfo, type ItemInfo } from './tree';
 
 type Json = Record<string, unknown>;
@@ -128,7 +129,7 @@ const commonGetters: Record<string, FieldGetter<ItemInfo>> = {
   created_by: userMini,
   modified_by: userMini,
   owned_by: userMini,
-  shared_link: () => null,
+  shared_link: renderSharedLink,
   parent,
   item_status: () => 'active',
   permissions,

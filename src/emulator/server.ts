@@ -21,6 +21,7 @@ import {
 } from './errors';
 import { injectedFault, injectedHang } from './faults';
 import { getFileLink } from './fileLinks';
+import { getSharedItem } from './sharedLinks';
 import { bearerToken } from './http';
 import { getAuthorize, postAuthorize, postRevoke, postToken } from './oauth';
 import { createZip, getZipContent, getZipStatus } from './zipRoutes';
@@ -53,6 +54,7 @@ export const API_ROUTES: Route[] = [
   route('GET', '/2.0/files/:id', getFile, auth),
   route('GET', '/2.0/files/:id/content', getFileContent, auth),
   route('GET', '/2.0/users/me', getCurrentUser, auth),
+  route('GET', '/2.0/shared_items', getSharedItem, auth),
   route('POST', '/2.0/zip_downloads', createZip, auth),
   route('GET', '/2.0/zip_downloads/:id/status', getZipStatus, { auth: true, secret: true }),
   route('POST', '/oauth2/token', postToken),

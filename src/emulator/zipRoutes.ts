@@ -10,6 +10,7 @@ import { BoxError, notFound } from './errors';
 import { isoSeconds, readBody, sendJson } from './http';
 import type { StatusHang } from './options';
 import { pump } from './pump';
+import { isLinkOnly } from './sharedLinks';
 import { planArchive, type ArchivePlan } from './zipPlan';
 import { createArchiveStream, servedArchiveStream } from './zipStream';
 import type { ZipRequestItem } from './zipStore';
@@ -86,6 +87,7 @@ async function resolveItems(ctx: EmulatorContext, requested: RequestedItem[]): P
   for (const { type, id } of requested) {
     const info = await ctx.tree.resolve(id);
     if (!info || info.type !== type) throw notFound();
+    if (ctx.faults.zipRefusesLinkOnly && isLinkOnly(ctx, info.relPath)) throw notFound();
     if (isInaccessible(ctx.faults, info.relPath)) {
       throw new BoxError(
         403,

@@ -16,8 +16,8 @@ export interface EmulatorControl {
 /**
  * `POST /faults` merges a JSON object into `emulator.faults` (a `null` value removes that knob);
  * `POST /faults/reset` restores the defaults; `GET /faults` reads them (counted ones count down as they fire);
- * `GET /stats` reads the request counters (cumulative: compare before and after); `GET /tokens` lists the OAuth
- * tokens issued so far.
+ * `GET /stats` reads the request counters (cumulative: compare before and after); `POST /shared_links` replaces
+ * `emulator.sharedLinks`; `GET /tokens` lists the OAuth tokens issued so far.
  */
 export async function startEmulatorControl(emulator: RunningEmulator): Promise<EmulatorControl> {
   const token = randomBytes(24).toString('hex');
@@ -44,6 +44,11 @@ export async function startEmulatorControl(emulator: RunningEmulator): Promise<E
           for (const key of Object.keys(emulator.faults)) delete (emulator.faults as never)[key];
           Object.assign(emulator.faults, defaultFaults());
           return reply(200, emulator.faults);
+        }
+        if (route === 'POST /shared_links') {
+          const links = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RunningEmulator['sharedLinks'];
+          emulator.sharedLinks.splice(0, emulator.sharedLinks.length, ...links);
+          return reply(200, emulator.sharedLinks);
         }
         if (route === 'POST /faults') {
           const patch = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;

@@ -2,6 +2,7 @@
 // emulator in another process and serves them over 127.0.0.1 with a bearer token (test/host/emulatorControl.ts).
 import * as assert from 'node:assert/strict';
 import type { EmulatorFaults, EmulatorStats } from '../../src/emulator/options';
+import type { SharedLinkConfig } from '../../src/emulator/sharedLinks';
 import { requireEnv } from './helpers';
 
 async function control(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
@@ -33,6 +34,11 @@ export async function currentFaults(): Promise<EmulatorFaults> {
 /** The emulator's request counters so far (they add up over the whole run: compare a snapshot before and after). */
 export async function emulatorStats(): Promise<EmulatorStats> {
   return (await control('GET', '/stats')) as EmulatorStats;
+}
+
+/** Replaces the emulator's shared links (an empty list removes them all). */
+export async function setSharedLinks(links: SharedLinkConfig[]): Promise<void> {
+  await control('POST', '/shared_links', links);
 }
 
 export async function resetFaults(): Promise<void> {

@@ -47,6 +47,14 @@ export interface BoxClientOptions {
   userAgent?: string;
   /** Waits between retries; must reject when the signal aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Sends `BoxApi: shared_link=…[&shared_link_password=…]` on every API request (see withSharedLink). */
+  sharedLink?: SharedLinkCredentials;
+}
+
+/** A shared link and its password, if it has one. The password is a secret: redacted from every log line. */
+export interface SharedLinkCredentials {
+  url: string;
+  password?: string;
 }
 
 /** What a tree and a download planner need to know about each item. */
@@ -96,9 +104,31 @@ export class BoxClient {
 
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
-  constructor(options: BoxClientOptions) {
+  constructor(private readonly options: BoxClientOptions) {
     this.http = new BoxRequester(options);
     this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** The shared link this client is bound to, if any. */
+  get sharedLink(): SharedLinkCredentials | undefined {
+    return this.options.sharedLink;
+  }
+
+  /** A client like this one that reaches items through a shared link: every API request carries the header. */
+  withSharedLink(link: SharedLinkCredentials): BoxClient {
+    return new BoxClient({ ...this.options, sharedLink: link });
+  }
+
+  /** GET /shared_items: the file or folder a shared link points at (needs a client bound to the link). */
+  async getSharedItem(
+    options: { fields?: string[]; signal?: AbortSignal } = {},
+  ): Promise<BoxFile | BoxFolder> {
+    return this.http.getJson<BoxFile | BoxFolder>(
+      '/shared_items',
+      { fields: options.fields },
+      MAX_BODY_BYTES.item,
+      options.signal,
+    );
   }
 
   async getFolder(id: string, options: { fields?: string[]; signal?: AbortSignal } = {}): Promise<BoxFolder> {

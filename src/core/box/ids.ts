@@ -1,5 +1,5 @@
-// Understands what a user pastes to name a Box folder or file: a bare id, or a link copied from the Box web app.
-// Shared links (`/s/...`) are not accepted: they need a different API and are not item ids.
+// Understands what a user pastes to name a Box folder or file: a bare id, a link copied from the Box web app, or a
+// shared link (`/s/<hash>`, `/v/<vanity>`), which is no item id: it is resolved with `GET /shared_items`.
 
 export interface BoxItemLocator {
   type: 'folder' | 'file';
@@ -29,6 +29,35 @@ export function parseBoxFolderReference(input: string): BoxItemLocator | undefin
     return undefined;
   }
   return locatorFromPath(url.pathname);
+}
+
+/** A shared link, normalized to `https://<host>/<s|v>/<name>` (no query, fragment or trailing slash). */
+export interface SharedLinkReference {
+  type: 'shared_link';
+  url: string;
+}
+
+const SHARED_PATH = /^\/(s|v)\/([A-Za-z0-9][A-Za-z0-9_.-]{0,199})\/?$/;
+
+/**
+ * `https://app.box.com/s/<hash>`, `https://<sub>.app.box.com/s/…`, `https://app.box.com/v/<vanity>`,
+ * `(www.)box.com/s/…` (scheme optional) → the link; anything else → undefined.
+ */
+export function parseSharedLink(input: string): SharedLinkReference | undefined {
+  const text = input.trim();
+  const url = parseUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    return undefined;
+  }
+  const host = url.hostname.toLowerCase();
+  if (!isBoxWebHost(host) && host !== 'box.com' && host !== 'www.box.com') return undefined;
+  const match = SHARED_PATH.exec(url.pathname);
+  return match ? { type: 'shared_link', url: `https://${host}/${match[1]}/${match[2]}` } : undefined;
+}
+
+/** A folder or file by id, or a shared link: everything a user may paste to name what to pull. */
+export function parseBoxReference(input: string): BoxItemLocator | SharedLinkReference | undefined {
+  return parseBoxFolderReference(input) ?? parseSharedLink(input);
 }
 
 function locatorFromPath(path: string): BoxItemLocator | undefined {

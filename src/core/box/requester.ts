@@ -37,6 +37,9 @@ export class BoxRequester {
   private readonly userAgent: string;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly secrets: string[] = [];
+  private readonly pinnedSecrets: string[] = [];
+  /** `BoxApi` header value for a client bound to a shared link (BoxClientOptions.sharedLink). */
+  private readonly sharedLinkHeader?: string;
   /** Concurrent 401s for the same token share one refresh: Box refresh tokens are single use. */
   private readonly refreshes = new Map<string, Promise<string | undefined>>();
 
@@ -47,7 +50,10 @@ export class BoxRequester {
     // Tolerate a trailing /2.0 (a common slip: the documented API URL includes it).
     this.apiBase = `${base.origin}${base.pathname}`.replace(/\/+$/, '').replace(/\/2\.0$/, '');
     this.tokens = options.tokenProvider;
-    this.log = createRedactingLogger(options.logger ?? nullLogger, () => this.secrets);
+    this.log = createRedactingLogger(options.logger ?? nullLogger, () => [
+      ...this.pinnedSecrets,
+      ...this.secrets,
+    ]);
     this.retryOptions = resolveRetryOptions(options.retry);
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.dispatcher =
@@ -55,6 +61,14 @@ export class BoxRequester {
       sharedDispatcher(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, this.idleTimeoutMs);
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.sleep = options.sleep ?? defaultSleep;
+    if (options.sharedLink) {
+      const { url, password } = options.sharedLink;
+      // Box reads the header as a query string: the password is encoded, so `&` or `=` in it survive.
+      this.sharedLinkHeader =
+        `shared_link=${url}` + (password ? `&shared_link_password=${encodeURIComponent(password)}` : '');
+      // Pinned: the rolling list of ZIP and file links would push it out during a long pull.
+      if (password) this.pinnedSecrets.push(password, encodeURIComponent(password));
+    }
   }
 
   /** `maxBodyBytes`: the most this endpoint's answer can reasonably need (see readJson). */
@@ -198,6 +212,8 @@ export class BoxRequester {
     const headers: Record<string, string> = { ...spec.headers, 'user-agent': this.userAgent };
     if (token !== undefined) {
       headers.authorization = `Bearer ${token}`;
+      // Only with the token: the link reaches Box's API, never the download hosts.
+      if (this.sharedLinkHeader) headers.boxapi = this.sharedLinkHeader;
     }
     let body: string | undefined;
     if (spec.body !== undefined) {

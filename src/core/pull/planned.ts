@@ -44,6 +44,8 @@ export interface PlannedContext {
   /** Fresh ZIPs per part after a failed download, in all. */
   maxAttempts: number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** No ZIPs: every file by its content, `streams` at a time (a shared link's items Box would not zip). */
+  byContent?: boolean;
 }
 
 /** What `--json` shows of the plan. */
@@ -150,7 +152,9 @@ class PlannedPull {
   }
 
   private tasksFor(nodes: readonly (ListedFolder | ListedFile)[], attempt = 1): Task[] {
-    const split = partition(nodes, this.limits, this.context.targetBytes);
+    // A byte limit of -1 puts every file, empty ones too, in `direct`.
+    const limits = this.context.byContent ? { maxFiles: 0, maxBytes: -1 } : this.limits;
+    const split = partition(nodes, limits, this.context.targetBytes);
     this.partsMade += split.parts.length + split.direct.length;
     if (this.partsMade > MAX_PARTS) {
       throw new PullError(

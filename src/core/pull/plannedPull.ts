@@ -3,6 +3,8 @@
  * download its parts (planned.ts), place the files once, and word the report.
  */
 import { sleep } from '../abort';
+import type { BoxClient } from '../box/client';
+import { BoxApiError } from '../errors';
 import type { Logger } from '../logger';
 import { placeFiles } from '../place/placement';
 import { createStagingDir } from '../place/staging';
@@ -39,6 +41,21 @@ export interface PlannedPullContext {
   refusal?: unknown;
   started: number;
   cleanedUp: string[];
+  /** Every file by `GET /files/{id}/content`, no ZIP: Box refused to zip a shared link's items. */
+  byContent?: boolean;
+}
+
+/**
+ * Box refused to create a ZIP of items this client reaches through a shared link. Whether Box's ZIP API accepts
+ * such items is undocumented, so any 403 or 404 to the ZIP request of a link-bound client is taken as that.
+ */
+export function zipRefusedLinkItems(client: BoxClient, error: unknown): boolean {
+  if (!client.sharedLink || !(error instanceof BoxApiError)) return false;
+  return (
+    error.method === 'POST' &&
+    /\/zip_downloads$/.test(error.url) &&
+    (error.status === 403 || error.status === 404)
+  );
 }
 
 export async function pullPlanned(
@@ -82,6 +99,7 @@ export async function pullPlanned(
     extractWhileDownloading: request.extractWhileDownloading !== false,
     maxAttempts: Math.max(1, request.maxAttempts ?? 3),
     sleep: request.sleep ?? sleep,
+    byContent: context.byContent,
   });
   // The folder's own details (plan.ts) and a one-ZIP request Box refused count too.
   result.plan.requests += context.refusal ? 2 : 1;

@@ -29,7 +29,7 @@ import { isWorthAnotherZip, toPullError, withLeftover } from './failure';
 import { messageOf } from '../errors';
 import { makeFilter, type FilterOptions } from './filters';
 import { limitRefusal } from './limits';
-import { pullPlanned, wantsPlannedPath, type PlanSummary } from './plannedPull';
+import { pullPlanned, wantsPlannedPath, zipRefusedLinkItems, type PlanSummary } from './plannedPull';
 
 export interface PullRequest {
   client: BoxClient;
@@ -118,9 +118,9 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   const failures: unknown[] = [];
   const filter = makeFilter(request.options);
   // The planned path makes its own staging folder; kept here, so that a failure or cancel removes it like any.
-  const planned = (refusal?: unknown) =>
+  const planned = (refusal?: unknown, byContent = false) =>
     pullPlanned(
-      { request, plan, filter, destination, progress, logger, refusal, started, cleanedUp },
+      { request, plan, filter, destination, progress, logger, refusal, started, cleanedUp, byContent },
       (dir) => {
         staging = dir;
       },
@@ -160,6 +160,15 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           await removeStagingDir(staging);
           staging = undefined;
           return await planned(error);
+        }
+        // Box would not zip items reached through a shared link: list them and fetch each file's content.
+        if (zipRefusedLinkItems(request.client, error) && plan.stripFolderName !== undefined) {
+          logger.info(
+            `Box refused a ZIP of the shared link's items (${messageOf(error)}); downloading files.`,
+          );
+          await removeStagingDir(staging);
+          staging = undefined;
+          return await planned(error, true);
         }
         if (isAbortError(error) || !isWorthAnotherZip(error, failures) || attempt >= maxAttempts)
           throw toPullError(error);

@@ -2,6 +2,7 @@
 // the user), so the rules are unit-tested directly.
 import * as path from 'node:path';
 import { isRejected, mapEntryName } from '../../core/naming/safeNames';
+import type { SharedLinkCredentials } from '../../core/box/client';
 import type { DestinationLayout } from '../config';
 
 /** What the user chose to download. */
@@ -9,6 +10,8 @@ export interface DownloadItem {
   type: 'folder' | 'file';
   id: string;
   name: string;
+  /** Reached through this shared link: every request for it carries the link (and its password). */
+  sharedLink?: SharedLinkCredentials;
 }
 
 /**

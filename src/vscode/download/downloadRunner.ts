@@ -48,8 +48,8 @@ export class DownloadRunner {
     const options = readPullOptions(destination.base);
     const download = tracker.start(items.map((item) => item.name).join(', '), destination.path);
     logger.info(
-      `Download of ${items.map((item) => `${item.type} ${item.id}`).join(', ')} into ${destination.path} ` +
-        `(conflicts: ${settings.conflictPolicy}, options: ${JSON.stringify(options)})`,
+      `Download of ${items.map((item) => `${item.type} ${item.id}${item.sharedLink ? ' (shared link)' : ''}`).join(', ')} ` +
+        `into ${destination.path} (conflicts: ${settings.conflictPolicy}, options: ${JSON.stringify(options)})`,
     );
     try {
       const report = await vscode.window.withProgress(
@@ -69,8 +69,10 @@ export class DownloadRunner {
             progress.report({ message: download.notification, increment });
           };
           const { pull } = await loadHeavy();
+          const base = await this.deps.client();
+          const link = items.find((item) => item.sharedLink)?.sharedLink;
           return pull({
-            client: await this.deps.client(),
+            client: link ? base.withSharedLink(link) : base,
             items: items.map(({ type, id }) => ({ type, id })),
             destination: destination.path,
             conflictPolicy: settings.conflictPolicy,

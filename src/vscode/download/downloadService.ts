@@ -56,7 +56,8 @@ export class DownloadService {
   /** After a successful download: its folders become recent folders of the account that downloaded them. */
   private async remember(accountId: string, items: DownloadItem[]): Promise<void> {
     for (const item of items) {
-      if (item.type === 'folder' && item.id !== '0')
+      // A shared link's folder is not the account's: reopening it by id alone would fail.
+      if (item.type === 'folder' && item.id !== '0' && !item.sharedLink)
         await this.deps.recent.add(accountId, { id: item.id, name: item.name });
     }
   }

@@ -1,8 +1,10 @@
 // The palette's folder chooser: browse from "All Files" (pick a folder to go in, "Download this folder" to take
-// it), paste a Box link or id (a "Use folder <id>" row appears as soon as the text parses), or take a recent folder.
+// it), paste a Box link or id (a "Use folder <id>" row appears as soon as the text parses), paste a shared link
+// (resolved, with its password asked for when it has one, then browsed like any folder), or take a recent folder.
 import * as vscode from 'vscode';
-import type { BoxClient } from '../../core/box/client';
-import { parseBoxFolderReference } from '../../core/box/ids';
+import type { BoxClient, SharedLinkCredentials } from '../../core/box/client';
+import { parseBoxReference } from '../../core/box/ids';
+import { isSharedLinkPasswordError, resolveSharedLink } from '../../core/box/sharedLink';
 import { describeFailure } from '../../core/failureText';
 import type { PickItem, Prompter } from '../prompter';
 import type { DownloadItem } from './destinationRules';
@@ -12,6 +14,9 @@ interface Place {
   id: string;
   name: string;
   parent?: Place;
+  /** Inside a shared link: the client bound to it, and the link to download with. */
+  client?: BoxClient;
+  link?: SharedLinkCredentials;
 }
 
 type Choice =
@@ -20,7 +25,8 @@ type Choice =
   | { kind: 'up' }
   | { kind: 'more' }
   | { kind: 'take'; item: DownloadItem }
-  | { kind: 'reference'; type: 'folder' | 'file'; id: string };
+  | { kind: 'reference'; type: 'folder' | 'file'; id: string }
+  | { kind: 'link'; url: string };
 
 export interface FolderPickerDependencies {
   client(): Promise<BoxClient>;
@@ -42,7 +48,7 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
     const current = place;
     const items = (async (): Promise<PickItem<Choice>[]> => {
       if (!loaded) {
-        const client = await deps.client();
+        const client = current.client ?? (await deps.client());
         const page = await client.listFolderItems(current.id, {
           limit: PICKER_PAGE_SIZE,
           fields: ['type', 'id', 'name'],
@@ -60,7 +66,7 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
         title: vscode.l10n.t('Download a Box Folder'),
         placeholder:
           current.id === '0'
-            ? vscode.l10n.t('Pick a folder, or paste a Box folder link or ID')
+            ? vscode.l10n.t('Pick a folder, or paste a Box folder link, shared link or ID')
             : vscode.l10n.t('In “{0}”: pick a subfolder, or download this folder', current.name),
         items,
         itemsForValue: referenceItems,
@@ -75,11 +81,11 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
     if (!choice) return undefined;
     switch (choice.kind) {
       case 'download':
-        return { type: 'folder', id: current.id, name: current.name };
+        return { type: 'folder', id: current.id, name: current.name, ...linkOf(current) };
       case 'take':
         return choice.item;
       case 'open':
-        place = { ...choice.folder, parent: current };
+        place = { ...choice.folder, parent: current, client: current.client, link: current.link };
         loaded = false;
         break;
       case 'up':
@@ -87,7 +93,7 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
         loaded = false;
         break;
       case 'more': {
-        const client = await deps.client();
+        const client = current.client ?? (await deps.client());
         const page = await client
           .listFolderItems(current.id, {
             marker: nextMarker ?? undefined,
@@ -113,6 +119,22 @@ export async function pickBoxItem(deps: FolderPickerDependencies): Promise<Downl
         const item = await resolveReference(deps, choice);
         if (item) return item;
         break; // the error was shown; let the user try again
+      }
+      case 'link': {
+        const shared = await openSharedLink(deps, choice.url);
+        if (!shared) break; // told, or the password question was dismissed: back to the picker
+        if (shared.type === 'file') {
+          return { type: 'file', id: shared.id, name: shared.name, sharedLink: shared.link };
+        }
+        place = {
+          id: shared.id,
+          name: shared.name,
+          parent: current,
+          client: shared.client,
+          link: shared.link,
+        };
+        loaded = false;
+        break;
       }
     }
   }
@@ -159,10 +181,23 @@ function buildItems(
   return items;
 }
 
-/** "Use folder 123" for a pasted id or Box link. */
+const linkOf = (place: Place) => (place.link ? { sharedLink: place.link } : {});
+
+/** "Use folder 123" for a pasted id or Box link; "Open shared link" for a shared one. */
 function referenceItems(value: string): PickItem<Choice>[] {
-  const reference = parseBoxFolderReference(value);
+  const reference = parseBoxReference(value);
   if (!reference) return [];
+  if (reference.type === 'shared_link') {
+    return [
+      {
+        label: vscode.l10n.t('Open shared link'),
+        description: reference.url,
+        icon: 'link',
+        alwaysShow: true,
+        value: { kind: 'link', url: reference.url },
+      },
+    ];
+  }
   return [
     {
       label:
@@ -194,5 +229,44 @@ async function resolveReference(
         : vscode.l10n.t('Box could not open file {0}: {1}', reference.id, describeFailure(error, 'file'));
     deps.onError(message, error);
     return undefined;
+  }
+}
+
+/**
+ * Resolves a shared link, asking for its password when Box says it needs one (and again when it was wrong).
+ * Undefined when it cannot be opened (the error is shown) or the password question was dismissed.
+ */
+async function openSharedLink(
+  deps: FolderPickerDependencies,
+  url: string,
+): Promise<
+  | { type: 'folder' | 'file'; id: string; name: string; client: BoxClient; link: SharedLinkCredentials }
+  | undefined
+> {
+  let password: string | undefined;
+  for (;;) {
+    const link: SharedLinkCredentials = password === undefined ? { url } : { url, password };
+    try {
+      const shared = await resolveSharedLink(await deps.client(), link);
+      return { ...shared, link };
+    } catch (error) {
+      if (!isSharedLinkPasswordError(error)) {
+        deps.onError(
+          vscode.l10n.t('Box could not open the shared link: {0}', describeFailure(error, 'item')),
+          error,
+        );
+        return undefined;
+      }
+      password = await deps.prompter.input({
+        id: 'sharedLinkPassword',
+        title: vscode.l10n.t('Shared link password'),
+        prompt:
+          password === undefined
+            ? vscode.l10n.t('This shared link is protected by a password.')
+            : vscode.l10n.t('That password is not right. Try again.'),
+        password: true,
+      });
+      if (!password) return undefined;
+    }
   }
 }

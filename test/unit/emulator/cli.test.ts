@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { faultsFromFlags } from '../../../src/emulator/main';
+import { faultsFromFlags, sharedLinksFromFlags } from '../../../src/emulator/main';
 import { repoRoot } from './openapi';
 import { writeTree } from './support';
 
@@ -109,5 +109,14 @@ describe('emulator: CLI', () => {
     });
     assert.throws(() => faultsFromFlags({ 'server-errors': '1:404' }), /500, 502 or 503/);
     assert.throws(() => faultsFromFlags({ 'max-zip-files': 'lots' }), /non-negative integer/);
+  });
+
+  it('--shared-link <relpath>=<hash>[:<password>] and --zip-refuses-link-only', () => {
+    assert.deepEqual(sharedLinksFromFlags(['Team Docs=abc123', 'Locked=z9:p:w']), [
+      { path: 'Team Docs', hash: 'abc123' },
+      { path: 'Locked', hash: 'z9', password: 'p:w' },
+    ]);
+    assert.throws(() => sharedLinksFromFlags(['no-hash']), /<relpath>=<hash>/);
+    assert.equal(faultsFromFlags({ 'zip-refuses-link-only': true }).zipRefusesLinkOnly, true);
   });
 });

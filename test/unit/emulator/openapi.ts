@@ -28,6 +28,8 @@ export const DOCUMENTED_EXTRA_CODES = [
   'zip_download_file_count_exceeded_limit',
   'zip_download_pre_compressed_bytes_exceeded_limit',
   'user_too_many_concurrent_downloads',
+  // Box's error guide: "A password is required for the shared item, but it was either incorrect or not supplied."
+  'incorrect_shared_item_password',
 ];
 
 /** Formats the spec uses that ajv-formats does not define; they only document intent, so accept any string. */

@@ -1,0 +1,101 @@
+// Shared links in the real VS Code host: a link pasted into "Box: Download Folder…" is resolved, browsed and pulled,
+// by ZIP or, when Box refuses to zip link-only items, file by file; a password-protected link asks for its password.
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BoxPullTestApi } from '../../src/vscode/api';
+import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
+import type { InputRequest, PickRequest } from '../../src/vscode/prompter';
+import { diffTrees } from '../helpers/compareTrees';
+import { resetFaults, setFaults, setSharedLinks } from './emulator';
+import {
+  destinationFolder,
+  env,
+  getApi,
+  logOnceItHas,
+  makeBoxFolder,
+  pickWhere,
+  remove,
+  ScriptedPrompter,
+  withPrompter,
+} from './helpers';
+
+/** The picker's answer for text pasted into it: the row the text makes (asserted to be "Open shared link"). */
+const paste = (text: string) => (request: unknown) => {
+  const typed = (request as PickRequest<unknown>).itemsForValue!(text);
+  assert.equal(typed[0]?.label, 'Open shared link');
+  return typed[0].value;
+};
+const downloadThisFolder = pickWhere<{ kind: string }>((item) => item.value?.kind === 'download');
+
+suite('Shared links', () => {
+  let api: BoxPullTestApi;
+  const cleanup: string[] = [];
+
+  suiteSetup(async () => {
+    api = await getApi();
+  });
+
+  teardown(async () => {
+    await resetFaults();
+    await setSharedLinks([]);
+    await remove(...cleanup.splice(0));
+  });
+
+  test('a pasted shared link is browsed and pulled, file by file when Box will not zip it', async () => {
+    const made = await makeBoxFolder('it-shared', { 'a.txt': 'shared a', 'docs/b.md': '# b' });
+    const destination = path.join(env.workspace, 'it-shared');
+    cleanup.push(made, destination);
+    await setSharedLinks([{ path: 'it-shared', hash: 'itshared1', vanityName: 'it-team' }]);
+    await setFaults({ zipRefusesLinkOnly: true });
+    let listed: string[] = [];
+    const prompter = new ScriptedPrompter()
+      .on('boxFolder', paste('https://acme.app.box.com/v/it-team'))
+      .on('boxFolder', async (request) => {
+        // Browsing inside the link: its subfolder is listed through the link.
+        listed = (await (request as PickRequest<unknown>).items).map((item) => item.label);
+        return downloadThisFolder(request);
+      })
+      .on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () =>
+      vscode.commands.executeCommand<DownloadOutcome>('boxPull.downloadFolder'),
+    );
+    assert.equal(outcome?.status, 'completed', outcome?.message);
+    assert.ok(listed.includes('docs'), listed.join(' | '));
+    assert.deepEqual(await diffTrees(made, destination), []);
+    assert.ok(
+      outcome.report?.plan?.parts.every((part) => part.byContent),
+      'downloaded by file content',
+    );
+  });
+
+  test('a password-protected link asks for the password, again when it is wrong, then pulls', async () => {
+    const made = await makeBoxFolder('it-locked', { 'secret.txt': 'locked away' });
+    const destination = path.join(env.workspace, 'it-locked');
+    cleanup.push(made, destination);
+    await setSharedLinks([{ path: 'it-locked', hash: 'itlocked1', password: 'hunter2&co' }]);
+    const prompts: string[] = [];
+    const answer = (password: string) => (request: unknown) => {
+      const input = request as InputRequest;
+      assert.equal(input.password, true, 'typed into a password box');
+      prompts.push(input.prompt ?? '');
+      return password;
+    };
+    const prompter = new ScriptedPrompter()
+      .on('boxFolder', paste('https://app.box.com/s/itlocked1'))
+      .on('sharedLinkPassword', answer('wrong'), answer('hunter2&co'))
+      .on('boxFolder', downloadThisFolder)
+      .on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () =>
+      vscode.commands.executeCommand<DownloadOutcome>('boxPull.downloadFolder'),
+    );
+    assert.equal(outcome?.status, 'completed', outcome?.message);
+    assert.equal(await fs.readFile(path.join(destination, 'secret.txt'), 'utf8'), 'locked away');
+    assert.equal(prompts.length, 2);
+    assert.match(prompts[1], /not right/);
+    const log = await logOnceItHas(api, /Download finished/);
+    assert.match(log, /\(shared link\)/);
+    assert.ok(!log.includes('hunter2'), 'the password never reaches the log');
+  });
+});

@@ -1,0 +1,133 @@
+// `box-pull pull <shared link>` against the emulator: the ZIP path, the fallback to listing + file content when Box
+// refuses to zip link-only items, the password from the flag or the environment, and the password never printed.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startEmulator, type RunningEmulator } from '../../../src/emulator/index';
+import { diffTrees } from '../../helpers/compareTrees';
+import { makeTree } from '../../helpers/tree';
+import { requireBuiltCli, runCli, type Run } from './support';
+
+const PASSWORD = 'tr0ub4dor&3=x';
+
+describe('box-pull CLI: shared links', function () {
+  this.timeout(120_000);
+  let sandbox: string;
+  let root: string;
+  let emulator: RunningEmulator;
+  let dests = 0;
+
+  before(async function () {
+    await requireBuiltCli();
+    sandbox = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-links-cli-'));
+    root = path.join(sandbox, 'account');
+    await makeTree(path.join(root, 'Shared'), {
+      seed: 21,
+      files: 12,
+      maxDepth: 2,
+      minSize: 0,
+      maxSize: 5000,
+      emptyFolders: 1,
+    });
+    await makeTree(path.join(root, 'Locked'), { seed: 22, files: 3, maxDepth: 0, minSize: 1, maxSize: 100 });
+    emulator = await startEmulator({
+      root,
+      sharedLinks: [
+        { path: 'Shared', hash: 'abc123', vanityName: 'team-docs' },
+        { path: 'Locked', hash: 'locked9', password: PASSWORD },
+      ],
+    });
+  });
+  after(async () => {
+    await emulator?.close();
+    await fs.rm(sandbox, { recursive: true, force: true });
+  });
+
+  const pullLink = (link: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => {
+    const dest = path.join(sandbox, `dest-${++dests}`);
+    const run = runCli(
+      ['pull', link, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token, ...extra],
+      { BOX_PULL_LOG: 'debug', ...env },
+    );
+    return run.then((result) => ({ ...result, dest }));
+  };
+  const done = (run: Run) =>
+    JSON.parse(run.stdout.trim().split('\n').filter(Boolean).pop()!) as {
+      event: string;
+      filesWritten: number;
+      plan?: { parts: { byContent?: boolean }[] };
+    };
+
+  it('pulls a shared link by ZIP when Box zips its items (/s/, /v/ and subdomain forms)', async () => {
+    for (const link of [
+      'https://app.box.com/s/abc123',
+      'https://app.box.com/v/team-docs',
+      'https://acme.app.box.com/s/abc123',
+    ]) {
+      const zips = emulator.stats.zipCreates;
+      const run = await pullLink(link, ['--json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(await diffTrees(path.join(root, 'Shared'), run.dest), []);
+      assert.equal(done(run).plan, undefined, 'one ZIP, no listing');
+      assert.equal(emulator.stats.zipCreates, zips + 1);
+    }
+  });
+
+  it('falls back to listing and file content when Box refuses to zip link-only items', async () => {
+    emulator.faults.zipRefusesLinkOnly = true;
+    try {
+      const contents = emulator.stats.fileContentDownloads;
+      const run = await pullLink('https://app.box.com/s/abc123', ['--json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(await diffTrees(path.join(root, 'Shared'), run.dest), []);
+      const report = done(run);
+      assert.equal(report.filesWritten, 12);
+      assert.ok(
+        report.plan!.parts.every((part) => part.byContent),
+        JSON.stringify(report.plan),
+      );
+      assert.equal(emulator.stats.fileContentDownloads - contents, 12);
+    } finally {
+      emulator.faults.zipRefusesLinkOnly = false;
+    }
+  });
+
+  it('a password-protected link: from --shared-link-password or BOX_SHARED_LINK_PASSWORD, never printed', async () => {
+    emulator.faults.zipRefusesLinkOnly = true;
+    try {
+      const viaFlag = await pullLink('https://app.box.com/s/locked9', ['--shared-link-password', PASSWORD]);
+      assert.equal(viaFlag.code, 0, viaFlag.stderr);
+      assert.deepEqual(await diffTrees(path.join(root, 'Locked'), viaFlag.dest), []);
+      const viaEnv = await pullLink('https://app.box.com/s/locked9', [], {
+        BOX_SHARED_LINK_PASSWORD: PASSWORD,
+      });
+      assert.equal(viaEnv.code, 0, viaEnv.stderr);
+      assert.deepEqual(await diffTrees(path.join(root, 'Locked'), viaEnv.dest), []);
+      for (const run of [viaFlag, viaEnv]) {
+        assert.match(run.stderr, /shared_items/, 'the debug log shows the requests');
+        for (const secret of [PASSWORD, encodeURIComponent(PASSWORD)]) {
+          assert.ok(!run.stderr.includes(secret) && !run.stdout.includes(secret), run.stderr);
+        }
+      }
+    } finally {
+      emulator.faults.zipRefusesLinkOnly = false;
+    }
+  });
+
+  it('a missing or wrong password: one human line, exit 1, nothing written', async () => {
+    for (const extra of [[], ['--shared-link-password', 'not-it&x']]) {
+      const run = await pullLink('https://app.box.com/s/locked9', extra);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, /box-pull: The shared link needs a password/);
+      assert.ok(!run.stderr.includes('not-it&x') && !run.stderr.includes('not-it%26x'), run.stderr);
+      await assert.rejects(fs.access(run.dest));
+    }
+  });
+
+  it('--shared-link-password with a folder id is a usage error', async () => {
+    const run = await pullLink('123', ['--shared-link-password', 'x']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /goes with a shared link/);
+  });
+});
