@@ -212,6 +212,8 @@ class PlannedPull {
         signal: this.signal,
         statusPoll: this.context.statusPoll,
         extractWhileDownloading: this.context.extractWhileDownloading,
+        // Each file is checked against the listing's SHA-1: hashed while in memory, it is never read back.
+        hashSha1: true,
       }).run();
       const skipped = outcome.status?.skipped_file_count ?? 0;
       await this.takeIn(part, outcome.zip, outcome.extracted.files, path.join(partDir, 'files'), skipped);
@@ -309,7 +311,7 @@ class PlannedPull {
         file,
       });
     }
-    await this.verify(found.map(({ file }) => file));
+    await this.verify(found.map(({ file, extracted }) => ({ file, sha1: extracted.sha1 })));
   }
 
   private async runFile(file: ListedFile): Promise<void> {
@@ -325,20 +327,28 @@ class PlannedPull {
     });
     this.placed.set(file.path, { relativePath: file.path, size: file.size, archiveName: file.rawPath, file });
     this.summary.parts.push({ items: 1, files: 1, bytes: file.size, byContent: true });
-    await this.verify([file]);
+    await this.verify([{ file }]);
   }
 
-  /** Hashes files as they arrive; a mismatch is fetched again once, after every part is in. */
-  private async verify(files: ListedFile[]): Promise<void> {
+  /**
+   * Checks files as they arrive; a mismatch is fetched again once, after every part is in. Small files come with
+   * the SHA-1 taken while they were extracted; only the others (large entries, file content) are read back.
+   */
+  private async verify(files: { file: ListedFile; sha1?: string }[]): Promise<void> {
+    const unhashed: ListedFile[] = [];
+    for (const { file, sha1 } of files) {
+      if (sha1 === undefined) unhashed.push(file);
+      else if (!sameSha1(file.sha1, sha1)) this.mismatched.push(file);
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < files.length) {
-        const file = files[next++];
+      while (next < unhashed.length) {
+        const file = unhashed[next++];
         const actual = await sha1OfFile(resolveInside(this.filesDir, file.path), this.signal);
         if (!sameSha1(file.sha1, actual)) this.mismatched.push(file);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, files.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, unhashed.length) }, worker));
     this.filesDoneByTask.set(-1, this.placed.size);
     this.reportFiles();
   }
