@@ -15,6 +15,7 @@ import type { BoxClient } from '../box/client';
 import type { ZipDownload } from '../box/types';
 import type { ExtractedFile } from '../extract/fileExtraction';
 import type { Logger } from '../logger';
+import { runPool } from '../extract/pool';
 import { resolveInside } from '../naming/safeNames';
 import { sameSha1, sha1OfFile } from '../verify/checksum';
 import { BoxApiError, PullError, messageOf } from '../errors';
@@ -77,6 +78,8 @@ type Task = { kind: 'zip'; part: Part; attempt: number } | { kind: 'file'; file:
 
 const CONCURRENCY_CODE = 'user_too_many_concurrent_downloads';
 const MAX_SIGNAL_LISTENERS = 200;
+/** Files moved at once when a part is in. */
+const MOVE_CONCURRENCY = 16;
 /** Files hashed at once after a part is in. */
 const HASH_CONCURRENCY = 8;
 
@@ -300,17 +303,29 @@ class PlannedPull {
         downloadName: conflict.download_name,
       });
     }
-    for (const { file, extracted } of found) {
-      const target = resolveInside(this.filesDir, file.path);
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.rename(resolveInside(partDir, extracted.relativePath), target);
-      this.placed.set(file.path, {
-        relativePath: file.path,
-        size: extracted.size,
-        archiveName: file.rawPath,
-        file,
-      });
-    }
+    // Thousands of files a part: each folder is made once, and the renames keep the thread pool busy.
+    const folders = new Map<string, Promise<unknown>>();
+    const folder = (dir: string): Promise<unknown> => {
+      let made = folders.get(dir);
+      if (!made) folders.set(dir, (made = fs.mkdir(dir, { recursive: true })));
+      return made;
+    };
+    await runPool(
+      found,
+      MOVE_CONCURRENCY,
+      async ({ file, extracted }) => {
+        const target = resolveInside(this.filesDir, file.path);
+        await folder(path.dirname(target));
+        await fs.rename(resolveInside(partDir, extracted.relativePath), target);
+        this.placed.set(file.path, {
+          relativePath: file.path,
+          size: extracted.size,
+          archiveName: file.rawPath,
+          file,
+        });
+      },
+      { signal: this.signal },
+    );
     await this.verify(found.map(({ file, extracted }) => ({ file, sha1: extracted.sha1 })));
   }
 
