@@ -15,6 +15,7 @@ import { describeEnvironment, ensureTools, loadAverage } from './environment';
 import { extensionSize } from './extensionSize';
 import { extractSuite } from './extractSuite';
 import { memorySuite } from './memorySuite';
+import { cappedRow, overLimitRow, walkRow } from './plannedSuite';
 import { parseBenchArgs } from './options';
 import { renderMarkdown, renderSummary } from './report';
 import type { BenchResults } from './results';
@@ -113,6 +114,27 @@ async function main(): Promise<number> {
     });
     await attempt('tree', async () => {
       results.tree = await treeSuite(ctx, treesDir, await ensureCorpus(corporaDir, profile.tree, log));
+    });
+    await attempt('planned', async () => {
+      const planned = profile.planned;
+      const rows = options.plannedRows;
+      results.planned = {};
+      if (rows.includes('overlimit')) {
+        const corpus = await ensureCorpus(corporaDir, planned.overLimit, log);
+        const row = await overLimitRow(ctx, treesDir, corpus, planned.maxZipFiles);
+        results.planned.overLimit = { ...row, maxZipFiles: planned.maxZipFiles };
+      }
+      if (rows.includes('capped') && planned.capped) {
+        const corpus = await ensureCorpus(corporaDir, planned.capped, log);
+        const row = await cappedRow(ctx, treesDir, corpus, planned.bytesPerSecond);
+        results.planned.capped = { ...row, bytesPerSecond: planned.bytesPerSecond };
+      } else if (rows.includes('capped')) {
+        log('  capped streams: full mode only (quick corpora stay under the size that splits a pull)');
+      }
+      if (rows.includes('walk')) {
+        const corpus = await ensureCorpus(corporaDir, planned.walk, log);
+        results.planned.walk = await walkRow(ctx, treesDir, corpus, planned.latencyMs);
+      }
     });
   } finally {
     await fs.rm(workDir, { recursive: true, force: true });

@@ -35,6 +35,18 @@ export interface BenchProfile {
   /** Two sizes of the same shape, for peak RSS and temporary disk. */
   memory: [CorpusSpec, CorpusSpec];
   tree: CorpusSpec;
+  /** "Pull any folder" (#12). */
+  planned: {
+    /** Many small files, pulled with the emulator's file limit at `maxZipFiles`. */
+    overLimit: CorpusSpec;
+    maxZipFiles: number;
+    /** Large files, every stream capped at `bytesPerSecond`; full mode only (see plannedSuite.ts). */
+    capped?: CorpusSpec;
+    bytesPerSecond: number;
+    /** One tiny file per folder: `folders` folders to list, root included. */
+    walk: CorpusSpec;
+    latencyMs: number;
+  };
 }
 
 const KB = 1024;
@@ -92,6 +104,23 @@ function memoryCorpus(name: string, bins: number, binBytes: number, texts: numbe
 }
 
 /** One flat folder of tiny files (the full target is about 10,000 entries). */
+/** Small text files, about 4.6 KB each (24 MB for 5,000): the shape of a source tree. */
+function overLimitCorpus(name: string, files: number): CorpusSpec {
+  const group = { ...text(files, 'src'), minBytes: 1 * KB, maxBytes: 8.4 * KB };
+  return corpus(name, `${files.toLocaleString('en-US')} files`, [group], false);
+}
+
+/**
+ * A tree of `folders` folders counting the root: leaves of one tiny file, ten leaves per middle folder
+ * (corpora.ts), under one top folder. Leaves l and middles ceil(l / 10) give l + ceil(l / 10) + 2 folders.
+ */
+function walkCorpus(folders: number): CorpusSpec {
+  let leaves = Math.floor(((folders - 2) * 10) / 11);
+  while (leaves + Math.ceil(leaves / 10) + 2 < folders) leaves++;
+  const group: FileGroup = { ...tiny(leaves), prefix: 'walk', filesPerFolder: 1 };
+  return corpus(`walk-${folders}`, `${folders} folders`, [group], false);
+}
+
 function treeCorpus(entries: number): CorpusSpec {
   const label = `${entries.toLocaleString('en-US')} entries`;
   return corpus(`tree-${entries}`, label, [{ ...tiny(entries), prefix: '', filesPerFolder: 0 }], false);
@@ -109,6 +138,13 @@ export function benchProfile(quick: boolean): BenchProfile {
         memoryCorpus('quick-mem-large', 6, 8 * MB, 100),
       ],
       tree: treeCorpus(2500),
+      planned: {
+        overLimit: overLimitCorpus('quick-over-limit', 1000),
+        maxZipFiles: 200,
+        bytesPerSecond: 16 * MB,
+        walk: walkCorpus(160),
+        latencyMs: 100,
+      },
     };
   }
   const extract = extractCorpora('full', { text: 5000, bins: 16, binBytes: 24 * MB, tiny: 20_000 });
@@ -119,5 +155,14 @@ export function benchProfile(quick: boolean): BenchProfile {
     cappedBytesPerSecond: 8 * MB,
     memory: [memoryCorpus('full-mem-400', 12, 32 * MB, 500), memoryCorpus('full-mem-2048', 64, 32 * MB, 500)],
     tree: treeCorpus(10_000),
+    planned: {
+      overLimit: overLimitCorpus('full-over-limit', 5000),
+      maxZipFiles: 1000,
+      // (b): 16 × 24 MB, over the size from which a pull splits into parallel streams (256 MB).
+      capped: extract[1],
+      bytesPerSecond: 16 * MB,
+      walk: walkCorpus(800),
+      latencyMs: 100,
+    },
   };
 }

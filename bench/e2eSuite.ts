@@ -108,7 +108,7 @@ export function pullContender(ctx: BenchContext, emulator: EmulatorProcess, corp
  * `curl -o a.zip "$URL"`, then `unzip` unless only the download is wanted. The single-use URL is made fresh for
  * each run (not timed) and passed through the environment, so it never appears in a command line or a log.
  */
-function downloadContender(
+export function downloadContender(
   emulator: EmulatorProcess,
   corpus: Corpus,
   archive: { bytes: number },

@@ -1,13 +1,18 @@
 // Command-line flags of `npm run bench -- [--quick] [--runs N] [--only extract|e2e|memory|tree|extension]`.
 import { parseArgs } from 'node:util';
 
-export const SUITES = ['extract', 'e2e', 'memory', 'tree', 'extension'] as const;
+export const SUITES = ['extract', 'e2e', 'memory', 'tree', 'planned', 'extension'] as const;
+/** Rows of the planned suite (plannedSuite.ts), for --row. */
+export const PLANNED_ROWS = ['overlimit', 'capped', 'walk'] as const;
+export type PlannedRow = (typeof PLANNED_ROWS)[number];
 export type SuiteName = (typeof SUITES)[number];
 
 export interface BenchOptions {
   quick: boolean;
   runs: number;
   suites: SuiteName[];
+  /** Rows of the planned suite to run (--row); all by default. */
+  plannedRows: PlannedRow[];
   /** False when --only left some suites out: the results go to a "-partial" file then. */
   complete: boolean;
 }
@@ -16,7 +21,8 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--runs N] [--only ${SUI
 
   --quick         small corpora, 3 runs each: under a minute; writes bench/results-quick.md
   --runs N        timed runs per command (default 5, quick 3), alternating ours and the baseline
-  --only SUITE    run only this suite (repeatable or comma-separated); writes *-partial.md`;
+  --only SUITE    run only this suite (repeatable or comma-separated); writes *-partial.md
+  --row ROW       planned suite: only this row (${PLANNED_ROWS.join('|')}; repeatable); implies --only planned`;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -25,6 +31,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       quick: { type: 'boolean', default: false },
       runs: { type: 'string' },
       only: { type: 'string', multiple: true },
+      row: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -35,10 +42,21 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const runs = values.runs === undefined ? (values.quick ? 3 : 5) : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1)
     throw new Error(`--runs needs a positive integer, got "${values.runs}"`);
+  const rows = (values.row ?? []).flatMap((value) => value.split(',')).map((value) => value.trim());
+  for (const row of rows) {
+    if (!(PLANNED_ROWS as readonly string[]).includes(row)) throw new Error(`--row: unknown row "${row}"`);
+  }
   const only = (values.only ?? []).flatMap((value) => value.split(',')).map((value) => value.trim());
+  if (rows.length > 0 && !only.includes('planned')) only.push('planned');
   for (const name of only) {
     if (!(SUITES as readonly string[]).includes(name)) throw new Error(`--only: unknown suite "${name}"`);
   }
   const suites = only.length > 0 ? SUITES.filter((suite) => only.includes(suite)) : [...SUITES];
-  return { quick: values.quick, runs, suites, complete: suites.length === SUITES.length };
+  return {
+    quick: values.quick,
+    runs,
+    suites,
+    plannedRows: rows.length > 0 ? PLANNED_ROWS.filter((row) => rows.includes(row)) : [...PLANNED_ROWS],
+    complete: suites.length === SUITES.length && rows.length === 0,
+  };
 }

@@ -127,6 +127,41 @@ export function renderSummary(results: BenchResults): string {
       comparisonTable(results.capped),
     );
   }
+  const planned = results.planned;
+  if (planned?.overLimit) {
+    sections.push(
+      `## Over the file limit: \`box-pull pull\` with \`--max-zip-files ${planned.overLimit.maxZipFiles}\` vs the same pull with the limit lifted (one ZIP)`,
+      'Two emulators side by side, the same folder; one untimed run of each first (the emulator hashes files on its first listing).',
+      comparisonTable([planned.overLimit]),
+    );
+  }
+  if (planned?.capped) {
+    sections.push(
+      `## Capped streams: every stream at ${mb(planned.capped.bytesPerSecond)}/s — parallel pull vs \`curl\` + \`unzip\` of one ZIP`,
+      'Peak RSS of the pull is with its 3 streams running.',
+      comparisonTable([planned.capped]),
+    );
+  }
+  if (planned?.walk) {
+    const w = planned.walk;
+    const ideal = (w.folders * w.latencyMs) / w.concurrency;
+    sections.push(
+      `## Listing walk: ${w.folders} folders, every API answer delayed ${w.latencyMs} ms`,
+      `Ideal: folders × latency / concurrency = ${w.folders} × ${w.latencyMs} ms / ${w.concurrency} = ${(ideal / 1000).toFixed(1)} s, one request per folder.`,
+      table(
+        ['Folders', 'Requests', 'Median time', 'Times (s)', 'Median / ideal'],
+        [
+          [
+            w.folders,
+            w.requests,
+            seconds(median(w.ms) / 1000),
+            w.ms.map((ms) => (ms / 1000).toFixed(2)).join(', '),
+            ratio(median(w.ms) / ideal),
+          ],
+        ],
+      ),
+    );
+  }
   if (results.memory.length > 0) {
     sections.push(
       '## Memory and temporary disk of `box-pull pull`',
@@ -172,6 +207,8 @@ function rawRuns(results: BenchResults): string {
     ['extract', results.extract],
     ['e2e', results.e2e],
     ['capped', results.capped],
+    ['over limit', results.planned?.overLimit ? [results.planned.overLimit] : []],
+    ['capped streams', results.planned?.capped ? [results.planned.capped] : []],
   ] as const) {
     for (const c of comparisons) {
       for (const contender of [c.ours, c.baseline]) {

@@ -41,6 +41,22 @@ export interface TreeResult {
   allMs: number[];
 }
 
+/** The listing walk of the planned path under latency: time and requests against the ideal. */
+export interface WalkResult {
+  folders: number;
+  latencyMs: number;
+  concurrency: number;
+  ms: number[];
+  requests: number;
+}
+
+/** "Pull any folder" (#12); a row left out (--row, or quick mode) is undefined. */
+export interface PlannedResults {
+  overLimit?: Comparison & { maxZipFiles: number };
+  capped?: Comparison & { bytesPerSecond: number };
+  walk?: WalkResult;
+}
+
 export interface ExtensionResult {
   /** dist/extension.js as `npm run build` left it (not minified). */
   entryBytes: number;
@@ -66,6 +82,7 @@ export interface BenchResults {
   cappedBytesPerSecond?: number;
   memory: MemoryResult[];
   tree?: TreeResult;
+  planned?: PlannedResults;
   extension?: ExtensionResult;
   targets: TargetVerdict[];
   failures: string[];

@@ -3,7 +3,8 @@ import { CAPPED_LIMIT } from './e2eSuite';
 import { EXTENSION_LIMIT_BYTES } from './extensionSize';
 import { mb, megabytes, ratio } from './format';
 import { MEMORY_LIMIT_MB } from './memorySuite';
-import { maxDiskBytes, maxRssMb, type BenchResults, type TargetVerdict } from './results';
+import { maxDiskBytes, maxRssMb, median, type BenchResults, type TargetVerdict } from './results';
+import { PARALLEL_RSS_MB } from './plannedSuite';
 import { allPagesRequestLimit, FIRST_PAGE_REQUEST_LIMIT } from './treeSuite';
 
 /** "Flat" memory: the larger archive may add at most this much peak RSS over the smaller one. */
@@ -78,6 +79,39 @@ export function evaluateTargets(results: BenchResults): TargetVerdict[] {
       measured: `${t.allRequests} request(s), ${t.allEntries} entries`,
       verdict:
         t.allRequests <= allPagesRequestLimit(t.entries) && t.allEntries === t.entries ? 'met' : 'missed',
+    });
+  }
+  const planned = results.planned;
+  if (planned?.overLimit) {
+    const c = planned.overLimit;
+    verdicts.push({
+      target: `Over the file limit ${c.label}: pull with --max-zip-files ${c.maxZipFiles} / same pull as one ZIP ≤ ${ratio(c.limit)}`,
+      measured: ratio(c.ratio),
+      verdict: judge([c.ratio], c.ratio <= c.limit),
+    });
+  }
+  if (planned?.capped) {
+    const c = planned.capped;
+    const peak = maxRssMb(c.ours.samples);
+    verdicts.push({
+      target: `Capped streams ${c.label} at ${mb(c.bytesPerSecond)}/s each: parallel pull / (curl + unzip) ≤ ${ratio(c.limit)}`,
+      measured: ratio(c.ratio),
+      verdict: judge([c.ratio], c.ratio <= c.limit),
+    });
+    verdicts.push({
+      target: `Peak RSS with 3 streams running ≤ ${PARALLEL_RSS_MB} MB`,
+      measured: megabytes(peak),
+      verdict: judge([peak], peak <= PARALLEL_RSS_MB),
+    });
+  }
+  if (planned?.walk) {
+    const w = planned.walk;
+    const ideal = (w.folders * w.latencyMs) / w.concurrency;
+    const ms = median(w.ms);
+    verdicts.push({
+      target: `Listing walk: ${w.folders} folders at ${w.latencyMs} ms latency (report; ideal ${(ideal / 1000).toFixed(1)} s at ${w.concurrency} at once, ${w.folders} requests)`,
+      measured: `${(ms / 1000).toFixed(2)} s (${ratio(ms / ideal)} the ideal), ${w.requests} requests`,
+      verdict: judge([ms], true),
     });
   }
   if (results.extension) {

@@ -38,6 +38,8 @@ export interface ExtractOptions {
   onProgress?(progress: ExtractProgress): void;
   /** Set each file's modification time from the archive (one extra syscall per file). Default true. */
   preserveModifiedTimes?: boolean;
+  /** Hash each small file's content (SHA-1) as it is extracted: `ExtractedFile.sha1`. */
+  hashSha1?: boolean;
   /** Whose file-name rules apply (see safeNames.ts). Default `process.platform`. */
   platform?: NodeJS.Platform;
   /** File writes in flight through the thread pool when there are too few files for the writer thread. Default 16. */

@@ -13,6 +13,7 @@ import { runPool } from './pool';
 import type { StreamedEntry } from './streamingExtractor';
 import { ArchiveError, StreamMismatchError } from '../errors';
 import { fileSystemError } from './fsErrors';
+import { sha1Of } from '../verify/checksum';
 
 export interface ExtractProgress {
   filesExtracted: number;
@@ -25,6 +26,8 @@ export interface ExtractedFile {
   relativePath: string;
   size: number;
   archiveName: string;
+  /** The content's SHA-1, when `hashSha1` asked for it and the entry was small enough to hash in memory. */
+  sha1?: string;
 }
 
 /** File writes in flight through the thread pool when there are too few files for the writer thread. */
@@ -83,7 +86,7 @@ export class FileExtraction {
 
   onSmallFileWritten(job: SmallFileJob): void {
     this.progress.bytesWritten += job.content.length;
-    this.record(job.index, job.content.length);
+    this.record(job.index, job.content.length, job.sha1);
   }
 
   /**
@@ -105,7 +108,7 @@ export class FileExtraction {
       this.done.add(index);
       this.accept(record.uncompressedSize, entry);
       this.progress.bytesWritten += record.uncompressedSize;
-      this.record(index, record.uncompressedSize);
+      this.record(index, record.uncompressedSize, record.sha1);
       // The central directory may carry a more precise time than the local header (e.g. an NTFS field).
       if (this.preserveTimes && record.modifiedTime.getTime() !== entry.modifiedTime.getTime()) {
         const target = resolveInside(this.staging, relativePath);
@@ -159,6 +162,7 @@ export class FileExtraction {
         content,
         entryName: entry.archiveName,
         index,
+        ...(this.options.hashSha1 ? { sha1: sha1Of(content) } : {}),
         ...(this.preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
       });
     }
@@ -214,9 +218,9 @@ export class FileExtraction {
     }
   }
 
-  private record(index: number, size: number): void {
+  private record(index: number, size: number, sha1?: string): void {
     const { entry, relativePath } = this.plan.files[index];
-    this.files[index] = { relativePath, size, archiveName: entry.archiveName };
+    this.files[index] = { relativePath, size, archiveName: entry.archiveName, ...(sha1 ? { sha1 } : {}) };
     this.progress.filesExtracted++;
     this.report();
   }
@@ -228,6 +232,7 @@ export class FileExtraction {
 
 export interface SmallFileJob extends WriteJob {
   index: number;
+  sha1?: string;
 }
 
 function compareStreamed(

@@ -55,6 +55,13 @@ export class GrowingFile {
       write: (chunk: Buffer, _encoding, callback) => {
         this.append(chunk).then(() => callback(), callback);
       },
+      // Chunks that queued while a write was in flight go in one write: the socket hands over many small chunks
+      // (more so with several downloads at once), and each write is a thread-pool round trip.
+      writev: (chunks, callback) => {
+        const joined =
+          chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map(({ chunk }) => chunk));
+        this.append(joined as Buffer).then(() => callback(), callback);
+      },
       final: (callback) => {
         this.complete = true;
         this.wake();

@@ -1,3 +1,4 @@
+import { sha1Of } from '../verify/checksum';
 import { abortError, isAbortError } from '../abort';
 import * as zlib from 'node:zlib';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../zip/centralDirectory';
@@ -47,6 +48,8 @@ export interface StreamedEntry {
   compressedSize: number;
   uncompressedSize: number;
   modifiedTime: Date;
+  /** The content's SHA-1, when `hashSha1` asked for it and the entry was small enough to decode in memory. */
+  sha1?: string;
 }
 
 export interface StreamingOutcome {
@@ -64,6 +67,8 @@ export interface StreamingOptions {
   platform?: NodeJS.Platform;
   limits?: Partial<ExtractLimits>;
   preserveModifiedTimes?: boolean;
+  /** Hash each small entry's content (SHA-1) while it is in memory, so nobody reads the file back to check it. */
+  hashSha1?: boolean;
   onProgress?(filesExtracted: number, bytesWritten: number): void;
   /** Called once on a local file-system failure, so that the caller can stop the download at once. */
   onFatal?(error: unknown): void;
@@ -204,6 +209,7 @@ export class StreamingExtractor {
       compressedSize: written.compressedSize,
       uncompressedSize: written.size,
       modifiedTime: header.modifiedTime,
+      ...(this.options.hashSha1 && written.content !== undefined ? { sha1: sha1Of(written.content) } : {}),
     };
     if (written.content !== undefined) {
       await this.sink.write({

@@ -50,6 +50,8 @@ export interface AttemptContext {
   extractWhileDownloading: boolean;
   lowSpeed?: Partial<LowSpeedLimit>;
   clock?: PullClock;
+  /** Hash small files while extracting them (planned.ts checks each against the listing's SHA-1). */
+  hashSha1?: boolean;
 }
 
 export interface AttemptResult {
@@ -173,6 +175,7 @@ export class Attempt {
       ? new StreamingExtractor(archive, this.filesDir, {
           signal: download.signal,
           stripTopLevelFolder: plan.stripFolderName,
+          hashSha1: this.context.hashSha1,
           onProgress: (files) => progress.filesDone(files),
           onFatal: (error) => download.abort(error),
         })
@@ -254,6 +257,7 @@ export class Attempt {
       extractZip(archivePath, this.filesDir, {
         signal,
         stripTopLevelFolder: plan.stripFolderName,
+        hashSha1: this.context.hashSha1,
         ...(alreadyExtracted ? { alreadyExtracted } : {}),
         onProgress: (p) => {
           progress.totalFiles(p.totalEntries);

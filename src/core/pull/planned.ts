@@ -15,6 +15,7 @@ import type { BoxClient } from '../box/client';
 import type { ZipDownload } from '../box/types';
 import type { ExtractedFile } from '../extract/fileExtraction';
 import type { Logger } from '../logger';
+import { runPool } from '../extract/pool';
 import { resolveInside } from '../naming/safeNames';
 import { sameSha1, sha1OfFile } from '../verify/checksum';
 import { BoxApiError, PullError, messageOf } from '../errors';
@@ -79,6 +80,8 @@ type Task = { kind: 'zip'; part: Part; attempt: number } | { kind: 'file'; file:
 
 const CONCURRENCY_CODE = 'user_too_many_concurrent_downloads';
 const MAX_SIGNAL_LISTENERS = 200;
+/** Files moved at once when a part is in. */
+const MOVE_CONCURRENCY = 16;
 /** Files hashed at once after a part is in. */
 const HASH_CONCURRENCY = 8;
 
@@ -216,6 +219,8 @@ class PlannedPull {
         signal: this.signal,
         statusPoll: this.context.statusPoll,
         extractWhileDownloading: this.context.extractWhileDownloading,
+        // Each file is checked against the listing's SHA-1: hashed while in memory, it is never read back.
+        hashSha1: true,
       }).run();
       const skipped = outcome.status?.skipped_file_count ?? 0;
       await this.takeIn(part, outcome.zip, outcome.extracted.files, path.join(partDir, 'files'), skipped);
@@ -302,18 +307,30 @@ class PlannedPull {
         downloadName: conflict.download_name,
       });
     }
-    for (const { file, extracted } of found) {
-      const target = resolveInside(this.filesDir, file.path);
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.rename(resolveInside(partDir, extracted.relativePath), target);
-      this.placed.set(file.path, {
-        relativePath: file.path,
-        size: extracted.size,
-        archiveName: file.rawPath,
-        file,
-      });
-    }
-    await this.verify(found.map(({ file }) => file));
+    // Thousands of files a part: each folder is made once, and the renames keep the thread pool busy.
+    const folders = new Map<string, Promise<unknown>>();
+    const folder = (dir: string): Promise<unknown> => {
+      let made = folders.get(dir);
+      if (!made) folders.set(dir, (made = fs.mkdir(dir, { recursive: true })));
+      return made;
+    };
+    await runPool(
+      found,
+      MOVE_CONCURRENCY,
+      async ({ file, extracted }) => {
+        const target = resolveInside(this.filesDir, file.path);
+        await folder(path.dirname(target));
+        await fs.rename(resolveInside(partDir, extracted.relativePath), target);
+        this.placed.set(file.path, {
+          relativePath: file.path,
+          size: extracted.size,
+          archiveName: file.rawPath,
+          file,
+        });
+      },
+      { signal: this.signal },
+    );
+    await this.verify(found.map(({ file, extracted }) => ({ file, sha1: extracted.sha1 })));
   }
 
   private async runFile(file: ListedFile): Promise<void> {
@@ -329,20 +346,28 @@ class PlannedPull {
     });
     this.placed.set(file.path, { relativePath: file.path, size: file.size, archiveName: file.rawPath, file });
     this.summary.parts.push({ items: 1, files: 1, bytes: file.size, byContent: true });
-    await this.verify([file]);
+    await this.verify([{ file }]);
   }
 
-  /** Hashes files as they arrive; a mismatch is fetched again once, after every part is in. */
-  private async verify(files: ListedFile[]): Promise<void> {
+  /**
+   * Checks files as they arrive; a mismatch is fetched again once, after every part is in. Small files come with
+   * the SHA-1 taken while they were extracted; only the others (large entries, file content) are read back.
+   */
+  private async verify(files: { file: ListedFile; sha1?: string }[]): Promise<void> {
+    const unhashed: ListedFile[] = [];
+    for (const { file, sha1 } of files) {
+      if (sha1 === undefined) unhashed.push(file);
+      else if (!sameSha1(file.sha1, sha1)) this.mismatched.push(file);
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < files.length) {
-        const file = files[next++];
+      while (next < unhashed.length) {
+        const file = unhashed[next++];
         const actual = await sha1OfFile(resolveInside(this.filesDir, file.path), this.signal);
         if (!sameSha1(file.sha1, actual)) this.mismatched.push(file);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, files.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, unhashed.length) }, worker));
     this.filesDoneByTask.set(-1, this.placed.size);
     this.reportFiles();
   }

@@ -48,6 +48,7 @@ export interface ProgressCounters {
 const DOWNLOAD_SHARE = 0.8;
 /** Rate is averaged over this window so that one slow chunk does not make the ETA jump. */
 const RATE_WINDOW_MS = 3000;
+const SAMPLE_STEP_MS = 50;
 /** No byte for this long while downloading, and progress says "stalled". */
 export const DEFAULT_STALL_AFTER_MS = 5000;
 
@@ -84,7 +85,12 @@ export class ProgressTracker {
     const last = this.samples[this.samples.length - 1];
     if (last && bytes < last.bytes) this.samples.length = 0; // a new attempt started from zero
     if (!last || bytes !== last.bytes) this.lastByteAt = at;
-    this.samples.push({ at, bytes });
+    // Updates come per chunk and per file (tens of thousands a second with several streams): samples closer than
+    // a step are merged into the newest, so the window holds a few dozen and dropping old ones stays cheap.
+    const previous = this.samples[this.samples.length - 2];
+    if (last && previous && at - previous.at < SAMPLE_STEP_MS)
+      this.samples[this.samples.length - 1] = { at, bytes };
+    else this.samples.push({ at, bytes });
     this.dropOldSamples(at);
   }
 

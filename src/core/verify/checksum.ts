@@ -3,6 +3,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 
+/** The hex SHA-1 of bytes in memory: a file's whole content, hashed as it is extracted instead of read back. */
+export function sha1Of(content: Uint8Array): string {
+  return createHash('sha1').update(content).digest('hex');
+}
+
 /** The hex SHA-1 of a file's bytes. */
 export async function sha1OfFile(filePath: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha1');

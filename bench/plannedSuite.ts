@@ -1,0 +1,153 @@
+// The planned path of "Pull any folder" (#12): a folder over Box's file limit, parallel capped streams, their
+// peak memory, and the listing walk under latency. Ratios are measured in one run against a baseline beside them.
+import { BoxClient } from '../src/core/box/client';
+import { makeFilter } from '../src/core/pull/filters';
+import { walkTree } from '../src/core/pull/listing';
+import { idForPath, startEmulator } from '../src/emulator/index';
+import { alternate } from './alternate';
+import type { BenchContext } from './context';
+import type { Corpus } from './corpora';
+import { downloadContender, pullContender } from './e2eSuite';
+import { startEmulatorProcess, warmEmulator, type EmulatorProcess } from './emulatorProcess';
+import { mb } from './format';
+import { compare, type Comparison, type WalkResult } from './results';
+
+export const OVER_LIMIT_RATIO = 1.15;
+export const PARALLEL_RATIO = 0.4;
+export const PARALLEL_RSS_MB = 150;
+/** The walker's default (listing.ts): the ideal time is folders × latency / this. */
+export const WALK_CONCURRENCY = 8;
+
+export interface PlannedSuiteCorpora {
+  overLimit: Corpus;
+  /** Full mode only: quick corpora stay under the size from which a pull uses several streams. */
+  capped?: Corpus;
+  walk: Corpus;
+}
+
+/** Same emulator flags for every row: only the knob under test differs. */
+async function withEmulator<T>(
+  ctx: BenchContext,
+  treesDir: string,
+  flags: string[],
+  corpus: Corpus,
+  work: (emulator: EmulatorProcess) => Promise<T>,
+): Promise<T> {
+  const emulator = await startEmulatorProcess(ctx.snapshot.emulator, treesDir, flags);
+  try {
+    await warmEmulator(emulator, [idForPath(corpus.spec.name)]);
+    return await work(emulator);
+  } finally {
+    await emulator.stop();
+  }
+}
+
+/**
+ * (1) The same pull from two emulators, one with the file limit the row names and one with it lifted (one ZIP).
+ * One untimed run of each comes first, even in quick mode: the emulator hashes each file on its first listing
+ * (cached by path, size and time), and that must not be charged to the planned pull.
+ */
+export async function overLimitRow(
+  ctx: BenchContext,
+  treesDir: string,
+  corpus: Corpus,
+  maxFiles: number,
+): Promise<Comparison> {
+  ctx.log(
+    `  over the limit: ${corpus.fileCount} files, ${mb(corpus.totalBytes)}, --max-zip-files ${maxFiles}`,
+  );
+  return withEmulator(ctx, treesDir, ['--max-zip-files', String(maxFiles)], corpus, (limited) =>
+    withEmulator(ctx, treesDir, ['--max-zip-files', '1000000'], corpus, async (lifted) => {
+      const ours = { ...pullContender(ctx, limited, corpus), name: `pull, limit ${maxFiles}` };
+      const baseline = { ...pullContender(ctx, lifted, corpus), name: 'pull, one ZIP' };
+      const [oursSamples, baselineSamples] = await alternate([ours, baseline], {
+        runs: ctx.runs,
+        workDir: ctx.workDir,
+        warmup: true,
+        log: ctx.log,
+        onFailure: ctx.recordFailure,
+      });
+      return compare(
+        describe(corpus),
+        { name: ours.name, samples: oursSamples },
+        { name: baseline.name, samples: baselineSamples },
+        OVER_LIMIT_RATIO,
+      );
+    }),
+  );
+}
+
+/** (2) and (3): every stream capped; the pull's parallel streams against `curl` + `unzip` of one ZIP. */
+export async function cappedRow(
+  ctx: BenchContext,
+  treesDir: string,
+  corpus: Corpus,
+  bytesPerSecond: number,
+): Promise<Comparison> {
+  ctx.log(
+    `  capped streams: ${corpus.fileCount} files, ${mb(corpus.totalBytes)}, ${mb(bytesPerSecond)}/s each`,
+  );
+  const flags = ['--max-zip-files', '1000000', '--bytes-per-second', String(bytesPerSecond)];
+  return withEmulator(ctx, treesDir, flags, corpus, async (emulator) => {
+    const archive = { bytes: 0 };
+    const ours = { ...pullContender(ctx, emulator, corpus), name: 'pull, 3 streams' };
+    const baseline = downloadContender(emulator, corpus, archive, true);
+    const [oursSamples, baselineSamples] = await alternate([ours, baseline], {
+      runs: ctx.runs,
+      workDir: ctx.workDir,
+      warmup: false,
+      log: ctx.log,
+      onFailure: ctx.recordFailure,
+    });
+    return compare(
+      { ...describe(corpus), archiveBytes: archive.bytes },
+      { name: ours.name, samples: oursSamples },
+      { name: baseline.name, samples: baselineSamples },
+      PARALLEL_RATIO,
+    );
+  });
+}
+
+/** (4) The listing walk in process (the request counter lives in the emulator's stats), every answer delayed. */
+export async function walkRow(
+  ctx: BenchContext,
+  treesDir: string,
+  corpus: Corpus,
+  latencyMs: number,
+): Promise<WalkResult> {
+  const emulator = await startEmulator({ root: treesDir, faults: { latencyMs } });
+  try {
+    const client = new BoxClient({
+      baseUrl: emulator.baseUrl,
+      tokenProvider: { getAccessToken: async () => emulator.token },
+    });
+    const root = { id: emulator.idForPath(corpus.spec.name), name: corpus.spec.name };
+    // Untimed: ids and hashes learned once, as for the other rows.
+    await walkTree(client, root, { filter: makeFilter() });
+    const result: WalkResult = { folders: 0, latencyMs, concurrency: WALK_CONCURRENCY, ms: [], requests: 0 };
+    for (let run = 0; run < ctx.runs; run++) {
+      const before = emulator.stats.apiRequests;
+      const started = performance.now();
+      const listing = await walkTree(client, root, { filter: makeFilter(), concurrency: WALK_CONCURRENCY });
+      result.ms.push(performance.now() - started);
+      result.requests = emulator.stats.apiRequests - before;
+      result.folders = listing.folders;
+      ctx.log(
+        `    walk run ${run + 1}/${ctx.runs}: ${listing.folders} folders, ${result.requests} requests, ` +
+          `${(result.ms.at(-1)! / 1000).toFixed(2)} s`,
+      );
+    }
+    return result;
+  } finally {
+    await emulator.close();
+  }
+}
+
+function describe(corpus: Corpus) {
+  return {
+    name: corpus.spec.name,
+    label: corpus.spec.label,
+    files: corpus.fileCount,
+    totalBytes: corpus.totalBytes,
+  };
+}
