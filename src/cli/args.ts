@@ -15,6 +15,9 @@ Options:
   --include <glob>          pull only files matching it (repeatable; paths relative to the folder, with /)
   --exclude <glob>          leave out files and folders matching it (repeatable)
   --streams <n>             ZIP downloads at once when the folder is split (default 3)
+  --full                    pull everything again, even into a folder pulled before
+  --delete                  on an update, remove files deleted on Box (never ones edited here)
+  --dry-run                 on an update, print the plan and change nothing
   --json                    print one JSON event per line instead of a progress line
   --quiet                   print nothing but errors
   -h, --help                show this help
@@ -34,6 +37,10 @@ export interface PullCommand {
   include: string[];
   exclude: string[];
   streams?: number;
+  /** A folder pulled before is updated (core/update) unless `full`. */
+  full: boolean;
+  delete: boolean;
+  dryRun: boolean;
 }
 
 export type Command = { kind: 'help' } | ({ kind: 'pull' } & PullCommand);
@@ -53,6 +60,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
         exclude: { type: 'string', multiple: true },
         streams: { type: 'string' },
         json: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        delete: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -112,5 +122,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
     conflictPolicy: policy,
     json: values.json,
     quiet: values.quiet,
+    full: values.full,
+    delete: values.delete,
+    dryRun: values['dry-run'],
   };
 }
