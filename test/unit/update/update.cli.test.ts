@@ -215,6 +215,30 @@ describe('box-pull CLI: pulling updates', function () {
     });
   }
 
+  it('a file moved on Box (same id and SHA-1) is moved locally, not downloaded', async function () {
+    const f = await fixture({ 'a/old.txt': 'moving', 'a/stay.txt': 's' });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await fs.mkdir(path.join(f.box, 'b'));
+    await fs.rename(path.join(f.box, 'a/old.txt'), path.join(f.box, 'b/new.txt'));
+    // The emulator's ids follow paths; Box keeps a file's id across a move: the record says so.
+    const statePath = path.join(f.dest, '.box-pull.json');
+    const state = JSON.parse(await fs.readFile(statePath, 'utf8')) as {
+      files: { path: string; id: string }[];
+    };
+    state.files.find((e) => e.path === 'a/old.txt')!.id = emulator.idForPath(`${f.name}/b/new.txt`);
+    await fs.writeFile(statePath, JSON.stringify(state));
+    const before = counts();
+    const report = await pullOk(f.name, f.dest, '--delete');
+    assert.deepEqual(report.update!.moved, [{ from: 'a/old.txt', to: 'b/new.txt' }]);
+    assert.deepEqual(report.update!.removed, []);
+    assert.deepEqual(counts(), before);
+    assert.equal(report.bytesDownloaded, 0);
+    await assert.rejects(fs.access(path.join(f.dest, 'a/old.txt')));
+    assert.equal(await read(f.dest, 'b/new.txt'), 'moving');
+    assert.deepEqual(await diffTrees(f.box, f.dest), []);
+  });
+
   it('--dry-run prints the plan and changes nothing', async function () {
     const f = await fixture({ 'a.txt': 'a', 'b.txt': 'b' });
     await pullOk(f.name, f.dest);
