@@ -18,6 +18,9 @@ Options:
   --streams <n>             ZIP downloads at once when the folder is split (default 3)
   --shared-link-password <password>
                             the shared link's password (env BOX_SHARED_LINK_PASSWORD)
+  --full                    pull everything again, even into a folder pulled before
+  --delete                  on an update, remove files deleted on Box (never ones edited here)
+  --dry-run                 on an update, print the plan and change nothing
   --json                    print one JSON event per line instead of a progress line
   --quiet                   print nothing but errors
   -h, --help                show this help
@@ -40,6 +43,10 @@ export interface PullCommand {
   include: string[];
   exclude: string[];
   streams?: number;
+  /** A folder pulled before is updated (core/update) unless `full`. */
+  full: boolean;
+  delete: boolean;
+  dryRun: boolean;
 }
 
 export type Command = { kind: 'help' } | ({ kind: 'pull' } & PullCommand);
@@ -60,6 +67,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
         streams: { type: 'string' },
         'shared-link-password': { type: 'string' },
         json: { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        delete: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -129,5 +139,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Comman
     conflictPolicy: policy,
     json: values.json,
     quiet: values.quiet,
+    full: values.full,
+    delete: values.delete,
+    dryRun: values['dry-run'],
   };
 }

@@ -1,4 +1,5 @@
 /** How the CLI shows progress and the final report on a terminal. */
+import { updateLines } from './updateRender';
 import { formatBytes, formatDuration, type PullProgress } from '../core/pull/progress';
 import type { PullReport } from '../core/pull/pull';
 
@@ -45,7 +46,9 @@ export function progressLine(progress: PullProgress): string {
 }
 
 export function summary(report: PullReport): string[] {
+  if (report.update?.dryRun) return updateLines(report.update, report.destination);
   const lines = [
+    ...(report.update ? updateLines(report.update, report.destination) : []),
     `Pulled ${numberFormat.format(report.filesWritten)} files (${formatBytes(report.bytesDownloaded)} downloaded) ` +
       `into ${report.destination} in ${formatDuration(report.durationMs / 1000)}.`,
   ];
@@ -58,6 +61,9 @@ export function summary(report: PullReport): string[] {
           `(${formatBytes(excluded.bytes)}).`,
       );
     }
+  }
+  for (const name of report.reserved ?? []) {
+    lines.push(`Not written: Box's ${name} (that name is Box Pull's state file).`);
   }
   for (const file of report.checksumMismatches ?? []) {
     lines.push(`Not written: ${file} (its SHA-1 never matched Box's; it changed on Box during the pull).`);

@@ -7,11 +7,16 @@ export interface TreeListing {
   directories: Set<string>;
 }
 
-export async function readTree(root: string): Promise<TreeListing> {
+/** The state file a pull of a folder leaves at the destination's top (core/state/pullState.ts): no Box file. */
+const STATE_FILE = '.box-pull.json';
+
+/** Every file and folder below `root`, except the state file at its top unless `withState`. */
+export async function readTree(root: string, options: { withState?: boolean } = {}): Promise<TreeListing> {
   const listing: TreeListing = { files: new Map(), directories: new Set() };
   async function walk(relative: string): Promise<void> {
     for (const entry of await fs.readdir(path.join(root, relative), { withFileTypes: true })) {
       const child = relative ? `${relative}/${entry.name}` : entry.name;
+      if (child === STATE_FILE && !options.withState) continue;
       if (entry.isDirectory()) {
         listing.directories.add(child);
         await walk(child);

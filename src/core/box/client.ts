@@ -103,9 +103,12 @@ export class BoxClient {
   private readonly http: BoxRequester;
 
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The API's origin (`https://api.box.com`): what a pull's state file is tied to. */
+  readonly apiOrigin: string;
 
   constructor(private readonly options: BoxClientOptions) {
     this.http = new BoxRequester(options);
+    this.apiOrigin = new URL(options.baseUrl).origin;
     this.sleep = options.sleep ?? defaultSleep;
   }
 

@@ -40,6 +40,16 @@ export interface PlaceOptions {
   signal?: AbortSignal;
   /** Moves in flight at once. Default 16. */
   concurrency?: number;
+  /**
+   * Called after the last move, before the session ends, with the files written or overwritten: returns the path
+   * (inside the staging folder) of one more file, such as the pull's state file, that is moved in last, always
+   * replacing what is there, in the same reversible session, so that it changes with the files or not at all.
+   */
+  finalFile?(placed: readonly string[]): Promise<string | undefined>;
+  /** Paths where an existing file is replaced without a question: the local copy is what the last pull placed. */
+  replace?: ReadonlySet<string>;
+  /** Files removed in the same reversible session, each only if it still has this size and modification time. */
+  remove?: readonly { relativePath: string; size: number; mtimeMs: number }[];
 }
 
 export interface BlockedPath {
@@ -53,6 +63,8 @@ export interface PlaceResult {
   skippedByPolicy: string[];
   protected: string[];
   blocked: BlockedPath[];
+  /** Files removed (`remove`); the others had changed or were protected, and were kept. */
+  removed?: string[];
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -117,6 +129,7 @@ export async function placeFiles(
       if (state.kind === 'blocked')
         result.blocked.push({ relativePath: file.relativePath, reason: state.reason });
       else if (isProtected(move.destination)) result.protected.push(file.relativePath);
+      else if (state.kind === 'conflict' && options.replace?.has(file.relativePath)) moves.push(move);
       else if (state.kind === 'conflict') conflicts.push(move);
       else moves.push(move);
     });
@@ -161,6 +174,25 @@ export async function placeFiles(
         },
         { signal: options.signal },
       );
+      for (const removal of options.remove ?? []) {
+        throwIfAborted(options.signal);
+        if (isProtected(insideOrThrow(destination, removal.relativePath))) continue;
+        const same = (stat: { size: number; mtimeMs: number }) =>
+          stat.size === removal.size && stat.mtimeMs === removal.mtimeMs;
+        if (await session.remove(removal.relativePath, same))
+          (result.removed ??= []).push(removal.relativePath);
+      }
+      const final = await options.finalFile?.([...result.written, ...result.overwritten]);
+      if (final !== undefined) {
+        const move: Move = {
+          relativePath: final,
+          source: insideOrThrow(staging, final),
+          destination: insideOrThrow(destination, final),
+          mode: 'overwrite',
+        };
+        const outcome = await session.place(move, relativeName(stagingRoot, move.source));
+        if (outcome.kind === 'blocked') result.blocked.push({ relativePath: final, reason: outcome.reason });
+      }
       await session.commit();
     } catch (error) {
       // A cancel, a failure or a signal before the last move: everything goes back as it was.

@@ -118,6 +118,29 @@ export class PlacingSession {
     }
   }
 
+  /**
+   * Removes a file reversibly (kept in the backups first, like an original that is replaced), and only if it is
+   * still the file the caller judged (`expected`): true when removed.
+   */
+  async remove(relativePath: string, expected: (stat: fs.Stats) => boolean): Promise<boolean> {
+    try {
+      return await this.destination.with(relativePath, async (target) => {
+        const existing = await lstatOrUndefined(target);
+        if (!existing?.isFile() || !expected(existing)) return false;
+        const backup = String(++this.backups);
+        await this.record({ op: 'backup', path: relativePath, backup });
+        await this.staging.with(`${BACKUPS_FOLDER}/${backup}`, (kept) =>
+          this.keepOriginal(target, kept, existing),
+        );
+        await fs.promises.rm(target, { force: true });
+        return true;
+      });
+    } catch (error) {
+      if (error instanceof NotAFolderError) return false;
+      throw fileSystemError(error, `remove ${JSON.stringify(relativePath)}`);
+    }
+  }
+
   /** The last move is done: from here on the pull stands, and the backups are dropped with the staging folder. */
   async commit(): Promise<void> {
     await this.journal.append({ op: 'done' });

@@ -6,7 +6,7 @@ import { sleep } from '../abort';
 import type { BoxClient } from '../box/client';
 import { BoxApiError } from '../errors';
 import type { Logger } from '../logger';
-import { placeFiles } from '../place/placement';
+import { placeRecorded, stateOwnerOf, type KnownFile } from '../state/recordState';
 import { createStagingDir } from '../place/staging';
 import type { PathFilter } from './filters';
 import { learnLimits, NO_LIMITS } from './limits';
@@ -105,12 +105,24 @@ export async function pullPlanned(
   result.plan.requests += context.refusal ? 2 : 1;
   if (context.refusal) result.plan.zipRequests += 1;
   progress.enter('placing');
-  const placed = await placeFiles(result.filesDir, result.extracted, destination, {
-    policy: request.conflictPolicy,
-    prompter: request.prompter,
-    isProtected: request.isProtected,
-    signal: request.signal,
-  });
+  const owner = stateOwnerOf(request.items, request.client);
+  // A filtered pull is a part of the folder: its state would make an unfiltered update take the rest for new.
+  const record = owner && !context.filter.active;
+  const known = new Map<string, KnownFile>();
+  if (record) for (const file of listing.files.values()) known.set(file.path, file);
+  const placed = await placeRecorded(
+    result.filesDir,
+    result.extracted,
+    destination,
+    {
+      policy: request.conflictPolicy,
+      prompter: request.prompter,
+      isProtected: request.isProtected,
+      signal: request.signal,
+    },
+    record ? { owner, known } : undefined,
+    logger,
+  );
   progress.enter('done');
   return {
     destination,
@@ -131,5 +143,6 @@ export async function pullPlanned(
     attempts: 1,
     plan: result.plan,
     checksumMismatches: result.checksumMismatches,
+    reserved: placed.reserved,
   };
 }

@@ -17,7 +17,8 @@ import { isAbortError, sleep, throwIfAborted } from '../abort';
 import type { BoxClient } from '../box/client';
 import { nullLogger, type Logger } from '../logger';
 import type { ConflictPolicy, ConflictPrompter } from '../place/conflictPolicy';
-import { placeFiles, type PlaceResult } from '../place/placement';
+import type { PlaceResult } from '../place/placement';
+import { placeRecorded, stateOwnerOf } from '../state/recordState';
 import { createStagingDir, removeAbandonedStagingDirs, removeStagingDir } from '../place/staging';
 import { Attempt, type AttemptResult } from './attempt';
 import { checkFreeSpace, ensureDestination, removeCreatedFolders } from './destination';
@@ -30,6 +31,7 @@ import { messageOf } from '../errors';
 import { makeFilter, type FilterOptions } from './filters';
 import { limitRefusal } from './limits';
 import { pullPlanned, wantsPlannedPath, zipRefusedLinkItems, type PlanSummary } from './plannedPull';
+import { pullUpdate, type UpdateSummary } from '../update/updatePull';
 
 export interface PullRequest {
   client: BoxClient;
@@ -69,6 +71,14 @@ export interface PullOptions extends FilterOptions {
   /** Folders listed at once, and API calls a minute at most, while listing. Defaults 8 and 900. */
   listConcurrency?: number;
   callsPerMinute?: number;
+  /**
+   * A folder pulled before (it holds a state file) is updated (core/update) rather than pulled in full. The CLI
+   * sets it unless `--full`; the VS Code layer does not yet (its Pull Updates command will). `delete` and `dryRun`
+   * apply to updates only.
+   */
+  update?: boolean;
+  delete?: boolean;
+  dryRun?: boolean;
 }
 
 export interface PullReport {
@@ -95,6 +105,10 @@ export interface PullReport {
   plan?: PlanSummary;
   /** Files whose bytes did not match Box's SHA-1, even fetched again: not placed. */
   checksumMismatches?: string[];
+  /** Box files not written because their path is the state file's (`.box-pull.json`). */
+  reserved?: string[];
+  /** Set when the pull was an update of an earlier one (core/update). */
+  update?: UpdateSummary;
 }
 
 export async function pull(request: PullRequest): Promise<PullReport> {
@@ -126,6 +140,26 @@ export async function pull(request: PullRequest): Promise<PullReport> {
       },
     );
   try {
+    const owner = stateOwnerOf(request.items, request.client);
+    // The same pull again is an update when asked for (filtered pulls keep no state).
+    if (owner && plan.stripFolderName !== undefined && request.options?.update && !filter.active) {
+      const updated = await pullUpdate(
+        {
+          request,
+          owner,
+          folderName: plan.stripFolderName,
+          destination,
+          progress,
+          logger,
+          started,
+          cleanedUp,
+        },
+        (dir) => {
+          staging = dir;
+        },
+      );
+      if (updated) return updated;
+    }
     await checkFreeSpace(destination, plan.totalBytesEstimate);
     if (wantsPlannedPath(request, plan, filter)) return await planned();
     for (let attempt = 1; ; attempt++) {
@@ -146,14 +180,25 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           clock: request.clock,
         }).run();
         progress.enter('placing');
-        const placed = await placeFiles(result.filesDir, result.extracted, destination, {
-          policy: request.conflictPolicy,
-          prompter: request.prompter,
-          isProtected: request.isProtected,
-          signal: request.signal,
-        });
+        const placed = await placeRecorded(
+          result.filesDir,
+          result.extracted,
+          destination,
+          {
+            policy: request.conflictPolicy,
+            prompter: request.prompter,
+            isProtected: request.isProtected,
+            signal: request.signal,
+          },
+          owner && { owner },
+          logger,
+        );
         progress.enter('done');
-        return { ...report(destination, result, placed, attempt, performance.now() - started), cleanedUp };
+        return {
+          ...report(destination, result, placed, attempt, performance.now() - started),
+          cleanedUp,
+          reserved: placed.reserved,
+        };
       } catch (error) {
         // Box refused the one ZIP for a limit: list the folder and split it under the limits it has shown.
         if (limitRefusal(error) && plan.stripFolderName !== undefined) {

@@ -171,7 +171,8 @@ export async function temporaryLeftovers(dir: string): Promise<string[]> {
     const entries = await fs.readdir(path.join(dir, relative), { withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
       const child = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.name.startsWith('.box-pull') || entry.name.endsWith('.zip')) found.push(child);
+      const temporary = entry.name.startsWith('.box-pull') && entry.name !== '.box-pull.json';
+      if (temporary || entry.name.endsWith('.zip')) found.push(child);
       if (entry.isDirectory()) await walk(child);
     }
   };

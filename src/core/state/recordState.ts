@@ -1,0 +1,130 @@
+/**
+ * Placing that records what it placed: the state file (pullState.ts) is written into the staging folder after the
+ * last move and placed in the same reversible session, so a cancel or a failure leaves both the files and the
+ * state file as they were. A Box file at the state file's own path is never placed (it would be taken for ours).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { runPool } from '../extract/pool';
+import type { ExtractedFile } from '../extract/fileExtraction';
+import type { Logger } from '../logger';
+import { resolveInside } from '../naming/safeNames';
+import { placeFiles, type PlaceOptions, type PlaceResult } from '../place/placement';
+import { sha1OfFile } from '../verify/checksum';
+import { STATE_FILE, isStateFilePath, serializeState, type StateEntry, type StateOwner } from './pullState';
+
+/** What Box said of a file, by destination path (from a listing). */
+export interface KnownFile {
+  id: string;
+  sha1?: string;
+  size: number;
+}
+
+export interface StateRecording {
+  owner: StateOwner;
+  /** Box's facts by destination path; a placed file without them (a one-ZIP pull) is hashed and has no id. */
+  known?: ReadonlyMap<string, KnownFile>;
+  /** Entries carried over from the last pull (an update's untouched files); a file placed at the path wins. */
+  carried?: readonly StateEntry[];
+}
+
+export interface RecordedPlaceResult extends PlaceResult {
+  /** Box files left out because their path is the state file's. */
+  reserved: string[];
+}
+
+/** Files hashed at once when no listing gives their SHA-1. */
+const HASH_CONCURRENCY = 4;
+
+export async function placeRecorded(
+  filesDir: string,
+  extracted: { files: ExtractedFile[]; directories: string[] },
+  destination: string,
+  options: PlaceOptions,
+  recording: StateRecording | undefined,
+  logger: Logger,
+): Promise<RecordedPlaceResult> {
+  const reserved = extracted.files.filter((file) => isReserved(file.relativePath)).map((f) => f.relativePath);
+  for (const name of reserved)
+    logger.warn(`Box's ${name} was not written: that name is Box Pull's state file (${STATE_FILE}).`);
+  const files = extracted.files.filter((file) => !isReserved(file.relativePath));
+  // Hashed in staging, before placing: once placed, a file is the user's, and is only looked at by lstat.
+  const hashes = recording ? await stagedHashes(filesDir, files, recording, options.signal) : undefined;
+  const placed = await placeFiles(
+    filesDir,
+    { files, directories: extracted.directories.filter((directory) => !isReserved(directory)) },
+    destination,
+    {
+      ...options,
+      finalFile:
+        recording && hashes
+          ? (paths) => writeStagedState(filesDir, destination, paths, recording, hashes)
+          : undefined,
+    },
+  );
+  return { ...placed, reserved };
+}
+
+/** SHA-1s of the staged files the listing gives none for (a one-ZIP pull has no listing). */
+async function stagedHashes(
+  filesDir: string,
+  files: readonly ExtractedFile[],
+  recording: StateRecording,
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  const unknown = files.filter((file) => recording.known?.get(file.relativePath)?.sha1 === undefined);
+  await runPool(
+    unknown,
+    HASH_CONCURRENCY,
+    async (file) => {
+      hashes.set(file.relativePath, await sha1OfFile(resolveInside(filesDir, file.relativePath), signal));
+    },
+    { signal },
+  );
+  return hashes;
+}
+
+/** The state file's path or anything below a Box folder of that name. */
+function isReserved(relativePath: string): boolean {
+  return isStateFilePath(relativePath.split('/')[0]);
+}
+
+async function writeStagedState(
+  filesDir: string,
+  destination: string,
+  placed: readonly string[],
+  recording: StateRecording,
+  hashes: ReadonlyMap<string, string>,
+): Promise<string> {
+  const fresh: StateEntry[] = [];
+  await runPool(placed, HASH_CONCURRENCY * 4, async (relativePath) => {
+    // Renames keep size and time: this is the local file as placed. One that is gone or is no file (something
+    // changed it since) is not recorded, so the next update judges it by SHA-1.
+    const stat = await fs.lstat(path.join(destination, ...relativePath.split('/'))).catch(() => undefined);
+    const known = recording.known?.get(relativePath);
+    const sha1 = known?.sha1 ?? hashes.get(relativePath);
+    if (!stat?.isFile() || sha1 === undefined) return;
+    fresh.push({
+      id: known?.id ?? null,
+      path: relativePath,
+      sha1: sha1.toLowerCase(),
+      size: known?.size ?? stat.size,
+      localSize: stat.size,
+      localMtimeMs: stat.mtimeMs,
+    });
+  });
+  const placedPaths = new Set(placed);
+  const entries = [...(recording.carried ?? []).filter((entry) => !placedPaths.has(entry.path)), ...fresh];
+  await fs.writeFile(path.join(filesDir, STATE_FILE), serializeState(recording.owner, entries));
+  return STATE_FILE;
+}
+
+/** A pull of one folder has a state file; a pull of files or of several items does not. */
+export function stateOwnerOf(
+  items: readonly { type: string; id: string }[],
+  client: { apiOrigin?: string },
+): StateOwner | undefined {
+  if (items.length !== 1 || items[0].type !== 'folder') return undefined;
+  return { folderId: items[0].id, apiOrigin: client.apiOrigin ?? '' };
+}

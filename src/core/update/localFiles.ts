@@ -1,0 +1,59 @@
+// What the destination holds at the paths an update judges: stat for all, SHA-1 only where the plan needs it.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { runPool } from '../extract/pool';
+import { sha1OfFile } from '../verify/checksum';
+import type { LocalFile } from './updatePlan';
+
+const STAT_CONCURRENCY = 16;
+const HASH_CONCURRENCY = 4;
+
+/** Regular files only; anything else at a path (a folder, a link) is a local file that matches nothing. */
+export async function statLocal(
+  destination: string,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<Map<string, LocalFile>> {
+  const found = new Map<string, LocalFile>();
+  await runPool(
+    paths,
+    STAT_CONCURRENCY,
+    async (relativePath) => {
+      const stat = await fs
+        .lstat(localPath(destination, relativePath))
+        .catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+          throw error;
+        });
+      if (!stat) return;
+      found.set(relativePath, {
+        size: stat.size,
+        mtimeMs: stat.mtimeMs,
+        ...(stat.isFile() ? {} : { sha1: '' }),
+      });
+    },
+    { signal },
+  );
+  return found;
+}
+
+export async function hashLocal(
+  destination: string,
+  local: Map<string, LocalFile>,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
+  await runPool(
+    paths.filter((p) => local.get(p)?.sha1 === undefined),
+    HASH_CONCURRENCY,
+    async (relativePath) => {
+      const sha1 = await sha1OfFile(localPath(destination, relativePath), signal);
+      local.set(relativePath, { ...local.get(relativePath)!, sha1 });
+    },
+    { signal },
+  );
+}
+
+export function localPath(destination: string, relativePath: string): string {
+  return path.join(destination, ...relativePath.split('/'));
+}

@@ -1,0 +1,184 @@
+/**
+ * The three-way plan of an update (pure): for each path, Box now (the listing), the last pull (the state file) and
+ * the local file. Box unchanged → the local file is not touched, whatever it holds; Box changed and the local copy
+ * exactly what we placed → updated without a question; both changed → a conflict for the policy; deleted on Box →
+ * kept (removed only with `delete`, and only if unedited); renamed on Box (same id and SHA-1) → moved locally.
+ * Without a state, local files are adopted when their SHA-1 is Box's, and are conflicts otherwise.
+ *
+ * Local files are judged by stat first (size and modification time as recorded after placing); a SHA-1 is needed
+ * only where stat differs, or where there is no record: `hashesNeeded` names those paths, and `planUpdate` takes
+ * their hashes.
+ */
+import type { StateEntry } from '../state/pullState';
+
+export interface BoxFile {
+  id: string;
+  /** Destination path, `/`-separated. */
+  path: string;
+  sha1?: string;
+  size: number;
+}
+
+export interface LocalFile {
+  size: number;
+  mtimeMs: number;
+  /** Hex SHA-1, given for the paths `hashesNeeded` names. A non-file at the path is given `''` (never equal). */
+  sha1?: string;
+}
+
+export interface UpdateInput {
+  box: readonly BoxFile[];
+  /** The last pull's record; undefined when there is none or it was unusable. */
+  state: readonly StateEntry[] | undefined;
+  local: ReadonlyMap<string, LocalFile>;
+  /** Remove unedited files deleted on Box. */
+  delete: boolean;
+}
+
+export type DownloadReason = 'new' | 'changed' | 'restored';
+export type ConflictKind = 'both-changed' | 'new-differs';
+
+export interface UpdatePlan {
+  /** Downloaded and placed over whatever is there, without a question. */
+  download: { file: BoxFile; reason: DownloadReason }[];
+  /** Differ on both sides: downloaded unless the policy skips, then placed under the policy. */
+  conflicts: { file: BoxFile; kind: ConflictKind }[];
+  /** Local files whose bytes are Box's already: recorded, not downloaded. */
+  adopt: BoxFile[];
+  /** Renamed on Box, unedited here: moved locally from `from`. */
+  moves: { from: string; file: BoxFile }[];
+  /** Deleted on Box: `remove` when `delete` is set and the file is unedited; edited ones are always kept. */
+  deletedOnBox: { path: string; edited: boolean; remove: boolean }[];
+  /** Box unchanged and the local file edited (not touched). */
+  editedHere: string[];
+  /** Unchanged on both sides. */
+  unchanged: number;
+  /** Records that stay true as they are: unchanged files, edited ones, kept deletions, skipped conflicts. */
+  carried: StateEntry[];
+}
+
+/** The local paths whose SHA-1 the plan needs: a stat that differs from the record, or no record at all. */
+export function hashesNeeded(input: Omit<UpdateInput, 'delete'>): string[] {
+  const needed = new Set<string>();
+  run({ ...input, delete: false }, (path) => needed.add(path));
+  return [...needed].sort();
+}
+
+export function planUpdate(input: UpdateInput): UpdatePlan {
+  return run(input, (path) => {
+    throw new Error(`planUpdate: the SHA-1 of ${path} is needed (see hashesNeeded)`);
+  });
+}
+
+function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePlan {
+  const plan: UpdatePlan = {
+    download: [],
+    conflicts: [],
+    adopt: [],
+    moves: [],
+    deletedOnBox: [],
+    editedHere: [],
+    unchanged: 0,
+    carried: [],
+  };
+  const { box, local } = input;
+  const state = input.state ?? [];
+  const recordByPath = new Map(state.map((entry) => [entry.path, entry]));
+  const recordById = new Map(state.filter((e) => e.id !== null).map((entry) => [entry.id!, entry]));
+  const boxPaths = new Set(box.map((file) => file.path));
+  const movedFrom = new Set<string>();
+
+  const localHash = (path: string): string | undefined => {
+    const sha1 = local.get(path)?.sha1;
+    if (sha1 === undefined) missingHash(path);
+    return sha1;
+  };
+  /** 'absent', 'same' (what we placed) or 'edited'; undefined while a needed hash is missing. */
+  const localVersus = (record: StateEntry): 'absent' | 'same' | 'edited' | undefined => {
+    const file = local.get(record.path);
+    if (!file) return 'absent';
+    if (file.size === record.localSize && file.mtimeMs === record.localMtimeMs) return 'same';
+    const sha1 = localHash(record.path);
+    if (sha1 === undefined) return undefined;
+    return sameHash(sha1, record.sha1) ? 'same' : 'edited';
+  };
+
+  for (const file of box) {
+    const record = recordByPath.get(file.path);
+    if (record) {
+      const here = localVersus(record);
+      if (here === undefined) continue;
+      if (!boxChanged(record, file)) {
+        if (here === 'absent') plan.download.push({ file, reason: 'restored' });
+        else {
+          plan.carried.push({ ...record, id: file.id });
+          if (here === 'same') plan.unchanged++;
+          else plan.editedHere.push(file.path);
+        }
+      } else if (here === 'absent') plan.download.push({ file, reason: 'restored' });
+      else if (here === 'same') plan.download.push({ file, reason: 'changed' });
+      else bothChanged(file, record);
+      continue;
+    }
+    const from = movedFromRecord(file);
+    if (from === null) continue; // a hash is missing
+    if (from) {
+      movedFrom.add(from.path);
+      plan.moves.push({ from: from.path, file });
+      continue;
+    }
+    if (!local.has(file.path)) {
+      plan.download.push({ file, reason: 'new' });
+      continue;
+    }
+    const sha1 = localHash(file.path);
+    if (sha1 === undefined) continue;
+    if (file.sha1 !== undefined && sameHash(sha1, file.sha1)) plan.adopt.push(file);
+    else plan.conflicts.push({ file, kind: 'new-differs' });
+  }
+
+  for (const record of state) {
+    if (boxPaths.has(record.path) || movedFrom.has(record.path)) continue;
+    const here = localVersus(record);
+    if (here === undefined || here === 'absent') continue;
+    const edited = here === 'edited';
+    plan.deletedOnBox.push({ path: record.path, edited, remove: input.delete && !edited });
+    if (!input.delete || edited) plan.carried.push(record);
+  }
+  return plan;
+
+  function bothChanged(file: BoxFile, record: StateEntry): void {
+    const sha1 = localHash(file.path);
+    if (sha1 === undefined) return;
+    // The same edit on both sides: nothing to download.
+    if (file.sha1 !== undefined && sameHash(sha1, file.sha1)) plan.adopt.push(file);
+    else {
+      plan.conflicts.push({ file, kind: 'both-changed' });
+      plan.carried.push(record);
+    }
+  }
+
+  /**
+   * The record of the same Box file at another path, when it was renamed on Box with its bytes unchanged, its old
+   * path is gone from Box, the local copy there is unedited, and nothing is at the new path: undefined if none,
+   * null while a hash is missing.
+   */
+  function movedFromRecord(file: BoxFile): StateEntry | undefined | null {
+    const record = recordById.get(file.id);
+    if (!record || record.path === file.path || boxPaths.has(record.path) || movedFrom.has(record.path))
+      return undefined;
+    if (boxChanged(record, file) || local.has(file.path)) return undefined;
+    const here = localVersus(record);
+    if (here === undefined) return null;
+    return here === 'same' ? record : undefined;
+  }
+}
+
+/** Box's file differs from what we placed: by SHA-1, or by size when Box gave no SHA-1. */
+function boxChanged(record: StateEntry, file: BoxFile): boolean {
+  return file.sha1 === undefined ? file.size !== record.size : !sameHash(file.sha1, record.sha1);
+}
+
+function sameHash(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

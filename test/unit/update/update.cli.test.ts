@@ -1,0 +1,321 @@
+// Updates through the CLI against the emulator (issue #13): the same pull again downloads only what changed on
+// Box, never loses a local edit, and changes the destination and its state file together or not at all. Box is
+// changed between pulls by changing the emulator's folder on disk (it lists the disk on every request).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startEmulator } from '../../../src/emulator/index';
+import { diffTrees } from '../../helpers/compareTrees';
+import { CLI, requireBuiltCli, runCli, snapshot, watch, type Run } from '../cli/support';
+import type { UpdateSummary } from '../../../src/core/update/updatePull';
+
+interface Done {
+  event: string;
+  filesWritten: number;
+  filesOverwritten: number;
+  bytesDownloaded: number;
+  update?: UpdateSummary;
+  checksumMismatches?: string[];
+}
+
+function done(run: Run): Done {
+  const last = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Done;
+  assert.equal(last.event, 'done', run.stdout + run.stderr);
+  return last;
+}
+
+describe('box-pull CLI: pulling updates', function () {
+  this.timeout(120_000);
+  let sandbox: string;
+  let root: string;
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let counter = 0;
+
+  before(async function () {
+    await requireBuiltCli();
+    sandbox = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-update-'));
+    root = path.join(sandbox, 'account');
+    await fs.mkdir(root);
+    emulator = await startEmulator({ root });
+  });
+
+  after(async function () {
+    await emulator?.close();
+    await fs.rm(sandbox, { recursive: true, force: true });
+  });
+
+  /** A fresh Box folder with these files, and a destination for it. */
+  async function fixture(
+    files: Record<string, string>,
+  ): Promise<{ box: string; dest: string; name: string }> {
+    const name = `F${++counter}`;
+    const box = path.join(root, name);
+    for (const [relative, text] of Object.entries(files)) await write(box, relative, text);
+    return { box, dest: path.join(sandbox, `dest-${counter}`), name };
+  }
+
+  /** Writes a file with a modification time of its own, so the emulator's SHA-1 cache (path, size, time) sees it. */
+  async function write(dir: string, relative: string, text: string): Promise<void> {
+    const file = path.join(dir, ...relative.split('/'));
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text);
+    const when = new Date(Date.now() - 1_000_000 + ++counter * 1000);
+    await fs.utimes(file, when, when);
+  }
+
+  const pull = (name: string, dest: string, ...extra: string[]) =>
+    runCli([
+      'pull',
+      emulator.idForPath(name),
+      '--dest',
+      dest,
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+      '--json',
+      ...extra,
+    ]);
+
+  async function pullOk(name: string, dest: string, ...extra: string[]): Promise<Done> {
+    const run = await pull(name, dest, ...extra);
+    assert.equal(run.code, 0, run.stderr);
+    return done(run);
+  }
+
+  const read = (dest: string, relative: string) => fs.readFile(path.join(dest, relative), 'utf8');
+  const counts = () => ({ zips: emulator.stats.zipCreates, contents: emulator.stats.fileContentDownloads });
+
+  it('downloads only what changed, by content, and handles each row of the table', async function () {
+    const f = await fixture({
+      'same.txt': 'same',
+      'changed.txt': 'aaaa',
+      'gone.txt': 'gone',
+      'edited-here.txt': 'box',
+      'deleted-here.txt': 'restore me',
+      'sub/deep.txt': 'deep',
+    });
+    await pullOk(f.name, f.dest);
+    // Box: a same-size change only SHA-1 reveals, a new file, a deletion. Here: an edit, a deletion.
+    await write(f.box, 'changed.txt', 'bbbb');
+    await write(f.box, 'sub/new.txt', 'new');
+    await fs.rm(path.join(f.box, 'gone.txt'));
+    await write(f.dest, 'edited-here.txt', 'mine');
+    await fs.rm(path.join(f.dest, 'deleted-here.txt'));
+    const before = counts();
+    const report = await pullOk(f.name, f.dest);
+    const update = report.update!;
+    assert.deepEqual(update.updated, ['changed.txt']);
+    assert.deepEqual(update.new, ['sub/new.txt']);
+    assert.deepEqual(update.restored, ['deleted-here.txt']);
+    assert.deepEqual(update.editedHere, ['edited-here.txt']);
+    assert.deepEqual(update.deletedOnBoxKept, ['gone.txt']);
+    assert.equal(update.unchanged, 2);
+    assert.deepEqual(counts(), { zips: before.zips, contents: before.contents + 3 });
+    assert.equal(await read(f.dest, 'changed.txt'), 'bbbb');
+    assert.equal(await read(f.dest, 'sub/new.txt'), 'new');
+    assert.equal(await read(f.dest, 'deleted-here.txt'), 'restore me');
+    assert.equal(await read(f.dest, 'edited-here.txt'), 'mine');
+    assert.equal(await read(f.dest, 'gone.txt'), 'gone');
+    // The state records the new versions: nothing changed since, so the next update does nothing.
+    const again = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual([again.updated, again.new, again.restored], [[], [], []]);
+    assert.deepEqual(again.editedHere, ['edited-here.txt']);
+  });
+
+  it('nothing changed: no ZIP, no content download, no file touched', async function () {
+    const f = await fixture({ 'a.txt': 'a', 'b/c.txt': 'c', 'b/d/e.txt': 'e' });
+    await pullOk(f.name, f.dest);
+    const before = counts();
+    const stamp = (await fs.stat(path.join(f.dest, 'b/c.txt'))).mtimeMs;
+    const report = await pullOk(f.name, f.dest);
+    assert.deepEqual(counts(), before);
+    assert.equal(report.bytesDownloaded, 0);
+    assert.equal(report.update!.unchanged, 3);
+    assert.equal((await fs.stat(path.join(f.dest, 'b/c.txt'))).mtimeMs, stamp);
+  });
+
+  it('many changes go as ZIPs of file ids, each file SHA-1 checked', async function () {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) files[`d${i % 3}/f${i}.txt`] = `v1 ${i}`;
+    const f = await fixture(files);
+    await pullOk(f.name, f.dest);
+    for (let i = 0; i < 12; i++) await write(f.box, `d${i % 3}/f${i}.txt`, `v2 ${i}`);
+    const before = counts();
+    const report = await pullOk(f.name, f.dest);
+    assert.equal(report.update!.updated.length, 12);
+    assert.ok(emulator.stats.zipCreates > before.zips, 'a ZIP of file ids');
+    assert.equal(emulator.stats.fileContentDownloads, before.contents);
+    assert.deepEqual(await diffTrees(f.box, f.dest), []);
+  });
+
+  for (const policy of ['skip', 'overwrite'] as const) {
+    it(`a file changed on both sides is a conflict: ${policy}`, async function () {
+      const f = await fixture({ 'both.txt': 'v1', 'other.txt': 'o' });
+      await pullOk(f.name, f.dest);
+      await write(f.box, 'both.txt', 'box v2');
+      await write(f.dest, 'both.txt', 'my v2');
+      const before = counts();
+      const report = await pullOk(f.name, f.dest, '--on-conflict', policy);
+      assert.deepEqual(report.update!.conflicts, ['both.txt']);
+      assert.equal(await read(f.dest, 'both.txt'), policy === 'skip' ? 'my v2' : 'box v2');
+      // Skip downloads nothing at all.
+      if (policy === 'skip') assert.deepEqual(counts(), before);
+      // Still a conflict next time under skip; settled under overwrite.
+      const next = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(next.conflicts, policy === 'skip' ? ['both.txt'] : []);
+    });
+  }
+
+  it('--delete removes unedited files deleted on Box and keeps the edited one', async function () {
+    const f = await fixture({ 'plain.txt': 'p', 'edited.txt': 'e', 'stays.txt': 's' });
+    await pullOk(f.name, f.dest);
+    await fs.rm(path.join(f.box, 'plain.txt'));
+    await fs.rm(path.join(f.box, 'edited.txt'));
+    await write(f.dest, 'edited.txt', 'my edit');
+    const without = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual(without.deletedOnBoxKept.sort(), ['edited.txt', 'plain.txt']);
+    await fs.access(path.join(f.dest, 'plain.txt'));
+    const report = (await pullOk(f.name, f.dest, '--delete')).update!;
+    assert.deepEqual(report.removed, ['plain.txt']);
+    assert.deepEqual(report.deletedOnBoxKept, ['edited.txt']);
+    await assert.rejects(fs.access(path.join(f.dest, 'plain.txt')));
+    assert.equal(await read(f.dest, 'edited.txt'), 'my edit');
+  });
+
+  for (const [what, text] of [
+    ['corrupt', '{"version":1,"folderId":'],
+    ['foreign', JSON.stringify({ version: 1, folderId: '42', apiOrigin: 'http://127.0.0.1:1', files: [] })],
+  ]) {
+    it(`a ${what} state file is treated as missing: SHA-1 adoption, conflicts, nothing deleted`, async function () {
+      const f = await fixture({ 'same.txt': 'same', 'differs.txt': 'box', 'gone.txt': 'g' });
+      await pullOk(f.name, f.dest);
+      await fs.rm(path.join(f.box, 'gone.txt'));
+      await write(f.dest, 'differs.txt', 'mine');
+      await fs.writeFile(path.join(f.dest, '.box-pull.json'), text);
+      const before = counts();
+      const run = await pull(f.name, f.dest, '--delete', '--on-conflict', 'skip');
+      assert.equal(run.code, 0, run.stderr);
+      const update = done(run).update!;
+      assert.equal(update.withoutState, true);
+      assert.deepEqual(update.adopted, ['same.txt']);
+      assert.deepEqual(update.conflicts, ['differs.txt']);
+      assert.deepEqual(update.removed, []);
+      assert.deepEqual(counts(), before, 'nothing downloaded');
+      await fs.access(path.join(f.dest, 'gone.txt'));
+      assert.equal(await read(f.dest, 'differs.txt'), 'mine');
+      // A usable state file again: the adopted file is recorded.
+      const state = JSON.parse(await read(f.dest, '.box-pull.json')) as { files: { path: string }[] };
+      assert.deepEqual(
+        state.files.map((e) => e.path),
+        ['same.txt'],
+      );
+    });
+  }
+
+  it('a file moved on Box (same id and SHA-1) is moved locally, not downloaded', async function () {
+    const f = await fixture({ 'a/old.txt': 'moving', 'a/stay.txt': 's' });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await fs.mkdir(path.join(f.box, 'b'));
+    await fs.rename(path.join(f.box, 'a/old.txt'), path.join(f.box, 'b/new.txt'));
+    // The emulator's ids follow paths; Box keeps a file's id across a move: the record says so.
+    const statePath = path.join(f.dest, '.box-pull.json');
+    const state = JSON.parse(await fs.readFile(statePath, 'utf8')) as {
+      files: { path: string; id: string }[];
+    };
+    state.files.find((e) => e.path === 'a/old.txt')!.id = emulator.idForPath(`${f.name}/b/new.txt`);
+    await fs.writeFile(statePath, JSON.stringify(state));
+    const before = counts();
+    const report = await pullOk(f.name, f.dest, '--delete');
+    assert.deepEqual(report.update!.moved, [{ from: 'a/old.txt', to: 'b/new.txt' }]);
+    assert.deepEqual(report.update!.removed, []);
+    assert.deepEqual(counts(), before);
+    assert.equal(report.bytesDownloaded, 0);
+    await assert.rejects(fs.access(path.join(f.dest, 'a/old.txt')));
+    assert.equal(await read(f.dest, 'b/new.txt'), 'moving');
+    assert.deepEqual(await diffTrees(f.box, f.dest), []);
+  });
+
+  it('--dry-run prints the plan and changes nothing', async function () {
+    const f = await fixture({ 'a.txt': 'a', 'b.txt': 'b' });
+    await pullOk(f.name, f.dest);
+    await write(f.box, 'a.txt', 'a2');
+    await fs.rm(path.join(f.box, 'b.txt'));
+    const before = await snapshot(f.dest);
+    const stats = counts();
+    const run = await runCli([
+      'pull',
+      emulator.idForPath(f.name),
+      '--dest',
+      f.dest,
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+      '--dry-run',
+      '--delete',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Would update .*1 updated, 1 deleted on Box \(removed\)/);
+    assert.match(run.stdout, /Download \(changed on Box\): a\.txt/);
+    assert.match(run.stdout, /Delete \(deleted on Box\): b\.txt/);
+    assert.deepEqual(await snapshot(f.dest), before);
+    assert.deepEqual(counts(), stats);
+  });
+
+  it('--full pulls everything again', async function () {
+    const f = await fixture({ 'a.txt': 'a' });
+    await pullOk(f.name, f.dest);
+    const before = counts();
+    const report = await pullOk(f.name, f.dest, '--full', '--on-conflict', 'overwrite');
+    assert.equal(report.update, undefined);
+    assert.equal(report.filesOverwritten, 1);
+    assert.equal(emulator.stats.zipCreates, before.zips + 1);
+  });
+
+  it('a cancel in the middle of an update leaves the destination and its state file as they were', async function () {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 30; i++) files[`f${i}.txt`] = `v1 ${i} `.repeat(200);
+    const f = await fixture(files);
+    await pullOk(f.name, f.dest);
+    for (let i = 0; i < 30; i++) await write(f.box, `f${i}.txt`, `v2 ${i} `.repeat(200));
+    await write(f.dest, 'f0.txt', 'my edit');
+    const before = await snapshot(f.dest);
+    emulator.faults.bytesPerSecond = 2_000;
+    const run = watch(
+      spawn(
+        process.execPath,
+        [
+          CLI,
+          'pull',
+          emulator.idForPath(f.name),
+          '--dest',
+          f.dest,
+          '--api-url',
+          emulator.baseUrl,
+          '--token',
+          emulator.token,
+          '--json',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    try {
+      await run.waitFor(/"phase":"downloading","bytesDownloaded":[1-9]/);
+      run.child.kill('SIGINT');
+      assert.equal(await run.exitCode, 130);
+      assert.deepEqual(await snapshot(f.dest), before);
+    } finally {
+      run.kill();
+      emulator.faults.bytesPerSecond = undefined;
+    }
+    // The state file still says what the last pull placed: the update then does exactly the same work.
+    const update = (await pullOk(f.name, f.dest)).update!;
+    assert.equal(update.updated.length, 29);
+    assert.deepEqual(update.conflicts, ['f0.txt']);
+    assert.equal(await read(f.dest, 'f0.txt'), 'my edit');
+  });
+});
