@@ -23,10 +23,9 @@ export interface FileConflict {
 
 /**
  * Answers conflicts that remain after identical files (same size and SHA-1) were set aside: they are never asked.
- * `decideAll`, when present, gets every conflict at once (one list) and returns the relative paths to replace;
- * the rest are kept. Otherwise `decide` is asked per file in path order.
+ * `decideAll` gets every conflict at once (one list) and returns the relative paths to replace;
+ * the rest are kept. `decide` is asked per file in path order (the terminal's question).
  */
-export interface ConflictPrompter {
-  decide(conflict: FileConflict): Promise<ConflictDecision>;
-  decideAll?(conflicts: FileConflict[]): Promise<ReadonlySet<string>>;
-}
+export type ConflictPrompter =
+  | { decide(conflict: FileConflict): Promise<ConflictDecision> }
+  | { decideAll(conflicts: FileConflict[]): Promise<ReadonlySet<string>> };

@@ -144,8 +144,9 @@ export async function placeFiles(
     });
     real.sort((a, b) => compareStrings(a.move.relativePath, b.move.relativePath));
     let sticky: 'overwrite' | 'skip' | undefined = options.policy === 'ask' ? undefined : options.policy;
-    if (sticky === undefined && real.length > 0 && options.prompter!.decideAll !== undefined) {
-      const replace = await options.prompter!.decideAll(real.map((entry) => entry.conflict));
+    const prompter = options.prompter;
+    if (sticky === undefined && real.length > 0 && prompter !== undefined && 'decideAll' in prompter) {
+      const replace = await prompter.decideAll(real.map((entry) => entry.conflict));
       throwIfAborted(options.signal);
       for (const { move } of real) {
         if (replace.has(move.relativePath)) moves.push(move);
@@ -157,7 +158,8 @@ export async function placeFiles(
       throwIfAborted(options.signal);
       let decision = sticky;
       if (decision === undefined) {
-        const answer = await options.prompter!.decide(conflict);
+        if (prompter === undefined || !('decide' in prompter)) throw new TypeError('placeFiles: no prompter');
+        const answer = await prompter.decide(conflict);
         throwIfAborted(options.signal);
         decision = toDecision(answer);
         if (answer === 'overwriteAll' || answer === 'skipAll') sticky = decision;
