@@ -3,6 +3,7 @@
 // sessions and the BOX_PULL_DEV_TOKEN bootstrap run afterwards, behind `ready`.
 import * as vscode from 'vscode';
 import type { BoxPullTestApi } from './vscode/api';
+import { registerStagedContent } from './vscode/download/conflictList';
 import { BoxAuthenticationProvider } from './vscode/auth/authProvider';
 import { SessionManager } from './vscode/auth/sessionManager';
 import { bootstrapFromEnvironment, SignInFlows } from './vscode/auth/signInFlows';
@@ -40,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   const environment = honouredEnvironment(context.extensionMode);
   const connection = new Connection(logger, environment);
   const prompter = new SwitchablePrompter(new VsCodePrompter());
+  context.subscriptions.push(registerStagedContent());
   const sessions = new SessionManager(
     context.secrets,
     connection,

@@ -69,6 +69,8 @@ export function summary(report: PullReport): string[] {
     lines.push(`Not written: ${file} (its SHA-1 never matched Box's; it changed on Box during the pull).`);
   }
   if (report.filesOverwritten) lines.push(`Replaced ${report.filesOverwritten} existing files.`);
+  if (report.alreadyUpToDate.length)
+    lines.push(`${report.alreadyUpToDate.length} existing files already up to date (identical).`);
   if (report.skippedByPolicy.length) {
     lines.push(`Kept ${report.skippedByPolicy.length} existing files (--on-conflict skip).`);
   }

@@ -2,7 +2,7 @@
 // scripted implementation (installed through the extension's exported API) instead of hanging on a real dialog.
 // Each request carries a stable `id` ('destination', 'developerToken', ...) that scripts key their answers on.
 import * as vscode from 'vscode';
-import type { ConflictDecision } from '../core/place/conflictPolicy';
+import { showConflictList, type ConflictListRequest } from './download/conflictList';
 
 export interface PickItem<T> {
   label: string;
@@ -49,11 +49,6 @@ export interface ConfirmRequest {
   confirmLabel: string;
 }
 
-export interface ConflictRequest {
-  relativePath: string;
-  destinationPath: string;
-}
-
 export interface FolderRequest {
   id: string;
   title: string;
@@ -65,8 +60,8 @@ export interface Prompter {
   pick<T>(request: PickRequest<T>): Promise<T | undefined>;
   input(request: InputRequest): Promise<string | undefined>;
   confirm(request: ConfirmRequest): Promise<boolean>;
-  /** The modal for a file that already exists; undefined when the user cancels. */
-  conflict(request: ConflictRequest): Promise<ConflictDecision | undefined>;
+  /** The one list of files that differ from Box's: the paths to replace, or undefined when the user cancels. */
+  conflicts(request: ConflictListRequest): Promise<ReadonlySet<string> | undefined>;
   pickFolder(request: FolderRequest): Promise<vscode.Uri | undefined>;
   /** Opens a URL in the user's browser (the Box sign-in page); false when it could not. */
   openBrowser(url: string): Promise<boolean>;
@@ -150,19 +145,8 @@ export class VsCodePrompter implements Prompter {
     return answer === request.confirmLabel;
   }
 
-  async conflict(request: ConflictRequest): Promise<ConflictDecision | undefined> {
-    const choices: { title: string; decision: ConflictDecision }[] = [
-      { title: vscode.l10n.t('Overwrite'), decision: 'overwrite' },
-      { title: vscode.l10n.t('Skip'), decision: 'skip' },
-      { title: vscode.l10n.t('Overwrite All'), decision: 'overwriteAll' },
-      { title: vscode.l10n.t('Skip All'), decision: 'skipAll' },
-    ];
-    const answer = await vscode.window.showWarningMessage(
-      vscode.l10n.t('“{0}” already exists. Replace it with the file from Box?', request.relativePath),
-      { modal: true, detail: request.destinationPath },
-      ...choices,
-    );
-    return answer?.decision;
+  conflicts(request: ConflictListRequest): Promise<ReadonlySet<string> | undefined> {
+    return showConflictList(request);
   }
 
   async pickFolder(request: FolderRequest): Promise<vscode.Uri | undefined> {
@@ -206,8 +190,8 @@ export class SwitchablePrompter implements Prompter {
   confirm(request: ConfirmRequest): Promise<boolean> {
     return this.current.confirm(request);
   }
-  conflict(request: ConflictRequest): Promise<ConflictDecision | undefined> {
-    return this.current.conflict(request);
+  conflicts(request: ConflictListRequest): Promise<ReadonlySet<string> | undefined> {
+    return this.current.conflicts(request);
   }
   pickFolder(request: FolderRequest): Promise<vscode.Uri | undefined> {
     return this.current.pickFolder(request);

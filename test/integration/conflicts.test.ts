@@ -1,8 +1,10 @@
-// Existing files: the conflict question (answered by a scripted prompter), the policies, and dirty editors.
+// Existing files: the one conflict list (answered by a scripted prompter), identical files, Compare, the
+// policies, dirty editors and the summary that names what was kept.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BoxPullTestApi } from '../../src/vscode/api';
+import type { ConflictListRequest } from '../../src/vscode/download/conflictList';
 import {
   destinationFolder,
   download,
@@ -71,37 +73,74 @@ suite('Conflicts', () => {
     );
   }
 
-  test('asks per file; Overwrite All applies to the rest', async () => {
-    const asked: string[] = [];
-    const answer = (decision: string) => (request: unknown) => {
-      asked.push((request as { relativePath: string }).relativePath);
-      return decision;
+  /** Answers the one conflict list: runs `inspect` on the request, then replaces `replace`. */
+  function answerList(replace: string[], inspect?: (request: ConflictListRequest) => Promise<void> | void) {
+    return async (request: unknown) => {
+      await inspect?.(request as ConflictListRequest);
+      return new Set(replace);
     };
+  }
+
+  test('one list of the true conflicts with both sizes and dates; identical files are not asked about', async () => {
+    await writeFiles(destination(), { 'c4.txt': 'box c4.txt\n' });
+    let listed: ConflictListRequest | undefined;
     const prompter = new ScriptedPrompter().on(
-      'conflict',
-      answer('overwrite'),
-      answer('skip'),
-      answer('overwriteAll'),
+      'conflicts',
+      answerList(['c1.txt'], (request) => {
+        listed = request;
+      }),
     );
     const outcome = await pullWith(prompter);
     assert.equal(outcome.status, 'completed', outcome.message);
-    assert.deepEqual(asked, ['c1.txt', 'c2.txt', 'c3.txt'], 'asked in path order, not after Overwrite All');
-    assert.deepEqual(await onDisk(), ['box', 'local', 'box', 'box']);
-    assert.deepEqual(outcome.report?.skippedByPolicy, ['c2.txt']);
-    assert.equal(outcome.report?.filesOverwritten, 3);
-    assert.match(outcome.message, /Downloaded 3 files/);
-    assert.match(outcome.message, /1 existing kept/);
+    assert.deepEqual(prompter.asked.filter((id) => id === 'conflicts').length, 1, 'asked once, together');
+    assert.deepEqual(
+      listed?.conflicts.map((c) => [c.relativePath, c.incoming?.size, c.existing?.size]),
+      [
+        ['c1.txt', 11, 13],
+        ['c2.txt', 11, 13],
+        ['c3.txt', 11, 13],
+      ],
+      'c4.txt is identical to Box’s and is not a conflict',
+    );
+    assert.ok(listed.conflicts.every((c) => c.incoming!.modifiedMs > 0 && c.existing!.modifiedMs > 0));
+    assert.deepEqual(await onDisk(), ['box', 'local', 'local', 'box']);
+    assert.deepEqual(outcome.report?.alreadyUpToDate, ['c4.txt']);
+    assert.deepEqual(outcome.report?.skippedByPolicy, ['c2.txt', 'c3.txt']);
+    assert.equal(outcome.report?.filesOverwritten, 1);
+    assert.match(
+      outcome.message,
+      /Downloaded 1 file from .* \(replacing yours\)\. Also: kept yours: c2\.txt, c3\.txt; 1 already up to date\./,
+    );
   });
 
-  test('Skip All keeps every existing file', async () => {
-    const outcome = await pullWith(new ScriptedPrompter().on('conflict', value('skipAll')));
+  test('nothing selected keeps every local file, and the summary names them', async () => {
+    const outcome = await pullWith(new ScriptedPrompter().on('conflicts', answerList([])));
     assert.equal(outcome.status, 'completed', outcome.message);
     assert.deepEqual(await onDisk(), ['local', 'local', 'local', 'local']);
     assert.equal(outcome.report?.skippedByPolicy.length, 4);
+    assert.match(outcome.message, /Downloaded 0 files .*kept yours: c1\.txt, c2\.txt, c3\.txt and 1 more\./);
+  });
+
+  test('Compare opens the diff editor: the local file against Box’s copy, read-only', async () => {
+    let input: unknown;
+    let boxText = '';
+    const compare = answerList([], async (request) => {
+      await request.compare(request.conflicts[0]);
+      input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      if (input instanceof vscode.TabInputTextDiff)
+        boxText = (await vscode.workspace.openTextDocument(input.modified)).getText();
+    });
+    const outcome = await pullWith(new ScriptedPrompter().on('conflicts', compare));
+    assert.equal(outcome.status, 'completed', outcome.message);
+    assert.ok(input instanceof vscode.TabInputTextDiff, `the active tab is a diff: ${String(input)}`);
+    assert.equal(input.original.fsPath, path.join(destination(), 'c1.txt'));
+    assert.notEqual(input.modified.scheme, 'file', 'Box’s side is read-only (not a file on disk)');
+    assert.equal(boxText, 'box c1.txt\n');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   test('closing the question cancels the download and changes nothing', async () => {
-    const outcome = await pullWith(new ScriptedPrompter().on('conflict', value(undefined)));
+    const outcome = await pullWith(new ScriptedPrompter().on('conflicts', value(undefined)));
     assert.equal(outcome.status, 'cancelled');
     assert.equal(outcome.message, `Download cancelled. Nothing was changed in ${destination()}.`);
     assert.deepEqual(await onDisk(), ['local', 'local', 'local', 'local']);
@@ -130,7 +169,7 @@ suite('Conflicts', () => {
     assert.equal(outcome.status, 'completed', outcome.message);
     assert.deepEqual(outcome.report?.protectedFiles, ['c2.txt']);
     assert.deepEqual(await onDisk(), ['box', 'local', 'box', 'box']);
-    assert.match(outcome.message, /1 not replaced \(unsaved changes\)/);
+    assert.match(outcome.message, /not replaced \(unsaved changes\): c2\.txt/);
     assert.equal(editor.document.getText(), 'unsaved local c2.txt\n', 'the editor keeps its text');
   });
 });

@@ -10,9 +10,9 @@ import { DEFAULT_APP } from '../../src/emulator/options';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import { diffTrees } from '../helpers/compareTrees';
 import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
+import type { ConflictListRequest } from '../../src/vscode/download/conflictList';
 import type {
   ConfirmRequest,
-  ConflictRequest,
   FolderRequest,
   InputRequest,
   PickItem,
@@ -60,7 +60,7 @@ export async function getApi(): Promise<BoxPullTestApi> {
 type Answer = (request: unknown) => unknown;
 
 /**
- * Answers the extension's questions from a script keyed by request id ('destination', 'conflict', 'browser',
+ * Answers the extension's questions from a script keyed by request id ('destination', 'conflicts', 'browser',
  * ...). A question nobody scripted fails the command at once instead of waiting for a dialog nobody will close.
  */
 export class ScriptedPrompter implements Prompter {
@@ -95,8 +95,8 @@ export class ScriptedPrompter implements Prompter {
   confirm(request: ConfirmRequest): Promise<boolean> {
     return this.answer(request.id, request);
   }
-  conflict(request: ConflictRequest) {
-    return this.answer<Awaited<ReturnType<Prompter['conflict']>>>('conflict', request);
+  conflicts(request: ConflictListRequest) {
+    return this.answer<Awaited<ReturnType<Prompter['conflicts']>>>('conflicts', request);
   }
   pickFolder(request: FolderRequest): Promise<vscode.Uri | undefined> {
     return this.answer(request.id, request);

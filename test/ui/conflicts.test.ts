@@ -1,11 +1,12 @@
-// The real conflict dialog (src/vscode/prompter.ts, VsCodePrompter.conflict), which the integration tests replace
-// with a scripted prompter: every button is clicked in the workbench and the bytes on disk are checked after each
-// answer. Screenshots of each dialog land in test-output/screenshots/.
+// The real conflict list (src/vscode/download/conflictList.ts), which the integration tests replace with a scripted
+// prompter: rows are checked and Compare is clicked in the workbench, and the bytes on disk are checked after each
+// answer. c4.txt is identical to Box's and must never be listed. Screenshots land in test-output/screenshots/.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { selectors } from './selectors';
 import { UiSession } from './uiSession';
+import { STATE_FILE } from '../../src/core/state/pullState';
 
 const FOLDER = 'ui-conflicts';
 const NAMES = ['c1.txt', 'c2.txt', 'c3.txt', 'c4.txt'];
@@ -27,6 +28,7 @@ describe('The conflict dialog in the VS Code UI', function () {
     fs.rmSync(destination(), { recursive: true, force: true });
     fs.mkdirSync(destination(), { recursive: true });
     for (const name of NAMES) fs.writeFileSync(path.join(destination(), name), `local ${name}\n`);
+    fs.writeFileSync(path.join(destination(), 'c4.txt'), 'box c4.txt\n');
   });
 
   after(async () => {
@@ -42,7 +44,11 @@ describe('The conflict dialog in the VS Code UI', function () {
 
   /** Which file's bytes are on disk now, "box" or "local", per name; no staging folder may be left. */
   function onDisk(): string[] {
-    const entries = fs.readdirSync(destination()).sort();
+    // The pull's own state file (core/state) sits beside them.
+    const entries = fs
+      .readdirSync(destination())
+      .filter((name) => name !== STATE_FILE)
+      .sort();
     assert.deepEqual(entries, NAMES, 'the destination holds exactly the four files (no staging folder)');
     return NAMES.map((name) => {
       const text = fs.readFileSync(path.join(destination(), name), 'utf8');
@@ -51,14 +57,20 @@ describe('The conflict dialog in the VS Code UI', function () {
     });
   }
 
-  /** Waits for the dialog about `name` and clicks `button`. */
-  async function answer(name: string, button: string, shot: string): Promise<void> {
-    const message = session.page
-      .locator(selectors.dialogMessage)
-      .filter({ hasText: `“${name}” already exists` });
-    await session.visible(message, `the conflict dialog about ${name}`);
+  /** Waits for the one conflict list and checks it lists exactly c1–c3 with both sizes. */
+  async function conflictList(shot: string) {
+    const list = session.page.locator(selectors.quickInput).filter({ hasText: '3 files differ from Box’s' });
+    await session.visible(list, 'the conflict list');
+    const rows = session.page.locator(selectors.quickInputRows);
+    await session.visible(rows.filter({ hasText: 'c3.txt' }), 'the row of c3.txt');
+    const texts = await rows.allInnerTexts();
+    assert.equal(texts.length, 3, `only the files that differ are listed: ${texts.join(' | ')}`);
+    for (const [index, text] of texts.entries()) {
+      assert.match(text, new RegExp(`c${index + 1}\\.txt`));
+      assert.match(text, /Box: 11 B, .*Yours: 13 B, /, 'both sizes and dates');
+    }
     await session.screenshot(shot);
-    await (await session.visible(selectors.dialogButton(button), `the dialog's "${button}" button`)).click();
+    return rows;
   }
 
   /** Waits (bounded) until the download has ended: its notification says how, and the status bar item is gone. */
@@ -73,31 +85,48 @@ describe('The conflict dialog in the VS Code UI', function () {
     await session.runCommand('Notifications: Clear All Notifications');
   }
 
-  it('Overwrite, Skip, then Overwrite All (which answers for the last file too)', async () => {
+  it('one list of the files that differ, with sizes and dates; Compare opens a diff; nothing selected keeps yours', async () => {
     await clearNotifications();
     await session.downloadByPastedId(FOLDER, 'k1');
-    await answer('c1.txt', 'Overwrite', 'k2-dialog-c1-overwrite');
-    await answer('c2.txt', 'Skip', 'k3-dialog-c2-skip');
-    await answer('c3.txt', 'Overwrite All', 'k4-dialog-c3-overwrite-all');
-    await ended(/Downloaded 3 files from “ui-conflicts”.*1 existing kept/);
-    assert.deepEqual(onDisk(), ['box', 'local', 'box', 'box']);
-    await session.screenshot('k5-overwrite-skip-all-done');
+    const rows = await conflictList('k2-conflict-list');
+    const first = rows.filter({ hasText: 'c1.txt' });
+    await first.hover();
+    await (
+      await session.visible(first.locator('[aria-label="Compare"]'), 'the Compare button of c1.txt')
+    ).click();
+    const diffTab = session.page.locator('.tabs-container .tab').filter({ hasText: 'yours ↔ Box' });
+    await session.visible(diffTab, 'the diff editor tab');
+    await session.visible(selectors.quickInput, 'the conflict list, still open after Compare');
+    await session.screenshot('k3-compare-diff');
+    await (await session.visible(selectors.quickInputBox, 'the list input')).click();
+    await session.page.keyboard.press('Enter');
+    await ended(
+      /Downloaded 0 files from “ui-conflicts”.*kept yours: c1\.txt, c2\.txt, c3\.txt; 1 already up to date/,
+    );
+    assert.deepEqual(onDisk(), ['local', 'local', 'local', 'box']);
+    await session.screenshot('k4-kept-all');
+    await session.runCommand('View: Close All Editors');
   });
 
-  it('Skip All keeps every local file', async () => {
+  it('Replace selected replaces only the checked file', async () => {
     await clearNotifications();
     await session.downloadByPastedId(FOLDER, 'l1');
-    await answer('c1.txt', 'Skip All', 'l2-dialog-skip-all');
-    await ended(/Downloaded 0 files from “ui-conflicts”.*4 existing kept/);
-    assert.deepEqual(onDisk(), ['local', 'local', 'local', 'local']);
+    const rows = await conflictList('l2-conflict-list');
+    await rows.filter({ hasText: 'c2.txt' }).click();
+    await session.screenshot('l3-c2-selected');
+    await (await session.visible(selectors.quickInputBox, 'the list input')).click();
+    await session.page.keyboard.press('Enter');
+    await ended(/Downloaded 1 file from “ui-conflicts”.*\(replacing yours\).*kept yours: c1\.txt, c3\.txt/);
+    assert.deepEqual(onDisk(), ['local', 'box', 'local', 'box']);
   });
 
-  it('Cancel in the dialog cancels the download and changes nothing', async () => {
+  it('Escape cancels the download and changes nothing', async () => {
     await clearNotifications();
     await session.downloadByPastedId(FOLDER, 'm1');
-    await answer('c1.txt', 'Cancel', 'm2-dialog-cancel');
+    await conflictList('m2-conflict-list');
+    await session.page.keyboard.press('Escape');
     await ended(/Download cancelled\. Nothing was changed in/);
-    assert.deepEqual(onDisk(), ['local', 'local', 'local', 'local']);
+    assert.deepEqual(onDisk(), ['local', 'local', 'local', 'box']);
     await session.screenshot('m3-cancelled');
   });
 });

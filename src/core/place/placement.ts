@@ -2,8 +2,10 @@ import { throwIfAborted } from '../abort';
 import * as path from 'node:path';
 import type { ExtractResult } from '../extract/extractor';
 import { runPool } from '../extract/pool';
-import type { ConflictDecision, ConflictPolicy, ConflictPrompter } from './conflictPolicy';
+import type { ConflictDecision, ConflictPolicy, ConflictPrompter, FileConflict } from './conflictPolicy';
 import { removeStagingDir } from './staging';
+import { sha1OfFile } from '../verify/checksum';
+import * as fs from 'node:fs';
 import { DestinationSurvey, insideOrThrow, type FileState } from './destinationSurvey';
 import { PlacingSession, relativeName, type Move } from './placingSession';
 
@@ -15,7 +17,9 @@ import { PlacingSession, relativeName, type Move } from './placingSession';
  * replaced by an atomic `rename` over it, under an overwrite decision, and never when `isProtected` says so.
  *
  * Decisions:
- * - Conflicts are prompted in path order. `overwriteAll` / `skipAll` apply to the current conflict and the rest.
+ * - An existing regular file with the same size and SHA-1 as the incoming one is no conflict: it is left alone and
+ *   reported in `upToDate`, never asked about, replaced or counted as kept.
+ * - Conflicts are prompted in path order (or all at once through `decideAll`). `overwriteAll` / `skipAll` apply to the current conflict and the rest.
  * - `isProtected` is asked for every file to be placed, existing or not (an editor can hold unsaved changes for a
  *   path deleted on disk), and again right before an overwrite (the user may start editing while we prompt).
  * - A folder where a file must go, a file where a folder must go, or a symbolic link where a folder must go: the
@@ -62,6 +66,8 @@ export interface PlaceResult {
   overwritten: string[];
   skippedByPolicy: string[];
   protected: string[];
+  /** Existing files identical to Box's (size and SHA-1): left as they were. */
+  upToDate: string[];
   blocked: BlockedPath[];
   /** Files removed (`remove`); the others had changed or were protected, and were kept. */
   removed?: string[];
@@ -95,6 +101,7 @@ export async function placeFiles(
     overwritten: [],
     skippedByPolicy: [],
     protected: [],
+    upToDate: [],
     blocked: [],
   };
   try {
@@ -133,22 +140,45 @@ export async function placeFiles(
       else if (state.kind === 'conflict') conflicts.push(move);
       else moves.push(move);
     });
-    conflicts.sort((a, b) => compareStrings(a.relativePath, b.relativePath));
+    const described = new Array<FileConflict | undefined>(conflicts.length);
+    await runPool(
+      conflicts,
+      concurrency,
+      async (move, index) => {
+        described[index] = await describeConflict(move, options.signal);
+      },
+      { signal: options.signal },
+    );
+    const real: { move: Move; conflict: FileConflict }[] = [];
+    conflicts.forEach((move, index) => {
+      const conflict = described[index];
+      if (conflict === undefined) result.upToDate.push(move.relativePath);
+      else real.push({ move, conflict });
+    });
+    real.sort((a, b) => compareStrings(a.move.relativePath, b.move.relativePath));
     let sticky: 'overwrite' | 'skip' | undefined = options.policy === 'ask' ? undefined : options.policy;
-    for (const conflict of conflicts) {
+    const prompter = options.prompter;
+    if (sticky === undefined && real.length > 0 && prompter !== undefined && 'decideAll' in prompter) {
+      const replace = await prompter.decideAll(real.map((entry) => entry.conflict));
+      throwIfAborted(options.signal);
+      for (const { move } of real) {
+        if (replace.has(move.relativePath)) moves.push(move);
+        else result.skippedByPolicy.push(move.relativePath);
+      }
+      real.length = 0;
+    }
+    for (const { move, conflict } of real) {
       throwIfAborted(options.signal);
       let decision = sticky;
       if (decision === undefined) {
-        const answer = await options.prompter!.decide({
-          relativePath: conflict.relativePath,
-          destinationPath: conflict.destination,
-        });
+        if (prompter === undefined || !('decide' in prompter)) throw new TypeError('placeFiles: no prompter');
+        const answer = await prompter.decide(conflict);
         throwIfAborted(options.signal);
         decision = toDecision(answer);
         if (answer === 'overwriteAll' || answer === 'skipAll') sticky = decision;
       }
-      if (decision === 'overwrite') moves.push(conflict);
-      else result.skippedByPolicy.push(conflict.relativePath);
+      if (decision === 'overwrite') moves.push(move);
+      else result.skippedByPolicy.push(move.relativePath);
     }
 
     // Phase 3: move, reversibly until the last move (placementJournal.ts), never through a swapped folder.
@@ -209,7 +239,8 @@ export async function placeFiles(
     } finally {
       await session.close();
     }
-    for (const list of [result.written, result.overwritten, result.protected]) list.sort(compareStrings);
+    for (const list of [result.written, result.overwritten, result.protected, result.upToDate])
+      list.sort(compareStrings);
     return result;
   } catch (error) {
     // Before the moves nothing was changed: the caller must be able to say so.
@@ -220,6 +251,28 @@ export async function placeFiles(
     // Refused (and kept) while it holds originals an undo could not put back.
     await removeStagingDir(stagingRoot).catch(() => undefined);
   }
+}
+
+/** The conflict with both sides' facts, or undefined when the local file is identical to Box's (size, SHA-1). */
+async function describeConflict(
+  move: Move,
+  signal: AbortSignal | undefined,
+): Promise<FileConflict | undefined> {
+  const [incoming, existing] = await Promise.all([
+    fs.promises.stat(move.source),
+    fs.promises.lstat(move.destination).catch(() => undefined),
+  ]);
+  const conflict: FileConflict = {
+    relativePath: move.relativePath,
+    destinationPath: move.destination,
+    incomingPath: move.source,
+    incoming: { size: incoming.size, modifiedMs: incoming.mtimeMs },
+    existing: existing && { size: existing.size, modifiedMs: existing.mtimeMs },
+  };
+  // A link is never identical: replacing it is a real change. Sizes first, so most differences cost no read.
+  if (existing === undefined || !existing.isFile() || existing.size !== incoming.size) return conflict;
+  const [a, b] = await Promise.all([sha1OfFile(move.source, signal), sha1OfFile(move.destination, signal)]);
+  return a === b ? undefined : conflict;
 }
 
 function toDecision(answer: ConflictDecision): 'overwrite' | 'skip' {

@@ -132,6 +132,7 @@ export async function pullPlanned(
     foldersSkippedByBox: result.skippedFolders,
     skippedByPolicy: placed.skippedByPolicy,
     protectedFiles: placed.protected,
+    alreadyUpToDate: placed.upToDate,
     blocked: placed.blocked,
     nameConflicts: result.nameConflicts,
     renamed: listing.renamed,

@@ -89,6 +89,8 @@ export interface PullReport {
   foldersSkippedByBox: number;
   skippedByPolicy: string[];
   protectedFiles: string[];
+  /** Existing files identical to Box's (size and SHA-1), left as they were. */
+  alreadyUpToDate: string[];
   blocked: { relativePath: string; reason: string }[];
   nameConflicts: { originalName: string; downloadName: string }[];
   renamed: { archiveName: string; relativePath: string; reason: string }[];
@@ -262,6 +264,7 @@ function report(
     foldersSkippedByBox: result.status?.skipped_folder_count ?? 0,
     skippedByPolicy: placed.skippedByPolicy,
     protectedFiles: placed.protected,
+    alreadyUpToDate: placed.upToDate,
     blocked: placed.blocked,
     nameConflicts: result.zip.name_conflicts
       .flat()

@@ -317,6 +317,8 @@ function report(context: UpdateContext, update: UpdateSummary, bytes: number): P
     foldersSkippedByBox: 0,
     skippedByPolicy: [],
     protectedFiles: [],
+    // Unchanged files are counted once, in `update.unchanged`.
+    alreadyUpToDate: [],
     blocked: [],
     nameConflicts: [],
     renamed: [],

@@ -3,7 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
-import type { ConflictDecision, ConflictPrompter } from '../../core/place/conflictPolicy';
+import type { ConflictPrompter } from '../../core/place/conflictPolicy';
+import { compareConflict } from './conflictList';
 import type { Logger } from '../../core/logger';
 import type { PullProgress } from '../../core/pull/progress';
 import type { PullReport } from '../../core/pull/pull';
@@ -117,16 +118,20 @@ export class DownloadRunner {
   }
 
   /**
-   * The modal for existing files. Closing it (Cancel or Escape) cancels the whole download: the user did not
-   * choose to keep or replace anything, so nothing more should be written.
+   * One list for every file that differs from Box's. Closing it (Escape) cancels the whole download: the user did
+   * not choose to keep or replace anything, so nothing more should be written.
    */
   private conflictPrompter(cancel: () => void): ConflictPrompter {
     return {
-      decide: async ({ relativePath, destinationPath }): Promise<ConflictDecision> => {
-        const decision = await this.deps.prompter.conflict({ relativePath, destinationPath });
-        if (decision) return decision;
+      decideAll: async (conflicts) => {
+        const replace = await this.deps.prompter.conflicts({
+          id: 'conflicts',
+          conflicts,
+          compare: compareConflict,
+        });
+        if (replace) return replace;
         cancel();
-        return 'skipAll';
+        return new Set<string>();
       },
     };
   }

@@ -7,17 +7,23 @@ import { formatBytes } from '../../core/pull/progress';
 import { formatCount } from '../progress/format';
 
 export function completionMessage(report: PullReport, what: string): string {
-  // `filesWritten` counts new files and `filesOverwritten` replaced ones: both came from Box.
+  // Every file is counted once: new and replaced ones make up the head's number (the replaced share is its
+  // breakdown, not an addition); kept, unsaved and identical files are listed apart, with names.
   const written = report.filesWritten + report.filesOverwritten;
   const head =
     written === 1
-      ? vscode.l10n.t('Downloaded 1 file from {0} to {1}.', what, report.destination)
-      : vscode.l10n.t(
-          'Downloaded {0} files from {1} to {2}.',
-          formatCount(written),
-          what,
-          report.destination,
-        );
+      ? vscode.l10n.t('Downloaded 1 file from {0} to {1}', what, report.destination)
+      : vscode.l10n.t('Downloaded {0} files from {1} to {2}', formatCount(written), what, report.destination);
+  const breakdown =
+    report.filesOverwritten === 0
+      ? ''
+      : report.filesWritten === 0
+        ? vscode.l10n.t(' (replacing yours)')
+        : vscode.l10n.t(
+            ' ({0} new, {1} replacing yours)',
+            formatCount(report.filesWritten),
+            formatCount(report.filesOverwritten),
+          );
   const notes: string[] = [];
   // First: a file that changed on Box during the pull is missing from the destination, and the user must know.
   const mismatched = report.checksumMismatches?.length ?? 0;
@@ -31,16 +37,12 @@ export function completionMessage(report: PullReport, what: string): string {
   }
   const filtered = leftOutByFilters(report);
   if (filtered) notes.push(filtered);
-  if (report.filesOverwritten > 0)
-    notes.push(vscode.l10n.t('{0} replaced', formatCount(report.filesOverwritten)));
-  if (report.skippedByPolicy.length > 0) {
-    notes.push(vscode.l10n.t('{0} existing kept', formatCount(report.skippedByPolicy.length)));
-  }
-  if (report.protectedFiles.length > 0) {
-    notes.push(
-      vscode.l10n.t('{0} not replaced (unsaved changes)', formatCount(report.protectedFiles.length)),
-    );
-  }
+  if (report.skippedByPolicy.length > 0)
+    notes.push(vscode.l10n.t('kept yours: {0}', named(report.skippedByPolicy)));
+  if (report.protectedFiles.length > 0)
+    notes.push(vscode.l10n.t('not replaced (unsaved changes): {0}', named(report.protectedFiles)));
+  if (report.alreadyUpToDate.length > 0)
+    notes.push(vscode.l10n.t('{0} already up to date', formatCount(report.alreadyUpToDate.length)));
   if (report.blocked.length > 0) notes.push(vscode.l10n.t('{0} blocked', formatCount(report.blocked.length)));
   if (report.renamed.length > 0) {
     notes.push(vscode.l10n.t('{0} renamed for this system', formatCount(report.renamed.length)));
@@ -60,7 +62,17 @@ export function completionMessage(report: PullReport, what: string): string {
   }
   const skippedByBox = report.filesSkippedByBox + report.foldersSkippedByBox;
   if (skippedByBox > 0) notes.push(vscode.l10n.t('{0} skipped by Box', formatCount(skippedByBox)));
-  return notes.length > 0 ? `${head} ${vscode.l10n.t('Also: {0}.', notes.join(', '))}` : head;
+  const sentence = `${head}${breakdown}.`;
+  return notes.length > 0 ? `${sentence} ${vscode.l10n.t('Also: {0}.', notes.join('; '))}` : sentence;
+}
+
+const NAMED = 3;
+
+/** "a.txt, b.txt, c.txt and 36 more": a few names, so the person knows which files are still theirs. */
+function named(paths: readonly string[]): string {
+  const shown = paths.slice(0, NAMED).join(', ');
+  if (paths.length <= NAMED) return shown;
+  return vscode.l10n.t('{0} and {1} more', shown, formatCount(paths.length - NAMED));
 }
 
 /** What `boxPull.include` / `boxPull.exclude` left out. An excluded folder is never listed: its files are not counted. */
@@ -97,6 +109,7 @@ export function logReportDetails(report: PullReport, logger: Logger): void {
     );
   }
   for (const relativePath of report.skippedByPolicy) logger.info(`Kept existing file: ${relativePath}`);
+  for (const relativePath of report.alreadyUpToDate) logger.info(`Already up to date: ${relativePath}`);
   for (const relativePath of report.protectedFiles)
     logger.info(`Not replaced, unsaved changes: ${relativePath}`);
   for (const { relativePath, reason } of report.blocked) logger.warn(`Blocked: ${relativePath} (${reason})`);

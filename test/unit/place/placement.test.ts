@@ -188,6 +188,56 @@ describe('placeFiles', () => {
     assert.deepEqual(result.written, ['a.txt']);
   });
 
+  it('identical files (same size and SHA-1) are never conflicts, under any policy', async () => {
+    const existing = { 'same.txt': 'same', 'twin.txt': 'abcd', 'sub/same.bin': 'x'.repeat(5000) };
+    const incoming = { 'same.txt': 'same', 'twin.txt': 'abce', 'sub/same.bin': 'x'.repeat(5000) };
+    for (const policy of ['ask', 'overwrite', 'skip'] as const) {
+      const { sandbox, staging, extracted } = await setup(existing, incoming);
+      const before = fs.statSync(path.join(sandbox.dest, 'same.txt')).ino;
+      const { prompter, asked } = scripted(['skip']);
+      const result = await placeFiles(staging, extracted, sandbox.dest, { policy, prompter });
+      assert.deepEqual(result.upToDate, ['same.txt', 'sub/same.bin'], policy);
+      assert.deepEqual(asked, policy === 'ask' ? ['twin.txt'] : [], 'same size, other bytes: still asked');
+      const replacedOrKept = [...result.overwritten, ...result.skippedByPolicy];
+      assert.deepEqual(replacedOrKept, ['twin.txt'], `${policy}: identical files neither replaced nor kept`);
+      assert.equal(fs.statSync(path.join(sandbox.dest, 'same.txt')).ino, before, 'left as it is');
+    }
+  });
+
+  it("ask with decideAll: one call with every true conflict and both sides' facts; the rest are kept", async () => {
+    const { sandbox, staging, extracted } = await setup(
+      { 'a.txt': 'old a', 'b.txt': 'old', 'c.txt': 'same' },
+      { 'a.txt': 'new A!', 'b.txt': 'new', 'c.txt': 'same', 'd.txt': 'D' },
+    );
+    const calls: FileConflict[][] = [];
+    const prompter = {
+      decide: async (): Promise<ConflictDecision> => assert.fail('asked per file'),
+      decideAll: async (conflicts: FileConflict[]) => {
+        calls.push(conflicts);
+        return new Set(['b.txt']);
+      },
+    };
+    const result = await placeFiles(staging, extracted, sandbox.dest, { policy: 'ask', prompter });
+    assert.equal(calls.length, 1);
+    assert.deepEqual(
+      calls[0].map((c) => [c.relativePath, c.incoming?.size, c.existing?.size]),
+      [
+        ['a.txt', 6, 5],
+        ['b.txt', 3, 3],
+      ],
+    );
+    assert.ok(calls[0].every((c) => c.incomingPath !== undefined && (c.existing?.modifiedMs ?? 0) > 0));
+    assert.deepEqual(result.overwritten, ['b.txt']);
+    assert.deepEqual(result.skippedByPolicy, ['a.txt']);
+    assert.deepEqual(result.upToDate, ['c.txt']);
+    assert.deepEqual(await destinationTree(sandbox), {
+      'a.txt': 'old a',
+      'b.txt': 'new',
+      'c.txt': 'same',
+      'd.txt': 'D',
+    });
+  });
+
   it('ask without a prompter is a programming error', async () => {
     const { sandbox, staging, extracted } = await setup({}, { 'a.txt': 'A' });
     await assert.rejects(placeFiles(staging, extracted, sandbox.dest, { policy: 'ask' }), TypeError);

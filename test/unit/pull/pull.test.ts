@@ -125,7 +125,7 @@ describe('pull pipeline (end to end against the emulator)', function () {
     assert.equal(report.filesWritten, 321);
   });
 
-  it('keeps existing files under "skip", replaces them under "overwrite", and never touches others', async function () {
+  it('keeps existing files under "skip", replaces them under "overwrite", never touches others, and leaves identical ones', async function () {
     const destination = await freshDestination();
     await pull(request(destination));
     const victim = (await readTree(destination)).files.keys().next().value as string;
@@ -134,11 +134,14 @@ describe('pull pipeline (end to end against the emulator)', function () {
 
     const skipped = await pull(request(destination, { conflictPolicy: 'skip' }));
     assert.equal(await fs.readFile(path.join(destination, victim), 'utf8'), 'user edit');
-    assert.equal(skipped.skippedByPolicy.length, 300);
+    // Only the edited file differs: the 299 identical ones are no conflicts (same size and SHA-1).
+    assert.deepEqual(skipped.skippedByPolicy, [victim]);
+    assert.equal(skipped.alreadyUpToDate.length, 299);
     assert.equal(skipped.filesWritten, 0);
 
     const overwritten = await pull(request(destination, { conflictPolicy: 'overwrite' }));
-    assert.equal(overwritten.filesOverwritten, 300);
+    assert.equal(overwritten.filesOverwritten, 1);
+    assert.equal(overwritten.alreadyUpToDate.length, 299);
     assert.deepEqual(
       await fs.readFile(path.join(destination, victim)),
       await fs.readFile(path.join(root, 'Project', victim)),

@@ -1,0 +1,96 @@
+// The one list of files that differ from Box's: a multi-select quick pick where nothing selected keeps every local
+// file (the safe default), each row shows Box's and the local size and date, and a Compare button opens the diff
+// editor (local ↔ Box, Box's side read-only). Escape cancels the pull.
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { FileConflict, FileFacts } from '../../core/place/conflictPolicy';
+import { formatBytes } from '../../core/pull/progress';
+
+export interface ConflictListRequest {
+  id: 'conflicts';
+  conflicts: FileConflict[];
+  /** Opens the diff editor for one conflict (the list's Compare button). */
+  compare(conflict: FileConflict): Thenable<void>;
+}
+
+/** Box's staged copies, shown read-only: a content provider's documents cannot be edited or saved. */
+export const STAGED_SCHEME = 'box-pull-staged';
+
+export function registerStagedContent(): vscode.Disposable {
+  return vscode.workspace.registerTextDocumentContentProvider(STAGED_SCHEME, {
+    async provideTextDocumentContent(uri) {
+      // The staging folder is removed once the pull ends; a diff reopened later says so instead of failing.
+      return fs.promises
+        .readFile(uri.fsPath, 'utf8')
+        .catch(() => vscode.l10n.t('(Box’s copy is no longer available: the download has ended.)'));
+    },
+  });
+}
+
+/** Opens `vscode.diff` with the local file on the left and Box's staged copy (read-only) on the right. */
+export async function compareConflict(conflict: FileConflict): Promise<void> {
+  if (conflict.incomingPath === undefined) return;
+  const box = vscode.Uri.file(conflict.incomingPath).with({ scheme: STAGED_SCHEME });
+  const local = vscode.Uri.file(conflict.destinationPath);
+  const title = vscode.l10n.t('{0} (yours ↔ Box)', path.basename(conflict.relativePath));
+  await vscode.commands.executeCommand('vscode.diff', local, box, title, {
+    preview: true,
+    preserveFocus: true,
+  });
+}
+
+export function describeFacts(conflict: FileConflict): string {
+  return vscode.l10n.t('Box: {0} · Yours: {1}', facts(conflict.incoming), facts(conflict.existing));
+}
+
+function facts(value: FileFacts | undefined): string {
+  if (value === undefined) return '?';
+  return `${formatBytes(value.size)}, ${new Date(value.modifiedMs).toLocaleString()}`;
+}
+
+interface Row extends vscode.QuickPickItem {
+  conflict: FileConflict;
+}
+
+/** The relative paths to replace (empty: keep all), or undefined when the list was closed (cancel the pull). */
+export function showConflictList(request: ConflictListRequest): Promise<ReadonlySet<string> | undefined> {
+  const compare: vscode.QuickInputButton = {
+    iconPath: new vscode.ThemeIcon('diff'),
+    tooltip: vscode.l10n.t('Compare'),
+  };
+  const quickPick = vscode.window.createQuickPick<Row>();
+  quickPick.canSelectMany = true;
+  quickPick.ignoreFocusOut = true; // Compare opens an editor: the list must stay.
+  quickPick.matchOnDescription = true;
+  const count = request.conflicts.length;
+  quickPick.title =
+    count === 1
+      ? vscode.l10n.t('1 file differs from Box’s')
+      : vscode.l10n.t('{0} files differ from Box’s', count);
+  quickPick.placeholder = vscode.l10n.t(
+    'Check the files to replace, then OK · none checked keeps yours · Esc cancels',
+  );
+  quickPick.items = request.conflicts.map((conflict) => ({
+    label: conflict.relativePath,
+    description: describeFacts(conflict),
+    buttons: [compare],
+    conflict,
+  }));
+  quickPick.selectedItems = [];
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (result: ReadonlySet<string> | undefined) => {
+      if (settled) return;
+      settled = true;
+      quickPick.dispose();
+      resolve(result);
+    };
+    quickPick.onDidTriggerItemButton(({ item }) => void request.compare(item.conflict));
+    quickPick.onDidAccept(() =>
+      finish(new Set(quickPick.selectedItems.map((row) => row.conflict.relativePath))),
+    );
+    quickPick.onDidHide(() => finish(undefined));
+    quickPick.show();
+  });
+}
