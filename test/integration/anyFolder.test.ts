@@ -172,7 +172,7 @@ suite('Pull any folder: limits, filters and the listing', () => {
     assert.equal(await exists(path.join(destination, 'docs/page-3.md')), false);
     assert.match(
       outcome.message,
-      /Also: 1 not written \(changed on Box during the download; see the log\), /,
+      /Also: 1 not written \(changed on Box during the download; see the log\); /,
     );
   });
 });

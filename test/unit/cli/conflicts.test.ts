@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { requirePrerequisite } from '../../helpers/prerequisite';
+import { STATE_FILE } from '../../../src/core/state/pullState';
 import { requireBuiltCli, snapshot, spawnInTerminal, type TerminalRun } from './support';
 
 describe('box-pull CLI: identical files are not conflicts', function () {
@@ -63,6 +64,8 @@ describe('box-pull CLI: identical files are not conflicts', function () {
     assert.equal(prompts.length, 1, run.output());
     assert.doesNotMatch(run.output(), /same\.txt exists/);
     assert.match(run.output(), /1 existing files already up to date/);
-    assert.deepEqual(await snapshot(dest), { 'other.txt': 'mine', 'same.txt': 'same bytes' });
+    const { [STATE_FILE]: state, ...files } = await snapshot(dest);
+    assert.ok(state, 'the pull recorded its state file');
+    assert.deepEqual(files, { 'other.txt': 'mine', 'same.txt': 'same bytes' });
   });
 });

@@ -16,6 +16,7 @@ interface Done {
   filesWritten: number;
   filesOverwritten: number;
   bytesDownloaded: number;
+  alreadyUpToDate?: string[];
   update?: UpdateSummary;
   checksumMismatches?: string[];
 }
@@ -272,7 +273,9 @@ describe('box-pull CLI: pulling updates', function () {
     const before = counts();
     const report = await pullOk(f.name, f.dest, '--full', '--on-conflict', 'overwrite');
     assert.equal(report.update, undefined);
-    assert.equal(report.filesOverwritten, 1);
+    // Downloaded again, but an identical local file is never a conflict: it is left as it is.
+    assert.deepEqual(report.alreadyUpToDate, ['a.txt']);
+    assert.equal(report.filesOverwritten, 0);
     assert.equal(emulator.stats.zipCreates, before.zips + 1);
   });
 
