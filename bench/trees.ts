@@ -18,18 +18,23 @@ export async function* walkFiles(root: string, prefix = ''): AsyncGenerator<Tree
   }
 }
 
-export async function countFiles(root: string): Promise<number> {
+export async function countFiles(root: string, ignore: ReadonlySet<string> = new Set()): Promise<number> {
   let count = 0;
-  for await (const _file of walkFiles(root)) count++;
+  for await (const file of walkFiles(root)) if (!ignore.has(file.relativePath)) count++;
   return count;
 }
 
-/** Throws unless `actual` holds exactly the files of `expected`, with the same bytes. */
-export async function compareTrees(expected: string, actual: string): Promise<void> {
+/** Throws unless `actual` holds exactly the files of `expected` (besides `ignore`, root-relative), with the same bytes. */
+export async function compareTrees(
+  expected: string,
+  actual: string,
+  ignore: ReadonlySet<string> = new Set(),
+): Promise<void> {
   const expectedFiles: string[] = [];
   for await (const file of walkFiles(expected)) expectedFiles.push(file.relativePath);
   const actualFiles: string[] = [];
-  for await (const file of walkFiles(actual)) actualFiles.push(file.relativePath);
+  for await (const file of walkFiles(actual))
+    if (!ignore.has(file.relativePath)) actualFiles.push(file.relativePath);
   const present = new Set(actualFiles);
   const missing = expectedFiles.filter((name) => !present.has(name));
   if (expectedFiles.length !== actualFiles.length || missing.length > 0) {
