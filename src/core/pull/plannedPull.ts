@@ -15,6 +15,7 @@ import { runPlanned, type PlanSummary } from './planned';
 import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
 import type { PullReport, PullRequest } from './pull';
+import { placingOptionsOf } from './placingOptions';
 
 export type { PlanSummary };
 
@@ -114,12 +115,7 @@ export async function pullPlanned(
     result.filesDir,
     result.extracted,
     destination,
-    {
-      policy: request.conflictPolicy,
-      prompter: request.prompter,
-      isProtected: request.isProtected,
-      signal: request.signal,
-    },
+    placingOptionsOf(request),
     record ? { owner, known } : undefined,
     logger,
   );

@@ -32,6 +32,7 @@ import { makeFilter, type FilterOptions } from './filters';
 import { limitRefusal } from './limits';
 import { pullPlanned, wantsPlannedPath, zipRefusedLinkItems, type PlanSummary } from './plannedPull';
 import { pullUpdate, type UpdateSummary } from '../update/updatePull';
+import { placingOptionsOf } from './placingOptions';
 
 export interface PullRequest {
   client: BoxClient;
@@ -186,12 +187,7 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           result.filesDir,
           result.extracted,
           destination,
-          {
-            policy: request.conflictPolicy,
-            prompter: request.prompter,
-            isProtected: request.isProtected,
-            signal: request.signal,
-          },
+          placingOptionsOf(request),
           owner && { owner },
           logger,
         );

@@ -24,6 +24,7 @@ import { placeRecorded, type KnownFile } from '../state/recordState';
 import { sameSha1, sha1OfFile } from '../verify/checksum';
 import { hashLocal, localPath, statLocal } from './localFiles';
 import { hashesNeeded, planUpdate, type BoxFile, type UpdatePlan } from './updatePlan';
+import { placingOptionsOf } from '../pull/placingOptions';
 
 /**
  * Up to this many files go by `GET /files/{id}/content`, more as ZIPs of file ids. A content download costs two
@@ -154,10 +155,7 @@ export async function pullUpdate(
     { files: staged, directories: [] },
     destination,
     {
-      policy,
-      prompter: request.prompter,
-      isProtected: request.isProtected,
-      signal: request.signal,
+      ...placingOptionsOf(request),
       replace: new Set(plan.download.map((d) => d.file.path)),
       remove: removals,
     },
