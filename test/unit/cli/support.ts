@@ -112,3 +112,17 @@ export async function snapshot(root: string): Promise<Record<string, string>> {
   }
   return result;
 }
+
+/** `pull <folder> --dest <dest>` against an emulator, with `--json` and any `extra` flags. */
+export function jsonPullArgs(
+  emulator: { idForPath(relPath: string): string; baseUrl: string; token: string },
+  folder: string,
+  dest: string,
+  ...extra: string[]
+): string[] {
+  return [
+    ...['pull', emulator.idForPath(folder), '--dest', dest],
+    ...['--api-url', emulator.baseUrl, '--token', emulator.token, '--json'],
+    ...extra,
+  ];
+}

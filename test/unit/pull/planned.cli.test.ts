@@ -8,7 +8,7 @@ import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
 import { spawn } from 'node:child_process';
-import { CLI, requireBuiltCli, runCli, snapshot, watch, type Run } from '../cli/support';
+import { CLI, jsonPullArgs, requireBuiltCli, runCli, snapshot, watch, type Run } from '../cli/support';
 
 interface PlanEvent {
   event: string;
@@ -72,18 +72,8 @@ describe('box-pull CLI: pulling any folder (planned path)', function () {
     await fs.rm(sandbox, { recursive: true, force: true });
   });
 
-  const pullArgs = (folder: string, dest: string, ...extra: string[]) => [
-    'pull',
-    emulator.idForPath(folder),
-    '--dest',
-    dest,
-    '--api-url',
-    emulator.baseUrl,
-    '--token',
-    emulator.token,
-    '--json',
-    ...extra,
-  ];
+  const pullArgs = (folder: string, dest: string, ...extra: string[]) =>
+    jsonPullArgs(emulator, folder, dest, ...extra);
 
   it('splits a folder over the file limit into parts under it, and reproduces the folder exactly', async function () {
     emulator.faults.maxZipFiles = 10;

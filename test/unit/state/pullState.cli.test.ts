@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
-import { requireBuiltCli, runCli } from '../cli/support';
+import { jsonPullArgs, requireBuiltCli, runCli } from '../cli/support';
 import type { PullState } from '../../../src/core/state/pullState';
 
 describe('box-pull CLI: the state file .box-pull.json', function () {
@@ -32,18 +32,8 @@ describe('box-pull CLI: the state file .box-pull.json', function () {
     await fs.rm(sandbox, { recursive: true, force: true });
   });
 
-  const pullArgs = (folder: string, dest: string, ...extra: string[]) => [
-    'pull',
-    emulator.idForPath(folder),
-    '--dest',
-    dest,
-    '--api-url',
-    emulator.baseUrl,
-    '--token',
-    emulator.token,
-    '--json',
-    ...extra,
-  ];
+  const pullArgs = (folder: string, dest: string, ...extra: string[]) =>
+    jsonPullArgs(emulator, folder, dest, ...extra);
 
   async function readState(dest: string): Promise<PullState> {
     return JSON.parse(await fs.readFile(path.join(dest, '.box-pull.json'), 'utf8')) as PullState;
