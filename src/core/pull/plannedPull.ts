@@ -22,9 +22,8 @@ export type { PlanSummary };
 const DEFAULT_STREAMS = 3;
 const DEFAULT_PARALLEL_FROM_BYTES = 256 * 1024 * 1024;
 
-/** One folder (not the root) with filters, or large enough that several streams pay off. */
+/** A pull with filters, or one large enough that several streams pay off (one folder, the root or several items). */
 export function wantsPlannedPath(request: PullRequest, plan: Plan, filter: PathFilter): boolean {
-  if (plan.stripFolderName === undefined) return false;
   if (filter.active) return true;
   const streams = request.options?.streams ?? DEFAULT_STREAMS;
   const from = request.options?.parallelFromBytes ?? DEFAULT_PARALLEL_FROM_BYTES;
@@ -66,17 +65,22 @@ export async function pullPlanned(
   const { request, plan, progress, logger, destination } = context;
   const options = request.options ?? {};
   const streams = Math.max(1, Math.floor(options.streams ?? DEFAULT_STREAMS));
-  const listing = await walkTree(
-    request.client,
-    { id: request.items[0].id, name: plan.stripFolderName! },
-    {
-      filter: context.filter,
-      concurrency: options.listConcurrency,
-      callsPerMinute: options.callsPerMinute,
-      signal: request.signal,
-      onFolders: (folders) => progress.listed(folders),
-    },
-  );
+  // One folder is listed from itself; the root and several items from what plan.ts learned of them.
+  const root =
+    plan.stripFolderName !== undefined
+      ? { id: request.items[0].id, name: plan.stripFolderName }
+      : {
+          id: request.items.length === 1 ? request.items[0].id : '',
+          name: plan.displayName,
+          items: plan.rootItems,
+        };
+  const listing = await walkTree(request.client, root, {
+    filter: context.filter,
+    concurrency: options.listConcurrency,
+    callsPerMinute: options.callsPerMinute,
+    signal: request.signal,
+    onFolders: (folders) => progress.listed(folders),
+  });
   progress.listed(listing.folders, true);
   logger.info(`Listed ${listing.folders} folders: ${listing.files.size} files, ${listing.root.bytes} bytes`);
   progress.estimate(listing.root.bytes);

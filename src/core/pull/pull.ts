@@ -30,6 +30,7 @@ import { isWorthAnotherZip, toPullError, withLeftover } from './failure';
 import { messageOf } from '../errors';
 import { makeFilter, type FilterOptions } from './filters';
 import { limitRefusal } from './limits';
+import { rateLimited } from './rateLimit';
 import { pullPlanned, wantsPlannedPath, zipRefusedLinkItems, type PlanSummary } from './plannedPull';
 import { pullUpdate, type UpdateSummary } from '../update/updatePull';
 import { placingOptionsOf } from './placingOptions';
@@ -114,7 +115,9 @@ export interface PullReport {
   update?: UpdateSummary;
 }
 
-export async function pull(request: PullRequest): Promise<PullReport> {
+export async function pull(given: PullRequest): Promise<PullReport> {
+  // Every API call of the pull (listing, ZIP creates, status polls, file content) waits in one rate window.
+  const request = { ...given, client: rateLimited(given.client, given.options?.callsPerMinute) };
   const started = performance.now();
   const logger = request.logger ?? nullLogger;
   const maxAttempts = Math.max(1, request.maxAttempts ?? 3);
@@ -198,14 +201,14 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           reserved: placed.reserved,
         };
       } catch (error) {
-        // Box refused the one ZIP for a limit: list the folder and split it under the limits it has shown.
-        if (limitRefusal(error) && plan.stripFolderName !== undefined) {
+        // Box refused the one ZIP for a limit: list what was asked for and split it under the limits it has shown.
+        if (limitRefusal(error)) {
           await removeStagingDir(staging);
           staging = undefined;
           return await planned(error);
         }
         // Box would not zip items reached through a shared link: list them and fetch each file's content.
-        if (zipRefusedLinkItems(request.client, error) && plan.stripFolderName !== undefined) {
+        if (zipRefusedLinkItems(request.client, error)) {
           logger.info(
             `Box refused a ZIP of the shared link's items (${messageOf(error)}); downloading files.`,
           );

@@ -1,4 +1,5 @@
 import { sleep as defaultSleep } from '../abort';
+import type { BoxClient } from '../box/client';
 
 /**
  * At most `perMinute` calls in any minute, the way Box counts (about 1,000 API calls a minute per user; the user's
@@ -37,4 +38,24 @@ export class RateLimiter {
       await this.sleep(this.starts[0] + this.windowMs - at, signal);
     }
   }
+}
+
+/** Box's budget is about 1,000 calls a minute per user; the user's other tools share it. */
+export const DEFAULT_CALLS_PER_MINUTE = 900;
+
+/** The limited copy of each client: pulls through one client share one window. */
+const limitedCopies = new WeakMap<BoxClient, BoxClient>();
+
+/**
+ * `client` with a rate window on every API call it makes (listing pages, ZIP creates, status polls, file content
+ * requests, retries): the client itself when it already has one, otherwise one copy per client.
+ */
+export function rateLimited(client: BoxClient, perMinute = DEFAULT_CALLS_PER_MINUTE): BoxClient {
+  if (client.rateLimiter) return client;
+  let limited = limitedCopies.get(client);
+  if (!limited) {
+    limited = client.withRateLimiter(new RateLimiter(perMinute));
+    limitedCopies.set(client, limited);
+  }
+  return limited;
 }
