@@ -52,6 +52,13 @@ export interface Listing {
   nonPortable: RenamedEntry[];
 }
 
+/** What a walk starts from: a folder, or (with `items`) the root or several items standing for its listing. */
+export interface WalkRoot {
+  id: string;
+  name: string;
+  items?: readonly BoxItem[];
+}
+
 export interface WalkOptions {
   filter: PathFilter;
   /** Folders listed at once. Default 8. */
@@ -74,11 +81,7 @@ const MAX_FOLDERS = 500_000;
  * `root.items`, when given, stand for the root's listing (a pull of the root folder or of several items): the root
  * is then a folder no ZIP may name whole (Box refuses to zip folder 0, and several items are no folder at all).
  */
-export async function walkTree(
-  client: BoxClient,
-  root: { id: string; name: string; items?: readonly BoxItem[] },
-  options: WalkOptions,
-): Promise<Listing> {
+export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkOptions): Promise<Listing> {
   const { filter, signal } = options;
   // Pages wait in the client's rate window, with the pull's other API calls (rateLimit.ts).
   client = rateLimited(client, options.callsPerMinute);

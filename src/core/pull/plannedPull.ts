@@ -10,7 +10,7 @@ import { placeRecorded, stateOwnerOf, type KnownFile } from '../state/recordStat
 import { createStagingDir } from '../place/staging';
 import type { PathFilter } from './filters';
 import { learnLimits, NO_LIMITS } from './limits';
-import { walkTree } from './listing';
+import { walkTree, type WalkRoot } from './listing';
 import { runPlanned, type PlanSummary } from './planned';
 import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
@@ -58,6 +58,16 @@ export function zipRefusedLinkItems(client: BoxClient, error: unknown): boolean 
   );
 }
 
+/** Where a listing of the pull starts: one folder from itself, the root and several items from what plan.ts learned. */
+export function listingRootOf(request: PullRequest, plan: Plan): WalkRoot {
+  if (plan.stripFolderName !== undefined) return { id: request.items[0].id, name: plan.stripFolderName };
+  return {
+    id: request.items.length === 1 ? request.items[0].id : '',
+    name: plan.displayName,
+    items: plan.rootItems,
+  };
+}
+
 export async function pullPlanned(
   context: PlannedPullContext,
   onStaging: (dir: string) => void,
@@ -65,16 +75,7 @@ export async function pullPlanned(
   const { request, plan, progress, logger, destination } = context;
   const options = request.options ?? {};
   const streams = Math.max(1, Math.floor(options.streams ?? DEFAULT_STREAMS));
-  // One folder is listed from itself; the root and several items from what plan.ts learned of them.
-  const root =
-    plan.stripFolderName !== undefined
-      ? { id: request.items[0].id, name: plan.stripFolderName }
-      : {
-          id: request.items.length === 1 ? request.items[0].id : '',
-          name: plan.displayName,
-          items: plan.rootItems,
-        };
-  const listing = await walkTree(request.client, root, {
+  const listing = await walkTree(request.client, listingRootOf(request, plan), {
     filter: context.filter,
     concurrency: options.listConcurrency,
     callsPerMinute: options.callsPerMinute,
@@ -129,6 +130,7 @@ export async function pullPlanned(
     filesWritten: placed.written.length,
     filesOverwritten: placed.overwritten.length,
     filesSkippedByBox: result.skippedFiles,
+    fetchedAfterSkip: result.fetchedAfterSkip,
     foldersSkippedByBox: result.skippedFolders,
     skippedByPolicy: placed.skippedByPolicy,
     protectedFiles: placed.protected,

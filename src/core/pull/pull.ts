@@ -24,14 +24,21 @@ import { Attempt, type AttemptResult } from './attempt';
 import { checkFreeSpace, ensureDestination, removeCreatedFolders } from './destination';
 import { planPull, type PullItem } from './plan';
 import { ProgressTracker, PullProgressReporter, type PullProgress } from './progress';
-import type { StatusPollOptions } from './status';
+import { leftOutOf, type StatusPollOptions } from './status';
 import type { LowSpeedLimit, PullClock } from './lowSpeed';
 import { isWorthAnotherZip, toPullError, withLeftover } from './failure';
 import { messageOf } from '../errors';
 import { makeFilter, type FilterOptions } from './filters';
 import { limitRefusal } from './limits';
 import { rateLimited } from './rateLimit';
-import { pullPlanned, wantsPlannedPath, zipRefusedLinkItems, type PlanSummary } from './plannedPull';
+import {
+  listingRootOf,
+  pullPlanned,
+  wantsPlannedPath,
+  zipRefusedLinkItems,
+  type PlanSummary,
+} from './plannedPull';
+import { fetchLeftOut } from './leftOut';
 import { pullUpdate, type UpdateSummary } from '../update/updatePull';
 import { placingOptionsOf } from './placingOptions';
 
@@ -107,6 +114,8 @@ export interface PullReport {
   attempts: number;
   /** Set when the folder was listed and split (planned.ts): the parts, requests and streams. */
   plan?: PlanSummary;
+  /** Files Box left out of a ZIP (skipped, or missing from its totals), fetched by content instead, SHA-1 checked. */
+  fetchedAfterSkip?: number;
   /** Files whose bytes did not match Box's SHA-1, even fetched again: not placed. */
   checksumMismatches?: string[];
   /** Box files not written because their path is the state file's (`.box-pull.json`). */
@@ -185,10 +194,26 @@ export async function pull(given: PullRequest): Promise<PullReport> {
           lowSpeed: request.lowSpeed,
           clock: request.clock,
         }).run();
+        // Box's final status says files did not come (skipped, or missing from its totals): fetch them by content.
+        const shortfall = leftOutOf(result.status);
+        const leftOut =
+          shortfall &&
+          (await fetchLeftOut({
+            client: request.client,
+            root: listingRootOf(request, plan),
+            extracted: result.extracted.files,
+            filesDir: result.filesDir,
+            logger,
+            signal: request.signal,
+            callsPerMinute: request.options?.callsPerMinute,
+            onBytes: (bytes) => progress.downloaded(bytes),
+          }));
         progress.enter('placing');
         const placed = await placeRecorded(
           result.filesDir,
-          result.extracted,
+          leftOut
+            ? { ...result.extracted, files: [...result.extracted.files, ...leftOut.fetched] }
+            : result.extracted,
           destination,
           placingOptionsOf(request),
           owner && { owner },
@@ -199,6 +224,13 @@ export async function pull(given: PullRequest): Promise<PullReport> {
           ...report(destination, result, placed, attempt, performance.now() - started),
           cleanedUp,
           reserved: placed.reserved,
+          ...(shortfall && {
+            // What did not arrive: the files Box would not serve by content either, or, unlisted, its own count.
+            filesSkippedByBox: leftOut?.unavailable?.length ?? shortfall.skipped + shortfall.unaccounted,
+            fetchedAfterSkip: leftOut?.fetched.length ?? 0,
+            checksumMismatches: leftOut?.mismatches ?? [],
+            bytesDownloaded: result.bytesDownloaded + (leftOut?.bytes ?? 0),
+          }),
         };
       } catch (error) {
         // Box refused the one ZIP for a limit: list what was asked for and split it under the limits it has shown.
