@@ -41,7 +41,7 @@ export interface EmulatorFaults {
   cutDownloads?: number;
   /**
    * Tests only: every ZIP download serves these bytes instead of the archive it builds (hostile archives end to
-   * end). The status still counts the built plan's files, except `downloaded_file_count`, which stays 0.
+   * end). The status counts no files (total, downloaded and skipped stay 0): the emulator cannot know what they hold.
    */
   servedArchive?: Buffer;
   /**

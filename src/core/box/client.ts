@@ -113,7 +113,7 @@ export class BoxClient {
   /** The API's origin (`https://api.box.com`): what a pull's state file is tied to. */
   readonly apiOrigin: string;
 
-  constructor(private readonly options: BoxClientOptions) {
+  constructor(private options: BoxClientOptions) {
     this.http = new BoxRequester(options);
     this.apiOrigin = new URL(options.baseUrl).origin;
     this.sleep = options.sleep ?? defaultSleep;
@@ -131,12 +131,16 @@ export class BoxClient {
 
   /** The rate window every API request of this client waits on, if any. */
   get rateLimiter(): CallGate | undefined {
-    return this.options.rateLimiter;
+    return this.http.rateLimiter;
   }
 
-  /** A client like this one whose every API request, its shared-link copies' too, waits on `limiter`. */
-  withRateLimiter(limiter: CallGate): BoxClient {
-    return new BoxClient({ ...this.options, rateLimiter: limiter });
+  /**
+   * From now on every API request of this client, and of the shared-link copies made from it, waits on `limiter`.
+   * The client itself, not a copy, so that every user of it (and any subclass) shares the one window.
+   */
+  useRateLimiter(limiter: CallGate): void {
+    this.options = { ...this.options, rateLimiter: limiter };
+    this.http.rateLimiter = limiter;
   }
 
   /** GET /shared_items: the file or folder a shared link points at (needs a client bound to the link). */

@@ -40,7 +40,8 @@ export class BoxRequester {
   private readonly pinnedSecrets: string[] = [];
   /** `BoxApi` header value for a client bound to a shared link (BoxClientOptions.sharedLink). */
   private readonly sharedLinkHeader?: string;
-  private readonly rateLimiter?: BoxClientOptions['rateLimiter'];
+  /** The rate window every API request waits on (BoxClient.useRateLimiter). */
+  rateLimiter?: BoxClientOptions['rateLimiter'];
   /** Concurrent 401s for the same token share one refresh: Box refresh tokens are single use. */
   private readonly refreshes = new Map<string, Promise<string | undefined>>();
 

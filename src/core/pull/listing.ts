@@ -84,7 +84,7 @@ const MAX_FOLDERS = 500_000;
 export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkOptions): Promise<Listing> {
   const { filter, signal } = options;
   // Pages wait in the client's rate window, with the pull's other API calls (rateLimit.ts).
-  client = rateLimited(client, options.callsPerMinute);
+  rateLimited(client, options.callsPerMinute);
   const planner = new EntryPlanner({});
   const listing: Listing = {
     root: folderNode(root.id, root.name, '', ''),

@@ -124,9 +124,9 @@ export interface PullReport {
   update?: UpdateSummary;
 }
 
-export async function pull(given: PullRequest): Promise<PullReport> {
+export async function pull(request: PullRequest): Promise<PullReport> {
   // Every API call of the pull (listing, ZIP creates, status polls, file content) waits in one rate window.
-  const request = { ...given, client: rateLimited(given.client, given.options?.callsPerMinute) };
+  rateLimited(request.client, request.options?.callsPerMinute);
   const started = performance.now();
   const logger = request.logger ?? nullLogger;
   const maxAttempts = Math.max(1, request.maxAttempts ?? 3);

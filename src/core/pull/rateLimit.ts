@@ -43,19 +43,11 @@ export class RateLimiter {
 /** Box's budget is about 1,000 calls a minute per user; the user's other tools share it. */
 export const DEFAULT_CALLS_PER_MINUTE = 900;
 
-/** The limited copy of each client: pulls through one client share one window. */
-const limitedCopies = new WeakMap<BoxClient, BoxClient>();
-
 /**
- * `client` with a rate window on every API call it makes (listing pages, ZIP creates, status polls, file content
- * requests, retries): the client itself when it already has one, otherwise one copy per client.
+ * Gives `client` a rate window on every API call it makes (listing pages, ZIP creates, status polls, file content
+ * requests, retries) unless it has one, and returns it: every pull through one client shares the one window.
  */
 export function rateLimited(client: BoxClient, perMinute = DEFAULT_CALLS_PER_MINUTE): BoxClient {
-  if (client.rateLimiter) return client;
-  let limited = limitedCopies.get(client);
-  if (!limited) {
-    limited = client.withRateLimiter(new RateLimiter(perMinute));
-    limitedCopies.set(client, limited);
-  }
-  return limited;
+  if (!client.rateLimiter) client.useRateLimiter(new RateLimiter(perMinute));
+  return client;
 }

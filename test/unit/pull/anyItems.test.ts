@@ -109,10 +109,12 @@ describe('pulling the root or several items (planned path)', function () {
         now += ms;
       },
     );
-    const client = clientOf().withRateLimiter({
-      take: async (signal) => {
-        await limiter.take(signal);
-        released.push(now);
+    const client = clientOf({
+      rateLimiter: {
+        take: async (signal) => {
+          await limiter.take(signal);
+          released.push(now);
+        },
       },
     });
     const before = emulator.stats.apiRequests;
