@@ -78,9 +78,14 @@ export function summary(report: PullReport): string[] {
     lines.push(`Left ${report.protectedFiles.length} protected files untouched.`);
   for (const blocked of report.blocked)
     lines.push(`Not written: ${blocked.relativePath} (${blocked.reason}).`);
+  if (report.fetchedAfterSkip) {
+    lines.push(
+      `Box left ${report.fetchedAfterSkip} files out of the ZIP; they were downloaded one by one and checked against Box's SHA-1.`,
+    );
+  }
   if (report.filesSkippedByBox || report.foldersSkippedByBox) {
     lines.push(
-      `Box skipped ${report.filesSkippedByBox} files and ${report.foldersSkippedByBox} folders it could not include.`,
+      `Not downloaded: Box skipped ${report.filesSkippedByBox} files and ${report.foldersSkippedByBox} folders it could not include.`,
     );
   }
   for (const conflict of report.nameConflicts) {

@@ -33,6 +33,11 @@ export function isInaccessible(faults: EmulatorFaults, relPath: string): boolean
   return isUnder(faults.inaccessible, relPath);
 }
 
+/** True if ZIPs leave the path out and count it as skipped (`faults.zipSkips`). */
+export function isZipSkipped(faults: EmulatorFaults, relPath: string): boolean {
+  return !!faults.zipSkips?.length && isUnder(faults.zipSkips, relPath);
+}
+
 /** True if a request with this bearer token may not see the path (`faults.hiddenFromServiceAccount`). */
 export function isHiddenFrom(ctx: EmulatorContext, token: string | undefined, relPath: string): boolean {
   const hidden = ctx.faults.hiddenFromServiceAccount;

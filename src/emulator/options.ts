@@ -41,7 +41,7 @@ export interface EmulatorFaults {
   cutDownloads?: number;
   /**
    * Tests only: every ZIP download serves these bytes instead of the archive it builds (hostile archives end to
-   * end). The status still counts the built plan's files, except `downloaded_file_count`, which stays 0.
+   * end). The status counts no files (total, downloaded and skipped stay 0): the emulator cannot know what they hold.
    */
   servedArchive?: Buffer;
   /**
@@ -95,6 +95,11 @@ export interface EmulatorFaults {
    * counted as skipped: an archive that "may not contain all of the files" (box/box-windows-sdk-v2#904).
    */
   silentlyMissing?: { paths: string[]; remaining: number };
+  /**
+   * Files (relative posix paths, or folders holding them) Box leaves out of every ZIP and counts in
+   * `skipped_file_count`, though listing, metadata and content still serve them.
+   */
+  zipSkips?: string[];
   /** Tests only: items renamed for `name_conflicts` get this name, in the answer and the archive (a hostile Box). */
   conflictDownloadName?: string;
   /** Tests only: every `POST /2.0/zip_downloads` is refused with this limit error, whatever its size (a lying server). */

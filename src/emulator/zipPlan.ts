@@ -1,7 +1,7 @@
 // What goes into an archive: entries with their archive paths, plus the counts Box reports (files only; items the
 // user cannot access are absent from the archive and counted as skipped).
 import * as path from 'node:path';
-import { isInaccessible, type EmulatorContext } from './context';
+import { isInaccessible, isZipSkipped, type EmulatorContext } from './context';
 import { parentOf, type FileInfo } from './tree';
 import type { ZipRequestItem } from './zipStore';
 
@@ -31,12 +31,13 @@ function fileEntry(ctx: EmulatorContext, file: FileInfo, archivePath: string): A
 export async function planArchive(ctx: EmulatorContext, items: ZipRequestItem[]): Promise<ArchivePlan> {
   const plan: ArchivePlan = { entries: [], totalFiles: 0, skippedFiles: 0, skippedFolders: 0, totalBytes: 0 };
   const blocked = (relPath: string) => isInaccessible(ctx.faults, relPath);
+  const skippedFile = (relPath: string) => blocked(relPath) || isZipSkipped(ctx.faults, relPath);
 
   for (const item of items) {
     const info = await ctx.tree.resolve(item.id);
     if (item.type === 'file') {
       plan.totalFiles++;
-      if (info?.type !== 'file' || blocked(info.relPath)) plan.skippedFiles++;
+      if (info?.type !== 'file' || skippedFile(info.relPath)) plan.skippedFiles++;
       else {
         plan.totalBytes += info.size;
         plan.entries.push(fileEntry(ctx, info, item.downloadName));
@@ -58,7 +59,7 @@ export async function planArchive(ctx: EmulatorContext, items: ZipRequestItem[])
     for (const file of files) {
       plan.totalFiles++;
       plan.totalBytes += file.size;
-      if (blocked(file.relPath)) plan.skippedFiles++;
+      if (skippedFile(file.relPath)) plan.skippedFiles++;
       else plan.entries.push(fileEntry(ctx, file, below(file.relPath)));
     }
     for (const folder of folders) {

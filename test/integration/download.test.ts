@@ -124,6 +124,37 @@ suite('Download', () => {
     assert.equal(await exists(path.join(env.workspace, 'two')), false, 'only the selection');
   });
 
+  test('a multi-selection over the file limit is split; a file Box leaves out is fetched, and the message says so', async () => {
+    const made = await makeBoxFolder('it-multi-limit', {
+      'one/a.txt': 'a',
+      'one/b.txt': 'b',
+      'one/c.txt': 'c',
+      'top.txt': 'top',
+      'skip.txt': 'Box leaves me out',
+    });
+    for (const name of ['one', 'top.txt', 'skip.txt']) cleanup.push(path.join(env.workspace, name));
+    cleanup.push(made);
+    await setFaults({ maxZipFiles: 2, zipSkips: ['it-multi-limit/skip.txt'] });
+    await refreshTree();
+    const children = await rows(api, (await findRow(api, 'it-multi-limit')).node);
+    const picked = ['one', 'top.txt', 'skip.txt'].map((label) =>
+      children.find((row) => row.label === label)!,
+    );
+    const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () =>
+      download(
+        picked[0].node,
+        picked.map((row) => row.node),
+      ),
+    );
+    assert.equal(outcome.status, 'completed', outcome.message);
+    assert.ok(outcome.report?.plan, 'split into parts');
+    assert.equal(outcome.report.fetchedAfterSkip, 1);
+    assert.equal(await fs.readFile(path.join(env.workspace, 'one', 'c.txt'), 'utf8'), 'c');
+    assert.equal(await fs.readFile(path.join(env.workspace, 'skip.txt'), 'utf8'), 'Box leaves me out');
+    assert.match(outcome.message, /1 left out of Box's ZIP, fetched one by one/);
+  });
+
   test('Browse… with the direct layout writes the contents straight into the chosen folder', async () => {
     const made = await makeBoxFolder('it-direct', { 'x.txt': 'x', 'deep/y.txt': 'y' });
     const target = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-browse-'));

@@ -1,5 +1,6 @@
 // Shared links in the real VS Code host: a link pasted into "Box: Download Folder…" is resolved, browsed and pulled,
-// by ZIP or, when Box refuses to zip link-only items, file by file; a password-protected link asks for its password.
+// by ZIP or, when Box refuses to zip link-only items, file by file (a link to one file too); a password-protected
+// link asks for its password.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -67,6 +68,27 @@ suite('Shared links', () => {
     assert.ok(
       outcome.report?.plan?.parts.every((part) => part.byContent),
       'downloaded by file content',
+    );
+  });
+
+  test('a pasted link to one file Box will not zip is pulled by its content, SHA-1 checked', async () => {
+    const made = await makeBoxFolder('it-shared-file', { 'linked-notes.txt': 'one file behind a link' });
+    const placed = path.join(env.workspace, 'linked-notes.txt');
+    cleanup.push(made, placed);
+    await setSharedLinks([{ path: 'it-shared-file/linked-notes.txt', hash: 'itfile1' }]);
+    await setFaults({ zipRefusesLinkOnly: true });
+    const prompter = new ScriptedPrompter()
+      .on('boxFolder', paste('https://app.box.com/s/itfile1'))
+      .on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () =>
+      vscode.commands.executeCommand<DownloadOutcome>('boxPull.downloadFolder'),
+    );
+    assert.equal(outcome?.status, 'completed', outcome?.message);
+    assert.equal(await fs.readFile(placed, 'utf8'), 'one file behind a link');
+    assert.deepEqual(
+      outcome.report?.plan?.parts.map((part) => part.byContent),
+      [true],
+      'downloaded by its content',
     );
   });
 

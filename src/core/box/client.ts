@@ -49,6 +49,13 @@ export interface BoxClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Sends `BoxApi: shared_link=…[&shared_link_password=…]` on every API request (see withSharedLink). */
   sharedLink?: SharedLinkCredentials;
+  /** Every API request (not download hosts), retries included, waits its turn here: Box's per-user rate window. */
+  rateLimiter?: CallGate;
+}
+
+/** Lets API calls out no faster than a budget allows (pull/rateLimit.ts's RateLimiter). */
+export interface CallGate {
+  take(signal?: AbortSignal): Promise<void>;
 }
 
 /** A shared link and its password, if it has one. The password is a secret: redacted from every log line. */
@@ -106,7 +113,7 @@ export class BoxClient {
   /** The API's origin (`https://api.box.com`): what a pull's state file is tied to. */
   readonly apiOrigin: string;
 
-  constructor(private readonly options: BoxClientOptions) {
+  constructor(private options: BoxClientOptions) {
     this.http = new BoxRequester(options);
     this.apiOrigin = new URL(options.baseUrl).origin;
     this.sleep = options.sleep ?? defaultSleep;
@@ -120,6 +127,20 @@ export class BoxClient {
   /** A client like this one that reaches items through a shared link: every API request carries the header. */
   withSharedLink(link: SharedLinkCredentials): BoxClient {
     return new BoxClient({ ...this.options, sharedLink: link });
+  }
+
+  /** The rate window every API request of this client waits on, if any. */
+  get rateLimiter(): CallGate | undefined {
+    return this.http.rateLimiter;
+  }
+
+  /**
+   * From now on every API request of this client, and of the shared-link copies made from it, waits on `limiter`.
+   * The client itself, not a copy, so that every user of it (and any subclass) shares the one window.
+   */
+  useRateLimiter(limiter: CallGate): void {
+    this.options = { ...this.options, rateLimiter: limiter };
+    this.http.rateLimiter = limiter;
   }
 
   /** GET /shared_items: the file or folder a shared link points at (needs a client bound to the link). */

@@ -40,6 +40,8 @@ export class BoxRequester {
   private readonly pinnedSecrets: string[] = [];
   /** `BoxApi` header value for a client bound to a shared link (BoxClientOptions.sharedLink). */
   private readonly sharedLinkHeader?: string;
+  /** The rate window every API request waits on (BoxClient.useRateLimiter). */
+  rateLimiter?: BoxClientOptions['rateLimiter'];
   /** Concurrent 401s for the same token share one refresh: Box refresh tokens are single use. */
   private readonly refreshes = new Map<string, Promise<string | undefined>>();
 
@@ -61,6 +63,7 @@ export class BoxRequester {
       sharedDispatcher(options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, this.idleTimeoutMs);
     this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
     this.sleep = options.sleep ?? defaultSleep;
+    this.rateLimiter = options.rateLimiter;
     if (options.sharedLink) {
       const { url, password } = options.sharedLink;
       // Box reads the header as a query string: the password is encoded, so `&` or `=` in it survive.
@@ -119,6 +122,8 @@ export class BoxRequester {
     for (;;) {
       throwIfAborted(signal);
       attempts += 1;
+      // Box counts every API call against the user's budget, a retry as much as a first try.
+      if (spec.authenticated) await this.rateLimiter?.take(signal);
       const outcome = await this.attempt(spec, token, onSuccess);
       if (outcome.kind === 'success') {
         return outcome.value;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { isAbortError, sleep, throwIfAborted } from '../abort';
 import type { BoxClient } from '../box/client';
 import type { Logger } from '../logger';
-import { messageOf } from '../errors';
+import { BoxApiError, messageOf } from '../errors';
 
 export interface FileDownload {
   client: BoxClient;
@@ -45,7 +45,8 @@ export async function downloadFileContent(request: FileDownload): Promise<number
         if (content.size === undefined || have === content.size) return received;
         throw new Error(`the file ended at ${have} of ${content.size} bytes`);
       } catch (error) {
-        if (isAbortError(error) || signal?.aborted || resumes >= (request.maxResumes ?? 5)) throw error;
+        if (isAbortError(error) || signal?.aborted || refused(error) || resumes >= (request.maxResumes ?? 5))
+          throw error;
         logger.warn(`The download of file ${id} stopped at ${have} bytes (${messageOf(error)}); resuming.`);
         await sleep(Math.min(4000, 250 * 2 ** resumes), signal);
       }
@@ -53,4 +54,9 @@ export async function downloadFileContent(request: FileDownload): Promise<number
   } finally {
     await file.close();
   }
+}
+
+/** Box's refusal of the file itself (403, 404…): the request loop already retried what may pass, resuming cannot. */
+function refused(error: unknown): boolean {
+  return error instanceof BoxApiError && error.status >= 400 && error.status < 500 && error.status !== 429;
 }

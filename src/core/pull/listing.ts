@@ -9,7 +9,7 @@ import type { BoxItem } from '../box/types';
 import { EntryPlanner, type RenamedEntry } from '../naming/extractionPlan';
 import { ArchiveError, BoxApiError } from '../errors';
 import type { PathFilter } from './filters';
-import { RateLimiter } from './rateLimit';
+import { rateLimited } from './rateLimit';
 
 export interface ListedFile {
   type: 'file';
@@ -52,6 +52,13 @@ export interface Listing {
   nonPortable: RenamedEntry[];
 }
 
+/** What a walk starts from: a folder, or (with `items`) the root or several items standing for its listing. */
+export interface WalkRoot {
+  id: string;
+  name: string;
+  items?: readonly BoxItem[];
+}
+
 export interface WalkOptions {
   filter: PathFilter;
   /** Folders listed at once. Default 8. */
@@ -70,13 +77,14 @@ const LIST_FIELDS = ['type', 'id', 'name', 'size', 'sha1', 'item_status'];
 const MAX_DEPTH = 512;
 const MAX_FOLDERS = 500_000;
 
-export async function walkTree(
-  client: BoxClient,
-  root: { id: string; name: string },
-  options: WalkOptions,
-): Promise<Listing> {
+/**
+ * `root.items`, when given, stand for the root's listing (a pull of the root folder or of several items): the root
+ * is then a folder no ZIP may name whole (Box refuses to zip folder 0, and several items are no folder at all).
+ */
+export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkOptions): Promise<Listing> {
   const { filter, signal } = options;
-  const limiter = new RateLimiter(options.callsPerMinute ?? 900);
+  // Pages wait in the client's rate window, with the pull's other API calls (rateLimit.ts).
+  rateLimited(client, options.callsPerMinute);
   const planner = new EntryPlanner({});
   const listing: Listing = {
     root: folderNode(root.id, root.name, '', ''),
@@ -88,7 +96,6 @@ export async function walkTree(
     nonPortable: [],
   };
   const beforePage = async (): Promise<void> => {
-    await limiter.take(signal);
     listing.requests++;
   };
   const pending: ListedFolder[] = [listing.root];
@@ -117,11 +124,11 @@ export async function walkTree(
       }
     };
     const listFolder = async (folder: ListedFolder): Promise<void> => {
-      for await (const item of client.iterateFolderItems(folder.id, {
-        fields: LIST_FIELDS,
-        signal,
-        beforePage,
-      })) {
+      const entries =
+        folder === listing.root && root.items
+          ? root.items
+          : client.iterateFolderItems(folder.id, { fields: LIST_FIELDS, signal, beforePage });
+      for await (const item of entries) {
         if (item.item_status !== undefined && item.item_status !== 'active') continue;
         if (item.type !== 'file' && item.type !== 'folder') continue; // web links have no bytes to pull
         const rawPath = folder.rawPath === '' ? checkedName(item) : `${folder.rawPath}/${checkedName(item)}`;
@@ -164,6 +171,7 @@ export async function walkTree(
     pump();
   });
   total(listing.root);
+  if (root.items) listing.root.whole = false;
   const { renamed, nonPortable } = planner.summary();
   Object.assign(listing, { renamed, nonPortable });
   return listing;

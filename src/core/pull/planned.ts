@@ -22,6 +22,7 @@ import { BoxApiError, PullError, messageOf } from '../errors';
 import { Attempt, type AttemptProgress } from './attempt';
 import { isWorthAnotherZip } from './failure';
 import { downloadFileContent } from './fileContent';
+import { isUnavailable } from './leftOut';
 import { learnLimits, limitRefusal } from './limits';
 import { matchArchiveFiles } from './partIntake';
 import type { ListedFile, ListedFolder, Listing } from './listing';
@@ -68,6 +69,8 @@ export interface PlannedResult {
   extracted: { files: ExtractedFile[]; directories: string[] };
   nameConflicts: { originalName: string; downloadName: string }[];
   skippedFiles: number;
+  /** Files Box skipped in a part's ZIP, fetched by content instead. */
+  fetchedAfterSkip: number;
   skippedFolders: number;
   boxState: string;
   bytesDownloaded: number;
@@ -96,6 +99,7 @@ class PlannedPull {
   private readonly result: Omit<PlannedResult, 'filesDir' | 'extracted' | 'checksumMismatches' | 'plan'> = {
     nameConflicts: [],
     skippedFiles: 0,
+    fetchedAfterSkip: 0,
     skippedFolders: 0,
     boxState: 'succeeded',
     bytesDownloaded: 0,
@@ -136,6 +140,7 @@ class PlannedPull {
     progress.totalFiles(listing.files.size, true);
     progress.enter('downloading');
     await this.runTasks(this.tasksFor([listing.root]));
+    await this.fetchSkipped();
     await this.recheckMismatches();
     this.summary.streamsLimit = this.streams;
     return {
@@ -370,6 +375,35 @@ class PlannedPull {
     await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, unhashed.length) }, worker));
     this.filesDoneByTask.set(-1, this.placed.size);
     this.reportFiles();
+  }
+
+  /**
+   * Files Box skipped in a part's ZIP: the listing names them, so each is fetched by its content (leftOut.ts says
+   * why). Those Box will not serve either stay skipped, and are reported.
+   */
+  private async fetchSkipped(): Promise<void> {
+    if (this.result.skippedFiles === 0) return;
+    const arrived = new Set([...this.placed.keys(), ...this.mismatched.map((file) => file.path)]);
+    const missing = [...this.context.listing.files.values()].filter((file) => !arrived.has(file.path));
+    await runPool(
+      missing,
+      this.streams,
+      async (file) => {
+        try {
+          await this.runFile(file);
+        } catch (error) {
+          await fs.rm(resolveInside(this.filesDir, file.path), { force: true });
+          if (!isUnavailable(error)) throw error;
+          this.context.logger.warn(
+            `Box skipped ${file.path} and will not serve it either: ${messageOf(error)}`,
+          );
+          return;
+        }
+        this.result.fetchedAfterSkip++;
+        this.result.skippedFiles = Math.max(0, this.result.skippedFiles - 1);
+      },
+      { signal: this.signal },
+    );
   }
 
   /**

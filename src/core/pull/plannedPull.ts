@@ -10,7 +10,7 @@ import { placeRecorded, stateOwnerOf, type KnownFile } from '../state/recordStat
 import { createStagingDir } from '../place/staging';
 import type { PathFilter } from './filters';
 import { learnLimits, NO_LIMITS } from './limits';
-import { walkTree } from './listing';
+import { walkTree, type WalkRoot } from './listing';
 import { runPlanned, type PlanSummary } from './planned';
 import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
@@ -22,9 +22,8 @@ export type { PlanSummary };
 const DEFAULT_STREAMS = 3;
 const DEFAULT_PARALLEL_FROM_BYTES = 256 * 1024 * 1024;
 
-/** One folder (not the root) with filters, or large enough that several streams pay off. */
+/** A pull with filters, or one large enough that several streams pay off (one folder, the root or several items). */
 export function wantsPlannedPath(request: PullRequest, plan: Plan, filter: PathFilter): boolean {
-  if (plan.stripFolderName === undefined) return false;
   if (filter.active) return true;
   const streams = request.options?.streams ?? DEFAULT_STREAMS;
   const from = request.options?.parallelFromBytes ?? DEFAULT_PARALLEL_FROM_BYTES;
@@ -59,6 +58,16 @@ export function zipRefusedLinkItems(client: BoxClient, error: unknown): boolean 
   );
 }
 
+/** Where a listing of the pull starts: one folder from itself, the root and several items from what plan.ts learned. */
+export function listingRootOf(request: PullRequest, plan: Plan): WalkRoot {
+  if (plan.stripFolderName !== undefined) return { id: request.items[0].id, name: plan.stripFolderName };
+  return {
+    id: request.items.length === 1 ? request.items[0].id : '',
+    name: plan.displayName,
+    items: plan.rootItems,
+  };
+}
+
 export async function pullPlanned(
   context: PlannedPullContext,
   onStaging: (dir: string) => void,
@@ -66,17 +75,13 @@ export async function pullPlanned(
   const { request, plan, progress, logger, destination } = context;
   const options = request.options ?? {};
   const streams = Math.max(1, Math.floor(options.streams ?? DEFAULT_STREAMS));
-  const listing = await walkTree(
-    request.client,
-    { id: request.items[0].id, name: plan.stripFolderName! },
-    {
-      filter: context.filter,
-      concurrency: options.listConcurrency,
-      callsPerMinute: options.callsPerMinute,
-      signal: request.signal,
-      onFolders: (folders) => progress.listed(folders),
-    },
-  );
+  const listing = await walkTree(request.client, listingRootOf(request, plan), {
+    filter: context.filter,
+    concurrency: options.listConcurrency,
+    callsPerMinute: options.callsPerMinute,
+    signal: request.signal,
+    onFolders: (folders) => progress.listed(folders),
+  });
   progress.listed(listing.folders, true);
   logger.info(`Listed ${listing.folders} folders: ${listing.files.size} files, ${listing.root.bytes} bytes`);
   progress.estimate(listing.root.bytes);
@@ -125,6 +130,7 @@ export async function pullPlanned(
     filesWritten: placed.written.length,
     filesOverwritten: placed.overwritten.length,
     filesSkippedByBox: result.skippedFiles,
+    fetchedAfterSkip: result.fetchedAfterSkip,
     foldersSkippedByBox: result.skippedFolders,
     skippedByPolicy: placed.skippedByPolicy,
     protectedFiles: placed.protected,

@@ -24,13 +24,21 @@ import { Attempt, type AttemptResult } from './attempt';
 import { checkFreeSpace, ensureDestination, removeCreatedFolders } from './destination';
 import { planPull, type PullItem } from './plan';
 import { ProgressTracker, PullProgressReporter, type PullProgress } from './progress';
-import type { StatusPollOptions } from './status';
+import { leftOutOf, type StatusPollOptions } from './status';
 import type { LowSpeedLimit, PullClock } from './lowSpeed';
 import { isWorthAnotherZip, toPullError, withLeftover } from './failure';
 import { messageOf } from '../errors';
 import { makeFilter, type FilterOptions } from './filters';
 import { limitRefusal } from './limits';
-import { pullPlanned, wantsPlannedPath, zipRefusedLinkItems, type PlanSummary } from './plannedPull';
+import { rateLimited } from './rateLimit';
+import {
+  listingRootOf,
+  pullPlanned,
+  wantsPlannedPath,
+  zipRefusedLinkItems,
+  type PlanSummary,
+} from './plannedPull';
+import { fetchLeftOut } from './leftOut';
 import { pullUpdate, type UpdateSummary } from '../update/updatePull';
 import { placingOptionsOf } from './placingOptions';
 
@@ -106,6 +114,8 @@ export interface PullReport {
   attempts: number;
   /** Set when the folder was listed and split (planned.ts): the parts, requests and streams. */
   plan?: PlanSummary;
+  /** Files Box left out of a ZIP (skipped, or missing from its totals), fetched by content instead, SHA-1 checked. */
+  fetchedAfterSkip?: number;
   /** Files whose bytes did not match Box's SHA-1, even fetched again: not placed. */
   checksumMismatches?: string[];
   /** Box files not written because their path is the state file's (`.box-pull.json`). */
@@ -115,6 +125,8 @@ export interface PullReport {
 }
 
 export async function pull(request: PullRequest): Promise<PullReport> {
+  // Every API call of the pull (listing, ZIP creates, status polls, file content) waits in one rate window.
+  rateLimited(request.client, request.options?.callsPerMinute);
   const started = performance.now();
   const logger = request.logger ?? nullLogger;
   const maxAttempts = Math.max(1, request.maxAttempts ?? 3);
@@ -182,10 +194,26 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           lowSpeed: request.lowSpeed,
           clock: request.clock,
         }).run();
+        // Box's final status says files did not come (skipped, or missing from its totals): fetch them by content.
+        const shortfall = leftOutOf(result.status);
+        const leftOut =
+          shortfall &&
+          (await fetchLeftOut({
+            client: request.client,
+            root: listingRootOf(request, plan),
+            extracted: result.extracted.files,
+            filesDir: result.filesDir,
+            logger,
+            signal: request.signal,
+            callsPerMinute: request.options?.callsPerMinute,
+            onBytes: (bytes) => progress.downloaded(bytes),
+          }));
         progress.enter('placing');
         const placed = await placeRecorded(
           result.filesDir,
-          result.extracted,
+          leftOut
+            ? { ...result.extracted, files: [...result.extracted.files, ...leftOut.fetched] }
+            : result.extracted,
           destination,
           placingOptionsOf(request),
           owner && { owner },
@@ -196,16 +224,23 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           ...report(destination, result, placed, attempt, performance.now() - started),
           cleanedUp,
           reserved: placed.reserved,
+          ...(shortfall && {
+            // What did not arrive: the files Box would not serve by content either, or, unlisted, its own count.
+            filesSkippedByBox: leftOut?.unavailable?.length ?? shortfall.skipped + shortfall.unaccounted,
+            fetchedAfterSkip: leftOut?.fetched.length ?? 0,
+            checksumMismatches: leftOut?.mismatches ?? [],
+            bytesDownloaded: result.bytesDownloaded + (leftOut?.bytes ?? 0),
+          }),
         };
       } catch (error) {
-        // Box refused the one ZIP for a limit: list the folder and split it under the limits it has shown.
-        if (limitRefusal(error) && plan.stripFolderName !== undefined) {
+        // Box refused the one ZIP for a limit: list what was asked for and split it under the limits it has shown.
+        if (limitRefusal(error)) {
           await removeStagingDir(staging);
           staging = undefined;
           return await planned(error);
         }
         // Box would not zip items reached through a shared link: list them and fetch each file's content.
-        if (zipRefusedLinkItems(request.client, error) && plan.stripFolderName !== undefined) {
+        if (zipRefusedLinkItems(request.client, error)) {
           logger.info(
             `Box refused a ZIP of the shared link's items (${messageOf(error)}); downloading files.`,
           );

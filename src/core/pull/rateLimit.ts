@@ -1,4 +1,5 @@
 import { sleep as defaultSleep } from '../abort';
+import type { BoxClient } from '../box/client';
 
 /**
  * At most `perMinute` calls in any minute, the way Box counts (about 1,000 API calls a minute per user; the user's
@@ -37,4 +38,16 @@ export class RateLimiter {
       await this.sleep(this.starts[0] + this.windowMs - at, signal);
     }
   }
+}
+
+/** Box's budget is about 1,000 calls a minute per user; the user's other tools share it. */
+export const DEFAULT_CALLS_PER_MINUTE = 900;
+
+/**
+ * Gives `client` a rate window on every API call it makes (listing pages, ZIP creates, status polls, file content
+ * requests, retries) unless it has one, and returns it: every pull through one client shares the one window.
+ */
+export function rateLimited(client: BoxClient, perMinute = DEFAULT_CALLS_PER_MINUTE): BoxClient {
+  if (!client.rateLimiter) client.useRateLimiter(new RateLimiter(perMinute));
+  return client;
 }

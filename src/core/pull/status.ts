@@ -56,6 +56,23 @@ export async function waitForFinalStatus(
   return last;
 }
 
+/**
+ * Files Box's final word says it did not put in the archive: those it counted as skipped, and those its totals
+ * leave unaccounted for (total ≠ downloaded + skipped). Undefined when every file is accounted for, or when Box
+ * never gave a final word (the archive's own checks then stand).
+ */
+export function leftOutOf(
+  status: ZipDownloadStatus | undefined,
+): { skipped: number; unaccounted: number } | undefined {
+  if (status?.state !== 'succeeded') return undefined;
+  const skipped = Math.max(0, status.skipped_file_count ?? 0);
+  const unaccounted = Math.max(
+    0,
+    (status.total_file_count ?? 0) - (status.downloaded_file_count ?? 0) - skipped,
+  );
+  return skipped + unaccounted > 0 ? { skipped, unaccounted } : undefined;
+}
+
 function seconds(ms: number): string {
   return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
 }

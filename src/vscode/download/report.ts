@@ -60,6 +60,9 @@ export function completionMessage(report: PullReport, what: string): string {
       ),
     );
   }
+  const fetched = report.fetchedAfterSkip ?? 0;
+  if (fetched > 0)
+    notes.push(vscode.l10n.t("{0} left out of Box's ZIP, fetched one by one", formatCount(fetched)));
   const skippedByBox = report.filesSkippedByBox + report.foldersSkippedByBox;
   if (skippedByBox > 0) notes.push(vscode.l10n.t('{0} skipped by Box', formatCount(skippedByBox)));
   const sentence = `${head}${breakdown}.`;

@@ -31,10 +31,13 @@ describe('box-pull CLI: shared links', function () {
       emptyFolders: 1,
     });
     await makeTree(path.join(root, 'Locked'), { seed: 22, files: 3, maxDepth: 0, minSize: 1, maxSize: 100 });
+    await fs.mkdir(path.join(root, 'Single'));
+    await fs.writeFile(path.join(root, 'Single', 'report.pdf'), Buffer.alloc(70_000, 3).fill(5, 30_000));
     emulator = await startEmulator({
       root,
       sharedLinks: [
         { path: 'Shared', hash: 'abc123', vanityName: 'team-docs' },
+        { path: 'Single/report.pdf', hash: 'onefile7' },
         { path: 'Locked', hash: 'locked9', password: PASSWORD },
       ],
     });
@@ -88,6 +91,28 @@ describe('box-pull CLI: shared links', function () {
         JSON.stringify(report.plan),
       );
       assert.equal(emulator.stats.fileContentDownloads - contents, 12);
+    } finally {
+      emulator.faults.zipRefusesLinkOnly = false;
+    }
+  });
+
+  it('a link to one file Box refuses to zip: fetched by its content with the link header, SHA-1 checked', async () => {
+    emulator.faults.zipRefusesLinkOnly = true;
+    try {
+      const contents = emulator.stats.fileContentDownloads;
+      const zipsAsked = () => emulator.stats.byPath['POST /2.0/zip_downloads'] ?? 0;
+      const zips = zipsAsked();
+      const run = await pullLink('https://app.box.com/s/onefile7', ['--json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(await diffTrees(path.join(root, 'Single'), run.dest), []);
+      const report = done(run);
+      assert.equal(report.filesWritten, 1);
+      assert.deepEqual(
+        report.plan!.parts.map((part) => part.byContent),
+        [true],
+      );
+      assert.equal(zipsAsked() - zips, 1, 'one ZIP asked for, and refused');
+      assert.equal(emulator.stats.fileContentDownloads - contents, 1);
     } finally {
       emulator.faults.zipRefusesLinkOnly = false;
     }
