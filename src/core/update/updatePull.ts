@@ -203,7 +203,7 @@ async function download(
   progress.totalFiles(files.length, true);
   progress.enter('downloading');
   if (files.length === 0) return { files: [], bytes: 0, mismatches: [], nameConflicts: [] };
-  if (files.length <= CONTENT_DOWNLOADS_UP_TO) {
+  if (files.length <= (request.options?.contentDownloadsUpTo ?? CONTENT_DOWNLOADS_UP_TO)) {
     const out: Fetched = { files: [], bytes: 0, mismatches: [], nameConflicts: [] };
     let done = 0;
     await runPool(

@@ -1,0 +1,135 @@
+// The crossover of #13: for k changed files, an update by `GET /files/{id}/content` (a few at a time) against the
+// same update by a ZIP of file ids, each forced through the internal `contentDownloadsUpTo`, with and without
+// latency on every API answer. The pull runs in this process (the option is not a CLI flag) and is timed from call
+// to return; the emulators are child processes, one per latency, serving the same root, so their work never
+// shares this event loop.
+import * as path from 'node:path';
+import { BoxClient } from '../src/core/box/client';
+import { pull, type PullReport } from '../src/core/pull/pull';
+import { compareTrees } from './trees';
+import { STATE_FILE } from '../src/core/state/pullState';
+import type { BenchContext } from './context';
+import type { Corpus } from './corpora';
+import { startEmulatorProcess, type EmulatorProcess } from './emulatorProcess';
+import { median } from './results';
+import { changeFile, chooseChanged, copyKeepingTimes, linkCopy } from './updateChanges';
+import { filesUnder, runCli } from './updateSuite';
+import { idForPath } from '../src/emulator/index';
+
+export const CROSSOVER_KS = [1, 2, 4, 8, 16, 32, 64];
+export const CROSSOVER_LATENCIES_MS = [0, 50];
+export type CrossoverMode = 'content' | 'zip';
+
+export interface CrossoverPoint {
+  mix: string;
+  k: number;
+  latencyMs: number;
+  /** Milliseconds of each timed run. */
+  contentMs: number[];
+  zipMs: number[];
+  bytes: number;
+}
+
+export interface CrossoverMix {
+  /** Label, e.g. "text files of 1–8 KB". */
+  mix: string;
+  corpus: Corpus;
+  /** Only files under this folder of the corpus change ('' for any). */
+  under: string;
+  ks: number[];
+}
+
+export async function crossover(ctx: BenchContext, mixes: CrossoverMix[]): Promise<CrossoverPoint[]> {
+  const points: CrossoverPoint[] = [];
+  for (const mix of mixes) points.push(...(await crossoverOf(ctx, mix)));
+  return points;
+}
+
+async function crossoverOf(ctx: BenchContext, mix: CrossoverMix): Promise<CrossoverPoint[]> {
+  const { corpus } = mix;
+  const base = path.join(ctx.workDir, 'update-crossover');
+  const root = path.join(base, 'box');
+  const folderDir = path.join(root, corpus.spec.name);
+  await linkCopy(corpus.treeDir, folderDir);
+  const emulators: [number, EmulatorProcess][] = [];
+  try {
+    for (const latency of CROSSOVER_LATENCIES_MS) {
+      const flags = ['--max-zip-files', '1000000', '--latency-ms', String(latency)];
+      emulators.push([latency, await startEmulatorProcess(ctx.snapshot.emulator, root, flags)]);
+    }
+    const folderId = idForPath(corpus.spec.name);
+    // One seed per emulator: the state file names its API origin, and another origin's would be foreign.
+    const seedOf = (latencyMs: number) => path.join(base, `seed-${latencyMs}`);
+    for (const [latencyMs, emulator] of emulators) {
+      await runCli(ctx, emulator, folderId, seedOf(latencyMs), ['--full']);
+    }
+    const candidates = (await filesUnder(folderDir)).filter((file) => file.startsWith(mix.under));
+    const order = chooseChanged(candidates, Math.max(...mix.ks), 'crossover');
+    const points: CrossoverPoint[] = [];
+    let changed = 0;
+    for (const k of mix.ks) {
+      for (; changed < k; changed++) await changeFile(path.join(folderDir, order[changed]), 'crossover');
+      for (const [latencyMs, emulator] of emulators) {
+        const point: CrossoverPoint = { mix: mix.mix, k, latencyMs, contentMs: [], zipMs: [], bytes: 0 };
+        const dest = path.join(base, 'dest');
+        const once = async (mode: CrossoverMode, thorough: boolean) => {
+          await copyKeepingTimes(seedOf(latencyMs), dest);
+          const started = performance.now();
+          const report = await updateBy(emulator, folderId, dest, mode);
+          const ms = performance.now() - started;
+          check(report, mode, k);
+          if (thorough) await compareTrees(folderDir, dest, new Set([STATE_FILE]));
+          point.bytes = report.bytesDownloaded;
+          return ms;
+        };
+        // Untimed: the emulator hashes the files changed since its last listing.
+        await once('content', false);
+        for (let run = 0; run < ctx.runs; run++) {
+          const thorough = run === 0 && latencyMs === 0;
+          point.contentMs.push(await once('content', thorough));
+          point.zipMs.push(await once('zip', thorough));
+        }
+        ctx.log(
+          `    crossover ${mix.mix}, k ${k}, ${latencyMs} ms: content ${median(point.contentMs).toFixed(0)} ms, ` +
+            `ZIP ${median(point.zipMs).toFixed(0)} ms`,
+        );
+        points.push(point);
+      }
+    }
+    return points;
+  } finally {
+    for (const [, emulator] of emulators) await emulator.stop();
+  }
+}
+
+function updateBy(
+  emulator: EmulatorProcess,
+  folderId: string,
+  destination: string,
+  mode: CrossoverMode,
+): Promise<PullReport> {
+  const client = new BoxClient({
+    baseUrl: emulator.baseUrl,
+    tokenProvider: { getAccessToken: async () => emulator.token },
+  });
+  return pull({
+    client,
+    items: [{ type: 'folder', id: folderId }],
+    destination,
+    conflictPolicy: 'skip',
+    options: { update: true, contentDownloadsUpTo: mode === 'content' ? Infinity : 0 },
+  });
+}
+
+/** Each run must be the update it claims to be: k files, all of them the forced way. */
+function check(report: PullReport, mode: CrossoverMode, k: number): void {
+  const update = report.update;
+  if (!update) throw new Error('the pull was not an update');
+  if (update.updated.length !== k) throw new Error(`${update.updated.length} files updated, expected ${k}`);
+  const byContent = mode === 'content';
+  if (byContent ? update.contentDownloads !== k : update.zipRequests < 1) {
+    throw new Error(
+      `forced ${mode}: ${update.contentDownloads} content downloads, ${update.zipRequests} ZIP requests`,
+    );
+  }
+}
