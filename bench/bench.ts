@@ -139,7 +139,7 @@ async function main(): Promise<number> {
       }
     });
     await attempt('updates', async () => {
-      const updates = (results.updates = { rows: [] as NonNullable<BenchResults['updates']>['rows'] });
+      const updates: NonNullable<BenchResults['updates']> = (results.updates = { rows: [] });
       const files = await ensureCorpus(corporaDir, profile.planned.overLimit, log);
       for (const row of options.updateRows) {
         if (row === 'crossover') continue;
@@ -150,15 +150,19 @@ async function main(): Promise<number> {
       if (options.updateRows.includes('crossover')) {
         const big = await ensureCorpus(corporaDir, renameCorpusSpec(ctx.quick), log);
         const bigFiles = big.spec.groups[0];
-        results.updates.crossover = await crossover(ctx, [
-          { mix: `${files.spec.label} of 1–8 KB`, corpus: files, under: '', ks: CROSSOVER_KS },
-          {
-            mix: `files of ${bigFiles.maxBytes / 1024 / 1024} MB`,
-            corpus: big,
-            under: `${bigFiles.prefix}/`,
-            ks: CROSSOVER_KS.filter((k) => k <= bigFiles.count),
-          },
-        ]);
+        await crossover(
+          ctx,
+          [
+            { mix: `${files.spec.label} of 1–8 KB`, corpus: files, under: '', ks: CROSSOVER_KS },
+            {
+              mix: `files of ${bigFiles.maxBytes / 1024 / 1024} MB`,
+              corpus: big,
+              under: `${bigFiles.prefix}/`,
+              ks: CROSSOVER_KS.filter((k) => k <= bigFiles.count),
+            },
+          ],
+          (updates.crossover = []),
+        );
       }
     });
   } finally {

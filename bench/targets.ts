@@ -180,11 +180,11 @@ export function updateVerdicts(updates: UpdateResults): TargetVerdict[] {
     for (const latencyMs of [...new Set(points.map((p) => p.latencyMs))]) {
       const medians = points
         .filter((p) => p.mix === mix && p.latencyMs === latencyMs)
-        .map((p) => ({ k: p.k, contentMs: median(p.contentMs), zipMs: median(p.zipMs) }));
+        .map((p) => ({ k: p.k, contentMs: median(p.contentFetchMs), zipMs: median(p.zipFetchMs) }));
       if (medians.length === 0) continue;
       verdicts.push({
         target: `Crossover, ${mix} at ${latencyMs} ms latency (report; CONTENT_DOWNLOADS_UP_TO = ${CONTENT_DOWNLOADS_UP_TO})`,
-        measured: `content downloads as fast as a ZIP up to k = ${contentWinsUpTo(medians)}`,
+        measured: `fetching by content as fast as by ZIP up to k = ${contentWinsUpTo(medians)}`,
         verdict: judge(
           medians.flatMap((m) => [m.contentMs, m.zipMs]),
           true,

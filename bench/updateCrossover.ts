@@ -3,6 +3,7 @@
 // latency on every API answer. The pull runs in this process (the option is not a CLI flag) and is timed from call
 // to return; the emulators are child processes, one per latency, serving the same root, so their work never
 // shares this event loop.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { BoxClient } from '../src/core/box/client';
 import { pull, type PullReport } from '../src/core/pull/pull';
@@ -24,9 +25,12 @@ export interface CrossoverPoint {
   mix: string;
   k: number;
   latencyMs: number;
-  /** Milliseconds of each timed run. */
+  /** Milliseconds of each timed run, the whole update. */
   contentMs: number[];
   zipMs: number[];
+  /** The part that differs between the two: from the first download request to the last file fetched. */
+  contentFetchMs: number[];
+  zipFetchMs: number[];
   bytes: number;
 }
 
@@ -39,15 +43,18 @@ export interface CrossoverMix {
   ks: number[];
 }
 
-export async function crossover(ctx: BenchContext, mixes: CrossoverMix[]): Promise<CrossoverPoint[]> {
-  const points: CrossoverPoint[] = [];
-  for (const mix of mixes) points.push(...(await crossoverOf(ctx, mix)));
-  return points;
+/** Adds each point to `points` as it is measured, so a failure later keeps what was measured before it. */
+export async function crossover(
+  ctx: BenchContext,
+  mixes: CrossoverMix[],
+  points: CrossoverPoint[],
+): Promise<void> {
+  for (const mix of mixes) await crossoverOf(ctx, mix, points);
 }
 
-async function crossoverOf(ctx: BenchContext, mix: CrossoverMix): Promise<CrossoverPoint[]> {
+async function crossoverOf(ctx: BenchContext, mix: CrossoverMix, points: CrossoverPoint[]): Promise<void> {
   const { corpus } = mix;
-  const base = path.join(ctx.workDir, 'update-crossover');
+  const base = path.join(ctx.workDir, 'update-crossover', corpus.spec.name);
   const root = path.join(base, 'box');
   const folderDir = path.join(root, corpus.spec.name);
   await linkCopy(corpus.treeDir, folderDir);
@@ -65,40 +72,58 @@ async function crossoverOf(ctx: BenchContext, mix: CrossoverMix): Promise<Crosso
     }
     const candidates = (await filesUnder(folderDir)).filter((file) => file.startsWith(mix.under));
     const order = chooseChanged(candidates, Math.max(...mix.ks), 'crossover');
-    const points: CrossoverPoint[] = [];
     let changed = 0;
     for (const k of mix.ks) {
       for (; changed < k; changed++) await changeFile(path.join(folderDir, order[changed]), 'crossover');
       for (const [latencyMs, emulator] of emulators) {
-        const point: CrossoverPoint = { mix: mix.mix, k, latencyMs, contentMs: [], zipMs: [], bytes: 0 };
+        const point: CrossoverPoint = {
+          mix: mix.mix,
+          k,
+          latencyMs,
+          bytes: 0,
+          contentMs: [],
+          zipMs: [],
+          contentFetchMs: [],
+          zipFetchMs: [],
+        };
         const dest = path.join(base, 'dest');
         const once = async (mode: CrossoverMode, thorough: boolean) => {
           await copyKeepingTimes(seedOf(latencyMs), dest);
           const started = performance.now();
-          const report = await updateBy(emulator, folderId, dest, mode);
+          const phases = new Map<string, number>();
+          const report = await updateBy(emulator, folderId, dest, mode, (phase) => {
+            if (!phases.has(phase)) phases.set(phase, performance.now());
+          });
           const ms = performance.now() - started;
           check(report, mode, k);
           if (thorough) await compareTrees(folderDir, dest, new Set([STATE_FILE]));
           point.bytes = report.bytesDownloaded;
-          return ms;
+          return { ms, fetchMs: phases.get('placing')! - phases.get('downloading')! };
+        };
+        const timed = async (mode: CrossoverMode, thorough: boolean) => {
+          const { ms, fetchMs } = await once(mode, thorough);
+          (mode === 'content' ? point.contentMs : point.zipMs).push(ms);
+          (mode === 'content' ? point.contentFetchMs : point.zipFetchMs).push(fetchMs);
         };
         // Untimed: the emulator hashes the files changed since its last listing.
         await once('content', false);
         for (let run = 0; run < ctx.runs; run++) {
           const thorough = run === 0 && latencyMs === 0;
-          point.contentMs.push(await once('content', thorough));
-          point.zipMs.push(await once('zip', thorough));
+          // Which goes first alternates too, so neither always follows the other's writes.
+          const order: CrossoverMode[] = run % 2 === 0 ? ['content', 'zip'] : ['zip', 'content'];
+          for (const mode of order) await timed(mode, thorough);
         }
         ctx.log(
-          `    crossover ${mix.mix}, k ${k}, ${latencyMs} ms: content ${median(point.contentMs).toFixed(0)} ms, ` +
-            `ZIP ${median(point.zipMs).toFixed(0)} ms`,
+          `    crossover ${mix.mix}, k ${k}, ${latencyMs} ms: content ${median(point.contentMs).toFixed(0)} ms ` +
+            `(fetch ${median(point.contentFetchMs).toFixed(0)}), ZIP ${median(point.zipMs).toFixed(0)} ms ` +
+            `(fetch ${median(point.zipFetchMs).toFixed(0)})`,
         );
         points.push(point);
       }
     }
-    return points;
   } finally {
     for (const [, emulator] of emulators) await emulator.stop();
+    await fs.rm(base, { recursive: true, force: true });
   }
 }
 
@@ -107,6 +132,7 @@ function updateBy(
   folderId: string,
   destination: string,
   mode: CrossoverMode,
+  onPhase: (phase: string) => void,
 ): Promise<PullReport> {
   const client = new BoxClient({
     baseUrl: emulator.baseUrl,
@@ -118,6 +144,7 @@ function updateBy(
     destination,
     conflictPolicy: 'skip',
     options: { update: true, contentDownloadsUpTo: mode === 'content' ? Infinity : 0 },
+    onProgress: (progress) => onPhase(progress.phase),
   });
 }
 

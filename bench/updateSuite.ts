@@ -191,6 +191,7 @@ export async function updateRow(
     };
   } finally {
     await box.close();
+    await fs.rm(path.join(ctx.workDir, `update-${row}`), { recursive: true, force: true });
   }
 }
 
