@@ -22,6 +22,8 @@ import type { BenchResults } from './results';
 import { evaluateTargets } from './targets';
 import { snapshotBuild } from './snapshot';
 import { treeSuite } from './treeSuite';
+import { CROSSOVER_KS, crossover } from './updateCrossover';
+import { renameCorpusSpec, updateRow } from './updateSuite';
 
 /** Box caps a ZIP at 10,000 files; the tiny corpus has 20,000, so the cap is lifted for both contenders alike. */
 const EMULATOR_FLAGS = ['--max-zip-files', '1000000'];
@@ -134,6 +136,33 @@ async function main(): Promise<number> {
       if (rows.includes('walk')) {
         const corpus = await ensureCorpus(corporaDir, planned.walk, log);
         results.planned.walk = await walkRow(ctx, treesDir, corpus, planned.latencyMs);
+      }
+    });
+    await attempt('updates', async () => {
+      const updates: NonNullable<BenchResults['updates']> = (results.updates = { rows: [] });
+      const files = await ensureCorpus(corporaDir, profile.planned.overLimit, log);
+      for (const row of options.updateRows) {
+        if (row === 'crossover') continue;
+        const corpus =
+          row === 'rename' ? await ensureCorpus(corporaDir, renameCorpusSpec(ctx.quick), log) : files;
+        updates.rows.push(await updateRow(ctx, row, corpus));
+      }
+      if (options.updateRows.includes('crossover')) {
+        const big = await ensureCorpus(corporaDir, renameCorpusSpec(ctx.quick), log);
+        const bigFiles = big.spec.groups[0];
+        await crossover(
+          ctx,
+          [
+            { mix: `${files.spec.label} of 1–8 KB`, corpus: files, under: '', ks: CROSSOVER_KS },
+            {
+              mix: `files of ${bigFiles.maxBytes / 1024 / 1024} MB`,
+              corpus: big,
+              under: `${bigFiles.prefix}/`,
+              ks: CROSSOVER_KS.filter((k) => k <= bigFiles.count),
+            },
+          ],
+          (updates.crossover = []),
+        );
       }
     });
   } finally {

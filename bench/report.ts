@@ -9,6 +9,7 @@ import {
   type Comparison,
   type MemoryResult,
 } from './results';
+import type { UpdateResults } from './updateSuite';
 
 type Row = (string | number)[];
 
@@ -91,6 +92,89 @@ function memoryTable(memory: MemoryResult[]): string {
   );
 }
 
+function updateSections(updates: UpdateResults): string[] {
+  const sections: string[] = [];
+  const same = (values: number[]) => [...new Set(values)].join(' / ');
+  if (updates.rows.length > 0) {
+    sections.push(
+      '## Pull updates: `box-pull pull` again (an update) vs a full pull (`--full`) of the same folder',
+      'Each update run starts from a copy of a pull made before the change (times kept, state file included); the ' +
+        'emulator runs in the bench process, the pulls are CLI processes. ZIPs, content downloads and listing ' +
+        'requests are the emulator’s counters for each update run (the same in every run unless shown as a / b); ' +
+        'bytes are the CLI’s own report of one untimed `--json` update.',
+      table(
+        [
+          'Row',
+          'Changed',
+          'Update median',
+          'Full pull median',
+          'Ratio',
+          'Target',
+          'ZIPs',
+          'Content downloads',
+          'Listing requests (Σ⌈items/1000⌉)',
+          'Bytes downloaded',
+          'Update CPU',
+          'Full CPU',
+          'Update RSS',
+          'Full RSS',
+        ],
+        updates.rows.map((r) => [
+          r.row === 'rename' ? r.label : r.row,
+          `${r.changed} of ${r.files.toLocaleString('en-US')} files (${mb(r.totalBytes)})`,
+          seconds(medianSeconds(r.ours)),
+          seconds(medianSeconds(r.baseline)),
+          `**${ratio(r.ratio)}**`,
+          r.row === 'rename' ? 'no bytes' : `≤ ${ratio(r.limit)}`,
+          same(r.zipCreates),
+          same(r.contentDownloads),
+          `${same(r.listingRequests)} (${r.expectedListingRequests} over ${r.folders} folders)`,
+          r.bytesDownloaded.toLocaleString('en-US'),
+          medianCpu(r.ours.samples),
+          medianCpu(r.baseline.samples),
+          medianRss(r.ours.samples),
+          medianRss(r.baseline.samples),
+        ]),
+      ),
+    );
+  }
+  const points = updates.crossover ?? [];
+  if (points.length > 0) {
+    sections.push(
+      '## Update crossover: k changed files by content downloads (3 at a time) vs by ZIPs of file ids',
+      'The same update forced each way (`contentDownloadsUpTo`), in the bench process, against emulators in child ' +
+        'processes with every API answer delayed by the latency shown; median of the runs, alternating. “Fetch” is ' +
+        'the part that differs, from the first download request to the last file fetched (listing, hashing and ' +
+        'placing are the same either way); the crossover is read from it.',
+      table(
+        [
+          'Files',
+          'Latency',
+          'k',
+          'Bytes',
+          'Update by content',
+          'Update by ZIP',
+          'Fetch by content',
+          'Fetch by ZIP',
+          'Fetch content / ZIP',
+        ],
+        points.map((p) => [
+          p.mix,
+          `${p.latencyMs} ms`,
+          p.k,
+          mb(p.bytes),
+          `${median(p.contentMs).toFixed(0)} ms`,
+          `${median(p.zipMs).toFixed(0)} ms`,
+          `${median(p.contentFetchMs).toFixed(0)} ms`,
+          `${median(p.zipFetchMs).toFixed(0)} ms`,
+          ratio(median(p.contentFetchMs) / median(p.zipFetchMs)),
+        ]),
+      ),
+    );
+  }
+  return sections;
+}
+
 /** The tables only: what the terminal shows at the end of a run. */
 export function renderSummary(results: BenchResults): string {
   const sections: string[] = [];
@@ -162,6 +246,7 @@ export function renderSummary(results: BenchResults): string {
       ),
     );
   }
+  if (results.updates) sections.push(...updateSections(results.updates));
   if (results.memory.length > 0) {
     sections.push(
       '## Memory and temporary disk of `box-pull pull`',
@@ -209,6 +294,7 @@ function rawRuns(results: BenchResults): string {
     ['capped', results.capped],
     ['over limit', results.planned?.overLimit ? [results.planned.overLimit] : []],
     ['capped streams', results.planned?.capped ? [results.planned.capped] : []],
+    ['updates', results.updates?.rows ?? []],
   ] as const) {
     for (const c of comparisons) {
       for (const contender of [c.ours, c.baseline]) {

@@ -1,5 +1,6 @@
 // The shape of the bench's results (what results.json holds and results.md renders), and small statistics.
 import type { RunSample } from './timedRun';
+import type { UpdateResults } from './updateSuite';
 
 export interface ContenderResult {
   name: string;
@@ -83,6 +84,8 @@ export interface BenchResults {
   memory: MemoryResult[];
   tree?: TreeResult;
   planned?: PlannedResults;
+  /** "Pull updates" (#13). */
+  updates?: UpdateResults;
   extension?: ExtensionResult;
   targets: TargetVerdict[];
   failures: string[];

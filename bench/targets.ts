@@ -1,11 +1,21 @@
 // Turns measurements into one met/missed line per target of the issue. The bench reports; it never gates.
 import { CAPPED_LIMIT } from './e2eSuite';
 import { EXTENSION_LIMIT_BYTES } from './extensionSize';
-import { mb, megabytes, ratio } from './format';
+import { mb, megabytes, ratio, seconds } from './format';
 import { MEMORY_LIMIT_MB } from './memorySuite';
-import { maxDiskBytes, maxRssMb, median, type BenchResults, type TargetVerdict } from './results';
+import {
+  maxDiskBytes,
+  maxRssMb,
+  median,
+  medianSeconds,
+  type BenchResults,
+  type TargetVerdict,
+} from './results';
 import { PARALLEL_RSS_MB } from './plannedSuite';
 import { allPagesRequestLimit, FIRST_PAGE_REQUEST_LIMIT } from './treeSuite';
+import { CONTENT_DOWNLOADS_UP_TO } from '../src/core/update/updatePull';
+import { contentWinsUpTo } from './updateChanges';
+import type { UpdateResults } from './updateSuite';
 
 /** "Flat" memory: the larger archive may add at most this much peak RSS over the smaller one. */
 const FLAT_GROWTH_MB = 16;
@@ -114,12 +124,73 @@ export function evaluateTargets(results: BenchResults): TargetVerdict[] {
       verdict: judge([ms], true),
     });
   }
+  if (results.updates) verdicts.push(...updateVerdicts(results.updates));
   if (results.extension) {
     verdicts.push({
       target: `dist/extension.js ≤ ${mb(EXTENSION_LIMIT_BYTES)}`,
       measured: `${results.extension.entryBytes.toLocaleString('en-US')} bytes`,
       verdict: results.extension.entryBytes <= EXTENSION_LIMIT_BYTES ? 'met' : 'missed',
     });
+  }
+  return verdicts;
+}
+
+const WHAT_CHANGED = {
+  nothing: 'nothing changed',
+  'one-percent': '1% changed',
+  'twenty-percent': '20% changed',
+} as const;
+
+/** #13's benchmarks: update / full pull of the same folder, its requests, and the crossover (reported). */
+export function updateVerdicts(updates: UpdateResults): TargetVerdict[] {
+  const verdicts: TargetVerdict[] = [];
+  for (const r of updates.rows) {
+    const times = `update ${seconds(medianSeconds(r.ours))}, full pull ${seconds(medianSeconds(r.baseline))}`;
+    if (r.row === 'rename') {
+      const fetched = Math.max(...r.zipCreates, ...r.contentDownloads);
+      verdicts.push({
+        target: `Update after a rename on Box (${r.label}, same ids and SHA-1s): no bytes downloaded`,
+        measured: `${r.bytesDownloaded} bytes, ${r.moved} moved, ${fetched} ZIPs or content downloads; ${times}`,
+        verdict: judge([r.ratio], r.bytesDownloaded === 0 && fetched === 0 && r.moved === r.changed),
+      });
+      continue;
+    }
+    verdicts.push({
+      target: `Update, ${WHAT_CHANGED[r.row]} (${r.changed} of ${r.files.toLocaleString('en-US')} files): update / full pull ≤ ${ratio(r.limit)}`,
+      measured: `${ratio(r.ratio)} (${times})`,
+      verdict: judge([r.ratio], r.ratio <= r.limit && r.updated === r.changed),
+    });
+    if (r.row !== 'nothing') continue;
+    const zips = Math.max(...r.zipCreates);
+    const contents = Math.max(...r.contentDownloads);
+    verdicts.push({
+      target: 'Update, nothing changed: 0 ZIPs and 0 content downloads (every run)',
+      measured: `${zips} ZIPs, ${contents} content downloads at most`,
+      verdict: judge([zips, contents], zips === 0 && contents === 0),
+    });
+    const distinct = [...new Set(r.listingRequests)];
+    verdicts.push({
+      target: `Update, nothing changed: listing requests = Σ⌈items/1000⌉ over ${r.folders} folders = ${r.expectedListingRequests}`,
+      measured: `${distinct.join(' / ')} per run`,
+      verdict: judge(distinct, distinct.length === 1 && distinct[0] === r.expectedListingRequests),
+    });
+  }
+  const points = updates.crossover ?? [];
+  for (const mix of [...new Set(points.map((p) => p.mix))]) {
+    for (const latencyMs of [...new Set(points.map((p) => p.latencyMs))]) {
+      const medians = points
+        .filter((p) => p.mix === mix && p.latencyMs === latencyMs)
+        .map((p) => ({ k: p.k, contentMs: median(p.contentFetchMs), zipMs: median(p.zipFetchMs) }));
+      if (medians.length === 0) continue;
+      verdicts.push({
+        target: `Crossover, ${mix} at ${latencyMs} ms latency (report; CONTENT_DOWNLOADS_UP_TO = ${CONTENT_DOWNLOADS_UP_TO})`,
+        measured: `fetching by content as fast as by ZIP up to k = ${contentWinsUpTo(medians)}`,
+        verdict: judge(
+          medians.flatMap((m) => [m.contentMs, m.zipMs]),
+          true,
+        ),
+      });
+    }
   }
   return verdicts;
 }

@@ -15,7 +15,7 @@ import {
 } from './options';
 import { API_ROUTES, DOWNLOAD_ROUTES, createOrigin, listen } from './server';
 import { TokenStore, randomToken } from './tokens';
-import { ItemTree, idForPath } from './tree';
+import { ItemTree } from './tree';
 import { ZipStore } from './zipStore';
 import type { SharedLinkConfig } from './sharedLinks';
 
@@ -51,6 +51,8 @@ export interface RunningEmulator {
   issuedTokens(): string[];
   /** The Box id of a file or folder given its path relative to the root (`''` → `'0'`). */
   idForPath(relPath: string): string;
+  /** A rename or move on Box (relative posix paths): unlike one on disk, the items keep their ids. */
+  renameKeepingIds(from: string, to: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,7 +108,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     faults,
     stats: ctx.stats,
     sharedLinks: ctx.sharedLinks,
-    idForPath,
+    idForPath: (relPath) => ctx.tree.idOf(relPath),
+    renameKeepingIds: (from, to) => ctx.tree.renameKeepingIds(from, to),
     issuedTokens: () => ctx.tokens.issued(),
     async close() {
       await Promise.all([closeServer(api), closeServer(download)]);

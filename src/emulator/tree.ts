@@ -66,6 +66,8 @@ export class ItemTree {
   private readonly sha1InFlight = new Map<string, Promise<string>>();
   /** Hashing a 1000-entry page must not open 1000 files at once. */
   private readonly hashSlots = new Limiter(8);
+  /** Folders or files moved by `renameKeepingIds`: new path → the path their ids were first derived from. */
+  private readonly movedFrom = new Map<string, string>();
 
   constructor(readonly root: string) {}
 
@@ -161,8 +163,36 @@ export class ItemTree {
     return sha1;
   }
 
+  /** The id of a path: hashed from the path it had before any `renameKeepingIds`, as Box keeps ids on a move. */
+  idOf(relPath: string): string {
+    return idForPath(this.idOrigin(relPath));
+  }
+
+  /**
+   * A rename or move on Box: the item and everything below it keep their ids (and their bytes, so their SHA-1s),
+   * while a rename on disk alone would give them new ids. Paths are relative posix paths.
+   */
+  async renameKeepingIds(from: string, to: string): Promise<void> {
+    const original = this.idOrigin(from);
+    await fs.rename(this.absolute(from), this.absolute(to));
+    this.movedFrom.set(to, original);
+    // Ids learned under the old paths now point nowhere: forget them, so the next lookup rescans.
+    for (const [id, relPath] of this.pathsById) {
+      if (relPath === from || relPath.startsWith(`${from}/`)) this.pathsById.delete(id);
+    }
+  }
+
+  /** The path an item's id was derived from. */
+  private idOrigin(relPath: string): string {
+    for (let prefix = relPath; prefix !== ''; prefix = parentOf(prefix)) {
+      const from = this.movedFrom.get(prefix);
+      if (from !== undefined) return from + relPath.slice(prefix.length);
+    }
+    return relPath;
+  }
+
   private fromStats(relPath: string, stats: Stats): ItemInfo | undefined {
-    const id = idForPath(relPath);
+    const id = this.idOf(relPath);
     const common = {
       id,
       relPath,

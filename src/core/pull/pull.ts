@@ -88,6 +88,8 @@ export interface PullOptions extends FilterOptions {
   update?: boolean;
   delete?: boolean;
   dryRun?: boolean;
+  /** Internal (the bench's crossover): an update fetches up to this many files by content, more as ZIPs. */
+  contentDownloadsUpTo?: number;
 }
 
 export interface PullReport {
