@@ -131,4 +131,60 @@ describe('box-pull CLI: conflicts asked before the download', function () {
     assert.deepEqual(await snapshot(dest), before);
     assert.deepEqual(counts(), stats, 'nothing downloaded');
   });
+
+  it("a file changed on both sides since the last pull, under ask: Take Box's to all answers the rest", async () => {
+    const box = path.join(sandbox, 'account', 'Both');
+    const dest = path.join(sandbox, 'dest-both');
+    let tick = 0;
+    /** Each write gets a time of its own, so that the emulator's SHA-1 cache (path, size, time) sees it. */
+    const write = async (dir: string, name: string, text: string) => {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, name), text);
+      const when = new Date(Date.now() - 1_000_000 + ++tick * 1000);
+      await fs.utimes(path.join(dir, name), when, when);
+    };
+    await write(box, 'b.txt', 'v1');
+    await write(box, 'c.txt', 'c1');
+    const id = emulator.idForPath('Both');
+    const args = ['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token];
+    const first = spawnInTerminal(args);
+    started.push(first);
+    assert.equal(await first.exitCode, 0, first.output());
+    await write(box, 'b.txt', 'box v2');
+    await write(box, 'c.txt', 'box c2');
+    await write(dest, 'b.txt', 'my v2');
+    await write(dest, 'c.txt', 'my c2');
+    const before = counts();
+    const run = spawnInTerminal([...args, '--on-conflict', 'ask']);
+    started.push(run);
+    await run.waitFor(/b\.txt differs\. Box's: 6 B.* · yours: 5 B[^]*\[c\] Cancel: $/);
+    assert.deepEqual(counts(), before, 'asked before the download');
+    run.child.stdin!.write('T\r');
+    assert.equal(await run.exitCode, 0, run.output());
+    assert.doesNotMatch(run.output(), /c\.txt differs/);
+    assert.match(run.output(), /2 changed on both sides/);
+    assert.deepEqual(counts(), { zips: before.zips, contents: before.contents + 2 });
+    const { [STATE_FILE]: _state, ...files } = await snapshot(dest);
+    assert.deepEqual(files, { 'b.txt': 'box v2', 'c.txt': 'box c2' });
+  });
+
+  it('a listed pull (filters) asks before the download too: a kept file is not downloaded', async () => {
+    const dest = await prefilled('dest-listed');
+    const before = counts();
+    const id = emulator.idForPath('Docs');
+    const run = spawnInTerminal([
+      ...['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token],
+      ...['--full', '--exclude', '*.skip', '--on-conflict', 'ask'],
+    ]);
+    started.push(run);
+    await run.waitFor(/other\.txt differs\. Box's: 8 B[^]*\[c\] Cancel: $/);
+    assert.deepEqual(counts(), before, 'asked before the download');
+    run.child.stdin!.write('k\r');
+    assert.equal(await run.exitCode, 0, run.output());
+    // The other file is identical: with the kept one left out, there is nothing to download at all.
+    assert.deepEqual(counts(), before);
+    assert.match(run.output(), /1 existing files already up to date/);
+    assert.match(run.output(), /Kept 1 existing files \(yours\)/);
+    assert.deepEqual(await snapshot(dest), { 'other.txt': 'mine', 'same.txt': 'same bytes' });
+  });
 });
