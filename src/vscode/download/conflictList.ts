@@ -93,13 +93,12 @@ export function showConflictList(request: ConflictListRequest): Promise<Readonly
   quickPick.ignoreFocusOut = true; // Compare opens an editor: the list must stay.
   quickPick.matchOnDescription = true;
   const count = request.conflicts.length;
+  // The two choices in the title, where they are read first; the title bar's buttons answer "… to all".
   quickPick.title =
     count === 1
-      ? vscode.l10n.t('1 file differs from Box’s')
-      : vscode.l10n.t('{0} files differ from Box’s', count);
-  quickPick.placeholder = vscode.l10n.t(
-    'Checked: Take Box’s · unchecked: Keep mine (default) · Enter to go on · Esc: Cancel, nothing changed',
-  );
+      ? vscode.l10n.t('1 file differs from Box’s — checked: Take Box’s · unchecked: Keep mine')
+      : vscode.l10n.t('{0} files differ from Box’s — checked: Take Box’s · unchecked: Keep mine', count);
+  quickPick.placeholder = vscode.l10n.t('Enter: go on (Keep mine by default) · Esc: Cancel, nothing changed');
   quickPick.buttons = [takeAll, keepAll];
   quickPick.items = request.conflicts.map((conflict) => ({
     label: conflict.relativePath,
