@@ -1,8 +1,10 @@
 /**
  * An update: the same pull again, into a destination that holds a copy. List Box's folder, judge every path three
- * ways (updatePlan.ts), download only what changed or is new (a few files by content, many as ZIPs of file ids
- * through planned.ts), check every downloaded file's SHA-1, and place it all at once with the reversible placing:
- * downloads, local moves for Box renames, removals (`delete`) and the new state file change together or not at all.
+ * ways (updatePlan.ts), settle the true conflicts before any download (askFirst.ts: a file the user keeps is never
+ * fetched), download only what changed or is new (a few files by content, many as ZIPs of file ids through
+ * planned.ts), check every downloaded file's SHA-1, and place it all at once with the reversible placing:
+ * downloads, Box's folders, local moves for Box renames, removals (`delete`) and the new state file change together
+ * or not at all. Without a usable state file, the files here are judged by SHA-1 alone and nothing is removed.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
