@@ -94,7 +94,8 @@ export function serializeState(
     apiOrigin: owner.apiOrigin,
     pulledAt: now.toISOString(),
     files: [...files].sort((a, b) => byPath(a.path, b.path)),
-    ...(folders ? { folders: [...new Set(folders)].sort(byPath) } : {}),
+    // Only paths a reader accepts: one odd name must not make the whole file unusable.
+    ...(folders ? { folders: [...new Set(folders)].filter(isSafeRelative).sort(byPath) } : {}),
   };
   return `${JSON.stringify(state, null, 1)}\n`;
 }
