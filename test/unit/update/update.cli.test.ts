@@ -266,6 +266,21 @@ describe('box-pull CLI: pulling updates', function () {
     assert.deepEqual(kept.deletedOnBoxKept.sort(), ['b/y.txt', 'c/z.txt']);
     assert.ok((await fs.stat(path.join(f.dest, 'empty', 'inner'))).isDirectory());
     assert.deepEqual(counts(), before, 'a folder costs no download');
+    const dry = await runCli([
+      'pull',
+      emulator.idForPath(f.name),
+      '--dest',
+      f.dest,
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+      '--dry-run',
+      '--delete',
+    ]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): b\n/);
+    assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): c\n/);
     const removed = (await pullOk(f.name, f.dest, '--delete')).update!;
     assert.deepEqual(removed.removed.sort(), ['b/y.txt', 'c/z.txt']);
     assert.deepEqual(removed.foldersRemoved, ['b']);
