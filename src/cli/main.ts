@@ -5,7 +5,13 @@
 import * as readline from 'node:readline/promises';
 import { BoxClient } from '../core/box/client';
 import { resolveSharedLink } from '../core/box/sharedLink';
-import type { ConflictDecision, ConflictPrompter } from '../core/place/conflictPolicy';
+import type {
+  ConflictDecision,
+  ConflictPrompter,
+  FileConflict,
+  FileFacts,
+} from '../core/place/conflictPolicy';
+import { formatBytes } from '../core/pull/progress';
 import { createRedactingLogger, nullLogger, redactSecrets, type Logger } from '../core/logger';
 import { isAbortError } from '../core/abort';
 import { pull } from '../core/pull/pull';
@@ -141,27 +147,43 @@ async function target(
   return { client: shared.client, item: { type: shared.type, id: shared.id } };
 }
 
-/** Asks on the terminal. A cancel ends the question at once; Ctrl-C typed at it (raw mode: no SIGINT) cancels too. */
+/**
+ * Asks on the terminal, with Box's and the local size and date. Enter keeps the local file (the safe choice);
+ * Cancel ends the pull with nothing changed. A cancel ends the question at once; Ctrl-C typed at it (raw mode: no
+ * SIGINT) cancels too.
+ */
 function terminalPrompter(controller: AbortController): ConflictPrompter {
   return {
     async decide(conflict): Promise<ConflictDecision> {
       const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
       rl.on('SIGINT', () => controller.abort());
       try {
-        const answer = await rl.question(
-          `\r\x1b[K${conflict.relativePath} exists. Overwrite? [y]es, [n]o, [a]ll, [s]kip all: `,
-          { signal: controller.signal },
-        );
-        const choice = answer.trim().toLowerCase();
-        if (choice === 'y' || choice === 'yes') return 'overwrite';
-        if (choice === 'a' || choice === 'all') return 'overwriteAll';
-        if (choice === 's') return 'skipAll';
+        const answer = await rl.question(`\r\x1b[K${conflictQuestion(conflict)}`, {
+          signal: controller.signal,
+        });
+        const choice = answer.trim();
+        if (choice === 't' || choice.toLowerCase() === "take box's") return 'overwrite';
+        if (choice === 'T') return 'overwriteAll';
+        if (choice === 'K') return 'skipAll';
+        if (choice.toLowerCase() === 'c') controller.abort();
         return 'skip';
       } finally {
         rl.close();
       }
     },
   };
+}
+
+/** One conflict as a question: both sides' size and date, then the choices. */
+function conflictQuestion(conflict: FileConflict): string {
+  const facts = (side: FileFacts | undefined) =>
+    side
+      ? `${formatBytes(side.size)}, ${side.modifiedMs ? `${new Date(side.modifiedMs).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '?'}`
+      : '?';
+  return (
+    `${conflict.relativePath} differs. Box's: ${facts(conflict.incoming)} · yours: ${facts(conflict.existing)}\n` +
+    `  [t] Take Box's, [k] Keep mine (Enter), [T] Take Box's to all, [K] Keep mine to all, [c] Cancel: `
+  );
 }
 
 /** Says the destination is as it was only when the pull says so (placing undoes itself on a cancel). */

@@ -72,7 +72,7 @@ export function summary(report: PullReport): string[] {
   if (report.alreadyUpToDate.length)
     lines.push(`${report.alreadyUpToDate.length} existing files already up to date (identical).`);
   if (report.skippedByPolicy.length) {
-    lines.push(`Kept ${report.skippedByPolicy.length} existing files (--on-conflict skip).`);
+    lines.push(`Kept ${report.skippedByPolicy.length} existing files (yours).`);
   }
   if (report.protectedFiles.length)
     lines.push(`Left ${report.protectedFiles.length} protected files untouched.`);

@@ -12,6 +12,9 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     [update.deletedOnBoxKept.length, 'deleted on Box (kept)'],
     [update.editedHere.length, 'edited here (kept)'],
     [update.conflicts.length, 'changed on both sides'],
+    [update.foldersCreated.length, update.foldersCreated.length === 1 ? 'folder made' : 'folders made'],
+    [update.foldersRemoved.length, 'empty folders deleted on Box (removed)'],
+    [update.foldersDeletedOnBoxKept.length, 'folders deleted on Box (kept)'],
   ];
   const said = counts.filter(([n]) => n > 0).map(([n, words]) => `${n} ${words}`);
   const head = update.dryRun ? `Would update ${destination}:` : `Updated ${destination}:`;
@@ -26,7 +29,9 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     list('Download (deleted here)', update.restored);
     update.moved.forEach((m) => lines.push(`Move: ${m.from} → ${m.to}`));
     list('Delete (deleted on Box)', update.removed);
+    list('Delete if empty (folder deleted on Box)', update.foldersRemoved);
   } else list('Restored (deleted here)', update.restored);
+  list('Kept (folder deleted on Box)', update.foldersDeletedOnBoxKept);
   list('Kept (deleted on Box)', update.deletedOnBoxKept);
   list(update.dryRun ? 'Conflict (changed on both sides)' : 'Conflict', update.conflicts);
   list('Conflict kept as it is here', update.dryRun ? [] : update.conflictsKept);

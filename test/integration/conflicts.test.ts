@@ -21,6 +21,8 @@ import {
   withPrompter,
   writeFiles,
 } from './helpers';
+import { emulatorStats } from './emulator';
+import type { EmulatorStats } from '../../src/emulator/options';
 
 const NAMES = ['c1.txt', 'c2.txt', 'c3.txt', 'c4.txt'];
 const FOLDER = 'it-conflicts';
@@ -144,6 +146,59 @@ suite('Conflicts', () => {
     assert.equal(outcome.status, 'cancelled');
     assert.equal(outcome.message, `Download cancelled. Nothing was changed in ${destination()}.`);
     assert.deepEqual(await onDisk(), ['local', 'local', 'local', 'local']);
+  });
+
+  test('a listed pull asks before the download: Keep mine is never downloaded, and Compare fetches Box’s copy', async () => {
+    // A filter makes the pull list the folder first: its conflicts are known before a byte is downloaded.
+    await setSetting('exclude', ['*.skip']);
+    await writeFiles(destination(), {
+      'c2.txt': 'box c2.txt\n',
+      'c3.txt': 'box c3.txt\n',
+      'c4.txt': 'box c4.txt\n',
+    });
+    const before = await emulatorStats();
+    let listed: ConflictListRequest | undefined;
+    let atQuestion: EmulatorStats | undefined;
+    let diff: unknown;
+    let boxText = '';
+    let afterCompare: EmulatorStats | undefined;
+    const keepMine = answerList([], async (request) => {
+      listed = request;
+      atQuestion = await emulatorStats();
+      await request.compare(request.conflicts[0]);
+      diff = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      if (diff instanceof vscode.TabInputTextDiff)
+        boxText = (await vscode.workspace.openTextDocument(diff.modified)).getText();
+      afterCompare = await emulatorStats();
+    });
+    try {
+      const outcome = await pullWith(new ScriptedPrompter().on('conflicts', keepMine));
+      assert.equal(outcome.status, 'completed', outcome.message);
+      assert.deepEqual(
+        listed?.conflicts.map((c) => [c.relativePath, c.incoming?.size, c.existing?.size, c.incomingPath]),
+        [['c1.txt', 11, 13, undefined]],
+        'one true conflict, asked with no staged copy',
+      );
+      assert.ok(listed.conflicts[0].incoming!.modifiedMs > 0 && listed.conflicts[0].existing!.modifiedMs > 0);
+      assert.equal(atQuestion?.zipCreates, before.zipCreates, 'asked before any ZIP');
+      assert.equal(atQuestion?.fileContentDownloads, before.fileContentDownloads, 'and before any content');
+      // Compare: the diff editor, the local file against Box's version fetched by content for that one file.
+      assert.ok(diff instanceof vscode.TabInputTextDiff, `the active tab is a diff: ${String(diff)}`);
+      assert.equal(diff.original.fsPath, path.join(destination(), 'c1.txt'));
+      assert.equal(diff.modified.scheme, 'box-pull', 'Box’s side is read-only, served from Box');
+      assert.equal(boxText, 'box c1.txt\n');
+      assert.equal(afterCompare!.fileContentDownloads, before.fileContentDownloads + 1);
+      // Keep mine: the file was never downloaded by the pull (the others are identical: nothing to download).
+      const after = await emulatorStats();
+      assert.equal(after.zipCreates, before.zipCreates);
+      assert.equal(after.fileContentDownloads, afterCompare!.fileContentDownloads);
+      assert.deepEqual(await onDisk(), ['local', 'box', 'box', 'box']);
+      assert.deepEqual(outcome.report?.skippedByPolicy, ['c1.txt']);
+      assert.deepEqual(outcome.report?.alreadyUpToDate, ['c2.txt', 'c3.txt', 'c4.txt']);
+    } finally {
+      await setSetting('exclude', undefined);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   test('the skip and overwrite policies decide without asking', async () => {

@@ -63,12 +63,15 @@ describe('The conflict dialog in the VS Code UI', function () {
     await session.visible(list, 'the conflict list');
     const rows = session.page.locator(selectors.quickInputRows);
     await session.visible(rows.filter({ hasText: 'c3.txt' }), 'the row of c3.txt');
-    const texts = await rows.allInnerTexts();
-    assert.equal(texts.length, 3, `only the files that differ are listed: ${texts.join(' | ')}`);
-    for (const [index, text] of texts.entries()) {
-      assert.match(text, new RegExp(`c${index + 1}\\.txt`));
-      assert.match(text, /Box: 11 B, .*Yours: 13 B, /, 'both sizes and dates');
-    }
+    // The choices read Take Box's / Keep mine, with Keep mine the default, and Esc cancels.
+    await session.visible(
+      list.filter({ hasText: 'checked: Take Box’s · unchecked: Keep mine' }),
+      'the choices',
+    );
+    assert.equal(
+      await session.page.locator(selectors.quickInputBox).getAttribute('placeholder'),
+      'Enter: go on (Keep mine by default) · Esc: Cancel, nothing changed',
+    );
     await session.screenshot(shot);
     return rows;
   }
@@ -128,5 +131,16 @@ describe('The conflict dialog in the VS Code UI', function () {
     await ended(/Download cancelled\. Nothing was changed in/);
     assert.deepEqual(onDisk(), ['local', 'local', 'local', 'box']);
     await session.screenshot('m3-cancelled');
+  });
+
+  it('Take Box’s to all answers the whole list at once', async () => {
+    await clearNotifications();
+    await session.downloadByPastedId(FOLDER, 'n1');
+    await conflictList('n2-conflict-list');
+    const takeAll = session.page.locator(`${selectors.quickInput} [aria-label="Take Box’s to all"]`);
+    await (await session.visible(takeAll, 'the Take Box’s to all button')).click();
+    await ended(/Downloaded 3 files from “ui-conflicts”/);
+    assert.deepEqual(onDisk(), ['box', 'box', 'box', 'box']);
+    await session.screenshot('n3-took-all');
   });
 });

@@ -2,7 +2,12 @@ import { throwIfAborted } from '../abort';
 import * as path from 'node:path';
 import type { ExtractResult } from '../extract/extractor';
 import { runPool } from '../extract/pool';
-import type { ConflictDecision, ConflictPolicy, ConflictPrompter, FileConflict } from './conflictPolicy';
+import {
+  resolveConflicts,
+  type ConflictPolicy,
+  type ConflictPrompter,
+  type FileConflict,
+} from './conflictPolicy';
 import { removeStagingDir } from './staging';
 import { sha1OfFile } from '../verify/checksum';
 import * as fs from 'node:fs';
@@ -155,29 +160,15 @@ export async function placeFiles(
       if (conflict === undefined) result.upToDate.push(move.relativePath);
       else real.push({ move, conflict });
     });
+    const replace = await resolveConflicts(
+      real.map((entry) => entry.conflict),
+      options.policy,
+      options.prompter,
+      options.signal,
+    );
     real.sort((a, b) => compareStrings(a.move.relativePath, b.move.relativePath));
-    let sticky: 'overwrite' | 'skip' | undefined = options.policy === 'ask' ? undefined : options.policy;
-    const prompter = options.prompter;
-    if (sticky === undefined && real.length > 0 && prompter !== undefined && 'decideAll' in prompter) {
-      const replace = await prompter.decideAll(real.map((entry) => entry.conflict));
-      throwIfAborted(options.signal);
-      for (const { move } of real) {
-        if (replace.has(move.relativePath)) moves.push(move);
-        else result.skippedByPolicy.push(move.relativePath);
-      }
-      real.length = 0;
-    }
-    for (const { move, conflict } of real) {
-      throwIfAborted(options.signal);
-      let decision = sticky;
-      if (decision === undefined) {
-        if (prompter === undefined || !('decide' in prompter)) throw new TypeError('placeFiles: no prompter');
-        const answer = await prompter.decide(conflict);
-        throwIfAborted(options.signal);
-        decision = toDecision(answer);
-        if (answer === 'overwriteAll' || answer === 'skipAll') sticky = decision;
-      }
-      if (decision === 'overwrite') moves.push(move);
+    for (const { move } of real) {
+      if (replace.has(move.relativePath)) moves.push(move);
       else result.skippedByPolicy.push(move.relativePath);
     }
 
@@ -273,19 +264,6 @@ async function describeConflict(
   if (existing === undefined || !existing.isFile() || existing.size !== incoming.size) return conflict;
   const [a, b] = await Promise.all([sha1OfFile(move.source, signal), sha1OfFile(move.destination, signal)]);
   return a === b ? undefined : conflict;
-}
-
-function toDecision(answer: ConflictDecision): 'overwrite' | 'skip' {
-  switch (answer) {
-    case 'overwrite':
-    case 'overwriteAll':
-      return 'overwrite';
-    case 'skip':
-    case 'skipAll':
-      return 'skip';
-    default:
-      throw new TypeError(`Unknown conflict decision: ${String(answer)}`);
-  }
 }
 
 /** The first path segment of `inner` below `outer`, or undefined when `inner` is not inside `outer`. */

@@ -22,6 +22,8 @@ export interface ListedFile {
   path: string;
   size: number;
   sha1?: string;
+  /** Box's last change of the content (ms), shown beside the local file's when asking about a conflict. */
+  modifiedMs?: number;
 }
 
 export interface ListedFolder {
@@ -69,7 +71,7 @@ export interface WalkOptions {
   onFolders?(listed: number): void;
 }
 
-const LIST_FIELDS = ['type', 'id', 'name', 'size', 'sha1', 'item_status'];
+const LIST_FIELDS = ['type', 'id', 'name', 'size', 'sha1', 'item_status', 'content_modified_at'];
 /**
  * Bounds on the tree as a whole (each folder's pages are bounded by BoxClient.iterateFolderItems): a folder listed
  * twice is a cycle, and no real tree is deeper, or has more folders, than these.
@@ -162,6 +164,7 @@ export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkO
             path: planner.add(rawPath, false)!,
             size: item.size ?? 0,
             sha1: item.sha1 || undefined,
+            modifiedMs: Date.parse(item.content_modified_at ?? '') || undefined,
           };
           folder.files.push(file);
           listing.files.set(rawPath, file);

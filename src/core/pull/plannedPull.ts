@@ -16,6 +16,7 @@ import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
 import type { PullReport, PullRequest } from './pull';
 import { placingOptionsOf } from './placingOptions';
+import { askBeforeListedPull } from '../update/askFirst';
 
 export type { PlanSummary };
 
@@ -84,7 +85,11 @@ export async function pullPlanned(
   });
   progress.listed(listing.folders, true);
   logger.info(`Listed ${listing.folders} folders: ${listing.files.size} files, ${listing.root.bytes} bytes`);
-  progress.estimate(listing.root.bytes);
+  // Under `ask`, the files already here are judged and asked about before the download (core/update/askFirst.ts).
+  const asked =
+    request.conflictPolicy === 'ask' ? await askBeforeListedPull(listing, destination, request) : undefined;
+  const fetch = asked?.listing ?? listing;
+  progress.estimate(fetch.root.bytes);
   const limits = context.refusal
     ? learnLimits(context.refusal, { files: listing.root.fileCount, bytes: listing.root.bytes }, NO_LIMITS)
     : NO_LIMITS;
@@ -93,9 +98,9 @@ export async function pullPlanned(
   progress.startAttempt(1);
   const result = await runPlanned({
     client: request.client,
-    listing,
+    listing: fetch,
     limits,
-    targetBytes: streams > 1 ? Math.ceil(listing.root.bytes / streams) : undefined,
+    targetBytes: streams > 1 ? Math.ceil(fetch.root.bytes / streams) : undefined,
     streams,
     staging,
     progress,
@@ -120,8 +125,8 @@ export async function pullPlanned(
     result.filesDir,
     result.extracted,
     destination,
-    placingOptionsOf(request),
-    record ? { owner, known } : undefined,
+    { ...placingOptionsOf(request), replace: asked?.replace },
+    record ? { owner, known, carried: asked?.upToDate } : undefined,
     logger,
   );
   progress.enter('done');
@@ -132,9 +137,9 @@ export async function pullPlanned(
     filesSkippedByBox: result.skippedFiles,
     fetchedAfterSkip: result.fetchedAfterSkip,
     foldersSkippedByBox: result.skippedFolders,
-    skippedByPolicy: placed.skippedByPolicy,
+    skippedByPolicy: [...placed.skippedByPolicy, ...(asked?.kept ?? [])].sort(),
     protectedFiles: placed.protected,
-    alreadyUpToDate: placed.upToDate,
+    alreadyUpToDate: [...placed.upToDate, ...(asked?.upToDate ?? []).map((e) => e.path)].sort(),
     blocked: placed.blocked,
     nameConflicts: result.nameConflicts,
     renamed: listing.renamed,

@@ -81,7 +81,8 @@ export interface PullOptions extends FilterOptions {
   listConcurrency?: number;
   callsPerMinute?: number;
   /**
-   * A folder pulled before (it holds a state file) is updated (core/update) rather than pulled in full. The CLI
+   * A folder pulled before (it holds a state file), or one that holds files already (they are compared with Box's
+   * by SHA-1), is updated (core/update) rather than pulled in full; an empty one is pulled in full. The CLI
    * sets it unless `--full`; the VS Code layer does not yet (its Pull Updates command will). `delete` and `dryRun`
    * apply to updates only.
    */

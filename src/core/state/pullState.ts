@@ -32,6 +32,11 @@ export interface PullState {
   apiOrigin: string;
   pulledAt: string;
   files: StateEntry[];
+  /**
+   * Box's folders (paths, as files) at the last pull, so that an update tells a folder removed on Box from one made
+   * here. Absent in state files written before folders were recorded: none is then taken for removed on Box.
+   */
+  folders?: string[];
 }
 
 export interface StateOwner {
@@ -76,13 +81,21 @@ export async function readPullState(destination: string, owner: StateOwner): Pro
 }
 
 /** The state file's bytes; written into staging and placed with the files, so it changes with them or not at all. */
-export function serializeState(owner: StateOwner, files: StateEntry[], now = new Date()): string {
+export function serializeState(
+  owner: StateOwner,
+  files: StateEntry[],
+  now = new Date(),
+  folders?: readonly string[],
+): string {
+  const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const state: PullState = {
     version: STATE_VERSION,
     folderId: owner.folderId,
     apiOrigin: owner.apiOrigin,
     pulledAt: now.toISOString(),
-    files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    files: [...files].sort((a, b) => byPath(a.path, b.path)),
+    // Only paths a reader accepts: one odd name must not make the whole file unusable.
+    ...(folders ? { folders: [...new Set(folders)].filter(isSafeRelative).sort(byPath) } : {}),
   };
   return `${JSON.stringify(state, null, 1)}\n`;
 }
@@ -93,6 +106,11 @@ function validate(value: unknown): string | undefined {
   if (state.version !== STATE_VERSION) return `version ${String(state.version)} is not ${STATE_VERSION}`;
   if (typeof state.folderId !== 'string' || typeof state.apiOrigin !== 'string') return 'no folder or origin';
   if (!Array.isArray(state.files)) return 'no file list';
+  if (
+    state.folders !== undefined &&
+    !(Array.isArray(state.folders) && state.folders.every((f) => typeof f === 'string' && isSafeRelative(f)))
+  )
+    return 'the folder list is malformed';
   const seen = new Set<string>();
   for (const entry of state.files as unknown[]) {
     const e = entry as Partial<StateEntry>;

@@ -26,6 +26,8 @@ export interface StateRecording {
   known?: ReadonlyMap<string, KnownFile>;
   /** Entries carried over from the last pull (an update's untouched files); a file placed at the path wins. */
   carried?: readonly StateEntry[];
+  /** Box's folders, by destination path; by default the placed folders and those of every recorded file. */
+  folders?: readonly string[];
 }
 
 export interface RecordedPlaceResult extends PlaceResult {
@@ -58,7 +60,8 @@ export async function placeRecorded(
       ...options,
       finalFile:
         recording && hashes
-          ? (paths) => writeStagedState(filesDir, destination, paths, recording, hashes)
+          ? (paths) =>
+              writeStagedState(filesDir, destination, paths, recording, hashes, extracted.directories)
           : undefined,
     },
   );
@@ -96,6 +99,7 @@ async function writeStagedState(
   placed: readonly string[],
   recording: StateRecording,
   hashes: ReadonlyMap<string, string>,
+  directories: readonly string[],
 ): Promise<string> {
   const fresh: StateEntry[] = [];
   await runPool(placed, HASH_CONCURRENCY * 4, async (relativePath) => {
@@ -116,8 +120,21 @@ async function writeStagedState(
   });
   const placedPaths = new Set(placed);
   const entries = [...(recording.carried ?? []).filter((entry) => !placedPaths.has(entry.path)), ...fresh];
-  await fs.writeFile(path.join(filesDir, STATE_FILE), serializeState(recording.owner, entries));
+  const folders = recording.folders ?? [
+    ...directories.filter((directory) => !isReserved(directory)),
+    ...entries.flatMap((entry) => parentsOf(entry.path)),
+  ];
+  await fs.writeFile(
+    path.join(filesDir, STATE_FILE),
+    serializeState(recording.owner, entries, new Date(), folders),
+  );
   return STATE_FILE;
+}
+
+/** The folders above a file, nearest last: `a/b/c.txt` → `a`, `a/b`. */
+function parentsOf(relativePath: string): string[] {
+  const segments = relativePath.split('/').slice(0, -1);
+  return segments.map((_, index) => segments.slice(0, index + 1).join('/'));
 }
 
 /** A pull of one folder has a state file; a pull of files or of several items does not. */

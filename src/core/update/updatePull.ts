@@ -1,8 +1,10 @@
 /**
  * An update: the same pull again, into a destination that holds a copy. List Box's folder, judge every path three
- * ways (updatePlan.ts), download only what changed or is new (a few files by content, many as ZIPs of file ids
- * through planned.ts), check every downloaded file's SHA-1, and place it all at once with the reversible placing:
- * downloads, local moves for Box renames, removals (`delete`) and the new state file change together or not at all.
+ * ways (updatePlan.ts), settle the true conflicts before any download (askFirst.ts: a file the user keeps is never
+ * fetched), download only what changed or is new (a few files by content, many as ZIPs of file ids through
+ * planned.ts), check every downloaded file's SHA-1, and place it all at once with the reversible placing:
+ * downloads, Box's folders, local moves for Box renames, removals (`delete`) and the new state file change together
+ * or not at all. Without a usable state file, the files here are judged by SHA-1 alone and nothing is removed.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +27,7 @@ import { sameSha1, sha1OfFile } from '../verify/checksum';
 import { hashLocal, localPath, statLocal } from './localFiles';
 import { hashesNeeded, planUpdate, type BoxFile, type UpdatePlan } from './updatePlan';
 import { placingOptionsOf } from '../pull/placingOptions';
+import { cutListing, decideBeforeDownload, recordOf } from './askFirst';
 
 /**
  * Up to this many files go by `GET /files/{id}/content`, more as ZIPs of file ids. A content download costs two
@@ -53,8 +56,14 @@ export interface UpdateSummary {
   deletedOnBoxKept: string[];
   removed: string[];
   conflicts: string[];
-  /** Conflicts the policy (or the user) left as they are. */
+  /** Conflicts the policy (or the user) left as they are: never downloaded. */
   conflictsKept: string[];
+  /** Box's folders made here (an empty folder on Box appears too). */
+  foldersCreated: string[];
+  /** Folders deleted on Box and removed here: only empty ones, only with `delete`. */
+  foldersRemoved: string[];
+  /** Folders deleted on Box and kept here (`delete` off, or not empty). */
+  foldersDeletedOnBoxKept: string[];
   contentDownloads: number;
   zipRequests: number;
 }
@@ -70,7 +79,7 @@ export interface UpdateContext {
   cleanedUp: string[];
 }
 
-/** Undefined when there is no state file (a first pull): pull in full. */
+/** Undefined when there is no usable state file and the destination holds nothing (a first pull): pull in full. */
 export async function pullUpdate(
   context: UpdateContext,
   onStaging: (dir: string) => void,
@@ -78,12 +87,10 @@ export async function pullUpdate(
   const { request, owner, destination, progress, logger } = context;
   const options = request.options ?? {};
   const read = await readPullState(destination, owner);
-  // No state file at all: a first pull, under the conflict policy as before (see /tmp/updates-docs.md, "left").
-  if (read.kind === 'missing') return undefined;
-  if (read.kind === 'ignored') {
-    logger.warn(`${read.reason}; comparing files by SHA-1 instead.`);
-    if (!(await holdsFiles(destination))) return undefined;
-  }
+  if (read.kind === 'ignored') logger.warn(`${read.reason}; comparing files by SHA-1 instead.`);
+  // No usable state file and nothing here: a first pull, one ZIP and no listing. With files here (a copy pulled
+  // another way, a lost state file), each is compared with Box's by SHA-1: identical ones are adopted.
+  if (read.kind !== 'found' && !(await holdsFiles(destination))) return undefined;
   const state = read.kind === 'found' ? read.state.files : undefined;
 
   const listing = await walkTree(
@@ -105,15 +112,27 @@ export async function pullUpdate(
   const local = await statLocal(destination, paths, request.signal);
   await hashLocal(destination, local, hashesNeeded({ box: boxFiles, state, local }), request.signal);
   const plan = planUpdate({ box: boxFiles, state, local, delete: options.delete === true });
-  const summary = summarize(plan, state === undefined, options.dryRun === true);
+  const folders = await judgeFolders(
+    destination,
+    listing,
+    read.kind === 'found' ? (read.state.folders ?? []) : [],
+    options.delete === true,
+  );
+  const summary = summarize(plan, folders, state === undefined, options.dryRun === true);
   if (options.dryRun) return report(context, summary, 0);
 
-  const policy = request.conflictPolicy;
+  const byPath = new Map([...listing.files.values()].map((file) => [file.path, file]));
+  // Asked (or settled by the policy) before anything is downloaded: a file the user keeps is never fetched.
+  const taken = await decideBeforeDownload(
+    plan.conflicts.map((c) => byPath.get(c.file.path)!),
+    local,
+    destination,
+    request,
+  );
   const fetch = [
     ...plan.download.map((d) => d.file),
-    ...(policy === 'skip' ? [] : plan.conflicts.map((c) => c.file)),
+    ...plan.conflicts.map((c) => c.file).filter((file) => taken.has(file.path)),
   ];
-  const byPath = new Map([...listing.files.values()].map((file) => [file.path, file]));
   const staging = await createStagingDir(destination);
   onStaging(staging);
   const filesDir = path.join(staging, 'files');
@@ -149,21 +168,24 @@ export async function pullUpdate(
 
   const known = new Map<string, KnownFile>([...byPath].map(([p, file]) => [p, file]));
   const carried: StateEntry[] = [...plan.carried];
-  for (const file of plan.adopt) carried.push(entryOf(file, local.get(file.path)!));
-  for (const move of plan.moves) carried.push(entryOf(move.file, local.get(move.from)!));
+  for (const file of plan.adopt) carried.push(recordOf(file, local.get(file.path)!));
+  for (const move of plan.moves) carried.push(recordOf(move.file, local.get(move.from)!));
   progress.enter('placing');
   const placed = await placeRecorded(
     filesDir,
-    { files: staged, directories: [] },
+    { files: staged, directories: folders.box },
     destination,
     {
       ...placingOptionsOf(request),
-      replace: new Set(plan.download.map((d) => d.file.path)),
+      replace: new Set([...plan.download.map((d) => d.file.path), ...taken]),
       remove: removals,
     },
-    { owner, known, carried },
+    { owner, known, carried, folders: [...folders.box, ...folders.deletedOnBox] },
     logger,
   );
+  // After the session: only empty folders go (never recursively), so nothing of the user's can be lost here.
+  summary.foldersRemoved = await removeEmptyFolders(destination, folders.remove);
+  summary.foldersDeletedOnBoxKept = folders.deletedOnBox.filter((f) => !summary.foldersRemoved.includes(f));
   progress.enter('done');
   const removed = new Set(placed.removed ?? []);
   summary.removed = plan.deletedOnBox.filter((d) => removed.has(d.path)).map((d) => d.path);
@@ -202,6 +224,7 @@ async function download(
 ): Promise<Fetched> {
   const { request, progress, logger } = context;
   const filesDir = path.join(staging, 'files');
+  const wanted = new Set(files);
   progress.totalFiles(files.length, true);
   progress.enter('downloading');
   if (files.length === 0) return { files: [], bytes: 0, mismatches: [], nameConflicts: [] };
@@ -236,7 +259,7 @@ async function download(
   }
   const result = await runPlanned({
     client: request.client,
-    listing: only(listing, files),
+    listing: cutListing(listing, (file) => wanted.has(file)),
     limits: NO_LIMITS,
     streams: Math.max(1, Math.floor(request.options?.streams ?? 3)),
     staging,
@@ -258,36 +281,61 @@ async function download(
   };
 }
 
-/** The listing cut down to `files`, no folder whole, so each file is its own ZIP item. */
-function only(listing: Listing, files: ListedFile[]): Listing {
-  const wanted = new Set(files);
-  const cut = (folder: ListedFolder): ListedFolder => {
-    const folders = folder.folders.map(cut).filter((child) => child.fileCount > 0);
-    const own = folder.files.filter((file) => wanted.has(file));
-    return {
-      ...folder,
-      files: own,
-      folders,
-      whole: false,
-      fileCount: own.length + folders.reduce((n, child) => n + child.fileCount, 0),
-      bytes: own.reduce((n, f) => n + f.size, 0) + folders.reduce((n, child) => n + child.bytes, 0),
-    };
-  };
-  return { ...listing, root: cut(listing.root), files: new Map(files.map((file) => [file.rawPath, file])) };
+interface FolderPlan {
+  /** Box's folders now (every one, so that an empty one appears here too). */
+  box: string[];
+  /** Box's folders missing here: made by the update. */
+  created: string[];
+  /** Folders of the last pull gone from Box and still here. */
+  deletedOnBox: string[];
+  /** Those to remove if they are empty once the update is placed (`delete`), deepest first. */
+  remove: string[];
 }
 
-function entryOf(file: BoxFile, local: { size: number; mtimeMs: number }): StateEntry {
-  return {
-    id: file.id,
-    path: file.path,
-    sha1: (file.sha1 ?? '').toLowerCase(),
-    size: file.size,
-    localSize: local.size,
-    localMtimeMs: local.mtimeMs,
+/** Folders are judged like files: made when new on Box, removed (only empty, only with `delete`) when gone. */
+async function judgeFolders(
+  destination: string,
+  listing: Listing,
+  recorded: readonly string[],
+  remove: boolean,
+): Promise<FolderPlan> {
+  const box: string[] = [];
+  const walk = (folder: ListedFolder): void => {
+    if (folder.path !== '') box.push(folder.path);
+    folder.folders.forEach(walk);
   };
+  walk(listing.root);
+  const onBox = new Set(box);
+  const isFolder = async (relativePath: string) =>
+    (await fs.lstat(localPath(destination, relativePath)).catch(() => undefined))?.isDirectory() === true;
+  const created: string[] = [];
+  for (const folder of box) if (!(await isFolder(folder))) created.push(folder);
+  const deletedOnBox: string[] = [];
+  for (const folder of recorded)
+    if (!onBox.has(folder) && (await isFolder(folder))) deletedOnBox.push(folder);
+  const deepestFirst = [...deletedOnBox].sort((a, b) => b.split('/').length - a.split('/').length);
+  return { box, created, deletedOnBox, remove: remove ? deepestFirst : [] };
 }
 
-function summarize(plan: UpdatePlan, withoutState: boolean, dryRun: boolean): UpdateSummary {
+/** Removes each folder that is empty (deepest first); returns those removed. */
+async function removeEmptyFolders(destination: string, folders: readonly string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const folder of folders) {
+    const done = await fs.rmdir(localPath(destination, folder)).then(
+      () => true,
+      () => false, // not empty (the user's files, or an edited file kept), or gone: it stays as it is
+    );
+    if (done) removed.push(folder);
+  }
+  return removed.sort();
+}
+
+function summarize(
+  plan: UpdatePlan,
+  folders: FolderPlan,
+  withoutState: boolean,
+  dryRun: boolean,
+): UpdateSummary {
   const by = (reason: string) => plan.download.filter((d) => d.reason === reason).map((d) => d.file.path);
   return {
     dryRun,
@@ -303,6 +351,10 @@ function summarize(plan: UpdatePlan, withoutState: boolean, dryRun: boolean): Up
     removed: plan.deletedOnBox.filter((d) => d.remove).map((d) => d.path),
     conflicts: plan.conflicts.map((c) => c.file.path),
     conflictsKept: [],
+    foldersCreated: folders.created,
+    // A dry run names the folders that would go if empty; a real update, those that went.
+    foldersRemoved: dryRun ? folders.remove : [],
+    foldersDeletedOnBoxKept: dryRun ? folders.deletedOnBox.filter((f) => !folders.remove.includes(f)) : [],
     contentDownloads: 0,
     zipRequests: 0,
   };

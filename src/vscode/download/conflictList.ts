@@ -1,11 +1,13 @@
-// The one list of files that differ from Box's: a multi-select quick pick where nothing selected keeps every local
-// file (the safe default), each row shows Box's and the local size and date, and a Compare button opens the diff
-// editor (local ↔ Box, Box's side read-only). Escape cancels the pull.
+// The one list of files that differ from Box's: a multi-select quick pick where a checked row takes Box's copy and an
+// unchecked one keeps the local file (nothing checked: Keep mine, the safe default), each row shows Box's and the
+// local size and date, and a Compare button opens the diff editor (local ↔ Box, Box's side read-only). "Take Box's
+// to all" and "Keep mine to all" answer at once; Escape cancels the pull with nothing changed.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { FileConflict, FileFacts } from '../../core/place/conflictPolicy';
 import { formatBytes } from '../../core/pull/progress';
+import { boxFileUri } from '../open/boxFileUri';
 
 export interface ConflictListRequest {
   id: 'conflicts';
@@ -28,15 +30,34 @@ export function registerStagedContent(): vscode.Disposable {
   });
 }
 
-/** Opens `vscode.diff` with the local file on the left and Box's staged copy (read-only) on the right. */
+/**
+ * Opens `vscode.diff` with the local file on the left and Box's copy (read-only) on the right: the staged copy when
+ * asked after the download, else (asked before it) Box's file by content through the `box-pull:` file system,
+ * fetched for this one file only.
+ */
 export async function compareConflict(conflict: FileConflict): Promise<void> {
-  if (conflict.incomingPath === undefined) return;
-  const box = vscode.Uri.file(conflict.incomingPath).with({ scheme: STAGED_SCHEME });
+  const box = boxSide(conflict);
+  if (box === undefined) return;
   const local = vscode.Uri.file(conflict.destinationPath);
   const title = vscode.l10n.t('{0} (yours ↔ Box)', path.basename(conflict.relativePath));
   await vscode.commands.executeCommand('vscode.diff', local, box, title, {
     preview: true,
     preserveFocus: true,
+  });
+}
+
+function boxSide(conflict: FileConflict): vscode.Uri | undefined {
+  if (conflict.incomingPath !== undefined)
+    return vscode.Uri.file(conflict.incomingPath).with({ scheme: STAGED_SCHEME });
+  if (conflict.box === undefined) return undefined;
+  const segments = conflict.relativePath.split('/');
+  return boxFileUri({
+    id: conflict.box.id,
+    folders: segments.slice(0, -1),
+    name: segments.at(-1) ?? '',
+    version: conflict.box.sha1 ?? '',
+    size: conflict.incoming?.size ?? 0,
+    mtime: conflict.incoming?.modifiedMs ?? 0,
   });
 }
 
@@ -59,18 +80,26 @@ export function showConflictList(request: ConflictListRequest): Promise<Readonly
     iconPath: new vscode.ThemeIcon('diff'),
     tooltip: vscode.l10n.t('Compare'),
   };
+  const takeAll: vscode.QuickInputButton = {
+    iconPath: new vscode.ThemeIcon('cloud-download'),
+    tooltip: vscode.l10n.t('Take Box’s to all'),
+  };
+  const keepAll: vscode.QuickInputButton = {
+    iconPath: new vscode.ThemeIcon('shield'),
+    tooltip: vscode.l10n.t('Keep mine to all'),
+  };
   const quickPick = vscode.window.createQuickPick<Row>();
   quickPick.canSelectMany = true;
   quickPick.ignoreFocusOut = true; // Compare opens an editor: the list must stay.
   quickPick.matchOnDescription = true;
   const count = request.conflicts.length;
+  // The two choices in the title, where they are read first; the title bar's buttons answer "… to all".
   quickPick.title =
     count === 1
-      ? vscode.l10n.t('1 file differs from Box’s')
-      : vscode.l10n.t('{0} files differ from Box’s', count);
-  quickPick.placeholder = vscode.l10n.t(
-    'Check the files to replace, then OK · none checked keeps yours · Esc cancels',
-  );
+      ? vscode.l10n.t('1 file differs from Box’s — checked: Take Box’s · unchecked: Keep mine')
+      : vscode.l10n.t('{0} files differ from Box’s — checked: Take Box’s · unchecked: Keep mine', count);
+  quickPick.placeholder = vscode.l10n.t('Enter: go on (Keep mine by default) · Esc: Cancel, nothing changed');
+  quickPick.buttons = [takeAll, keepAll];
   quickPick.items = request.conflicts.map((conflict) => ({
     label: conflict.relativePath,
     description: describeFacts(conflict),
@@ -87,6 +116,9 @@ export function showConflictList(request: ConflictListRequest): Promise<Readonly
       resolve(result);
     };
     quickPick.onDidTriggerItemButton(({ item }) => void request.compare(item.conflict));
+    quickPick.onDidTriggerButton((button) =>
+      finish(new Set(button === takeAll ? request.conflicts.map((conflict) => conflict.relativePath) : [])),
+    );
     quickPick.onDidAccept(() =>
       finish(new Set(quickPick.selectedItems.map((row) => row.conflict.relativePath))),
     );

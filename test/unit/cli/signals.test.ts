@@ -41,7 +41,7 @@ describe('box-pull CLI: SIGTERM and SIGHUP cancel like Ctrl-C', function () {
     await fs.rm(sandbox, { recursive: true, force: true });
   });
 
-  it('Ctrl-C, SIGTERM and SIGHUP at the "Overwrite?" prompt: exit 130 at once, the destination unchanged', async function () {
+  it('Ctrl-C, SIGTERM and SIGHUP at the conflict question: exit 130 at once, the destination unchanged', async function () {
     let available = process.platform === 'linux';
     let detail: unknown = 'a pseudo-terminal through util-linux script (Linux)';
     try {
@@ -59,7 +59,7 @@ describe('box-pull CLI: SIGTERM and SIGHUP cancel like Ctrl-C', function () {
       const run = spawnInTerminal([...args(dest), '--on-conflict', 'ask']);
       started.push(run);
       const pid = await run.pid();
-      await run.waitFor(/a\.txt exists\. Overwrite\?/);
+      await run.waitFor(/a\.txt differs\. [^]*\[c\] Cancel: $/);
       // Ctrl-C is a keystroke here: readline holds the terminal in raw mode, so no SIGINT is sent for it.
       if (cancel === 'Ctrl-C') run.child.stdin!.write('\x03');
       else process.kill(pid, cancel);

@@ -37,6 +37,15 @@ describe('readPullState', function () {
     assert.deepEqual(read.kind === 'found' && read.state.files, [entry]);
   });
 
+  it("records Box's folders, keeps only paths a reader accepts, and reads files without a folder list", async function () {
+    await write(serializeState(owner, [entry], new Date(), ['b', 'a', 'a', '', '../x', 'a/c']));
+    const read = await readPullState(dest, owner);
+    assert.deepEqual(read.kind === 'found' && read.state.folders, ['a', 'a/c', 'b']);
+    await write(serializeState(owner, [entry]));
+    const older = await readPullState(dest, owner);
+    assert.equal(older.kind === 'found' && older.state.folders, undefined);
+  });
+
   const base = JSON.parse(serializeState(owner, [entry])) as Record<string, unknown>;
   const bad: [string, unknown, RegExp][] = [
     ['torn JSON', '{"version":1,', /not valid JSON/],
@@ -49,6 +58,8 @@ describe('readPullState', function () {
     ['a bad SHA-1', { ...base, files: [{ ...entry, sha1: 'xyz' }] }, /malformed/],
     ['a path twice', { ...base, files: [entry, entry] }, /twice/],
     ['no file list', { ...base, files: undefined }, /no file list/],
+    ['a folder out of the destination', { ...base, folders: ['a', '../up'] }, /folder list is malformed/],
+    ['a folder list of another shape', { ...base, folders: 'a' }, /folder list is malformed/],
   ];
   for (const [what, value, reason] of bad) {
     it(`ignores a state file with ${what}`, async function () {

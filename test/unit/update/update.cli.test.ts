@@ -216,6 +216,80 @@ describe('box-pull CLI: pulling updates', function () {
     });
   }
 
+  it('no state file, files here: identical ones adopted without download, different ones conflicts, missing ones downloaded, nothing deleted', async function () {
+    const f = await fixture({
+      'same.txt': 'same',
+      'differs.txt': 'box',
+      'missing.txt': 'm',
+      'sub/new.txt': 'n',
+    });
+    // A copy made another way (or a lost state file): no .box-pull.json, and a local file Box never had.
+    await write(f.dest, 'same.txt', 'same');
+    await write(f.dest, 'differs.txt', 'mine');
+    await write(f.dest, 'extra.txt', 'only here');
+    const before = counts();
+    const update = (await pullOk(f.name, f.dest, '--delete')).update!;
+    assert.equal(update.withoutState, true);
+    assert.deepEqual(update.adopted, ['same.txt']);
+    assert.deepEqual(update.conflicts, ['differs.txt']);
+    assert.deepEqual(update.conflictsKept, ['differs.txt']);
+    assert.deepEqual(update.new.sort(), ['missing.txt', 'sub/new.txt']);
+    assert.deepEqual(update.removed, []);
+    // Only the two missing files travel: the identical one is adopted, the conflict kept (skip) and not fetched.
+    assert.deepEqual(counts(), { zips: before.zips, contents: before.contents + 2 });
+    assert.equal(await read(f.dest, 'differs.txt'), 'mine');
+    assert.equal(await read(f.dest, 'extra.txt'), 'only here');
+    assert.equal(await read(f.dest, 'sub/new.txt'), 'n');
+    const state = JSON.parse(await read(f.dest, '.box-pull.json')) as { files: { path: string }[] };
+    assert.deepEqual(
+      state.files.map((e) => e.path),
+      ['missing.txt', 'same.txt', 'sub/new.txt'],
+    );
+    // Recorded now: the next update touches nothing and asks about the same conflict only.
+    const again = (await pullOk(f.name, f.dest)).update!;
+    assert.equal(again.withoutState, false);
+    assert.equal(again.unchanged, 3);
+    assert.deepEqual(again.conflicts, ['differs.txt']);
+  });
+
+  it('folders: an empty one on Box appears here; one deleted on Box is kept, and removed with --delete only if empty', async function () {
+    const f = await fixture({ 'a/x.txt': 'x', 'b/y.txt': 'y', 'c/z.txt': 'z' });
+    await pullOk(f.name, f.dest);
+    await fs.mkdir(path.join(f.box, 'empty', 'inner'), { recursive: true });
+    await fs.rm(path.join(f.box, 'b'), { recursive: true });
+    await fs.rm(path.join(f.box, 'c'), { recursive: true });
+    await write(f.dest, 'c/mine.txt', 'made here');
+    const before = counts();
+    const kept = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual(kept.foldersCreated, ['empty', 'empty/inner']);
+    assert.deepEqual(kept.foldersDeletedOnBoxKept, ['b', 'c']);
+    assert.deepEqual(kept.deletedOnBoxKept.sort(), ['b/y.txt', 'c/z.txt']);
+    assert.ok((await fs.stat(path.join(f.dest, 'empty', 'inner'))).isDirectory());
+    assert.deepEqual(counts(), before, 'a folder costs no download');
+    const dry = await runCli([
+      'pull',
+      emulator.idForPath(f.name),
+      '--dest',
+      f.dest,
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+      '--dry-run',
+      '--delete',
+    ]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): b\n/);
+    assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): c\n/);
+    const removed = (await pullOk(f.name, f.dest, '--delete')).update!;
+    assert.deepEqual(removed.removed.sort(), ['b/y.txt', 'c/z.txt']);
+    assert.deepEqual(removed.foldersRemoved, ['b']);
+    assert.deepEqual(removed.foldersDeletedOnBoxKept, ['c']);
+    await assert.rejects(fs.access(path.join(f.dest, 'b')));
+    assert.equal(await read(f.dest, 'c/mine.txt'), 'made here');
+    assert.deepEqual(await fs.readdir(path.join(f.dest, 'empty')), ['inner']);
+  });
+
   it('a file moved on Box (same id and SHA-1) is moved locally, not downloaded', async function () {
     const f = await fixture({ 'a/old.txt': 'moving', 'a/stay.txt': 's' });
     await pullOk(f.name, f.dest);
