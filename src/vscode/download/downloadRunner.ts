@@ -104,12 +104,12 @@ export class DownloadRunner {
       );
       logger.info(`Download finished: ${JSON.stringify(summarise(report))}`);
       logReportDetails(report, logger);
-      const trashed = report.update
+      const gone = report.update
         ? await offerToTrashDeleted(report.destination, report.update, this.deps.prompter, logger)
-        : [];
+        : undefined;
       const updates = await this.offersUpdates(items, report);
       const message = report.update
-        ? updateMessage(report, what, trashed)
+        ? updateMessage(report, what, gone)
         : `${completionMessage(report, what)}${updates ? ` ${vscode.l10n.t('Later, Pull Updates brings only what changed.')}` : ''}`;
       await this.deps.afterPull?.();
       void this.announce(message, report.destination, updates);

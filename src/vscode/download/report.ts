@@ -31,10 +31,14 @@ export function completionMessage(report: PullReport, what: string): string {
 
 /**
  * An update's message (updateText.ts): each file counted once under what happened to it, "Up to date — nothing
- * changed on Box …" when nothing did, and the notes every pull shares. `trashed`: files deleted on Box that the user
- * moved to the trash afterwards.
+ * changed on Box …" when nothing did, and the notes every pull shares. `gone`: files deleted on Box that the user
+ * moved to the trash (or deleted) afterwards.
  */
-export function updateMessage(report: PullReport, what: string, trashed: readonly string[] = []): string {
+export function updateMessage(
+  report: PullReport,
+  what: string,
+  gone: { trashed: readonly string[]; deleted: readonly string[] } = { trashed: [], deleted: [] },
+): string {
   const summary = report.update;
   if (!summary) return completionMessage(report, what);
   const notWritten = new Set([
@@ -42,7 +46,7 @@ export function updateMessage(report: PullReport, what: string, trashed: readonl
     ...(report.checksumMismatches ?? []),
     ...report.blocked.map((b) => b.relativePath),
   ]);
-  const counts = updateCounts(summary, notWritten, trashed);
+  const counts = updateCounts(summary, notWritten, gone.trashed, gone.deleted);
   const sentence = describeUpdate(counts, what, { l10n: vscode.l10n, language: vscode.env.language });
   const notes = notesOf({ ...report, skippedByPolicy: [], alreadyUpToDate: [] });
   // Without a usable state file, files were judged by SHA-1 alone (no local edit could be told from a Box change).

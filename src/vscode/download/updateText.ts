@@ -13,7 +13,7 @@ export interface UpdateCounts {
   adopted: number;
   /** Deleted on Box, unedited here, moved to the trash after the user said yes. */
   trashed: number;
-  /** Deleted on Box and removed by the core (`delete`; the CLI's `--delete`). */
+  /** Deleted on Box and removed: by the core (`delete`, the CLI's `--delete`) or, without a trash, after a yes. */
   removed: number;
   /** Deleted on Box and still here. */
   deletedKept: number;
@@ -33,17 +33,18 @@ export function updateCounts(
   summary: UpdateSummary,
   notWritten: ReadonlySet<string>,
   trashed: readonly string[],
+  deleted: readonly string[] = [],
 ): UpdateCounts {
   const written = (paths: readonly string[]) => paths.filter((p) => !notWritten.has(p)).length;
-  const gone = new Set(trashed);
+  const gone = new Set([...trashed, ...deleted]);
   return {
     updated: written(summary.updated),
     new: written(summary.new),
     restored: written(summary.restored),
     moved: summary.moved.length,
     adopted: summary.adopted.length,
-    trashed: gone.size,
-    removed: summary.removed.length,
+    trashed: trashed.length,
+    removed: summary.removed.length + deleted.length,
     deletedKept: summary.deletedOnBoxKept.filter((p) => !gone.has(p)).length,
     editedHere: summary.editedHere.length,
     conflictsKept: summary.conflictsKept.length,
