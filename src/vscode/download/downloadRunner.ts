@@ -165,7 +165,8 @@ export class DownloadRunner {
    * update that brought everything: it would only say "up to date".
    */
   private async offersUpdates(items: DownloadItem[], report: PullReport): Promise<boolean> {
-    if (items.length !== 1 || items[0].type !== 'folder') return false;
+    // A shared link's folder is updated only with its link, which the state file does not keep.
+    if (items.length !== 1 || items[0].type !== 'folder' || items[0].sharedLink) return false;
     if (report.update) return (report.checksumMismatches?.length ?? 0) > 0;
     return fs.stat(path.join(report.destination, STATE_FILE)).then(
       () => true,
