@@ -87,11 +87,17 @@ describe('Pull Updates from the Explorer', function () {
       badges.includes('"B"'),
       `the row's ::after contents: ${badges.filter((c) => c !== 'none').join(' ')}`,
     );
-    await row.hover();
+    // A hover shows after a pause over the row; moving away and back starts it again if a step swallowed it.
     const hover = session.page
       .locator(selectors.hover)
-      .filter({ hasText: /Pulled from Box: ui-pull-updates \(id \d+\)/ });
-    await session.visible(hover.first(), 'the badge’s tooltip in the hover');
+      .filter({ hasText: /Pulled from Box: ui-pull-updates \(id \d+\)/ })
+      .first();
+    for (let attempt = 0; attempt < 5 && !(await hover.isVisible()); attempt++) {
+      await session.page.mouse.move(700, 400);
+      await row.hover();
+      await session.appears(hover, 3_000);
+    }
+    await session.visible(hover, 'the badge’s tooltip in the hover');
     await session.screenshot('u3-badge');
   });
 });

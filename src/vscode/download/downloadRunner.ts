@@ -22,7 +22,7 @@ import { completionMessage, logReportDetails, updateMessage } from './report';
 import { offerToTrashDeleted } from '../update/deletedOnBox';
 import { Commands } from '../constants';
 import { STATE_FILE } from '../../core/state/pullState';
-import { promises as fs } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describeFailure } from '../../core/failureText';
 
 export interface DownloadOutcome {
@@ -104,15 +104,18 @@ export class DownloadRunner {
       );
       logger.info(`Download finished: ${JSON.stringify(summarise(report))}`);
       logReportDetails(report, logger);
-      const gone = report.update
-        ? await offerToTrashDeleted(report.destination, report.update, this.deps.prompter, logger)
-        : undefined;
-      const updates = await this.offersUpdates(items, report);
+      // Nothing awaited between the progress notification's end and the message, unless there is a question: the
+      // Notification Center closes when it empties, and would hide the message that follows a moment later.
+      const gone =
+        report.update && report.update.deletedOnBoxKept.length > 0
+          ? await offerToTrashDeleted(report.destination, report.update, this.deps.prompter, logger)
+          : undefined;
+      const updates = this.offersUpdates(items, report);
       const message = report.update
         ? updateMessage(report, what, gone)
         : `${completionMessage(report, what)}${updates ? ` ${vscode.l10n.t('Later, Pull Updates brings only what changed.')}` : ''}`;
-      await this.deps.afterPull?.();
       void this.announce(message, report.destination, updates);
+      await this.deps.afterPull?.();
       return { status: 'completed', destination: destination.path, message, report };
     } catch (error) {
       if (isAbort(error, download.signal)) {
@@ -164,14 +167,11 @@ export class DownloadRunner {
    * notification centre for next time), and after an update that left files Box changed during it. Not after an
    * update that brought everything: it would only say "up to date".
    */
-  private async offersUpdates(items: DownloadItem[], report: PullReport): Promise<boolean> {
+  private offersUpdates(items: DownloadItem[], report: PullReport): boolean {
     // A shared link's folder is updated only with its link, which the state file does not keep.
     if (items.length !== 1 || items[0].type !== 'folder' || items[0].sharedLink) return false;
     if (report.update) return (report.checksumMismatches?.length ?? 0) > 0;
-    return fs.stat(path.join(report.destination, STATE_FILE)).then(
-      () => true,
-      () => false,
-    );
+    return existsSync(path.join(report.destination, STATE_FILE));
   }
 
   private async announce(message: string, destination: string, offerUpdates: boolean): Promise<void> {
