@@ -18,6 +18,10 @@ import { registerLogCommands } from './vscode/commands/logCommands';
 import { registerFindCommands } from './vscode/commands/findCommands';
 import { registerWalkthroughCommands } from './vscode/commands/walkthroughCommands';
 import { registerTreeCommands } from './vscode/commands/treeCommands';
+import { registerUpdateCommands } from './vscode/commands/updateCommands';
+import { PulledFolderDecorations } from './vscode/decorations/pulledFolderDecorations';
+import { PulledFolders } from './vscode/update/pulledFolders';
+import { PullUpdates } from './vscode/update/pullUpdates';
 import { honouredEnvironment } from './vscode/config';
 import { Connection } from './vscode/connection';
 import { VIEW_ID } from './vscode/constants';
@@ -88,12 +92,29 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
   const statusBar = new DownloadStatusBar(tracker);
   const recent = new RecentFolders(context.globalState);
   const signOut = new SignOut(sessions, prompter, context.secrets, recent, logger);
+  const pulled = new PulledFolders(logger);
+  void pulled.refresh();
+  // The Box folder's name, when this account downloaded it (the state file records its id only).
+  const boxFolderName = (folderId: string): string | undefined => {
+    const account = sessions.activeAccount;
+    return account ? recent.list(account.id).find((folder) => folder.id === folderId)?.name : undefined;
+  };
+  const decorations = new PulledFolderDecorations(pulled, boxFolderName);
   const runner = new DownloadRunner({
     client: () => sessions.client(),
     tracker,
     prompter,
     logger,
     failures,
+    afterPull: () => pulled.refresh(),
+  });
+  const updates = new PullUpdates({
+    runner,
+    pulled,
+    prompter,
+    failures,
+    client: () => sessions.client(),
+    nameOf: boxFolderName,
   });
   const service = new DownloadService({
     sessions,
@@ -115,6 +136,9 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     treeView,
     tracker,
     statusBar,
+    pulled,
+    decorations,
+    vscode.window.registerFileDecorationProvider(decorations),
     sessions.onDidChange(() => {
       describeAccount();
       tree.refresh();
@@ -133,6 +157,7 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
     ...registerLogCommands(log),
     ...registerFindCommands({ client: () => sessions.client(), prompter, tree, treeView, failures }),
     ...registerWalkthroughCommands(),
+    ...registerUpdateCommands(updates),
   );
 
   const activationMs = performance.now() - started;
@@ -172,6 +197,14 @@ export function activate(context: vscode.ExtensionContext): BoxPullTestApi | und
       },
     },
     viewDescription: () => treeView.description,
+    pulledFolders: {
+      refresh: () => pulled.refresh(),
+      list: () => pulled.list().map((folder) => folder.path),
+      decoration: (uri) => {
+        const decoration = decorations.provideFileDecoration(uri);
+        return decoration && { badge: decoration.badge, tooltip: decoration.tooltip };
+      },
+    },
     account: () => {
       const account = sessions.activeAccount;
       return account && { id: account.id, name: account.name, kind: account.kind };

@@ -43,6 +43,15 @@ export interface BoxPullTestApi {
   };
   /** The Box view's description (the account in use). */
   viewDescription(): string | undefined;
+  /** The workspace's folders pulled from Box (those holding `.box-pull.json`), as the context key has them. */
+  readonly pulledFolders: {
+    /** Looks again (the watcher does so too, a moment later). */
+    refresh(): Promise<void>;
+    /** The `boxPull.pulledFolders` context key's value: absolute paths. */
+    list(): string[];
+    /** What the Explorer's decoration provider gives for `uri`. */
+    decoration(uri: vscode.Uri): { badge?: string; tooltip?: string } | undefined;
+  };
   /** The active Box account, if any. */
   account(): { id: string; name: string; kind: string } | undefined;
 }

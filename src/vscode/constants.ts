@@ -26,6 +26,7 @@ export const Commands = {
   showLog: 'boxPull.showLog',
   findInFolder: 'boxPull.findInFolder',
   openWalkthrough: 'boxPull.openWalkthrough',
+  pullUpdates: 'boxPull.pullUpdates',
 } as const;
 
 /** The getting-started walkthrough (package.json `contributes.walkthroughs`), as `extension id#walkthrough id`. */
@@ -36,6 +37,8 @@ export const ContextKeys = {
   /** Some account is signed in, usable with the current address or not (Switch Account, Add Account). */
   hasAccounts: 'boxPull.hasAccounts',
   downloading: 'boxPull.downloading',
+  /** The workspace's folders that hold a state file (absolute paths): `resourcePath in boxPull.pulledFolders`. */
+  pulledFolders: 'boxPull.pulledFolders',
 } as const;
 
 /** `contextValue` of tree items; the manifest's `viewItem` clauses match these. */

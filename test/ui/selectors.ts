@@ -18,6 +18,8 @@ export const names = {
   getStartedCommand: 'Box: Get Started',
   walkthroughTitle: 'Get Started with Box Pull',
   walkthroughSteps: ['Sign in to Box', 'Browse your folders', 'Download a folder', 'Pull updates'],
+  /** Explorer context-menu title of `boxPull.pullUpdates` (menus show the title without the category). */
+  pullUpdatesMenuItem: 'Pull Updates',
   /** Context-menu title of `boxPull.copyLink`. */
   copyLinkMenuItem: 'Copy Link',
   /** Action on the notification shown when a download completes. */
@@ -43,6 +45,10 @@ export const selectors = {
   /** A file's tree row: its aria-label is the name, then the size ("readme.md 159 B, has actions"). */
   treeRowNamed: (name: string) => `.monaco-list-row[aria-label^=${cssString(`${name} `)}]`,
   treeRowAtLevel: (level: number) => `.monaco-list-row[aria-level="${level}"]`,
+  /** The Explorer's rows (files and folders of the workspace). */
+  explorerRows: '.explorer-folders-view .monaco-list-row',
+  /** A hover (tooltip) the workbench shows. */
+  hover: '.monaco-hover, .workbench-hover',
   contextMenuItem: (title: string) => `.monaco-menu .action-label[aria-label=${cssString(title)}]`,
   quickInput: '.quick-input-widget',
   quickInputBox: '.quick-input-widget .quick-input-box input',

@@ -55,7 +55,11 @@ export function isStateFilePath(relativePath: string): boolean {
   return relativePath.toLowerCase() === STATE_FILE;
 }
 
-export async function readPullState(destination: string, owner: StateOwner): Promise<StateRead> {
+/**
+ * Without `owner`, any valid state file is found (the VS Code layer asks which folder a destination was pulled
+ * from); an update always passes its owner.
+ */
+export async function readPullState(destination: string, owner?: StateOwner): Promise<StateRead> {
   let text: string;
   try {
     text = await fs.readFile(path.join(destination, STATE_FILE), 'utf8');
@@ -72,7 +76,7 @@ export async function readPullState(destination: string, owner: StateOwner): Pro
   const problem = validate(parsed);
   if (problem) return { kind: 'ignored', reason: `${STATE_FILE} is unusable: ${problem}` };
   const state = parsed as PullState;
-  if (state.folderId !== owner.folderId || state.apiOrigin !== owner.apiOrigin)
+  if (owner && (state.folderId !== owner.folderId || state.apiOrigin !== owner.apiOrigin))
     return {
       kind: 'ignored',
       reason: `${STATE_FILE} belongs to Box folder ${state.folderId} at ${state.apiOrigin}, not to this pull`,

@@ -18,7 +18,11 @@ import { cancelDownloads } from './cancelDownloads';
 import type { Destination } from './destination';
 import type { DownloadItem } from './destinationRules';
 import { describeItems } from './destination';
-import { completionMessage, logReportDetails } from './report';
+import { completionMessage, logReportDetails, updateMessage } from './report';
+import { offerToTrashDeleted } from '../update/deletedOnBox';
+import { Commands } from '../constants';
+import { STATE_FILE } from '../../core/state/pullState';
+import { existsSync } from 'node:fs';
 import { describeFailure } from '../../core/failureText';
 
 export interface DownloadOutcome {
@@ -37,16 +41,26 @@ export interface DownloadRunnerDependencies {
   prompter: Prompter;
   logger: Logger;
   failures: Failures;
+  /** After every completed pull: the pulled folders are looked up again (menus, badges). */
+  afterPull?(): Promise<void>;
+}
+
+export interface RunHow {
+  /** Box: Pull Updates: download only what changed since the state file's pull (core/update). */
+  update?: boolean;
 }
 
 export class DownloadRunner {
   constructor(private readonly deps: DownloadRunnerDependencies) {}
 
-  async run(items: DownloadItem[], destination: Destination): Promise<DownloadOutcome> {
+  async run(items: DownloadItem[], destination: Destination, how: RunHow = {}): Promise<DownloadOutcome> {
     const { tracker, logger } = this.deps;
     const what = describeItems(items);
     const settings = readSettings(destination.base);
-    const options = readPullOptions(destination.base);
+    // An update compares with the whole folder's last pull: filters would make it a full, unrecorded pull instead.
+    const options = how.update
+      ? { ...readPullOptions(destination.base), include: [], exclude: [], update: true }
+      : readPullOptions(destination.base);
     const download = tracker.start(items.map((item) => item.name).join(', '), destination.path);
     logger.info(
       `Download of ${items.map((item) => `${item.type} ${item.id}${item.sharedLink ? ' (shared link)' : ''}`).join(', ')} ` +
@@ -56,7 +70,9 @@ export class DownloadRunner {
       const report = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: vscode.l10n.t('Box: downloading {0}', what),
+          title: how.update
+            ? vscode.l10n.t('Box: pulling updates of {0}', what)
+            : vscode.l10n.t('Box: downloading {0}', what),
           cancellable: true,
         },
         async (progress, token) => {
@@ -88,8 +104,18 @@ export class DownloadRunner {
       );
       logger.info(`Download finished: ${JSON.stringify(summarise(report))}`);
       logReportDetails(report, logger);
-      const message = completionMessage(report, what);
-      void this.announce(message, report.destination);
+      // Nothing awaited between the progress notification's end and the message, unless there is a question: the
+      // Notification Center closes when it empties, and would hide the message that follows a moment later.
+      const gone =
+        report.update && report.update.deletedOnBoxKept.length > 0
+          ? await offerToTrashDeleted(report.destination, report.update, this.deps.prompter, logger)
+          : undefined;
+      const updates = this.offersUpdates(items, report);
+      const message = report.update
+        ? updateMessage(report, what, gone)
+        : `${completionMessage(report, what)}${updates ? ` ${vscode.l10n.t('Later, Pull Updates brings only what changed.')}` : ''}`;
+      void this.announce(message, report.destination, updates);
+      await this.deps.afterPull?.();
       return { status: 'completed', destination: destination.path, message, report };
     } catch (error) {
       if (isAbort(error, download.signal)) {
@@ -136,11 +162,32 @@ export class DownloadRunner {
     };
   }
 
-  private async announce(message: string, destination: string): Promise<void> {
+  /**
+   * Whether the message offers Pull Updates: after a full pull that recorded the folder (the button waits in the
+   * notification centre for next time), and after an update that left files Box changed during it. Not after an
+   * update that brought everything: it would only say "up to date".
+   */
+  private offersUpdates(items: DownloadItem[], report: PullReport): boolean {
+    // A shared link's folder is updated only with its link, which the state file does not keep.
+    if (items.length !== 1 || items[0].type !== 'folder' || items[0].sharedLink) return false;
+    if (report.update) return (report.checksumMismatches?.length ?? 0) > 0;
+    return existsSync(path.join(report.destination, STATE_FILE));
+  }
+
+  private async announce(message: string, destination: string, offerUpdates: boolean): Promise<void> {
     const uri = vscode.Uri.file(destination);
     const inWorkspace = vscode.workspace.getWorkspaceFolder(uri) !== undefined;
     const reveal = inWorkspace ? vscode.l10n.t('Reveal in Explorer') : vscode.l10n.t('Open Folder');
-    const choice = await vscode.window.showInformationMessage(message, reveal);
+    const pullUpdates = vscode.l10n.t('Pull Updates');
+    const choice = await vscode.window.showInformationMessage(
+      message,
+      reveal,
+      ...(offerUpdates ? [pullUpdates] : []),
+    );
+    if (choice === pullUpdates) {
+      await vscode.commands.executeCommand(Commands.pullUpdates, uri);
+      return;
+    }
     if (choice !== reveal) return;
     if (inWorkspace) await vscode.commands.executeCommand('revealInExplorer', uri);
     else await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });

@@ -5,6 +5,8 @@ import type { Logger } from '../../core/logger';
 import type { PullReport } from '../../core/pull/pull';
 import { formatBytes } from '../../core/pull/progress';
 import { formatCount } from '../progress/format';
+import { STATE_FILE } from '../../core/state/pullState';
+import { describeUpdate, updateCounts } from './updateText';
 
 export function completionMessage(report: PullReport, what: string): string {
   // Every file is counted once: new and replaced ones make up the head's number (the replaced share is its
@@ -24,6 +26,41 @@ export function completionMessage(report: PullReport, what: string): string {
             formatCount(report.filesWritten),
             formatCount(report.filesOverwritten),
           );
+  return withNotes(`${head}${breakdown}.`, notesOf(report));
+}
+
+/**
+ * An update's message (updateText.ts): each file counted once under what happened to it, "Up to date — nothing
+ * changed on Box …" when nothing did, and the notes every pull shares. `gone`: files deleted on Box that the user
+ * moved to the trash (or deleted) afterwards.
+ */
+export function updateMessage(
+  report: PullReport,
+  what: string,
+  gone: { trashed: readonly string[]; deleted: readonly string[] } = { trashed: [], deleted: [] },
+): string {
+  const summary = report.update;
+  if (!summary) return completionMessage(report, what);
+  const notWritten = new Set([
+    ...report.protectedFiles,
+    ...(report.checksumMismatches ?? []),
+    ...report.blocked.map((b) => b.relativePath),
+  ]);
+  const counts = updateCounts(summary, notWritten, gone.trashed, gone.deleted);
+  const sentence = describeUpdate(counts, what, { l10n: vscode.l10n, language: vscode.env.language });
+  const notes = notesOf({ ...report, skippedByPolicy: [], alreadyUpToDate: [] });
+  // Without a usable state file, files were judged by SHA-1 alone (no local edit could be told from a Box change).
+  if (summary.withoutState)
+    notes.push(vscode.l10n.t('compared by SHA-1: there was no usable {0}', STATE_FILE));
+  return withNotes(sentence, notes);
+}
+
+function withNotes(sentence: string, notes: string[]): string {
+  return notes.length > 0 ? `${sentence} ${vscode.l10n.t('Also: {0}.', notes.join('; '))}` : sentence;
+}
+
+/** What did not land as a plain file (kept, protected, blocked, renamed, skipped by Box), most urgent first. */
+function notesOf(report: PullReport): string[] {
   const notes: string[] = [];
   // First: a file that changed on Box during the pull is missing from the destination, and the user must know.
   const mismatched = report.checksumMismatches?.length ?? 0;
@@ -65,8 +102,7 @@ export function completionMessage(report: PullReport, what: string): string {
     notes.push(vscode.l10n.t("{0} left out of Box's ZIP, fetched one by one", formatCount(fetched)));
   const skippedByBox = report.filesSkippedByBox + report.foldersSkippedByBox;
   if (skippedByBox > 0) notes.push(vscode.l10n.t('{0} skipped by Box', formatCount(skippedByBox)));
-  const sentence = `${head}${breakdown}.`;
-  return notes.length > 0 ? `${sentence} ${vscode.l10n.t('Also: {0}.', notes.join('; '))}` : sentence;
+  return notes;
 }
 
 const NAMED = 3;

@@ -1,0 +1,98 @@
+// The words of an update's completion message, host-free (VS Code's l10n arrives as an argument, as in
+// progress/describe.ts) so every combination of counts is unit-tested. report.ts adds the notes every pull shares.
+import type { UpdateSummary } from '../../core/update/updatePull';
+import { formatCount, type ProgressWords } from '../progress/describe';
+
+/** Each file counted once, under what happened to it. */
+export interface UpdateCounts {
+  updated: number;
+  new: number;
+  restored: number;
+  moved: number;
+  /** New on Box and already here with the same bytes: recorded, not downloaded. */
+  adopted: number;
+  /** Deleted on Box, unedited here, moved to the trash after the user said yes. */
+  trashed: number;
+  /** Deleted on Box and removed: by the core (`delete`, the CLI's `--delete`) or, without a trash, after a yes. */
+  removed: number;
+  /** Deleted on Box and still here. */
+  deletedKept: number;
+  /** Unchanged on Box, edited here: not touched. */
+  editedHere: number;
+  /** Changed on both sides, the local copy kept. */
+  conflictsKept: number;
+  /** Changed on both sides, Box's copy taken. */
+  conflictsTaken: number;
+}
+
+/**
+ * The counts of a finished update. Files the plan meant to write but placing did not (unsaved in an editor,
+ * blocked, a SHA-1 that never matched) are left out here: report.ts names them in its notes.
+ */
+export function updateCounts(
+  summary: UpdateSummary,
+  notWritten: ReadonlySet<string>,
+  trashed: readonly string[],
+  deleted: readonly string[] = [],
+): UpdateCounts {
+  const written = (paths: readonly string[]) => paths.filter((p) => !notWritten.has(p)).length;
+  const gone = new Set([...trashed, ...deleted]);
+  return {
+    updated: written(summary.updated),
+    new: written(summary.new),
+    restored: written(summary.restored),
+    moved: summary.moved.length,
+    adopted: summary.adopted.length,
+    trashed: trashed.length,
+    removed: summary.removed.length + deleted.length,
+    deletedKept: summary.deletedOnBoxKept.filter((p) => !gone.has(p)).length,
+    editedHere: summary.editedHere.length,
+    conflictsKept: summary.conflictsKept.length,
+    conflictsTaken: written(summary.conflicts.filter((p) => !summary.conflictsKept.includes(p))),
+  };
+}
+
+/** True when Box had nothing new since the last pull (local edits and restorations aside). */
+export function nothingChangedOnBox(counts: UpdateCounts): boolean {
+  return (
+    counts.updated +
+      counts.new +
+      counts.moved +
+      counts.adopted +
+      counts.trashed +
+      counts.removed +
+      counts.deletedKept +
+      counts.conflictsKept +
+      counts.conflictsTaken ===
+    0
+  );
+}
+
+/** "Pulled updates of X: 12 updated, 3 new, 1 moved, 2 deleted on Box (kept), 2 edited here (kept)." */
+export function describeUpdate(
+  counts: UpdateCounts,
+  what: string,
+  { l10n, language }: ProgressWords,
+): string {
+  const n = (value: number) => formatCount(value, language);
+  const parts: string[] = [];
+  if (counts.updated > 0) parts.push(l10n.t('{0} updated', n(counts.updated)));
+  if (counts.new > 0) parts.push(l10n.t('{0} new', n(counts.new)));
+  if (counts.restored > 0) parts.push(l10n.t('{0} restored', n(counts.restored)));
+  if (counts.moved > 0) parts.push(l10n.t('{0} moved', n(counts.moved)));
+  if (counts.adopted > 0) parts.push(l10n.t('{0} already matched Box', n(counts.adopted)));
+  if (counts.trashed > 0) parts.push(l10n.t('{0} deleted on Box (moved to the trash)', n(counts.trashed)));
+  if (counts.removed > 0) parts.push(l10n.t('{0} deleted on Box (removed)', n(counts.removed)));
+  if (counts.deletedKept > 0) parts.push(l10n.t('{0} deleted on Box (kept)', n(counts.deletedKept)));
+  if (counts.editedHere > 0) parts.push(l10n.t('{0} edited here (kept)', n(counts.editedHere)));
+  if (counts.conflictsKept > 0)
+    parts.push(l10n.t('{0} changed on both sides (yours kept)', n(counts.conflictsKept)));
+  if (counts.conflictsTaken > 0)
+    parts.push(l10n.t("{0} changed on both sides (Box's taken)", n(counts.conflictsTaken)));
+  const list = parts.join(', ');
+  if (nothingChangedOnBox(counts)) {
+    const head = l10n.t('Up to date — nothing changed on Box since the last pull of {0}.', what);
+    return list ? `${head} ${l10n.t('Here: {0}.', list)}` : head;
+  }
+  return l10n.t('Pulled updates of {0}: {1}.', what, list);
+}

@@ -1,0 +1,99 @@
+// The update's completion words (src/vscode/download/updateText.ts) for every combination of counts: each count
+// appears exactly when it is not zero, once, in a fixed order; "Up to date — nothing changed on Box" exactly when
+// Box changed nothing; and the counts of a finished update leave out files placing did not write.
+import assert from 'node:assert/strict';
+import type { UpdateSummary } from '../../../src/core/update/updatePull';
+import type { ProgressWords } from '../../../src/vscode/progress/describe';
+import {
+  describeUpdate,
+  nothingChangedOnBox,
+  updateCounts,
+  type UpdateCounts,
+} from '../../../src/vscode/download/updateText';
+
+const words: ProgressWords = {
+  l10n: { t: (message, ...args) => message.replace(/\{(\d+)\}/g, (_, index) => String(args[Number(index)])) },
+  language: 'en-US',
+};
+
+/** Each kind, its distinct count and the words it must produce; `box` says whether it is a change on Box. */
+const KINDS: { key: keyof UpdateCounts; count: number; text: string; box: boolean }[] = [
+  { key: 'updated', count: 1200, text: '1,200 updated', box: true },
+  { key: 'new', count: 3, text: '3 new', box: true },
+  { key: 'restored', count: 4, text: '4 restored', box: false },
+  { key: 'moved', count: 5, text: '5 moved', box: true },
+  { key: 'adopted', count: 6, text: '6 already matched Box', box: true },
+  { key: 'trashed', count: 7, text: '7 deleted on Box (moved to the trash)', box: true },
+  { key: 'removed', count: 8, text: '8 deleted on Box (removed)', box: true },
+  { key: 'deletedKept', count: 9, text: '9 deleted on Box (kept)', box: true },
+  { key: 'editedHere', count: 10, text: '10 edited here (kept)', box: false },
+  { key: 'conflictsKept', count: 11, text: '11 changed on both sides (yours kept)', box: true },
+  { key: 'conflictsTaken', count: 12, text: "12 changed on both sides (Box's taken)", box: true },
+];
+
+function zero(): UpdateCounts {
+  return Object.fromEntries(KINDS.map((kind) => [kind.key, 0])) as unknown as UpdateCounts;
+}
+
+describe('update completion words', () => {
+  it('words every combination of counts, each once and in order', () => {
+    for (let mask = 0; mask < 1 << KINDS.length; mask++) {
+      const counts = zero();
+      const present = KINDS.filter((_, bit) => mask & (1 << bit));
+      for (const kind of present) counts[kind.key] = kind.count;
+      const text = describeUpdate(counts, 'Engineering', words);
+      const list = present.map((kind) => kind.text).join(', ');
+      const boxChanged = present.some((kind) => kind.box);
+      assert.equal(nothingChangedOnBox(counts), !boxChanged, text);
+      if (boxChanged) assert.equal(text, `Pulled updates of Engineering: ${list}.`);
+      else if (present.length === 0)
+        assert.equal(text, 'Up to date — nothing changed on Box since the last pull of Engineering.');
+      else
+        assert.equal(
+          text,
+          `Up to date — nothing changed on Box since the last pull of Engineering. Here: ${list}.`,
+        );
+    }
+  });
+
+  it('reads like the issue says', () => {
+    const counts = { ...zero(), updated: 12, new: 3, moved: 1, deletedKept: 2, editedHere: 2 };
+    assert.equal(
+      describeUpdate(counts, 'X', words),
+      'Pulled updates of X: 12 updated, 3 new, 1 moved, 2 deleted on Box (kept), 2 edited here (kept).',
+    );
+  });
+
+  it('counts each file once: not written files and trashed deletions are not counted twice', () => {
+    const summary: UpdateSummary = {
+      dryRun: false,
+      withoutState: false,
+      updated: ['a', 'b', 'open.txt'],
+      new: ['n', 'bad.bin'],
+      restored: ['r'],
+      adopted: [],
+      moved: [{ from: 'old', to: 'new' }],
+      unchanged: 40,
+      editedHere: ['e'],
+      deletedOnBoxKept: ['d1', 'd2', 'd3'],
+      removed: [],
+      conflicts: ['c1', 'c2'],
+      conflictsKept: ['c1'],
+      contentDownloads: 0,
+      zipRequests: 0,
+    };
+    assert.deepEqual(updateCounts(summary, new Set(['open.txt', 'bad.bin']), ['d2']), {
+      updated: 2,
+      new: 1,
+      restored: 1,
+      moved: 1,
+      adopted: 0,
+      trashed: 1,
+      removed: 0,
+      deletedKept: 2,
+      editedHere: 1,
+      conflictsKept: 1,
+      conflictsTaken: 1,
+    });
+  });
+});
