@@ -23,6 +23,12 @@ export interface UpdateCounts {
   conflictsKept: number;
   /** Changed on both sides, Box's copy taken. */
   conflictsTaken: number;
+  /** Box's folders made here (an empty folder on Box appears too). */
+  foldersCreated: number;
+  /** Folders deleted on Box and removed here (only empty ones, only with `delete`). */
+  foldersRemoved: number;
+  /** Folders deleted on Box and still here. */
+  foldersDeletedKept: number;
 }
 
 /**
@@ -49,6 +55,9 @@ export function updateCounts(
     editedHere: summary.editedHere.length,
     conflictsKept: summary.conflictsKept.length,
     conflictsTaken: written(summary.conflicts.filter((p) => !summary.conflictsKept.includes(p))),
+    foldersCreated: summary.foldersCreated.length,
+    foldersRemoved: summary.foldersRemoved.length,
+    foldersDeletedKept: summary.foldersDeletedOnBoxKept.length,
   };
 }
 
@@ -63,7 +72,10 @@ export function nothingChangedOnBox(counts: UpdateCounts): boolean {
       counts.removed +
       counts.deletedKept +
       counts.conflictsKept +
-      counts.conflictsTaken ===
+      counts.conflictsTaken +
+      counts.foldersCreated +
+      counts.foldersRemoved +
+      counts.foldersDeletedKept ===
     0
   );
 }
@@ -89,6 +101,27 @@ export function describeUpdate(
     parts.push(l10n.t('{0} changed on both sides (yours kept)', n(counts.conflictsKept)));
   if (counts.conflictsTaken > 0)
     parts.push(l10n.t("{0} changed on both sides (Box's taken)", n(counts.conflictsTaken)));
+  // Folders are named as such: "3 new" alone would read as files.
+  const folders = (value: number, one: string, many: string) =>
+    value === 1 ? l10n.t(one) : l10n.t(many, n(value));
+  if (counts.foldersCreated > 0)
+    parts.push(folders(counts.foldersCreated, '1 new folder', '{0} new folders'));
+  if (counts.foldersRemoved > 0)
+    parts.push(
+      folders(
+        counts.foldersRemoved,
+        '1 folder deleted on Box (removed)',
+        '{0} folders deleted on Box (removed)',
+      ),
+    );
+  if (counts.foldersDeletedKept > 0)
+    parts.push(
+      folders(
+        counts.foldersDeletedKept,
+        '1 folder deleted on Box (kept)',
+        '{0} folders deleted on Box (kept)',
+      ),
+    );
   const list = parts.join(', ');
   if (nothingChangedOnBox(counts)) {
     const head = l10n.t('Up to date — nothing changed on Box since the last pull of {0}.', what);

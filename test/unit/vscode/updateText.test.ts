@@ -29,6 +29,9 @@ const KINDS: { key: keyof UpdateCounts; count: number; text: string; box: boolea
   { key: 'editedHere', count: 10, text: '10 edited here (kept)', box: false },
   { key: 'conflictsKept', count: 11, text: '11 changed on both sides (yours kept)', box: true },
   { key: 'conflictsTaken', count: 12, text: "12 changed on both sides (Box's taken)", box: true },
+  { key: 'foldersCreated', count: 13, text: '13 new folders', box: true },
+  { key: 'foldersRemoved', count: 1, text: '1 folder deleted on Box (removed)', box: true },
+  { key: 'foldersDeletedKept', count: 15, text: '15 folders deleted on Box (kept)', box: true },
 ];
 
 function zero(): UpdateCounts {
@@ -81,6 +84,9 @@ describe('update completion words', () => {
       conflictsKept: ['c1'],
       contentDownloads: 0,
       zipRequests: 0,
+      foldersCreated: ['empty'],
+      foldersRemoved: [],
+      foldersDeletedOnBoxKept: ['gone', 'gone/too'],
     };
     assert.deepEqual(updateCounts(summary, new Set(['open.txt', 'bad.bin']), ['d2']), {
       updated: 2,
@@ -94,6 +100,9 @@ describe('update completion words', () => {
       editedHere: 1,
       conflictsKept: 1,
       conflictsTaken: 1,
+      foldersCreated: 1,
+      foldersRemoved: 0,
+      foldersDeletedKept: 2,
     });
   });
 });
