@@ -70,7 +70,8 @@ class WriterPool {
 
   leastBusyThread(): number {
     let thread = 0;
-    for (let other = 1; other < this.busy.length; other++) if (this.busy[other] < this.busy[thread]) thread = other;
+    for (let other = 1; other < this.busy.length; other++)
+      if (this.busy[other] < this.busy[thread]) thread = other;
     return thread;
   }
 
@@ -80,15 +81,17 @@ class WriterPool {
     return new ArrayBuffer(bytes);
   }
 
-  send(client: WriterClient, thread: number, request: FilesRequest | DirectoriesRequest, token: number): void {
+  send(
+    client: WriterClient,
+    thread: number,
+    request: FilesRequest | DirectoriesRequest,
+    token: number,
+  ): void {
     this.ensureThreads();
     const id = this.nextId++;
     this.inFlight.set(id, { client, thread, token });
     this.busy[thread]++;
-    this.threads[thread].postMessage(
-      { ...request, id },
-      request.kind === 'files' ? [request.buffer] : [],
-    );
+    this.threads[thread].postMessage({ ...request, id }, request.kind === 'files' ? [request.buffer] : []);
   }
 
   private start(): void {
@@ -115,7 +118,11 @@ class WriterPool {
     if (request === undefined) return;
     this.inFlight.delete(reply.id);
     this.busy[request.thread]--;
-    if (reply.buffer?.byteLength === BATCH_BYTES && this.spare.length < SPARE_BUFFERS && this.users.size > 0) {
+    if (
+      reply.buffer?.byteLength === BATCH_BYTES &&
+      this.spare.length < SPARE_BUFFERS &&
+      this.users.size > 0
+    ) {
       this.spare.push(reply.buffer);
     }
     request.client.settle(reply, request.token);
