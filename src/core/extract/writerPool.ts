@@ -20,7 +20,7 @@ const WRITER_THREADS = 2;
 /** Requests queued per thread: one being written, one ready behind it. */
 export const MAX_REQUESTS_PER_THREAD = 2;
 /** A batch's bytes; a file larger than this (none is: small entries are at most 1 MB) gets a buffer of its own. */
-export const BATCH_BYTES = 2 * 1024 * 1024;
+export const BATCH_BYTES = 1024 * 1024;
 /** Buffers kept for reuse: as many as can be in flight at once. */
 const SPARE_BUFFERS = WRITER_THREADS * MAX_REQUESTS_PER_THREAD;
 

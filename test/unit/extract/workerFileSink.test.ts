@@ -64,7 +64,7 @@ describe('WorkerFileSink memory', function () {
     const peakMb = Math.round(peak / 1024 / 1024);
     console.log(`      array buffers at their peak while writing 256 MB: ${peakMb} MB`);
     assert.equal(written.length, files);
-    // Batches of 2 MB, two queued per thread, plus what waits in the sink: about 20 MB. Before, every batch
+    // Batches of 1 MB, two queued per thread, plus what waits in the sink: about 10 MB. Before, every batch
     // stayed with its thread until that thread's collector ran.
     assert.ok(peakMb <= 40, `${peakMb} MB of array buffers`);
   });
