@@ -5,7 +5,7 @@ import type { WriterReply, WriterRequest } from './writerThread';
 /**
  * The process's writer threads (writerThread.ts), shared by every `WorkerFileSink` at once: the parts of a planned
  * pull, or a pull next to an update, use the same two threads instead of two each (a thread costs ~10 MB of
- * resident memory before it writes a byte). The threads start with the first sink and stop when the last one
+ * resident memory before it writes a byte). The threads start with the first request and stop when the last sink
  * closes, so an idle extension host keeps none.
  *
  * Memory is bounded by bytes: a batch travels to its thread in a buffer of `BATCH_BYTES`, which the thread hands
@@ -44,10 +44,12 @@ class WriterPool {
   private readonly inFlight = new Map<number, { client: WriterClient; thread: number; token: number }>();
   private readonly spare: ArrayBuffer[] = [];
 
-  /** A sink starts using the pool: threads start if none run. */
+  /**
+   * A sink starts using the pool. Threads start with its first request, not here: a streamed archive of large
+   * files only (each one streams to its file) never needs them.
+   */
   acquire(client: WriterClient): void {
     this.users.add(client);
-    this.ensureThreads();
   }
 
   /** A sink is done (nothing of it in flight): the last one stops the threads and drops the spare buffers. */
@@ -142,7 +144,7 @@ class WriterPool {
     // Sinks still open keep counting as users; they get threads again on their next request.
   }
 
-  /** After a breakdown, the sinks still open get fresh threads with their next request. */
+  /** On the first request, and after a breakdown: the sinks still open get fresh threads. */
   private ensureThreads(): void {
     if (this.threads.length === 0 && this.users.size > 0) this.start();
   }
