@@ -11,9 +11,10 @@ import { type ArchiveError } from '../errors';
  * thread, which made a 5,000-file extraction about twice as slow as the same system calls made back to back (as
  * Info-ZIP does).
  *
- * `WorkerFileSink` therefore hands batches to two worker threads that make plain synchronous calls (folders
- * first), while the main thread keeps reading and inflating. For a handful of files a worker is not
- * worth its start-up (~30 ms), and `AsyncFileSink` goes through the thread pool instead. Both open files with
+ * `WorkerFileSink` therefore hands batches to the process's two writer threads (writerPool.ts, shared by every
+ * sink) that make plain synchronous calls (folders first), while the main thread keeps reading and inflating. For
+ * a handful of files a worker is not worth its start-up (~30 ms), and `AsyncFileSink` goes through the thread pool
+ * instead. Both open files with
  * O_EXCL ('wx'), so nothing that already exists is ever reused or followed through, and both remove a file whose
  * write failed half-way.
  */

@@ -1,39 +1,41 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { FileSink, SinkEvents, WriteJob } from './fileSink';
-import type { WriterReply, WriterRequest } from './writerThread';
+import type { WriterReply } from './writerThread';
+import {
+  BATCH_BYTES,
+  MAX_REQUESTS_PER_THREAD,
+  writerPool,
+  type DirectoriesRequest,
+  type FilesRequest,
+  type WriterClient,
+} from './writerPool';
 import { ArchiveError } from '../errors';
 import { fileSystemError, writeError } from './fsErrors';
 
 /**
- * The main thread's side of the writer threads (writerThread.ts): batches small files, sends folders first, keeps
- * each folder on one thread, and applies backpressure. See fileSink.ts for why threads.
+ * The main thread's side of the writer threads (writerPool.ts, shared by every sink): batches small files, sends
+ * folders first, keeps each folder on one thread, and applies backpressure by bytes. See fileSink.ts for why
+ * threads.
  */
-/** Beside this module: dist/writerThread.js in the bundles, out/src/core/extract/writerThread.js for tests. */
-const WRITER_SCRIPT = path.join(__dirname, 'writerThread.js');
-/** Two threads keep the kernel busy creating files in two folders at once; more only contend for locks. */
-const WRITER_THREADS = 2;
 const BATCH_MAX_FILES = 128;
-const BATCH_MAX_BYTES = 2 * 1024 * 1024;
-const MAX_REQUESTS_PER_THREAD = 2;
+/** Files queued here before the producer waits: about one batch, counted in bytes (and files, for tiny ones). */
+const PENDING_MAX_BYTES = BATCH_BYTES;
+const PENDING_MAX_FILES = BATCH_MAX_FILES;
 
-type InFlight<J> = { thread: number } & (
-  { kind: 'files'; jobs: J[] } | { kind: 'directories'; paths: string[] }
-);
+type InFlight<J> = { kind: 'files'; jobs: J[] } | { kind: 'directories'; paths: string[] };
 
-export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
-  private readonly threads: Worker[] = [];
-  private readonly busy: number[] = [];
+export class WorkerFileSink<J extends WriteJob> implements FileSink<J>, WriterClient {
   private pending: J[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
   /** False while folders are being created: files wait, since another thread could get them first. */
   private directoriesReady = true;
-  private nextId = 0;
+  private nextToken = 0;
   private readonly inFlight = new Map<number, InFlight<J>>();
   private readonly roomWaiters: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private broken = false;
+  private closed = false;
   private readonly cancelFlag = new SharedArrayBuffer(4);
   private readonly folderThreads = new Map<string, number>();
 
@@ -41,21 +43,7 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
     signal: AbortSignal,
     private readonly events: SinkEvents<J>,
   ) {
-    for (let thread = 0; thread < WRITER_THREADS; thread++) {
-      const worker = new Worker(WRITER_SCRIPT, {
-        workerData: this.cancelFlag,
-        // The writer allocates almost nothing (file data arrives as transferred buffers): a small heap keeps each
-        // thread's footprint near its baseline instead of V8's defaults, sized for general programs.
-        resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 48 },
-      });
-      worker.on('message', (reply: WriterReply) => this.settle(reply));
-      worker.on('error', (error) => this.breakDown(error));
-      worker.on('exit', (code) => {
-        if (this.busy[thread] > 0) this.breakDown(new Error(`a writer thread stopped (exit code ${code})`));
-      });
-      this.threads.push(worker);
-      this.busy.push(0);
-    }
+    writerPool.acquire(this);
     const cancel = (): void => {
       Atomics.store(new Int32Array(this.cancelFlag), 0, 1);
       this.pending = [];
@@ -76,7 +64,7 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
     if (this.broken) return;
     this.pending.push(job);
     this.pendingBytes += job.content.length;
-    if (this.pending.length >= BATCH_MAX_FILES || this.pendingBytes >= BATCH_MAX_BYTES) {
+    if (this.pending.length >= BATCH_MAX_FILES || this.pendingBytes >= BATCH_BYTES) {
       this.flush(false);
     } else if (!this.flushScheduled) {
       // Send a partial batch as soon as the producer pauses (e.g. waits for the next read).
@@ -88,8 +76,7 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
     }
     while (
       !this.broken &&
-      (this.pendingBytes >= BATCH_MAX_BYTES * WRITER_THREADS ||
-        this.pending.length >= BATCH_MAX_FILES * WRITER_THREADS)
+      (this.pendingBytes >= PENDING_MAX_BYTES || this.pending.length >= PENDING_MAX_FILES)
     ) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
@@ -100,55 +87,55 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
       this.flush(true);
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
-    await Promise.all(this.threads.map((worker) => worker.terminate()));
+    if (this.closed) return;
+    this.closed = true;
+    await writerPool.release(this);
   }
 
   /** Sends pending files in batches to the least busy thread; `force` ignores the per-thread limit. */
   private flush(force: boolean): void {
     while (this.pending.length > 0 && !this.broken && this.directoriesReady) {
       const thread = this.threadFor(this.pending[0].target);
-      if (!force && this.busy[thread] >= MAX_REQUESTS_PER_THREAD) return;
-      let count = 0;
-      let bytes = 0;
-      while (count < this.pending.length && count < BATCH_MAX_FILES && bytes < BATCH_MAX_BYTES) {
+      if (!force && writerPool.requestsOn(thread) >= MAX_REQUESTS_PER_THREAD) return;
+      let count = 1;
+      let bytes = this.pending[0].content.length;
+      while (
+        count < this.pending.length &&
+        count < BATCH_MAX_FILES &&
+        bytes + this.pending[count].content.length <= BATCH_BYTES
+      ) {
         bytes += this.pending[count++].content.length;
       }
       const jobs = this.pending.splice(0, count);
       this.pendingBytes -= bytes;
-      // Its own ArrayBuffer (transferable), not zero-filled: every byte is overwritten below.
-      const buffer = Buffer.allocUnsafeSlow(bytes);
+      // A reused buffer (writerPool.ts): every byte the thread reads is overwritten here.
+      const buffer = new Uint8Array(writerPool.takeBuffer(bytes));
       let offset = 0;
       for (const job of jobs) {
         buffer.set(job.content, offset);
         offset += job.content.length;
       }
-      const request = {
-        kind: 'files' as const,
+      const request: FilesRequest = {
+        kind: 'files',
         paths: jobs.map((job) => job.target),
         lengths: jobs.map((job) => job.content.length),
         times: jobs.map((job) => (job.modifiedTime ? job.modifiedTime.getTime() / 1000 : Number.NaN)),
         buffer: buffer.buffer,
+        cancel: this.cancelFlag,
       };
       this.send(request, jobs, thread);
     }
   }
 
-  private send(
-    request:
-      | Omit<Extract<WriterRequest, { kind: 'files' }>, 'id'>
-      | Omit<Extract<WriterRequest, { kind: 'directories' }>, 'id'>,
-    jobs: J[] | undefined,
-    thread = 0,
-  ): void {
-    const id = this.nextId++;
+  private send(request: FilesRequest | DirectoriesRequest, jobs: J[] | undefined, thread = 0): void {
+    const token = this.nextToken++;
     this.inFlight.set(
-      id,
+      token,
       request.kind === 'files'
-        ? { thread, kind: 'files', jobs: jobs ?? [] }
-        : { thread, kind: 'directories', paths: request.paths },
+        ? { kind: 'files', jobs: jobs ?? [] }
+        : { kind: 'directories', paths: request.paths },
     );
-    this.busy[thread]++;
-    this.threads[thread].postMessage({ ...request, id }, request.kind === 'files' ? [request.buffer] : []);
+    writerPool.send(this, thread, request, token);
   }
 
   /**
@@ -159,19 +146,16 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
     const folder = path.dirname(target);
     let thread = this.folderThreads.get(folder);
     if (thread === undefined) {
-      thread = 0;
-      for (let other = 1; other < this.busy.length; other++)
-        if (this.busy[other] < this.busy[thread]) thread = other;
+      thread = writerPool.leastBusyThread();
       this.folderThreads.set(folder, thread);
     }
     return thread;
   }
 
-  private settle(reply: WriterReply): void {
-    const request = this.inFlight.get(reply.id);
+  settle(reply: WriterReply, token: number): void {
+    const request = this.inFlight.get(token);
     if (request === undefined) return;
-    this.inFlight.delete(reply.id);
-    this.busy[request.thread]--;
+    this.inFlight.delete(token);
     if (request.kind === 'files') {
       for (let index = 0; index < reply.done; index++) this.events.onWritten(request.jobs[index]);
     } else {
@@ -189,7 +173,13 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
     this.wake();
   }
 
-  private breakDown(error: Error): void {
+  /** Another sink's request finished: its thread may take ours now. */
+  onRoom(): void {
+    this.flush(false);
+    this.roomWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  breakDown(error: Error): void {
     if (!this.broken) {
       this.broken = true;
       this.events.onError(
@@ -197,7 +187,6 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J> {
       );
     }
     this.inFlight.clear();
-    this.busy.fill(0);
     this.wake();
   }
 

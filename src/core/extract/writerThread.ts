@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { makeDirectorySync } from './directories';
 
 export type WriterRequest =
@@ -17,8 +17,10 @@ export type WriterRequest =
       lengths: number[];
       /** Seconds since the epoch, NaN for "leave it". */
       times: number[];
-      /** The files' contents, back to back (transferred, not copied). */
+      /** The files' contents, back to back from offset 0 (transferred, not copied; it comes back in the reply). */
       buffer: ArrayBuffer;
+      /** The sink's cancel flag, set to 1 on abort: stop between two files, never inside one. */
+      cancel: SharedArrayBuffer;
     };
 
 export interface WriterReply {
@@ -26,14 +28,14 @@ export interface WriterReply {
   /** Items completed before the first failure. */
   done: number;
   error?: { index: number; code?: string; message: string };
+  /** A files request's buffer, handed back for the next batch (see writerPool.ts). */
+  buffer?: ArrayBuffer;
 }
 
-/** Set to 1 by the main thread on abort: stop between two files, never inside one. */
-const cancelled = new Int32Array(workerData as SharedArrayBuffer);
 const port = parentPort!;
 
 function reply(message: WriterReply): void {
-  port.postMessage(message);
+  port.postMessage(message, message.buffer ? [message.buffer] : []);
 }
 
 function failure(request: WriterRequest, index: number, error: unknown): WriterReply {
@@ -87,6 +89,7 @@ function ignoreErrors(action: () => void): void {
 
 function writeFiles(request: Extract<WriterRequest, { kind: 'files' }>): WriterReply {
   const data = new Uint8Array(request.buffer);
+  const cancelled = new Int32Array(request.cancel);
   let offset = 0;
   for (let index = 0; index < request.paths.length; index++) {
     if (Atomics.load(cancelled, 0) !== 0) return { id: request.id, done: index };
@@ -101,5 +104,9 @@ function writeFiles(request: Extract<WriterRequest, { kind: 'files' }>): WriterR
 }
 
 port.on('message', (request: WriterRequest) =>
-  reply(request.kind === 'directories' ? createDirectories(request) : writeFiles(request)),
+  reply(
+    request.kind === 'directories'
+      ? createDirectories(request)
+      : { ...writeFiles(request), buffer: request.buffer },
+  ),
 );
