@@ -101,27 +101,15 @@ export function describeUpdate(
     parts.push(l10n.t('{0} changed on both sides (yours kept)', n(counts.conflictsKept)));
   if (counts.conflictsTaken > 0)
     parts.push(l10n.t("{0} changed on both sides (Box's taken)", n(counts.conflictsTaken)));
-  // Folders are named as such: "3 new" alone would read as files.
-  const folders = (value: number, one: string, many: string) =>
-    value === 1 ? l10n.t(one) : l10n.t(many, n(value));
-  if (counts.foldersCreated > 0)
-    parts.push(folders(counts.foldersCreated, '1 new folder', '{0} new folders'));
-  if (counts.foldersRemoved > 0)
-    parts.push(
-      folders(
-        counts.foldersRemoved,
-        '1 folder deleted on Box (removed)',
-        '{0} folders deleted on Box (removed)',
-      ),
-    );
-  if (counts.foldersDeletedKept > 0)
-    parts.push(
-      folders(
-        counts.foldersDeletedKept,
-        '1 folder deleted on Box (kept)',
-        '{0} folders deleted on Box (kept)',
-      ),
-    );
+  // Folders are named as such ("3 new" alone would read as files), each phrase a literal so l10n finds it.
+  const f = counts;
+  if (f.foldersCreated === 1) parts.push(l10n.t('1 new folder'));
+  if (f.foldersCreated > 1) parts.push(l10n.t('{0} new folders', n(f.foldersCreated)));
+  if (f.foldersRemoved === 1) parts.push(l10n.t('1 folder deleted on Box (removed)'));
+  if (f.foldersRemoved > 1) parts.push(l10n.t('{0} folders deleted on Box (removed)', n(f.foldersRemoved)));
+  if (f.foldersDeletedKept === 1) parts.push(l10n.t('1 folder deleted on Box (kept)'));
+  if (f.foldersDeletedKept > 1)
+    parts.push(l10n.t('{0} folders deleted on Box (kept)', n(f.foldersDeletedKept)));
   const list = parts.join(', ');
   if (nothingChangedOnBox(counts)) {
     const head = l10n.t('Up to date — nothing changed on Box since the last pull of {0}.', what);
