@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
+import type { ConflictListRequest } from '../../src/vscode/download/conflictList';
 import type { InputRequest, PickRequest } from '../../src/vscode/prompter';
 import { diffTrees } from '../helpers/compareTrees';
 import { resetFaults, setFaults, setSharedLinks } from './emulator';
@@ -20,6 +21,7 @@ import {
   remove,
   ScriptedPrompter,
   withPrompter,
+  writeFiles,
 } from './helpers';
 
 /** The picker's answer for text pasted into it: the row the text makes (asserted to be "Open shared link"). */
@@ -90,6 +92,45 @@ suite('Shared links', () => {
       [true],
       'downloaded by its content',
     );
+  });
+
+  test('Compare before the download reads Box’s copy through the link, which the signed-in user cannot see', async () => {
+    const made = await makeBoxFolder('it-shared-cmp', { 'c.txt': 'box c\n', 'same.txt': 'same\n' });
+    const destination = path.join(env.workspace, 'it-shared-cmp');
+    cleanup.push(made, destination);
+    await writeFiles(destination, { 'c.txt': 'local c\n', 'same.txt': 'same\n' });
+    await setSharedLinks([{ path: 'it-shared-cmp', hash: 'itsharedcmp1' }]);
+    await setFaults({ zipRefusesLinkOnly: true });
+    let asked: ConflictListRequest | undefined;
+    let boxText = '';
+    const prompter = new ScriptedPrompter()
+      .on('boxFolder', paste('https://app.box.com/s/itsharedcmp1'))
+      .on('boxFolder', downloadThisFolder)
+      .on('destination', destinationFolder(env.workspace))
+      .on('conflicts', async (request) => {
+        asked = request as ConflictListRequest;
+        await asked.compare(asked.conflicts[0]);
+        const diff = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+        assert.ok(diff instanceof vscode.TabInputTextDiff, `the active tab is a diff: ${String(diff)}`);
+        assert.equal(diff.modified.scheme, 'box-pull-staged', 'Box’s side is read-only');
+        boxText = (await vscode.workspace.openTextDocument(diff.modified)).getText();
+        return new Set<string>();
+      });
+    try {
+      const outcome = await withPrompter(api, prompter, () =>
+        vscode.commands.executeCommand<DownloadOutcome>('boxPull.downloadFolder'),
+      );
+      assert.equal(outcome?.status, 'completed', outcome?.message);
+      assert.deepEqual(
+        asked?.conflicts.map((c) => [c.relativePath, c.incomingPath]),
+        [['c.txt', undefined]],
+        'asked before the download',
+      );
+      assert.equal(boxText, 'box c\n', 'Box’s side of the diff, fetched through the link');
+      assert.equal(await fs.readFile(path.join(destination, 'c.txt'), 'utf8'), 'local c\n', 'Keep mine');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   test('a password-protected link asks for the password, again when it is wrong, then pulls', async () => {

@@ -2,7 +2,8 @@
  * The three-way plan of an update (pure): for each path, Box now (the listing), the last pull (the state file) and
  * the local file. Box unchanged → the local file is not touched, whatever it holds; Box changed and the local copy
  * exactly what we placed → updated without a question; both changed → a conflict for the policy; deleted on Box →
- * kept (removed only with `delete`, and only if unedited); renamed on Box (same id and SHA-1) → moved locally.
+ * kept (removed only with `delete`, and only if unedited); renamed on Box (same id and SHA-1) → moved locally;
+ * a record without an id (a one-ZIP first pull) is paired with a renamed file by SHA-1 and size when unambiguous.
  * Without a state, local files are adopted when their SHA-1 is Box's, and are conflicts otherwise.
  *
  * Local files are judged by stat first (size and modification time as recorded after placing); a SHA-1 is needed
@@ -87,6 +88,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
   const recordById = new Map(state.filter((e) => e.id !== null).map((entry) => [entry.id!, entry]));
   const boxPaths = new Set(box.map((file) => file.path));
   const movedFrom = new Set<string>();
+  const idless = idlessMoveCandidates(box, state, recordByPath, recordById, boxPaths);
 
   const localHash = (path: string): string | undefined => {
     const sha1 = local.get(path)?.sha1;
@@ -164,7 +166,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
    * null while a hash is missing.
    */
   function movedFromRecord(file: BoxFile): StateEntry | undefined | null {
-    const record = recordById.get(file.id);
+    const record = recordById.get(file.id) ?? idless.get(file.path);
     if (!record || record.path === file.path || boxPaths.has(record.path) || movedFrom.has(record.path))
       return undefined;
     if (boxChanged(record, file) || local.has(file.path)) return undefined;
@@ -172,6 +174,39 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     if (here === undefined) return null;
     return here === 'same' ? record : undefined;
   }
+}
+
+/**
+ * Records without a Box id (a one-ZIP pull has no listing, so its ZIP gave none) whose path is gone from Box, paired
+ * with the listed file at a path the state does not know that has the same SHA-1 and size: Box's new path → record.
+ * Only one-to-one pairs count; two identical files renamed together could be paired either way, so they are
+ * downloaded instead of guessed.
+ */
+function idlessMoveCandidates(
+  box: readonly BoxFile[],
+  state: readonly StateEntry[],
+  recordByPath: ReadonlyMap<string, StateEntry>,
+  recordById: ReadonlyMap<string, StateEntry>,
+  boxPaths: ReadonlySet<string>,
+): Map<string, StateEntry> {
+  const key = (sha1: string, size: number) => `${sha1.toLowerCase()}:${size}`;
+  const records = new Map<string, StateEntry[]>();
+  for (const record of state)
+    if (record.id === null && !boxPaths.has(record.path))
+      records.set(key(record.sha1, record.size), [
+        ...(records.get(key(record.sha1, record.size)) ?? []),
+        record,
+      ]);
+  const files = new Map<string, BoxFile[]>();
+  for (const file of box)
+    if (file.sha1 !== undefined && !recordByPath.has(file.path) && !recordById.has(file.id))
+      files.set(key(file.sha1, file.size), [...(files.get(key(file.sha1, file.size)) ?? []), file]);
+  const pairs = new Map<string, StateEntry>();
+  for (const [k, candidates] of files) {
+    const from = records.get(k);
+    if (candidates.length === 1 && from?.length === 1) pairs.set(candidates[0].path, from[0]);
+  }
+  return pairs;
 }
 
 /** Box's file differs from what we placed: by SHA-1, or by size when Box gave no SHA-1. */

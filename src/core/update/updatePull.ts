@@ -117,6 +117,7 @@ export async function pullUpdate(
     listing,
     read.kind === 'found' ? (read.state.folders ?? []) : [],
     options.delete === true,
+    plan.moves.map((m) => m.from),
   );
   const summary = summarize(plan, folders, state === undefined, options.dryRun === true);
   if (options.dryRun) return report(context, summary, 0);
@@ -298,6 +299,7 @@ async function judgeFolders(
   listing: Listing,
   recorded: readonly string[],
   remove: boolean,
+  movedFrom: readonly string[],
 ): Promise<FolderPlan> {
   const box: string[] = [];
   const walk = (folder: ListedFolder): void => {
@@ -313,8 +315,12 @@ async function judgeFolders(
   const deletedOnBox: string[] = [];
   for (const folder of recorded)
     if (!onBox.has(folder) && (await isFolder(folder))) deletedOnBox.push(folder);
-  const deepestFirst = [...deletedOnBox].sort((a, b) => b.split('/').length - a.split('/').length);
-  return { box, created, deletedOnBox, remove: remove ? deepestFirst : [] };
+  // A folder renamed on Box is moved here file by file: the old one, once empty, goes too, even without `delete`.
+  const leftByMove = (folder: string) => movedFrom.some((from) => from.startsWith(`${folder}/`));
+  const deepestFirst = deletedOnBox
+    .filter((folder) => remove || leftByMove(folder))
+    .sort((a, b) => b.split('/').length - a.split('/').length);
+  return { box, created, deletedOnBox, remove: deepestFirst };
 }
 
 /** Removes each folder that is empty (deepest first); returns those removed. */

@@ -8,6 +8,9 @@ import * as vscode from 'vscode';
 import type { FileConflict, FileFacts } from '../../core/place/conflictPolicy';
 import { formatBytes } from '../../core/pull/progress';
 import { boxFileUri } from '../open/boxFileUri';
+import type { BoxClient } from '../../core/box/client';
+import { describeFailure } from '../../core/failureText';
+import { readFileBytes } from '../../core/open/fileBytes';
 
 export interface ConflictListRequest {
   id: 'conflicts';
@@ -19,9 +22,14 @@ export interface ConflictListRequest {
 /** Box's staged copies, shown read-only: a content provider's documents cannot be edited or saved. */
 export const STAGED_SCHEME = 'box-pull-staged';
 
+/** Box's copies fetched for Compare through a shared link, by URI, held until their pull ends. */
+const linkCopies = new Map<string, string>();
+
 export function registerStagedContent(): vscode.Disposable {
   return vscode.workspace.registerTextDocumentContentProvider(STAGED_SCHEME, {
     async provideTextDocumentContent(uri) {
+      const held = linkCopies.get(uri.toString());
+      if (held !== undefined) return held;
       // The staging folder is removed once the pull ends; a diff reopened later says so instead of failing.
       return fs.promises
         .readFile(uri.fsPath, 'utf8')
@@ -38,6 +46,47 @@ export function registerStagedContent(): vscode.Disposable {
 export async function compareConflict(conflict: FileConflict): Promise<void> {
   const box = boxSide(conflict);
   if (box === undefined) return;
+  await openDiff(conflict, box);
+}
+
+/**
+ * Compare for a pull through a shared link: the signed-in user may not see the link's files, so the `box-pull:`
+ * file system (the signed-in client) cannot serve Box's side before the download. This fetches it with the
+ * link-bound client instead, and holds it until `dispose` (the pull's end).
+ */
+export function linkComparer(client: BoxClient): {
+  compare(conflict: FileConflict): Promise<void>;
+  dispose(): void;
+} {
+  const held: string[] = [];
+  return {
+    async compare(conflict) {
+      if (conflict.incomingPath !== undefined || conflict.box === undefined) return compareConflict(conflict);
+      const id = conflict.box.id;
+      const uri = vscode.Uri.from({ scheme: STAGED_SCHEME, path: `/link/${id}/${conflict.relativePath}` });
+      try {
+        const { bytes } = await readFileBytes((signal) => client.openFileContent(id, { signal }));
+        linkCopies.set(uri.toString(), Buffer.from(bytes).toString('utf8'));
+        held.push(uri.toString());
+      } catch (error) {
+        void vscode.window.showErrorMessage(
+          vscode.l10n.t(
+            'Box’s copy of {0} could not be fetched: {1}',
+            conflict.relativePath,
+            describeFailure(error, 'file'),
+          ),
+        );
+        return;
+      }
+      await openDiff(conflict, uri);
+    },
+    dispose() {
+      for (const key of held.splice(0)) linkCopies.delete(key);
+    },
+  };
+}
+
+async function openDiff(conflict: FileConflict, box: vscode.Uri): Promise<void> {
   const local = vscode.Uri.file(conflict.destinationPath);
   const title = vscode.l10n.t('{0} (yours ↔ Box)', path.basename(conflict.relativePath));
   await vscode.commands.executeCommand('vscode.diff', local, box, title, {

@@ -3,8 +3,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BoxClient } from '../../core/box/client';
-import type { ConflictPrompter } from '../../core/place/conflictPolicy';
-import { compareConflict } from './conflictList';
+import type { ConflictPrompter, FileConflict } from '../../core/place/conflictPolicy';
+import { compareConflict, linkComparer } from './conflictList';
 import type { Logger } from '../../core/logger';
 import type { PullProgress } from '../../core/pull/progress';
 import type { PullReport } from '../../core/pull/pull';
@@ -62,6 +62,7 @@ export class DownloadRunner {
       ? { ...readPullOptions(destination.base), include: [], exclude: [], update: true }
       : readPullOptions(destination.base);
     const download = tracker.start(items.map((item) => item.name).join(', '), destination.path);
+    let linkCompare: ReturnType<typeof linkComparer> | undefined;
     logger.info(
       `Download of ${items.map((item) => `${item.type} ${item.id}${item.sharedLink ? ' (shared link)' : ''}`).join(', ')} ` +
         `into ${destination.path} (conflicts: ${settings.conflictPolicy}, options: ${JSON.stringify(options)})`,
@@ -88,12 +89,18 @@ export class DownloadRunner {
           const { pull } = await loadHeavy();
           const base = await this.deps.client();
           const link = items.find((item) => item.sharedLink)?.sharedLink;
+          const client = link ? base.withSharedLink(link) : base;
+          // Compare must read Box's copy through the link too: the signed-in user may not see it.
+          if (link) linkCompare = linkComparer(client);
           return pull({
-            client: link ? base.withSharedLink(link) : base,
+            client,
             items: items.map(({ type, id }) => ({ type, id })),
             destination: destination.path,
             conflictPolicy: settings.conflictPolicy,
-            prompter: this.conflictPrompter(() => tracker.cancel(download.id)),
+            prompter: this.conflictPrompter(
+              () => tracker.cancel(download.id),
+              linkCompare?.compare ?? compareConflict,
+            ),
             isProtected: isOpenWithUnsavedChanges,
             signal: download.signal,
             onProgress,
@@ -139,6 +146,7 @@ export class DownloadRunner {
       ]);
       return { status: 'failed', destination: destination.path, message, retry };
     } finally {
+      linkCompare?.dispose();
       tracker.finish(download);
     }
   }
@@ -147,13 +155,16 @@ export class DownloadRunner {
    * One list for every file that differs from Box's. Closing it (Escape) cancels the whole download: the user did
    * not choose to keep or replace anything, so nothing more should be written.
    */
-  private conflictPrompter(cancel: () => void): ConflictPrompter {
+  private conflictPrompter(
+    cancel: () => void,
+    compare: (conflict: FileConflict) => Promise<void>,
+  ): ConflictPrompter {
     return {
       decideAll: async (conflicts) => {
         const replace = await this.deps.prompter.conflicts({
           id: 'conflicts',
           conflicts,
-          compare: compareConflict,
+          compare,
         });
         if (replace) return replace;
         cancel();

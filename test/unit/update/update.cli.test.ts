@@ -314,6 +314,73 @@ describe('box-pull CLI: pulling updates', function () {
     assert.deepEqual(await diffTrees(f.box, f.dest), []);
   });
 
+  describe('a move on Box right after a first pull made as one ZIP (its state has no Box ids)', function () {
+    const ids = async (dest: string) =>
+      (
+        JSON.parse(await fs.readFile(path.join(dest, '.box-pull.json'), 'utf8')) as {
+          files: { id: unknown }[];
+        }
+      ).files.map((e) => e.id);
+
+    it('a renamed folder is moved here by SHA-1 and size: no ZIP, no download, nothing left as deleted on Box', async function () {
+      const f = await fixture({
+        'a/one.txt': 'one',
+        'a/sub/two.txt': 'two',
+        'a/edited.txt': 'box copy',
+        'b.txt': 'b',
+      });
+      const before0 = counts();
+      await pullOk(f.name, f.dest);
+      assert.equal(emulator.stats.zipCreates, before0.zips + 1, 'the first pull is one ZIP');
+      assert.ok(
+        (await ids(f.dest)).every((id) => id === null),
+        'a one-ZIP pull records no ids',
+      );
+      await write(f.dest, 'a/edited.txt', 'my edit');
+      await emulator.renameKeepingIds(`${f.name}/a`, `${f.name}/renamed`);
+      const before = counts();
+      const update = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(
+        [...update.moved].sort((x, y) => x.from.localeCompare(y.from)),
+        [
+          { from: 'a/one.txt', to: 'renamed/one.txt' },
+          { from: 'a/sub/two.txt', to: 'renamed/sub/two.txt' },
+        ],
+      );
+      // The edited file is never moved over or lost: the edit stays where it was, Box's copy comes to the new path.
+      assert.deepEqual(update.new, ['renamed/edited.txt']);
+      assert.deepEqual(update.deletedOnBoxKept, ['a/edited.txt']);
+      assert.deepEqual(counts(), { zips: before.zips, contents: before.contents + 1 });
+      assert.equal(await read(f.dest, 'a/edited.txt'), 'my edit');
+      assert.equal(await read(f.dest, 'renamed/edited.txt'), 'box copy');
+      assert.equal(await read(f.dest, 'renamed/sub/two.txt'), 'two');
+      await assert.rejects(fs.access(path.join(f.dest, 'a/one.txt')));
+      await assert.rejects(fs.access(path.join(f.dest, 'a/sub')), 'the emptied old folder is gone');
+      // Moved without an edit: the whole tree is Box's, and the next update has nothing to do.
+      await fs.rm(path.join(f.dest, 'a'), { recursive: true });
+      assert.deepEqual(await diffTrees(f.box, f.dest), []);
+      const again = counts();
+      const next = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(counts(), again);
+      assert.deepEqual(next.deletedOnBoxKept, []);
+    });
+
+    it('two identical files renamed together are ambiguous: downloaded, never moved the wrong way', async function () {
+      const f = await fixture({ 'a/x.txt': 'same bytes', 'a/y.txt': 'same bytes', 'a/z.txt': 'unique' });
+      await pullOk(f.name, f.dest);
+      await emulator.renameKeepingIds(`${f.name}/a/x.txt`, `${f.name}/a/x2.txt`);
+      await emulator.renameKeepingIds(`${f.name}/a/y.txt`, `${f.name}/a/y2.txt`);
+      await emulator.renameKeepingIds(`${f.name}/a/z.txt`, `${f.name}/a/z2.txt`);
+      const before = counts();
+      const update = (await pullOk(f.name, f.dest, '--delete')).update!;
+      assert.deepEqual(update.moved, [{ from: 'a/z.txt', to: 'a/z2.txt' }]);
+      assert.deepEqual([...update.new].sort(), ['a/x2.txt', 'a/y2.txt']);
+      assert.deepEqual([...update.removed].sort(), ['a/x.txt', 'a/y.txt']);
+      assert.deepEqual(counts(), { zips: before.zips, contents: before.contents + 2 });
+      assert.deepEqual(await diffTrees(f.box, f.dest), []);
+    });
+  });
+
   it('--dry-run prints the plan and changes nothing', async function () {
     const f = await fixture({ 'a.txt': 'a', 'b.txt': 'b' });
     await pullOk(f.name, f.dest);

@@ -144,15 +144,70 @@ describe('planUpdate: the table of issue #13', function () {
     assert.equal(p.download[0]?.reason, 'new');
   });
 
-  it('a one-ZIP record has no id: a rename is a new file and a deletion', function () {
-    const p = plan({
-      box: [box('new', A)],
-      state: [record('old', A, null)],
-      local: new Map([['old', placed()]]),
+  describe('a one-ZIP record has no id: a rename is paired by SHA-1 and size, one to one', function () {
+    it('one candidate each way, unchanged here (stat, or SHA-1 when stat differs): moved locally', function () {
+      for (const [here, hashed] of [
+        [placed(), []],
+        [touched(A), ['old']],
+      ] as const) {
+        const input = { box: [box('new', A)], state: [record('old', A, null)] };
+        const p = plan({ ...input, local: new Map([['old', here]]) });
+        assert.deepEqual(p.moves, [{ from: 'old', file: box('new', A) }]);
+        assert.deepEqual(p.download, []);
+        assert.deepEqual(p.deletedOnBox, []);
+        const unhashed = { size: here.size, mtimeMs: here.mtimeMs };
+        assert.deepEqual(hashesNeeded({ ...input, local: new Map([['old', unhashed]]) }), hashed);
+      }
     });
-    assert.deepEqual(p.moves, []);
-    assert.equal(p.download[0]?.reason, 'new');
-    assert.deepEqual(p.deletedOnBox, [{ path: 'old', edited: false, remove: false }]);
+
+    it('edited here: not moved; the new path is downloaded and the edit kept at the old one', function () {
+      const p = plan({
+        box: [box('new', A)],
+        state: [record('old', A, null)],
+        local: new Map([['old', touched(B)]]),
+      });
+      assert.deepEqual(p.moves, []);
+      assert.deepEqual(p.download, [{ file: box('new', A), reason: 'new' }]);
+      assert.deepEqual(p.deletedOnBox, [{ path: 'old', edited: true, remove: false }]);
+    });
+
+    it('two identical files renamed, or a copy whose original is still on Box: no move', function () {
+      const two = plan({
+        box: [box('x2', A), box('y2', A)],
+        state: [record('x', A, null), record('y', A, null)],
+        local: new Map([
+          ['x', placed()],
+          ['y', placed()],
+        ]),
+      });
+      assert.deepEqual(two.moves, []);
+      const copy = plan({
+        box: [box('old', A), box('copy', A)],
+        state: [record('old', A, null)],
+        local: new Map([['old', placed()]]),
+      });
+      assert.deepEqual(copy.moves, []);
+      assert.deepEqual(copy.download, [{ file: box('copy', A), reason: 'new' }]);
+    });
+
+    it('another size or SHA-1, or a file already at the new path: no move', function () {
+      const resized = plan({
+        box: [{ ...box('new', A), size: 11 }],
+        state: [record('old', A, null)],
+        local: new Map([['old', placed()]]),
+      });
+      assert.deepEqual(resized.moves, []);
+      const occupied = plan({
+        box: [box('new', A)],
+        state: [record('old', A, null)],
+        local: new Map([
+          ['old', placed()],
+          ['new', touched(B)],
+        ]),
+      });
+      assert.deepEqual(occupied.moves, []);
+      assert.deepEqual(occupied.conflicts, [{ file: box('new', A), kind: 'new-differs' }]);
+    });
   });
 
   it('unchanged on Box, deleted here: restored, and reported', function () {
