@@ -50,7 +50,8 @@ export interface PlaceOptions {
   /** Moves in flight at once. Default 16. */
   concurrency?: number;
   /**
-   * Called after the last move, before the session ends, with the files written or overwritten: returns the path
+   * Called after the last move, before the session ends, with the files written or overwritten and those already
+   * identical to Box's (each is Box's file, so a state file records it): returns the path
    * (inside the staging folder) of one more file, such as the pull's state file, that is moved in last, always
    * replacing what is there, in the same reversible session, so that it changes with the files or not at all.
    */
@@ -203,7 +204,7 @@ export async function placeFiles(
         if (await session.remove(removal.relativePath, same))
           (result.removed ??= []).push(removal.relativePath);
       }
-      const final = await options.finalFile?.([...result.written, ...result.overwritten]);
+      const final = await options.finalFile?.([...result.written, ...result.overwritten, ...result.upToDate]);
       if (final !== undefined) {
         const move: Move = {
           relativePath: final,

@@ -12,6 +12,7 @@
  * plannedPull.ts runs a listed pull in parts, place/placement.ts moves the files, failure.ts words the failure;
  * this file keeps only the retry loop.
  */
+import { setMaxListeners } from 'node:events';
 import * as path from 'node:path';
 import { isAbortError, sleep, throwIfAborted } from '../abort';
 import type { BoxClient } from '../box/client';
@@ -127,9 +128,15 @@ export interface PullReport {
   update?: UpdateSummary;
 }
 
+/** Listeners a pull may hang on its signal at once (the widest pool, plus the pipeline's own). */
+const PULL_SIGNAL_LISTENERS = 128;
+
 export async function pull(request: PullRequest): Promise<PullReport> {
   // Every API call of the pull (listing, ZIP creates, status polls, file content) waits in one rate window.
   rateLimited(request.client, request.options?.callsPerMinute);
+  // Each file hashed or moved at once listens for the cancel (bounded by the pools, up to 64 together): without
+  // this, Node prints a "possible memory leak" warning into the user's terminal.
+  if (request.signal) setMaxListeners(PULL_SIGNAL_LISTENERS, request.signal);
   const started = performance.now();
   const logger = request.logger ?? nullLogger;
   const maxAttempts = Math.max(1, request.maxAttempts ?? 3);
@@ -160,12 +167,12 @@ export async function pull(request: PullRequest): Promise<PullReport> {
   try {
     const owner = stateOwnerOf(request.items, request.client);
     // The same pull again is an update when asked for (filtered pulls keep no state).
-    if (owner && plan.stripFolderName !== undefined && request.options?.update && !filter.active) {
+    if (owner && request.options?.update && !filter.active) {
       const updated = await pullUpdate(
         {
           request,
           owner,
-          folderName: plan.stripFolderName,
+          root: listingRootOf(request, plan),
           destination,
           progress,
           logger,

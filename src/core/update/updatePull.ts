@@ -13,7 +13,7 @@ import { runPool } from '../extract/pool';
 import { resolveInside } from '../naming/safeNames';
 import { createStagingDir } from '../place/staging';
 import type { ExtractedFile } from '../extract/fileExtraction';
-import { walkTree, type ListedFile, type ListedFolder, type Listing } from '../pull/listing';
+import { walkTree, type ListedFile, type ListedFolder, type Listing, type WalkRoot } from '../pull/listing';
 import { downloadFileContent } from '../pull/fileContent';
 import { runPlanned } from '../pull/planned';
 import { makeFilter } from '../pull/filters';
@@ -71,7 +71,8 @@ export interface UpdateSummary {
 export interface UpdateContext {
   request: PullRequest;
   owner: StateOwner;
-  folderName: string;
+  /** Where the listing starts: the folder, or for the root ("All Files") the items plan.ts learned. */
+  root: WalkRoot;
   destination: string;
   progress: PullProgressReporter;
   logger: Logger;
@@ -95,7 +96,7 @@ export async function pullUpdate(
 
   const listing = await walkTree(
     request.client,
-    { id: owner.folderId, name: context.folderName },
+    context.root,
     {
       filter: makeFilter({}),
       concurrency: options.listConcurrency,

@@ -420,6 +420,60 @@ describe('box-pull CLI: pulling updates', function () {
     assert.equal(emulator.stats.zipCreates, before.zips + 1);
   });
 
+  it('--full over an identical copy still records every file, so the next update downloads nothing and adopts nothing', async function () {
+    // Enough files that many are hashed at once: Node's listener-leak warning must not reach the terminal either.
+    const names = Array.from({ length: 40 }, (_, i) => `d/f${String(i).padStart(2, '0')}.txt`);
+    const f = await fixture(Object.fromEntries(names.map((name) => [name, name])));
+    await pullOk(f.name, f.dest);
+    const run = await pull(f.name, f.dest, '--full');
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /Warning/);
+    assert.deepEqual(done(run).alreadyUpToDate, names);
+    const state = JSON.parse(await read(f.dest, '.box-pull.json')) as { files: { path: string }[] };
+    assert.deepEqual(state.files.map((file) => file.path).sort(), names);
+    const before = counts();
+    const report = await pullOk(f.name, f.dest);
+    assert.deepEqual(counts(), before);
+    assert.equal(report.update!.unchanged, names.length);
+    assert.deepEqual(report.update!.adopted, []);
+  });
+
+  it('the root ("All Files") pulled again is an update too: nothing changed, no ZIP and no content download', async function () {
+    const f = await fixture({ 'r.txt': 'r' });
+    const dest = path.join(sandbox, 'root-dest');
+    const first = await runCli([
+      'pull',
+      '0',
+      '--dest',
+      dest,
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+      '--json',
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(await read(dest, `${f.name}/r.txt`), 'r');
+    const before = counts();
+    const again = await runCli([
+      'pull',
+      '0',
+      '--dest',
+      dest,
+      '--api-url',
+      emulator.baseUrl,
+      '--token',
+      emulator.token,
+      '--json',
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    const report = done(again);
+    assert.deepEqual(counts(), before);
+    assert.equal(report.bytesDownloaded, 0);
+    assert.ok(report.update && report.update.unchanged > 0, JSON.stringify(report.update));
+    assert.deepEqual(report.update.adopted, []);
+  });
+
   it('a cancel in the middle of an update leaves the destination and its state file as they were', async function () {
     const files: Record<string, string> = {};
     for (let i = 0; i < 30; i++) files[`f${i}.txt`] = `v1 ${i} `.repeat(200);
