@@ -127,6 +127,19 @@ export class FileExtraction {
     }
   }
 
+  /** Every entry still to extract must lie in the part of the archive that was written (see `unreadableBefore`). */
+  checkReadable(unreadableBefore: number): void {
+    if (unreadableBefore === 0) return;
+    const unread = this.plan.files.find(
+      ({ entry }, index) => !this.done.has(index) && entry.localHeaderOffset < unreadableBefore,
+    );
+    if (unread !== undefined) {
+      throw new StreamMismatchError(
+        `${JSON.stringify(unread.entry.archiveName)} was not extracted while streaming, and the archive was not kept`,
+      );
+    }
+  }
+
   async extract(sink: FileSink<SmallFileJob>): Promise<void> {
     const byOffset = this.plan.files
       .map((_, index) => index)

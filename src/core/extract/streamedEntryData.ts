@@ -170,6 +170,9 @@ export async function streamEntryToFile(
 
 /** A read for a streaming entry: a download that failed meanwhile ends streaming; it is no local write error. */
 async function readForStream(context: EntryStreamContext, position: number, length: number): Promise<Buffer> {
+  // The data descriptor follows the deflate stream's end, in this chunk or later: earlier bytes are done with. (If
+  // this entry fails now, the central-directory pass cannot read it from a lean archive; it asks for a fresh one.)
+  context.archive.release(position);
   try {
     return await context.archive.read(position, length, context.signal);
   } catch (error) {

@@ -26,6 +26,7 @@ import {
 } from '../zip/format';
 import { matchDataDescriptor, parseLocalHeader, type LocalHeader } from '../zip/localHeader';
 import { ArchiveError, messageOf } from '../errors';
+import { fileSystemError } from './fsErrors';
 
 /**
  * Extracts entries while the archive is still downloading, by following its local headers (a ZIP is written
@@ -146,9 +147,22 @@ export class StreamingExtractor {
 
   /** Resolves with the reason streaming stopped early, or undefined at the central directory. Never rejects. */
   private async run(): Promise<string | undefined> {
+    try {
+      return await this.follow();
+    } finally {
+      // A lean archive holds back the download until this pass stops: from here on, every byte goes to disk.
+      await this.archive.keepTheRest().catch((error: unknown) => {
+        this.failFatally(fileSystemError(error, 'write the archive'));
+      });
+    }
+  }
+
+  private async follow(): Promise<string | undefined> {
     let position = 0;
     try {
       for (;;) {
+        // Everything before this record is extracted (or was a folder): a lean archive need not keep it.
+        this.archive.release(position);
         const signature = await this.archive.read(position, 4, this.internal.signal);
         if (signature.length < 4) return 'the archive ended before its central directory';
         const value = signature.readUInt32LE(0);
