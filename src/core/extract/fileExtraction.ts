@@ -186,6 +186,7 @@ export class FileExtraction {
       fd: this.fd,
       signal: this.signal,
       preserveModifiedTimes: this.preserveTimes,
+      hashSha1: this.options.hashSha1 === true,
       onBytes: (count, entry) => {
         this.accept(count, entry);
         this.progress.bytesWritten += count;
@@ -212,7 +213,7 @@ export class FileExtraction {
           throw fileSystemError(error, `create the folder ${path.dirname(relativePath)}`);
         }
         const written = await streamLargeEntry(entry, target, context);
-        this.record(index, written.size);
+        this.record(index, written.size, written.sha1);
       },
       { signal: this.signal },
     );

@@ -117,6 +117,7 @@ export class StreamingExtractor {
       signal: this.internal.signal,
       maxEntryRatio: this.limits.maxEntryRatio,
       preserveModifiedTimes: options.preserveModifiedTimes !== false,
+      hashSha1: options.hashSha1 === true,
       accept: (count) => this.accept(count),
       onWritten: (count) => (this.bytesWritten += count),
     };
@@ -224,6 +225,7 @@ export class StreamingExtractor {
       uncompressedSize: written.size,
       modifiedTime: header.modifiedTime,
       ...(this.options.hashSha1 && written.content !== undefined ? { sha1: sha1Of(written.content) } : {}),
+      ...(written.sha1 === undefined ? {} : { sha1: written.sha1 }),
     };
     if (written.content !== undefined) {
       await this.sink.write({
