@@ -31,6 +31,9 @@ export class GrowingFile {
   private readonly lean: boolean;
   private held: Buffer[] = [];
   private heldStart = 0;
+  /** The held chunk the last read started in, and its offset: reads move forward, so the next starts there. */
+  private cursorIndex = 0;
+  private cursorStart = 0;
   private releasedTo = 0;
   private spilled: boolean;
   private readonly roomWaiters = new Set<() => void>();
@@ -247,7 +250,14 @@ export class GrowingFile {
       this.heldStart += this.held[dropped].length;
       dropped++;
     }
-    if (dropped > 0) this.held.splice(0, dropped);
+    if (dropped > 0) {
+      this.held.splice(0, dropped);
+      this.cursorIndex -= dropped;
+      if (this.cursorIndex < 0) {
+        this.cursorIndex = 0;
+        this.cursorStart = this.heldStart;
+      }
+    }
   }
 
   /** Bytes from the held chunks: a view of one chunk when they lie in one, else a copy into the reused buffer. */
@@ -255,10 +265,16 @@ export class GrowingFile {
     if (position < this.heldStart) throw new Error(`read at ${position}, released before ${this.heldStart}`);
     let index = 0;
     let start = this.heldStart;
+    if (this.cursorStart <= position) {
+      index = this.cursorIndex;
+      start = this.cursorStart;
+    }
     while (index < this.held.length && start + this.held[index].length <= position) {
       start += this.held[index].length;
       index++;
     }
+    this.cursorIndex = index;
+    this.cursorStart = start;
     const first = this.held[index];
     if (first === undefined || length === 0) return Buffer.alloc(0);
     if (position + length <= start + first.length) {
