@@ -9,8 +9,10 @@ import { Writable } from 'node:stream';
  * speed of either side: the download is never slowed down by extraction.
  *
  * Lean (`create(path, { lean: true })`): nothing is written while the streaming pass keeps up. The bytes it has not
- * released yet (`release`) stay in memory, at most `LEAN_WINDOW_BYTES` ahead of it (the download waits beyond
- * that), and the last `LEAN_TAIL_BYTES` received are kept too. When streaming stops (`keepTheRest`: the central
+ * released yet (`release`) stay in memory, up to `LEAN_WINDOW_BYTES`, and the last `LEAN_TAIL_BYTES` received are kept
+ * too. Beyond the window the bytes go to spill files (`<path>.spill-N`, `SPILL_SEGMENT_BYTES` each), deleted once the
+ * pass has released them: pausing the socket instead cost a network-bound download time it never caught up (#15).
+ * Only `LEAN_SPILL_BYTES` past the window does the download wait. When streaming stops (`keepTheRest`: the central
  * directory, or an entry it could not handle), what is held and everything after it is written at its own offset:
  * the file is sparse, a hole up to `holeEnd` and the real bytes after. Whoever reads it afterwards must not read in
  * the hole (extractor.ts asks for a fresh archive instead). This spares the disk writing the archive and reading it
@@ -27,16 +29,23 @@ export class GrowingFile {
   private buffer: Buffer = Buffer.alloc(0);
   private blockStart = 0;
   private closed = false;
-  /** Lean mode: received chunks not yet written, from `heldStart`, while nothing is written (`spilled` false). */
+  /** Lean mode: the received bytes not yet written to the archive, from `heldStart`, while `spilled` is false. */
   private readonly lean: boolean;
-  private held: Buffer[] = [];
+  private held: Piece[] = [];
   private heldStart = 0;
-  /** The held chunk the last read started in, and its offset: reads move forward, so the next starts there. */
+  /** Bytes of `held` that are in memory (the rest is in spill files). */
+  private heldMemory = 0;
+  /** The held piece the last read started in: reads move forward, so the next starts there. */
   private cursorIndex = 0;
-  private cursorStart = 0;
   private releasedTo = 0;
   private spilled: boolean;
   private readonly roomWaiters = new Set<() => void>();
+  /** The spill file being appended to, every one not yet deleted, and the write in flight to one. */
+  private segment: Segment | undefined;
+  private readonly segments = new Set<Segment>();
+  private segmentCount = 0;
+  private spillWrite: Promise<unknown> = Promise.resolve();
+  private removals: Promise<unknown> = Promise.resolve();
   /** Bytes before this offset were never written (lean mode): the file holds a hole there. */
   holeEnd = 0;
 
@@ -120,21 +129,22 @@ export class GrowingFile {
   async keepTheRest(): Promise<void> {
     if (this.spilled) return;
     this.spilled = true;
+    // A chunk on its way to a spill file is written again at its offset by `append`, which sees `spilled`.
+    await this.spillWrite.catch(() => undefined);
     this.holeEnd = this.heldStart;
-    const chunks = this.held;
+    const pieces = this.held;
     this.held = [];
+    this.heldMemory = 0;
     this.wakeWriters();
-    // A failed download is not extracted: nothing to keep.
-    if (this.failure !== undefined) return;
-    let position = this.heldStart;
     try {
-      for (const chunk of chunks) {
-        await this.writeAt(chunk, position);
-        position += chunk.length;
-      }
+      // A failed download is not extracted: nothing to keep.
+      if (this.failure !== undefined) return;
+      for (const piece of pieces) await this.keepPiece(piece);
     } catch (error) {
       this.fail(error);
       throw error;
+    } finally {
+      await this.removeSegments();
     }
   }
 
@@ -150,7 +160,8 @@ export class GrowingFile {
     const end = position + length;
     if (!this.spilled) {
       await this.waitFor(end, signal);
-      if (!this.spilled) return this.readHeld(position, Math.max(0, Math.min(end, this.length) - position));
+      if (!this.spilled)
+        return await this.readHeld(position, Math.max(0, Math.min(end, this.length) - position));
     }
     if (position >= this.blockStart && end <= this.blockStart + this.block.length) {
       return this.block.subarray(position - this.blockStart, end - this.blockStart);
@@ -200,38 +211,105 @@ export class GrowingFile {
     this.wakeWriters();
     this.block = Buffer.alloc(0);
     this.buffer = Buffer.alloc(0);
-    await Promise.all([closeQuietly(this.writeFd), closeQuietly(this.readFd)]);
+    await Promise.all([closeQuietly(this.writeFd), closeQuietly(this.readFd), this.removeSegments()]);
   }
 
   private async append(chunk: Buffer): Promise<void> {
     // Lean mode: writing what was held failed, so the file would have a gap.
     if (this.failure !== undefined) throw this.failure;
     if (!this.spilled) {
-      this.held.push(chunk);
-      this.length += chunk.length;
-      this.dropReleased();
-      this.wake();
-      await this.roomInWindow();
+      if (this.heldMemory + chunk.length <= LEAN_WINDOW_BYTES) {
+        this.held.push({ start: this.length, length: chunk.length, memory: chunk, offset: 0 });
+        this.heldMemory += chunk.length;
+      } else {
+        const write = this.spill(chunk);
+        this.spillWrite = write;
+        await write;
+      }
+    }
+    // Not `else`: streaming may have stopped while the chunk went to a spill file, which is deleted now.
+    if (this.spilled) await this.writeAt(chunk, this.length);
+    this.length += chunk.length;
+    if (!this.spilled) this.dropReleased();
+    this.wake();
+    await this.roomInWindow();
+  }
+
+  /** Appends the chunk to the current spill file (a new one when it is full) and holds it as a piece there. */
+  private async spill(chunk: Buffer): Promise<void> {
+    if (this.segment === undefined || this.segment.size >= SPILL_SEGMENT_BYTES) {
+      const segmentPath = `${this.path}.spill-${this.segmentCount++}`;
+      const fd = await new Promise<number>((resolve, reject) =>
+        fs.open(segmentPath, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))),
+      );
+      this.segment = { path: segmentPath, fd, size: 0, live: 0 };
+      this.segments.add(this.segment);
+    }
+    const segment = this.segment;
+    // The write in flight keeps the file open: a release meanwhile may drop every earlier piece in it.
+    segment.live++;
+    const offset = segment.size;
+    segment.size += chunk.length;
+    await writeFully(segment.fd, chunk, offset);
+    if (this.spilled) return;
+    const last = this.held[this.held.length - 1];
+    if (
+      last?.segment === segment &&
+      last.offset + last.length === offset &&
+      last.start + last.length === this.length
+    ) {
+      last.length += chunk.length;
+      segment.live--;
       return;
     }
-    await this.writeAt(chunk, this.length);
-    this.length += chunk.length;
-    this.wake();
+    this.held.push({ start: this.length, length: chunk.length, segment, offset });
   }
 
-  private async writeAt(chunk: Buffer, position: number): Promise<void> {
-    for (let done = 0; done < chunk.length;) {
-      done += await new Promise<number>((resolve, reject) =>
-        fs.write(this.writeFd, chunk, done, chunk.length - done, position + done, (error, written) =>
-          error ? reject(error) : resolve(written),
-        ),
+  /** Writes a held piece at its own offset in the archive (from memory, or copied from its spill file). */
+  private async keepPiece(piece: Piece): Promise<void> {
+    if (piece.memory !== undefined) return this.writeAt(piece.memory, piece.start);
+    const block = Buffer.allocUnsafe(Math.min(piece.length, COPY_BYTES));
+    for (let done = 0; done < piece.length;) {
+      const count = await readFully(
+        piece.segment!.fd,
+        block,
+        Math.min(block.length, piece.length - done),
+        piece.offset + done,
       );
+      if (count === 0) throw new Error(`spill file ${piece.segment!.path} ended early`);
+      await this.writeAt(block.subarray(0, count), piece.start + done);
+      done += count;
     }
   }
 
-  /** The download waits while the reader is a window behind: memory stays bounded, and so does the disk. */
+  /** Closes and deletes a spill file whose bytes are all released (or every one). */
+  private removeSegment(segment: Segment): void {
+    if (!this.segments.delete(segment)) return;
+    if (this.segment === segment) this.segment = undefined;
+    this.removals = Promise.all([
+      this.removals,
+      closeQuietly(segment.fd)
+        .then(() => fs.promises.rm(segment.path, { force: true }))
+        .catch(() => undefined),
+    ]);
+  }
+
+  private async removeSegments(): Promise<void> {
+    for (const segment of [...this.segments]) this.removeSegment(segment);
+    await this.removals;
+  }
+
+  private writeAt(chunk: Buffer, position: number): Promise<void> {
+    return writeFully(this.writeFd, chunk, position);
+  }
+
+  /** The download waits only while the reader is the window and the spill behind: memory and disk stay bounded. */
   private async roomInWindow(): Promise<void> {
-    while (!this.spilled && this.failure === undefined && this.length - this.releasedTo > LEAN_WINDOW_BYTES) {
+    while (
+      !this.spilled &&
+      this.failure === undefined &&
+      this.length - this.releasedTo > LEAN_WINDOW_BYTES + LEAN_SPILL_BYTES
+    ) {
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           this.roomWaiters.delete(wake);
@@ -242,53 +320,55 @@ export class GrowingFile {
     }
   }
 
-  /** Drops the held chunks that are released and not in the tail (the central directory's check may need it). */
+  /** Drops the held pieces that are released and not in the tail (the central directory's check may need it). */
   private dropReleased(): void {
     const keepFrom = Math.min(this.releasedTo, this.length - LEAN_TAIL_BYTES);
     let dropped = 0;
-    while (dropped < this.held.length && this.heldStart + this.held[dropped].length <= keepFrom) {
-      this.heldStart += this.held[dropped].length;
-      dropped++;
+    while (dropped < this.held.length && this.held[dropped].start + this.held[dropped].length <= keepFrom) {
+      const piece = this.held[dropped++];
+      this.heldStart = piece.start + piece.length;
+      if (piece.memory !== undefined) this.heldMemory -= piece.length;
+      else if (--piece.segment!.live === 0) this.removeSegment(piece.segment!);
     }
     if (dropped > 0) {
       this.held.splice(0, dropped);
-      this.cursorIndex -= dropped;
-      if (this.cursorIndex < 0) {
-        this.cursorIndex = 0;
-        this.cursorStart = this.heldStart;
-      }
+      this.cursorIndex = Math.max(0, this.cursorIndex - dropped);
     }
   }
 
-  /** Bytes from the held chunks: a view of one chunk when they lie in one, else a copy into the reused buffer. */
-  private readHeld(position: number, length: number): Buffer {
+  /** Held bytes: a view of one in-memory piece when they lie in one, else a copy into the reused buffer. */
+  private async readHeld(position: number, length: number): Promise<Buffer> {
     if (position < this.heldStart) throw new Error(`read at ${position}, released before ${this.heldStart}`);
-    let index = 0;
-    let start = this.heldStart;
-    if (this.cursorStart <= position) {
-      index = this.cursorIndex;
-      start = this.cursorStart;
-    }
-    while (index < this.held.length && start + this.held[index].length <= position) {
-      start += this.held[index].length;
-      index++;
-    }
+    let index = this.held[this.cursorIndex]?.start <= position ? this.cursorIndex : 0;
+    while (index < this.held.length && this.held[index].start + this.held[index].length <= position) index++;
     this.cursorIndex = index;
-    this.cursorStart = start;
     const first = this.held[index];
     if (first === undefined || length === 0) return Buffer.alloc(0);
-    if (position + length <= start + first.length) {
-      return first.subarray(position - start, position - start + length);
+    if (first.memory !== undefined && position + length <= first.start + first.length) {
+      return first.memory.subarray(position - first.start, position - first.start + length);
+    }
+    // The pieces are picked before any await: a piece read from is not dropped meanwhile (it is not released).
+    const parts: { piece: Piece; from: number; count: number }[] = [];
+    for (let at = position; at < position + length && index < this.held.length; index++) {
+      const piece = this.held[index];
+      const from = at - piece.start;
+      const count = Math.min(piece.length - from, position + length - at);
+      parts.push({ piece, from, count });
+      at += count;
     }
     if (this.buffer.length < length) this.buffer = Buffer.allocUnsafe(Math.max(length, 64 * 1024));
+    const buffer = this.buffer;
     let filled = 0;
-    for (; filled < length && index < this.held.length; index++) {
-      const chunk = this.held[index];
-      const from = Math.max(0, position + filled - start);
-      filled += chunk.copy(this.buffer, filled, from, Math.min(chunk.length, from + length - filled));
-      start += chunk.length;
+    for (const { piece, from, count } of parts) {
+      if (piece.memory !== undefined) piece.memory.copy(buffer, filled, from, from + count);
+      else if (
+        (await readFully(piece.segment!.fd, buffer.subarray(filled), count, piece.offset + from)) < count
+      ) {
+        throw new Error(`spill file ${piece.segment!.path} ended early`);
+      }
+      filled += count;
     }
-    return this.buffer.subarray(0, filled);
+    return buffer.subarray(0, filled);
   }
 
   private wakeWriters(): void {
@@ -300,8 +380,62 @@ export class GrowingFile {
   }
 }
 
-/** How far the download may run ahead of the lean reader: well over the largest read it waits for (about 1.3 MB). */
+/** What the lean archive holds in memory ahead of its reader: well over the largest read it waits for (about 1.3 MB). */
 const LEAN_WINDOW_BYTES = 8 * 1024 * 1024;
+/**
+ * How far past the window the download may run into spill files before it waits. With the window, the tail and a
+ * partly released spill file, the temporary disk stays within #15's extracted size + 64 MB.
+ */
+const LEAN_SPILL_BYTES = 48 * 1024 * 1024;
+/** One spill file: deleted whole once released, so the disk given back comes in steps of this. */
+const SPILL_SEGMENT_BYTES = 4 * 1024 * 1024;
+/** The block a spilled piece is copied in to the archive when streaming stops. */
+const COPY_BYTES = 1024 * 1024;
+
+/** Received bytes held for the lean reader: in memory, or at `offset` in a spill file. */
+interface Piece {
+  /** Offset in the archive. */
+  readonly start: number;
+  length: number;
+  readonly memory?: Buffer;
+  readonly segment?: Segment;
+  readonly offset: number;
+}
+
+interface Segment {
+  readonly path: string;
+  readonly fd: number;
+  size: number;
+  /** Held pieces in it: at 0 it is deleted. */
+  live: number;
+}
+
+function writeFully(fd: number, chunk: Buffer, position: number): Promise<void> {
+  return (async () => {
+    for (let done = 0; done < chunk.length;) {
+      done += await new Promise<number>((resolve, reject) =>
+        fs.write(fd, chunk, done, chunk.length - done, position + done, (error, written) =>
+          error ? reject(error) : resolve(written),
+        ),
+      );
+    }
+  })();
+}
+
+/** Reads up to `length` bytes at `position` into `buffer`; fewer only at the end of the file. */
+async function readFully(fd: number, buffer: Buffer, length: number, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < length) {
+    const count = await new Promise<number>((resolve, reject) =>
+      fs.read(fd, buffer, filled, length - filled, position + filled, (error, bytesRead) =>
+        error ? reject(error) : resolve(bytesRead),
+      ),
+    );
+    if (count === 0) break;
+    filled += count;
+  }
+  return filled;
+}
 /** The end of an archive the central directory pass reads besides the directory (the EOCD search covers 64 KiB). */
 const LEAN_TAIL_BYTES = 256 * 1024;
 
