@@ -120,8 +120,11 @@ class DiskSampler {
   }
 }
 
-/** Files come and go while the run works (renames, the archive's removal): vanished entries count as nothing. */
-async function allocatedBytes(dir: string): Promise<number> {
+/**
+ * Files come and go while the run works (renames, the archive's removal): vanished entries count as nothing, and a
+ * file moved from staging into place during the walk is counted once (by inode), not once in each folder.
+ */
+async function allocatedBytes(dir: string, seen = new Set<number>()): Promise<number> {
   let entries: Dirent[];
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -132,11 +135,14 @@ async function allocatedBytes(dir: string): Promise<number> {
   for (const entry of entries) {
     const target = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      total += await allocatedBytes(target);
+      total += await allocatedBytes(target, seen);
       continue;
     }
     try {
-      total += (await fs.lstat(target)).blocks * 512;
+      const stat = await fs.lstat(target);
+      if (seen.has(stat.ino)) continue;
+      seen.add(stat.ino);
+      total += stat.blocks * 512;
     } catch {
       // Gone since the readdir.
     }

@@ -15,6 +15,8 @@ export interface Invocation {
   env?: Record<string, string>;
   /** Strings (tokens, download URLs) removed from any error text. */
   secrets?: string[];
+  /** Figures the command reports on stderr (its last few kilobytes), added to the sample. */
+  readStderr?(stderr: string): Partial<RunSample>;
 }
 
 export interface RunSample {
@@ -24,6 +26,8 @@ export interface RunSample {
   cpuSeconds: number;
   /** Peak extra disk space in use during the run (only when measured). */
   peakDiskBytes?: number;
+  /** Milliseconds from the first byte of the archive to the first file in staging (pulls that log it). */
+  firstFileMs?: number;
 }
 
 export class RunFailure extends Error {}
@@ -64,5 +68,10 @@ export async function timedRun(invocation: Invocation, timeFile: string): Promis
   const [, maxRssKb, user, system] = lines[lines.length - 1].split(' ').map(Number);
   if (![maxRssKb, user, system].every(Number.isFinite))
     throw new RunFailure(`Unreadable ${GNU_TIME} output: ${lines.join(' | ')}`);
-  return { wallSeconds, peakRssMb: maxRssKb / 1024, cpuSeconds: user + system };
+  return {
+    wallSeconds,
+    peakRssMb: maxRssKb / 1024,
+    cpuSeconds: user + system,
+    ...invocation.readStderr?.(stderr),
+  };
 }

@@ -2,6 +2,7 @@ import { abortError, isAbortError } from '../abort';
 import * as fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Hash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import type { ArchiveEntry } from '../zip/centralDirectory';
 import { LOCAL_HEADER_FIXED_BYTES, localHeaderLength, METHOD_DEFLATE, METHOD_STORE } from '../zip/format';
@@ -9,6 +10,7 @@ import { checkLocalHeader } from '../zip/localHeader';
 import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
 import { ArchiveError } from '../errors';
 import { fileSystemError, writeError } from './fsErrors';
+import { sha1Hasher } from '../verify/checksum';
 
 /**
  * Reads one entry's data from the archive, verifying the local header, the size and the CRC-32 on the way.
@@ -28,10 +30,13 @@ export interface StreamContext {
   preserveModifiedTimes: boolean;
   /** Called with every chunk of bytes before it is written; throws to stop. */
   onBytes(count: number, entry: ArchiveEntry): void;
+  /** Hash the content (SHA-1) on its way to the file, so that nobody reads it back. */
+  hashSha1?: boolean;
 }
 
 export interface WrittenEntry {
   size: number;
+  sha1?: string;
 }
 
 export function isSmallEntry(entry: ArchiveEntry): boolean {
@@ -137,18 +142,21 @@ export async function streamLargeEntry(
       emitClose: false,
       highWaterMark: STREAM_CHUNK_BYTES,
     });
-    const verifier = new ChecksumStream((count, total) => {
-      if (total > entry.uncompressedSize) {
-        throw new ArchiveError(
-          'size_mismatch',
-          `Entry inflates to more than its declared size: ${quote(entry)}`,
-          {
-            entryName: entry.archiveName,
-          },
-        );
-      }
-      context.onBytes(count, entry);
-    });
+    const verifier = new ChecksumStream(
+      (count, total) => {
+        if (total > entry.uncompressedSize) {
+          throw new ArchiveError(
+            'size_mismatch',
+            `Entry inflates to more than its declared size: ${quote(entry)}`,
+            {
+              entryName: entry.archiveName,
+            },
+          );
+        }
+        context.onBytes(count, entry);
+      },
+      context.hashSha1 ? sha1Hasher() : undefined,
+    );
     const sink = fs.createWriteStream('', {
       fd: output,
       autoClose: false,
@@ -168,7 +176,7 @@ export async function streamLargeEntry(
     if (context.preserveModifiedTimes) await setFileTime(output, entry.modifiedTime, entry.archiveName);
     closed = true;
     await closeFile(output, entry.archiveName);
-    return { size: verifier.size };
+    return { size: verifier.size, ...(verifier.sha1 === undefined ? {} : { sha1: verifier.sha1 }) };
   } catch (error) {
     if (!closed) await closeFile(output, entry.archiveName).catch(() => undefined);
     await fs.promises.unlink(target).catch(() => undefined);
@@ -192,8 +200,20 @@ export class ChecksumStream extends Transform {
   size = 0;
   crc = 0;
 
-  constructor(private readonly onBytes: (count: number, total: number) => void) {
+  constructor(
+    private readonly onBytes: (count: number, total: number) => void,
+    /** Also a SHA-1 of the content, read as `sha1` once the stream has ended. */
+    private readonly hash?: Hash,
+  ) {
     super({ highWaterMark: STREAM_CHUNK_BYTES });
+  }
+
+  private digest: string | undefined;
+
+  /** The content's hex SHA-1, when a hash was given; read after the last chunk. */
+  get sha1(): string | undefined {
+    this.digest ??= this.hash?.digest('hex');
+    return this.digest;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -205,6 +225,7 @@ export class ChecksumStream extends Transform {
     }
     this.size += chunk.length;
     this.crc = zlib.crc32(chunk, this.crc);
+    this.hash?.update(chunk);
     callback(null, chunk);
   }
 }

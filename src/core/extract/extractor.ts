@@ -50,6 +50,12 @@ export interface ExtractOptions {
    * over with an empty folder. The others are extracted as usual.
    */
   alreadyExtracted?: ReadonlyMap<number, StreamedEntry>;
+  /**
+   * The archive's bytes before this offset were never written (a lean archive, growingFile.ts): the streaming pass
+   * extracted what lay there. Reading any of them throws `StreamMismatchError`, as a disagreement does: the caller
+   * fetches a fresh archive.
+   */
+  unreadableBefore?: number;
 }
 
 export interface ExtractResult {
@@ -114,7 +120,8 @@ async function extractFromOpenArchive(
   internal: AbortController,
 ): Promise<ExtractResult> {
   const fileSize = await fileSizeOf(fd);
-  const centralDirectory = await readCentralDirectory(fd, fileSize, limits, signal);
+  const unreadableBefore = options.unreadableBefore ?? 0;
+  const centralDirectory = await readCentralDirectory(fd, fileSize, limits, signal, unreadableBefore);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const streamed = options.alreadyExtracted ?? new Map<number, StreamedEntry>();
   const smallCount = centralDirectory.entries.filter(
@@ -135,6 +142,7 @@ async function extractFromOpenArchive(
     throwIfAborted(signal);
     run.start(plan, centralDirectory.totalUncompressedBytes, centralDirectory.entries.length);
     await run.adoptStreamed(streamed);
+    run.checkReadable(unreadableBefore);
     await sink.createDirectories(
       leafDirectories(plan.directories).map((directory) => resolveInside(staging, directory)),
     );

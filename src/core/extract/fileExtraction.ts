@@ -127,6 +127,19 @@ export class FileExtraction {
     }
   }
 
+  /** Every entry still to extract must lie in the part of the archive that was written (see `unreadableBefore`). */
+  checkReadable(unreadableBefore: number): void {
+    if (unreadableBefore === 0) return;
+    const unread = this.plan.files.find(
+      ({ entry }, index) => !this.done.has(index) && entry.localHeaderOffset < unreadableBefore,
+    );
+    if (unread !== undefined) {
+      throw new StreamMismatchError(
+        `${JSON.stringify(unread.entry.archiveName)} was not extracted while streaming, and the archive was not kept`,
+      );
+    }
+  }
+
   async extract(sink: FileSink<SmallFileJob>): Promise<void> {
     const byOffset = this.plan.files
       .map((_, index) => index)
@@ -173,6 +186,7 @@ export class FileExtraction {
       fd: this.fd,
       signal: this.signal,
       preserveModifiedTimes: this.preserveTimes,
+      hashSha1: this.options.hashSha1 === true,
       onBytes: (count, entry) => {
         this.accept(count, entry);
         this.progress.bytesWritten += count;
@@ -199,7 +213,7 @@ export class FileExtraction {
           throw fileSystemError(error, `create the folder ${path.dirname(relativePath)}`);
         }
         const written = await streamLargeEntry(entry, target, context);
-        this.record(index, written.size);
+        this.record(index, written.size, written.sha1);
       },
       { signal: this.signal },
     );

@@ -7,6 +7,16 @@ import { Writable } from 'node:stream';
  * reads behind the download with positional reads, waiting for bytes that have not arrived yet. Reading back from
  * the file (the page cache, in practice) instead of holding the stream in memory keeps memory flat whatever the
  * speed of either side: the download is never slowed down by extraction.
+ *
+ * Lean (`create(path, { lean: true })`): nothing is written while the streaming pass keeps up. The bytes it has not
+ * released yet (`release`) stay in memory, up to `LEAN_WINDOW_BYTES`, and the last `LEAN_TAIL_BYTES` received are kept
+ * too. Beyond the window the bytes go to spill files (`<path>.spill-N`, `SPILL_SEGMENT_BYTES` each), deleted once the
+ * pass has released them: pausing the socket instead cost a network-bound download time it never caught up (#15).
+ * Only `LEAN_SPILL_BYTES` past the window does the download wait. When streaming stops (`keepTheRest`: the central
+ * directory, or an entry it could not handle), what is held and everything after it is written at its own offset:
+ * the file is sparse, a hole up to `holeEnd` and the real bytes after. Whoever reads it afterwards must not read in
+ * the hole (extractor.ts asks for a fresh archive instead). This spares the disk writing the archive and reading it
+ * back, and the temporary disk its size.
  */
 export class GrowingFile {
   /** Bytes whose write has completed, so a read sees them. */
@@ -19,15 +29,38 @@ export class GrowingFile {
   private buffer: Buffer = Buffer.alloc(0);
   private blockStart = 0;
   private closed = false;
+  /** Lean mode: the received bytes not yet written to the archive, from `heldStart`, while `spilled` is false. */
+  private readonly lean: boolean;
+  private held: Piece[] = [];
+  private heldStart = 0;
+  /** Bytes of `held` that are in memory (the rest is in spill files). */
+  private heldMemory = 0;
+  /** The held piece the last read started in: reads move forward, so the next starts there. */
+  private cursorIndex = 0;
+  private releasedTo = 0;
+  private spilled: boolean;
+  private readonly roomWaiters = new Set<() => void>();
+  /** The spill file being appended to, every one not yet deleted, and the write in flight to one. */
+  private segment: Segment | undefined;
+  private readonly segments = new Set<Segment>();
+  private segmentCount = 0;
+  private spillWrite: Promise<unknown> = Promise.resolve();
+  private removals: Promise<unknown> = Promise.resolve();
+  /** Bytes before this offset were never written (lean mode): the file holds a hole there. */
+  holeEnd = 0;
 
   private constructor(
     readonly path: string,
     private readonly writeFd: number,
     private readonly readFd: number,
-  ) {}
+    lean: boolean,
+  ) {
+    this.lean = lean;
+    this.spilled = !lean;
+  }
 
   /** Creates the file (it must not exist). */
-  static async create(filePath: string): Promise<GrowingFile> {
+  static async create(filePath: string, options: { lean?: boolean } = {}): Promise<GrowingFile> {
     const writeFd = await new Promise<number>((resolve, reject) =>
       fs.open(filePath, 'wx', 0o600, (error, fd) => (error ? reject(error) : resolve(fd))),
     );
@@ -37,7 +70,7 @@ export class GrowingFile {
       await closeQuietly(writeFd);
       throw error;
     });
-    return new GrowingFile(filePath, writeFd, readFd);
+    return new GrowingFile(filePath, writeFd, readFd, options.lean === true);
   }
 
   get available(): number {
@@ -78,6 +111,41 @@ export class GrowingFile {
   fail(error: unknown): void {
     this.failure ??= error;
     this.wake();
+    this.wakeWriters();
+  }
+
+  /** Lean mode: the reader will never read before `position` again, so those bytes need not be kept. */
+  release(position: number): void {
+    if (this.spilled || position <= this.releasedTo) return;
+    this.releasedTo = position;
+    this.dropReleased();
+    this.wakeWriters();
+  }
+
+  /**
+   * Lean mode: the reader stops here. What is still held (from the last position it had not released, and the
+   * tail) is written, and every byte that arrives from now on. Idempotent; nothing to do outside lean mode.
+   */
+  async keepTheRest(): Promise<void> {
+    if (this.spilled) return;
+    this.spilled = true;
+    // A chunk on its way to a spill file is written again at its offset by `append`, which sees `spilled`.
+    await this.spillWrite.catch(() => undefined);
+    this.holeEnd = this.heldStart;
+    const pieces = this.held;
+    this.held = [];
+    this.heldMemory = 0;
+    this.wakeWriters();
+    try {
+      // A failed download is not extracted: nothing to keep.
+      if (this.failure !== undefined) return;
+      for (const piece of pieces) await this.keepPiece(piece);
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    } finally {
+      await this.removeSegments();
+    }
   }
 
   /**
@@ -90,6 +158,11 @@ export class GrowingFile {
    */
   async read(position: number, length: number, signal: AbortSignal): Promise<Buffer> {
     const end = position + length;
+    if (!this.spilled) {
+      await this.waitFor(end, signal);
+      if (!this.spilled)
+        return await this.readHeld(position, Math.max(0, Math.min(end, this.length) - position));
+    }
     if (position >= this.blockStart && end <= this.blockStart + this.block.length) {
       return this.block.subarray(position - this.blockStart, end - this.blockStart);
     }
@@ -134,27 +207,237 @@ export class GrowingFile {
     // Twice would close descriptor numbers that may belong to someone else by then.
     if (this.closed) return;
     this.closed = true;
+    this.held = [];
+    this.wakeWriters();
     this.block = Buffer.alloc(0);
     this.buffer = Buffer.alloc(0);
-    await Promise.all([closeQuietly(this.writeFd), closeQuietly(this.readFd)]);
+    await Promise.all([closeQuietly(this.writeFd), closeQuietly(this.readFd), this.removeSegments()]);
   }
 
   private async append(chunk: Buffer): Promise<void> {
-    for (let done = 0; done < chunk.length;) {
-      done += await new Promise<number>((resolve, reject) =>
-        fs.write(this.writeFd, chunk, done, chunk.length - done, this.length + done, (error, written) =>
-          error ? reject(error) : resolve(written),
-        ),
-      );
+    // Lean mode: writing what was held failed, so the file would have a gap.
+    if (this.failure !== undefined) throw this.failure;
+    if (!this.spilled) {
+      if (this.heldMemory + chunk.length <= LEAN_WINDOW_BYTES) {
+        this.held.push({ start: this.length, length: chunk.length, memory: chunk, offset: 0 });
+        this.heldMemory += chunk.length;
+      } else {
+        const write = this.spill(chunk);
+        this.spillWrite = write;
+        await write;
+      }
     }
+    // Not `else`: streaming may have stopped while the chunk went to a spill file, which is deleted now.
+    if (this.spilled) await this.writeAt(chunk, this.length);
     this.length += chunk.length;
+    if (!this.spilled) this.dropReleased();
     this.wake();
+    await this.roomInWindow();
+  }
+
+  /** Appends the chunk to the current spill file (a new one when it is full) and holds it as a piece there. */
+  private async spill(chunk: Buffer): Promise<void> {
+    if (this.segment === undefined || this.segment.size >= SPILL_SEGMENT_BYTES) {
+      const segmentPath = `${this.path}.spill-${this.segmentCount++}`;
+      const fd = await new Promise<number>((resolve, reject) =>
+        fs.open(segmentPath, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))),
+      );
+      this.segment = { path: segmentPath, fd, size: 0, live: 0 };
+      this.segments.add(this.segment);
+    }
+    const segment = this.segment;
+    // The write in flight keeps the file open: a release meanwhile may drop every earlier piece in it.
+    segment.live++;
+    const offset = segment.size;
+    segment.size += chunk.length;
+    await writeFully(segment.fd, chunk, offset);
+    if (this.spilled) return;
+    const last = this.held[this.held.length - 1];
+    if (
+      last?.segment === segment &&
+      last.offset + last.length === offset &&
+      last.start + last.length === this.length
+    ) {
+      last.length += chunk.length;
+      segment.live--;
+      return;
+    }
+    this.held.push({ start: this.length, length: chunk.length, segment, offset });
+  }
+
+  /** Writes a held piece at its own offset in the archive (from memory, or copied from its spill file). */
+  private async keepPiece(piece: Piece): Promise<void> {
+    if (piece.memory !== undefined) return this.writeAt(piece.memory, piece.start);
+    const block = Buffer.allocUnsafe(Math.min(piece.length, COPY_BYTES));
+    for (let done = 0; done < piece.length;) {
+      const count = await readFully(
+        piece.segment!.fd,
+        block,
+        Math.min(block.length, piece.length - done),
+        piece.offset + done,
+      );
+      if (count === 0) throw new Error(`spill file ${piece.segment!.path} ended early`);
+      await this.writeAt(block.subarray(0, count), piece.start + done);
+      done += count;
+    }
+  }
+
+  /** Closes and deletes a spill file whose bytes are all released (or every one). */
+  private removeSegment(segment: Segment): void {
+    if (!this.segments.delete(segment)) return;
+    if (this.segment === segment) this.segment = undefined;
+    this.removals = Promise.all([
+      this.removals,
+      closeQuietly(segment.fd)
+        .then(() => fs.promises.rm(segment.path, { force: true }))
+        .catch(() => undefined),
+    ]);
+  }
+
+  private async removeSegments(): Promise<void> {
+    for (const segment of [...this.segments]) this.removeSegment(segment);
+    await this.removals;
+  }
+
+  private writeAt(chunk: Buffer, position: number): Promise<void> {
+    return writeFully(this.writeFd, chunk, position);
+  }
+
+  /** The download waits only while the reader is the window and the spill behind: memory and disk stay bounded. */
+  private async roomInWindow(): Promise<void> {
+    while (
+      !this.spilled &&
+      this.failure === undefined &&
+      this.length - this.releasedTo > LEAN_WINDOW_BYTES + LEAN_SPILL_BYTES
+    ) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.roomWaiters.delete(wake);
+          resolve();
+        };
+        this.roomWaiters.add(wake);
+      });
+    }
+  }
+
+  /** Drops the held pieces that are released and not in the tail (the central directory's check may need it). */
+  private dropReleased(): void {
+    const keepFrom = Math.min(this.releasedTo, this.length - LEAN_TAIL_BYTES);
+    let dropped = 0;
+    while (dropped < this.held.length && this.held[dropped].start + this.held[dropped].length <= keepFrom) {
+      const piece = this.held[dropped++];
+      this.heldStart = piece.start + piece.length;
+      if (piece.memory !== undefined) this.heldMemory -= piece.length;
+      else if (--piece.segment!.live === 0) this.removeSegment(piece.segment!);
+    }
+    if (dropped > 0) {
+      this.held.splice(0, dropped);
+      this.cursorIndex = Math.max(0, this.cursorIndex - dropped);
+    }
+  }
+
+  /** Held bytes: a view of one in-memory piece when they lie in one, else a copy into the reused buffer. */
+  private async readHeld(position: number, length: number): Promise<Buffer> {
+    if (position < this.heldStart) throw new Error(`read at ${position}, released before ${this.heldStart}`);
+    let index = this.held[this.cursorIndex]?.start <= position ? this.cursorIndex : 0;
+    while (index < this.held.length && this.held[index].start + this.held[index].length <= position) index++;
+    this.cursorIndex = index;
+    const first = this.held[index];
+    if (first === undefined || length === 0) return Buffer.alloc(0);
+    if (first.memory !== undefined && position + length <= first.start + first.length) {
+      return first.memory.subarray(position - first.start, position - first.start + length);
+    }
+    // The pieces are picked before any await: a piece read from is not dropped meanwhile (it is not released).
+    const parts: { piece: Piece; from: number; count: number }[] = [];
+    for (let at = position; at < position + length && index < this.held.length; index++) {
+      const piece = this.held[index];
+      const from = at - piece.start;
+      const count = Math.min(piece.length - from, position + length - at);
+      parts.push({ piece, from, count });
+      at += count;
+    }
+    if (this.buffer.length < length) this.buffer = Buffer.allocUnsafe(Math.max(length, 64 * 1024));
+    const buffer = this.buffer;
+    let filled = 0;
+    for (const { piece, from, count } of parts) {
+      if (piece.memory !== undefined) piece.memory.copy(buffer, filled, from, from + count);
+      else if (
+        (await readFully(piece.segment!.fd, buffer.subarray(filled), count, piece.offset + from)) < count
+      ) {
+        throw new Error(`spill file ${piece.segment!.path} ended early`);
+      }
+      filled += count;
+    }
+    return buffer.subarray(0, filled);
+  }
+
+  private wakeWriters(): void {
+    for (const waiter of [...this.roomWaiters]) waiter();
   }
 
   private wake(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
 }
+
+/** What the lean archive holds in memory ahead of its reader: well over the largest read it waits for (about 1.3 MB). */
+const LEAN_WINDOW_BYTES = 8 * 1024 * 1024;
+/**
+ * How far past the window the download may run into spill files before it waits. With the window, the tail and a
+ * partly released spill file, the temporary disk stays within #15's extracted size + 64 MB.
+ */
+const LEAN_SPILL_BYTES = 48 * 1024 * 1024;
+/** One spill file: deleted whole once released, so the disk given back comes in steps of this. */
+const SPILL_SEGMENT_BYTES = 4 * 1024 * 1024;
+/** The block a spilled piece is copied in to the archive when streaming stops. */
+const COPY_BYTES = 1024 * 1024;
+
+/** Received bytes held for the lean reader: in memory, or at `offset` in a spill file. */
+interface Piece {
+  /** Offset in the archive. */
+  readonly start: number;
+  length: number;
+  readonly memory?: Buffer;
+  readonly segment?: Segment;
+  readonly offset: number;
+}
+
+interface Segment {
+  readonly path: string;
+  readonly fd: number;
+  size: number;
+  /** Held pieces in it: at 0 it is deleted. */
+  live: number;
+}
+
+function writeFully(fd: number, chunk: Buffer, position: number): Promise<void> {
+  return (async () => {
+    for (let done = 0; done < chunk.length;) {
+      done += await new Promise<number>((resolve, reject) =>
+        fs.write(fd, chunk, done, chunk.length - done, position + done, (error, written) =>
+          error ? reject(error) : resolve(written),
+        ),
+      );
+    }
+  })();
+}
+
+/** Reads up to `length` bytes at `position` into `buffer`; fewer only at the end of the file. */
+async function readFully(fd: number, buffer: Buffer, length: number, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < length) {
+    const count = await new Promise<number>((resolve, reject) =>
+      fs.read(fd, buffer, filled, length - filled, position + filled, (error, bytesRead) =>
+        error ? reject(error) : resolve(bytesRead),
+      ),
+    );
+    if (count === 0) break;
+    filled += count;
+  }
+  return filled;
+}
+/** The end of an archive the central directory pass reads besides the directory (the EOCD search covers 64 KiB). */
+const LEAN_TAIL_BYTES = 256 * 1024;
 
 /** Large enough that thousands of small entries cost a handful of reads, small enough to stay cheap to copy. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;

@@ -11,6 +11,7 @@ import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime 
 import type { GrowingFile } from './growingFile';
 import { ArchiveError, messageOf } from '../errors';
 import { fileSystemError } from './fsErrors';
+import { sha1Hasher } from '../verify/checksum';
 
 /**
  * The data of one entry, read from the archive while it downloads (streamingExtractor.ts): a small entry of
@@ -27,6 +28,8 @@ export interface DecodedEntry {
   size: number;
   crc32: number;
   compressedSize: number;
+  /** A large entry's SHA-1, taken as it streamed (`hashSha1`). */
+  sha1?: string;
 }
 
 export interface EntryStreamContext {
@@ -34,6 +37,7 @@ export interface EntryStreamContext {
   signal: AbortSignal;
   maxEntryRatio: number;
   preserveModifiedTimes: boolean;
+  hashSha1: boolean;
   /** Counts bytes about to be produced; throws StopStreaming at a limit. */
   accept(count: number): void;
   /** Bytes written to the file. */
@@ -105,16 +109,19 @@ export async function streamEntryToFile(
   const entryName = header.name ?? '';
   const fd = await openNewFile(target, entryName);
   let fed = 0;
-  const counter = new ChecksumStream((count, total) => {
-    if (compressedSize !== undefined && total > header.uncompressedSize) {
-      throw new StopStreaming('an entry inflates to more than its declared size');
-    }
-    if (total > RATIO_CHECK_THRESHOLD && total > context.maxEntryRatio * Math.max(1, fed)) {
-      throw new StopStreaming('an entry expands implausibly (compression ratio)');
-    }
-    context.accept(count);
-    context.onWritten(count);
-  });
+  const counter = new ChecksumStream(
+    (count, total) => {
+      if (compressedSize !== undefined && total > header.uncompressedSize) {
+        throw new StopStreaming('an entry inflates to more than its declared size');
+      }
+      if (total > RATIO_CHECK_THRESHOLD && total > context.maxEntryRatio * Math.max(1, fed)) {
+        throw new StopStreaming('an entry expands implausibly (compression ratio)');
+      }
+      context.accept(count);
+      context.onWritten(count);
+    },
+    context.hashSha1 ? sha1Hasher() : undefined,
+  );
   const output = fs.createWriteStream('', {
     fd,
     autoClose: false,
@@ -152,10 +159,12 @@ export async function streamEntryToFile(
     }
     if (context.preserveModifiedTimes) await setFileTime(fd, header.modifiedTime, entryName);
     await closeFile(fd, entryName);
+    const sha1 = counter.sha1;
     return {
       size: counter.size,
       crc32: counter.crc,
       compressedSize: consumed,
+      ...(sha1 === undefined ? {} : { sha1 }),
     };
   } catch (error) {
     await closeFile(fd, entryName).catch(() => undefined);
@@ -170,6 +179,9 @@ export async function streamEntryToFile(
 
 /** A read for a streaming entry: a download that failed meanwhile ends streaming; it is no local write error. */
 async function readForStream(context: EntryStreamContext, position: number, length: number): Promise<Buffer> {
+  // The data descriptor follows the deflate stream's end, in this chunk or later: earlier bytes are done with. (If
+  // this entry fails now, the central-directory pass cannot read it from a lean archive; it asks for a fresh one.)
+  context.archive.release(position);
   try {
     return await context.archive.read(position, length, context.signal);
   } catch (error) {

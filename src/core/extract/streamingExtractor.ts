@@ -26,6 +26,7 @@ import {
 } from '../zip/format';
 import { matchDataDescriptor, parseLocalHeader, type LocalHeader } from '../zip/localHeader';
 import { ArchiveError, messageOf } from '../errors';
+import { fileSystemError } from './fsErrors';
 
 /**
  * Extracts entries while the archive is still downloading, by following its local headers (a ZIP is written
@@ -116,6 +117,7 @@ export class StreamingExtractor {
       signal: this.internal.signal,
       maxEntryRatio: this.limits.maxEntryRatio,
       preserveModifiedTimes: options.preserveModifiedTimes !== false,
+      hashSha1: options.hashSha1 === true,
       accept: (count) => this.accept(count),
       onWritten: (count) => (this.bytesWritten += count),
     };
@@ -146,9 +148,22 @@ export class StreamingExtractor {
 
   /** Resolves with the reason streaming stopped early, or undefined at the central directory. Never rejects. */
   private async run(): Promise<string | undefined> {
+    try {
+      return await this.follow();
+    } finally {
+      // A lean archive holds back the download until this pass stops: from here on, every byte goes to disk.
+      await this.archive.keepTheRest().catch((error: unknown) => {
+        this.failFatally(fileSystemError(error, 'write the archive'));
+      });
+    }
+  }
+
+  private async follow(): Promise<string | undefined> {
     let position = 0;
     try {
       for (;;) {
+        // Everything before this record is extracted (or was a folder): a lean archive need not keep it.
+        this.archive.release(position);
         const signature = await this.archive.read(position, 4, this.internal.signal);
         if (signature.length < 4) return 'the archive ended before its central directory';
         const value = signature.readUInt32LE(0);
@@ -210,6 +225,7 @@ export class StreamingExtractor {
       uncompressedSize: written.size,
       modifiedTime: header.modifiedTime,
       ...(this.options.hashSha1 && written.content !== undefined ? { sha1: sha1Of(written.content) } : {}),
+      ...(written.sha1 === undefined ? {} : { sha1: written.sha1 }),
     };
     if (written.content !== undefined) {
       await this.sink.write({

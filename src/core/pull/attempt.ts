@@ -65,23 +65,39 @@ export interface AttemptResult {
 
 export class Attempt {
   private readonly filesDir: string;
+  private readonly archivePath: string;
   /** Aborted when the attempt is over: ends the status requests it left running in the background. */
   private readonly ended = new AbortController();
 
   constructor(private readonly context: AttemptContext) {
     this.filesDir = path.join(context.staging, 'files');
+    this.archivePath = path.join(context.staging, 'archive.zip');
   }
 
   async run(): Promise<AttemptResult> {
     try {
-      return await this.attempt();
+      // Lean: the archive is not written while the streaming pass keeps up (growingFile.ts).
+      const lean = this.context.extractWhileDownloading;
+      try {
+        return await this.attempt(lean);
+      } catch (error) {
+        if (!lean || !(error instanceof StreamMismatchError)) throw error;
+        // The central directory disagrees with the stream, or needs bytes that were not kept: rather than trust
+        // either, a fresh ZIP, this time kept whole so that the central directory pass can read all of it.
+        this.context.logger.warn(
+          `The archive's central directory disagrees with its stream (${error.message}); requesting a fresh ZIP.`,
+        );
+        await fs.rm(this.filesDir, { recursive: true, force: true });
+        await fs.rm(this.archivePath, { force: true });
+        return await this.attempt(false);
+      }
     } finally {
       // A status request still out (one that hangs) must not outlive the attempt, nor keep a CLI process alive.
       this.ended.abort();
     }
   }
 
-  private async attempt(): Promise<AttemptResult> {
+  private async attempt(lean: boolean): Promise<AttemptResult> {
     const { client, plan, progress, signal } = this.context;
     const zip = await client.createZipDownload(
       { items: plan.zipItems, downloadFileName: plan.displayName },
@@ -92,7 +108,7 @@ export class Attempt {
     // lives only seconds). Created without `recursive`: Node reports a recursive mkdir on a read-only or full
     // volume as ENOENT (nodejs/node#47098, #42808), which would hide the real reason from the user.
     await fs.mkdir(this.filesDir);
-    const archive = await GrowingFile.create(path.join(this.context.staging, 'archive.zip'));
+    const archive = await GrowingFile.create(this.archivePath, { lean });
     let downloaded: Downloaded;
     try {
       downloaded = await this.download(zip, archive);
@@ -107,7 +123,11 @@ export class Attempt {
     progress.enter('extracting');
     let extracted: ExtractResult;
     try {
-      extracted = await this.extract(archive.path, streamed);
+      extracted = await this.extract(
+        archive.path,
+        streamed,
+        lean && archive.holeEnd > 0 ? archive.holeEnd : undefined,
+      );
     } catch (error) {
       // Box's own word that building the archive failed explains a broken archive better than the break does.
       if (!signal?.aborted && (await finalStatus.catch(() => undefined))?.state === 'failed')
@@ -141,10 +161,14 @@ export class Attempt {
     const content = await this.openContent(zip);
     // Once bytes flow, the status endpoint knows the file count: ask once, in the background, for the total.
     let earlyStatusAsked = false;
+    // Time to first file, from the first byte (logged, and read by the bench).
+    let firstByteAt: number | undefined;
+    let firstFileLogged = false;
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         progress.downloaded(chunk.length);
         if (!earlyStatusAsked) {
+          firstByteAt = performance.now();
           earlyStatusAsked = true;
           client.getZipDownloadStatus(zip.status_url, { signal: background }).then(
             (status) => progress.totalFiles(status.total_file_count),
@@ -176,7 +200,14 @@ export class Attempt {
           signal: download.signal,
           stripTopLevelFolder: plan.stripFolderName,
           hashSha1: this.context.hashSha1,
-          onProgress: (files) => progress.filesDone(files),
+          onProgress: (files) => {
+            progress.filesDone(files);
+            if (firstFileLogged || firstByteAt === undefined) return;
+            firstFileLogged = true;
+            logger.info(
+              `First file in staging ${Math.round(performance.now() - firstByteAt)} ms after the first byte`,
+            );
+          },
           onFatal: (error) => download.abort(error),
         })
       : undefined;
@@ -251,7 +282,11 @@ export class Attempt {
    * Extracts what the streaming pass left, checking what it wrote against the central directory. If the two
    * disagree, the streamed files are discarded and the whole archive is extracted again.
    */
-  private async extract(archivePath: string, streamed: StreamingOutcome | undefined): Promise<ExtractResult> {
+  private async extract(
+    archivePath: string,
+    streamed: StreamingOutcome | undefined,
+    unreadableBefore: number | undefined,
+  ): Promise<ExtractResult> {
     const { plan, progress, logger, signal } = this.context;
     const extract = (alreadyExtracted?: StreamingOutcome['entries']): Promise<ExtractResult> =>
       extractZip(archivePath, this.filesDir, {
@@ -259,6 +294,7 @@ export class Attempt {
         stripTopLevelFolder: plan.stripFolderName,
         hashSha1: this.context.hashSha1,
         ...(alreadyExtracted ? { alreadyExtracted } : {}),
+        ...(unreadableBefore ? { unreadableBefore } : {}),
         onProgress: (p) => {
           progress.totalFiles(p.totalEntries);
           progress.filesDone(p.filesExtracted);
@@ -268,7 +304,8 @@ export class Attempt {
     try {
       return await extract(streamed.entries);
     } catch (error) {
-      if (!(error instanceof StreamMismatchError)) throw error;
+      // A lean archive cannot be read again: run() asks for a fresh one.
+      if (!(error instanceof StreamMismatchError) || unreadableBefore !== undefined) throw error;
       logger.warn(
         `The archive's central directory disagrees with its stream (${error.message}); extracting again.`,
       );

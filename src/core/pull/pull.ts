@@ -203,6 +203,8 @@ export async function pull(request: PullRequest): Promise<PullReport> {
           extractWhileDownloading: request.extractWhileDownloading !== false,
           lowSpeed: request.lowSpeed,
           clock: request.clock,
+          // The state file records each file's SHA-1: hashed while in memory, a small file is not read back.
+          hashSha1: owner !== undefined,
         }).run();
         // Box's final status says files did not come (skipped, or missing from its totals): fetch them by content.
         const shortfall = leftOutOf(result.status);

@@ -76,7 +76,12 @@ async function stagedHashes(
   signal?: AbortSignal,
 ): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
-  const unknown = files.filter((file) => recording.known?.get(file.relativePath)?.sha1 === undefined);
+  const unknown = files.filter((file) => {
+    if (recording.known?.get(file.relativePath)?.sha1 !== undefined) return false;
+    // Hashed while it was extracted (`hashSha1`): not read back.
+    if (file.sha1 !== undefined) hashes.set(file.relativePath, file.sha1);
+    return file.sha1 === undefined;
+  });
   await runPool(
     unknown,
     HASH_CONCURRENCY,

@@ -1,11 +1,16 @@
 // The one home of content hashing: Box's `sha1` of a file against the bytes we hold.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 
 /** The hex SHA-1 of bytes in memory: a file's whole content, hashed as it is extracted instead of read back. */
 export function sha1Of(content: Uint8Array): string {
   return createHash('sha1').update(content).digest('hex');
+}
+
+/** A SHA-1 fed chunk by chunk: a large file hashed as it streams to disk (entryData.ts `ChecksumStream`). */
+export function sha1Hasher(): Hash {
+  return createHash('sha1');
 }
 
 /** The hex SHA-1 of a file's bytes. */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
+import { StreamMismatchError } from '../errors';
 
 /**
  * A yauzl RandomAccessReader over a descriptor we own, with a read-ahead block cache. yauzl reads the central
@@ -20,6 +21,8 @@ export class BlockCachingReader extends yauzl.RandomAccessReader {
   constructor(
     private readonly fd: number,
     private readonly size: number,
+    /** Bytes before this offset were never written (a lean archive): reading them asks for a fresh archive. */
+    private readonly unreadableBefore = 0,
   ) {
     super();
   }
@@ -31,6 +34,13 @@ export class BlockCachingReader extends yauzl.RandomAccessReader {
     position: number,
     callback: (error: Error | null, bytesRead?: number) => void,
   ): void {
+    if (position < this.unreadableBefore) {
+      const error = new StreamMismatchError(
+        `the central directory reads offset ${position}, in the part of the archive that was not kept`,
+      );
+      setImmediate(() => callback(error));
+      return;
+    }
     if (position >= this.cacheStart && position + length <= this.cacheStart + this.cache.length) {
       this.cache.copy(buffer, offset, position - this.cacheStart, position - this.cacheStart + length);
       const done = (): void => callback(null, length);

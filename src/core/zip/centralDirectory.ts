@@ -9,7 +9,7 @@ import {
   METHOD_DEFLATE,
   METHOD_STORE,
 } from './format';
-import { ArchiveError } from '../errors';
+import { ArchiveError, StreamMismatchError } from '../errors';
 
 /**
  * Reads and vets the whole central directory before a single byte is extracted. yauzl parses the end-of-central-
@@ -83,8 +83,9 @@ export async function readCentralDirectory(
   fileSize: number,
   limits: ExtractLimits,
   signal: AbortSignal,
+  unreadableBefore = 0,
 ): Promise<CentralDirectory> {
-  const zipfile = await openZip(fd, fileSize);
+  const zipfile = await openZip(fd, fileSize, unreadableBefore);
   try {
     if (zipfile.entryCount > limits.maxEntries) {
       throw new ArchiveError(
@@ -121,13 +122,13 @@ export async function readCentralDirectory(
   }
 }
 
-function openZip(fd: number, fileSize: number): Promise<yauzl.ZipFile> {
+function openZip(fd: number, fileSize: number, unreadableBefore: number): Promise<yauzl.ZipFile> {
   if (fileSize > Number.MAX_SAFE_INTEGER) {
     return Promise.reject(new ArchiveError('invalid', 'The archive is too large to read.'));
   }
   return new Promise((resolve, reject) => {
     yauzl.fromRandomAccessReader(
-      new BlockCachingReader(fd, fileSize),
+      new BlockCachingReader(fd, fileSize, unreadableBefore),
       fileSize,
       YAUZL_OPTIONS,
       (error, zipfile) => {
@@ -262,7 +263,12 @@ function assignDataLimits(entries: ArchiveEntry[], centralDirectoryOffset: numbe
 
 /** yauzl reports everything as plain `Error`s; this gives them our codes. */
 export function translateYauzlError(error: Error): ArchiveError | Error {
-  if (error instanceof ArchiveError || (error as { name?: string }).name === 'AbortError') return error;
+  if (
+    error instanceof ArchiveError ||
+    error instanceof StreamMismatchError ||
+    (error as { name?: string }).name === 'AbortError'
+  )
+    return error;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     return new ArchiveError('io', `Could not read the archive: ${error.message}`, { cause: error });

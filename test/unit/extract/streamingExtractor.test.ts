@@ -52,6 +52,8 @@ interface Harness {
 type HarnessOptions = Omit<StreamingOptions, 'signal' | 'onProgress'> & {
   /** The whole archive, downloaded before the extractor starts (for tests where timing must not matter). */
   prefill?: Buffer;
+  /** A lean archive (growingFile.ts): only what streaming leaves is written. */
+  lean?: boolean;
 };
 
 function text(size: number, seed: number): Buffer {
@@ -169,11 +171,11 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
   });
 
   async function startStreaming(options: HarnessOptions = {}): Promise<Harness> {
-    const { prefill, ...streamingOptions } = options;
+    const { prefill, lean, ...streamingOptions } = options;
     const sandbox = await makeSandbox();
     const before = await snapshot(sandbox.root);
     const staging = await makeExtractionDir(sandbox.dest);
-    const archive = await GrowingFile.create(sandbox.zipPath);
+    const archive = await GrowingFile.create(sandbox.zipPath, { lean });
     const writer = archive.writable();
     // A cut download destroys the writer with an error; the GrowingFile passes it on to the extractor.
     writer.on('error', () => undefined);
@@ -478,6 +480,89 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
       await readTree(harness.staging),
       new Map(files.map((file) => [file.name.slice(4), file.data])),
     );
+  });
+
+  describe('a lean archive: only what the central directory pass needs reaches the disk', () => {
+    /** Bytes the archive file occupies on disk (a sparse file's hole takes none). */
+    const allocated = (file: string): number => fs.statSync(file).blocks * 512;
+    const bigFiles = (count: number): YazlFile[] =>
+      Array.from({ length: count }, (_, index) => ({
+        name: `big/${index}.bin`,
+        data: randomBytes(700 * KiB),
+        stream: true,
+      }));
+
+    it('streaming reaches the central directory: the archive keeps only its tail, the files are all there', async () => {
+      const harness = await startStreaming({ lean: true });
+      const files = [
+        ...bigFiles(13),
+        ...Array.from({ length: 300 }, (_, index) => ({
+          name: `small/${index}.txt`,
+          data: text(2000, index),
+          stream: true,
+        })),
+      ];
+      const bytes = await yazlZip(files);
+      // Over the window the download may run ahead of the reader (8 MB): the feed waits for it on the way.
+      await feedAll(harness, bytes);
+      const outcome = await harness.finish();
+      assert.equal(outcome.stoppedEarly, undefined);
+      assert.equal(sizeOf(harness.archive.path), bytes.length, 'the file has the archive’s length');
+      assert.ok(
+        allocated(harness.archive.path) < 1 * MiB,
+        `${allocated(harness.archive.path)} bytes of a ${bytes.length}-byte archive on disk`,
+      );
+      await harness.archive.close();
+      const result = await extractRest(harness, outcome, { unreadableBefore: harness.archive.holeEnd });
+      assert.equal(result.files.length, files.length);
+      assertSameFiles(await readTree(harness.staging), new Map(files.map((file) => [file.name, file.data])));
+    });
+
+    it('streaming stops at an entry it cannot handle: that entry and the rest are kept, and extracted', async () => {
+      const harness = await startStreaming({ lean: true });
+      const files: YazlFile[] = [
+        ...bigFiles(4),
+        { name: 'stored.bin', data: randomBytes(9000), stream: true, compress: false },
+        { name: 'after.txt', data: text(3000, 3), stream: true },
+      ];
+      const bytes = await yazlZip(files);
+      await feedAll(harness, bytes);
+      const outcome = await harness.finish();
+      assert.match(outcome.stoppedEarly ?? '', /stored entry with a data descriptor/);
+      const stored = localHeaderOffset(bytes, 'stored.bin');
+      assert.ok(
+        harness.archive.holeEnd > 0 && harness.archive.holeEnd <= stored,
+        'the unhandled entry is kept',
+      );
+      assert.ok(
+        allocated(harness.archive.path) < 1 * MiB,
+        `${allocated(harness.archive.path)} bytes on disk`,
+      );
+      await harness.archive.close();
+      const result = await extractRest(harness, outcome, { unreadableBefore: harness.archive.holeEnd });
+      assert.equal(result.files.length, files.length);
+      assertSameFiles(await readTree(harness.staging), new Map(files.map((file) => [file.name, file.data])));
+    });
+
+    it('an entry to extract in the part not kept: StreamMismatchError (the caller fetches a fresh archive)', async () => {
+      const harness = await startStreaming({ lean: true });
+      const bytes = await yazlZip([...bigFiles(3), { name: 'last.txt', data: text(100, 1), stream: true }]);
+      await feedAll(harness, bytes);
+      const outcome = await harness.finish();
+      const first = localHeaderOffset(bytes, 'big/0.bin');
+      // As if streaming had not extracted the first file: the central directory pass would have to read it.
+      outcome.entries.delete(first);
+      await fs.promises.rm(path.join(harness.staging, 'big', '0.bin'));
+      await harness.archive.close();
+      await assert.rejects(
+        extractRest(harness, outcome, { unreadableBefore: harness.archive.holeEnd }),
+        (error: Error) => {
+          assert.ok(error instanceof StreamMismatchError, `${error.name}: ${error.message}`);
+          assert.match(error.message, /big\/0\.bin/);
+          return true;
+        },
+      );
+    });
   });
 
   describe('local headers that disagree with the central directory → StreamMismatchError', () => {
