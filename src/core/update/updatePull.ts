@@ -94,17 +94,13 @@ export async function pullUpdate(
   if (read.kind !== 'found' && !(await holdsFiles(destination))) return undefined;
   const state = read.kind === 'found' ? read.state.files : undefined;
 
-  const listing = await walkTree(
-    request.client,
-    context.root,
-    {
-      filter: makeFilter({}),
-      concurrency: options.listConcurrency,
-      callsPerMinute: options.callsPerMinute,
-      signal: request.signal,
-      onFolders: (folders) => progress.listed(folders),
-    },
-  );
+  const listing = await walkTree(request.client, context.root, {
+    filter: makeFilter({}),
+    concurrency: options.listConcurrency,
+    callsPerMinute: options.callsPerMinute,
+    signal: request.signal,
+    onFolders: (folders) => progress.listed(folders),
+  });
   progress.listed(listing.folders, true);
   const boxFiles: BoxFile[] = [...listing.files.values()]
     .filter((file) => !isStateFilePath(file.path))
