@@ -4,9 +4,8 @@
 // be given back afterwards. A memory bound, not a timing one; the figures go to the log.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import type { BoxPullTestApi } from '../../src/vscode/api';
+import { collectGarbage } from '../helpers/memory';
 import {
   destinationFolder,
   download,
@@ -42,12 +41,6 @@ function corpus(): Record<string, string> {
     files[`d${Math.floor(index / 500)}/e${Math.floor(index / 50) % 10}/f${index}.txt`] = lines.join('\n');
   }
   return files;
-}
-
-/** A full collection, so that before and after compare live memory, not garbage waiting for the collector. */
-function collectGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
 }
 
 function mb(bytes: number): number {
