@@ -108,6 +108,7 @@ export async function streamEntryToFile(
   }
   const entryName = header.name ?? '';
   const fd = await openNewFile(target, entryName);
+  let closed = false;
   let fed = 0;
   const counter = new ChecksumStream(
     (count, total) => {
@@ -158,6 +159,8 @@ export async function streamEntryToFile(
       throw new StopStreaming('an entry does not match its local header (compressed size)');
     }
     if (context.preserveModifiedTimes) await setFileTime(fd, header.modifiedTime, entryName);
+    // Marked before the close: a close that fails must not be retried, as the number may be reused by then.
+    closed = true;
     await closeFile(fd, entryName);
     const sha1 = counter.sha1;
     return {
@@ -167,7 +170,7 @@ export async function streamEntryToFile(
       ...(sha1 === undefined ? {} : { sha1 }),
     };
   } catch (error) {
-    await closeFile(fd, entryName).catch(() => undefined);
+    if (!closed) await closeFile(fd, entryName).catch(() => undefined);
     await removeQuietly(target);
     if (error instanceof StopStreaming || error instanceof ArchiveError || isAbortError(error)) throw error;
     const code = (error as { code?: unknown }).code;
