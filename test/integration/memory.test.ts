@@ -104,9 +104,13 @@ suite('Memory in the extension host', () => {
       peak.rss - before.rss <= PEAK_GROWTH_MB * MB,
       `the peak grew by ${mb(peak.rss - before.rss)} MB`,
     );
+    // Given back: the live memory (V8's heap and what it holds outside it). RSS after a collection is not that
+    // measure: the allocator keeps freed pages for reuse (one CI run kept +69 MB of RSS with the heap back at +4 MB).
+    const live = (usage: NodeJS.MemoryUsage): number => usage.heapUsed + usage.external;
+    console.log(`      live memory (heap used + external) after: +${mb(live(after) - live(before))} MB`);
     assert.ok(
-      after.rss - before.rss <= LEFT_MB * MB,
-      `${mb(after.rss - before.rss)} MB stayed after the pull`,
+      live(after) - live(before) <= LEFT_MB * MB,
+      `${mb(live(after) - live(before))} MB of live memory stayed after the pull`,
     );
   });
 });
