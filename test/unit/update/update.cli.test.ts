@@ -66,19 +66,20 @@ describe('box-pull CLI: pulling updates', function () {
     await fs.utimes(file, when, when);
   }
 
+  /** The CLI's arguments for a pull of Box item `id` into `dest` against the emulator. */
+  const pullArgs = (id: string, dest: string, ...extra: string[]) => [
+    'pull',
+    id,
+    '--dest',
+    dest,
+    '--api-url',
+    emulator.baseUrl,
+    '--token',
+    emulator.token,
+    ...extra,
+  ];
   const pull = (name: string, dest: string, ...extra: string[]) =>
-    runCli([
-      'pull',
-      emulator.idForPath(name),
-      '--dest',
-      dest,
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-      '--json',
-      ...extra,
-    ]);
+    runCli(pullArgs(emulator.idForPath(name), dest, '--json', ...extra));
 
   async function pullOk(name: string, dest: string, ...extra: string[]): Promise<Done> {
     const run = await pull(name, dest, ...extra);
@@ -266,18 +267,7 @@ describe('box-pull CLI: pulling updates', function () {
     assert.deepEqual(kept.deletedOnBoxKept.sort(), ['b/y.txt', 'c/z.txt']);
     assert.ok((await fs.stat(path.join(f.dest, 'empty', 'inner'))).isDirectory());
     assert.deepEqual(counts(), before, 'a folder costs no download');
-    const dry = await runCli([
-      'pull',
-      emulator.idForPath(f.name),
-      '--dest',
-      f.dest,
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-      '--dry-run',
-      '--delete',
-    ]);
+    const dry = await runCli(pullArgs(emulator.idForPath(f.name), f.dest, '--dry-run', '--delete'));
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): b\n/);
     assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): c\n/);
@@ -388,18 +378,7 @@ describe('box-pull CLI: pulling updates', function () {
     await fs.rm(path.join(f.box, 'b.txt'));
     const before = await snapshot(f.dest);
     const stats = counts();
-    const run = await runCli([
-      'pull',
-      emulator.idForPath(f.name),
-      '--dest',
-      f.dest,
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-      '--dry-run',
-      '--delete',
-    ]);
+    const run = await runCli(pullArgs(emulator.idForPath(f.name), f.dest, '--dry-run', '--delete'));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Would update .*1 updated, 1 deleted on Box \(removed\)/);
     assert.match(run.stdout, /Download \(changed on Box\): a\.txt/);
@@ -441,31 +420,11 @@ describe('box-pull CLI: pulling updates', function () {
   it('the root ("All Files") pulled again is an update too: nothing changed, no ZIP and no content download', async function () {
     const f = await fixture({ 'r.txt': 'r' });
     const dest = path.join(sandbox, 'root-dest');
-    const first = await runCli([
-      'pull',
-      '0',
-      '--dest',
-      dest,
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-      '--json',
-    ]);
+    const first = await runCli(pullArgs('0', dest, '--json'));
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await read(dest, `${f.name}/r.txt`), 'r');
     const before = counts();
-    const again = await runCli([
-      'pull',
-      '0',
-      '--dest',
-      dest,
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-      '--json',
-    ]);
+    const again = await runCli(pullArgs('0', dest, '--json'));
     assert.equal(again.code, 0, again.stderr);
     const report = done(again);
     assert.deepEqual(counts(), before);
