@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { BenchContext } from './context';
+import { compare, type Comparison } from './results';
 import { RunFailure, timedRun, type Invocation, type RunSample } from './timedRun';
 
 const execFileAsync = promisify(execFile);
@@ -148,4 +150,29 @@ async function allocatedBytes(dir: string, seen = new Set<number>()): Promise<nu
     }
   }
   return total;
+}
+
+/**
+ * One comparison row: `ours` and `baseline` run in turn (`alternate`) under the bench's runs and failure log, then
+ * compared against `limit`. `corpus` is read after the runs, so it may carry what they measured (archive bytes).
+ */
+export async function timedComparison(
+  ctx: Pick<BenchContext, 'runs' | 'workDir' | 'log' | 'recordFailure'>,
+  ours: Contender,
+  baseline: Contender,
+  options: { warmup: boolean; limit: number; corpus: () => Parameters<typeof compare>[0] },
+): Promise<Comparison> {
+  const [oursSamples, baselineSamples] = await alternate([ours, baseline], {
+    runs: ctx.runs,
+    workDir: ctx.workDir,
+    warmup: options.warmup,
+    log: ctx.log,
+    onFailure: ctx.recordFailure,
+  });
+  return compare(
+    options.corpus(),
+    { name: ours.name, samples: oursSamples },
+    { name: baseline.name, samples: baselineSamples },
+    options.limit,
+  );
 }

@@ -3,13 +3,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { idForPath } from '../src/emulator/index';
-import { alternate, type Contender } from './alternate';
+import { timedComparison, type Contender } from './alternate';
 import { checkTree } from './checkTree';
 import type { BenchContext } from './context';
 import type { Corpus } from './corpora';
 import { createZipDownloadUrl, type EmulatorProcess } from './emulatorProcess';
 import { mb } from './format';
-import { compare, type Comparison } from './results';
+import type { Comparison } from './results';
 
 export const E2E_LIMIT = 0.9;
 export const CAPPED_LIMIT = 1.03;
@@ -25,20 +25,12 @@ export async function e2eSuite(
     const archive = { bytes: 0 };
     const ours = pullContender(ctx, emulator, corpus);
     const baseline = downloadContender(emulator, corpus, archive, true);
-    const [oursSamples, baselineSamples] = await alternate([ours, baseline], {
-      runs: ctx.runs,
-      workDir: ctx.workDir,
-      warmup: ctx.warmup,
-      log: ctx.log,
-      onFailure: ctx.recordFailure,
-    });
     comparisons.push(
-      compare(
-        { ...describe(corpus), archiveBytes: archive.bytes },
-        { name: ours.name, samples: oursSamples },
-        { name: baseline.name, samples: baselineSamples },
-        E2E_LIMIT,
-      ),
+      await timedComparison(ctx, ours, baseline, {
+        warmup: ctx.warmup,
+        limit: E2E_LIMIT,
+        corpus: () => ({ ...describeCorpus(corpus), archiveBytes: archive.bytes }),
+      }),
     );
   }
   return comparisons;
@@ -54,22 +46,15 @@ export async function cappedSuite(
   const archive = { bytes: 0 };
   const ours = pullContender(ctx, emulator, corpus);
   const baseline = downloadContender(emulator, corpus, archive, false);
-  const [oursSamples, baselineSamples] = await alternate([ours, baseline], {
-    runs: ctx.runs,
-    workDir: ctx.workDir,
+  return timedComparison(ctx, ours, baseline, {
     warmup: false,
-    log: ctx.log,
-    onFailure: ctx.recordFailure,
+    limit: CAPPED_LIMIT,
+    corpus: () => ({ ...describeCorpus(corpus), archiveBytes: archive.bytes }),
   });
-  return compare(
-    { ...describe(corpus), archiveBytes: archive.bytes },
-    { name: ours.name, samples: oursSamples },
-    { name: baseline.name, samples: baselineSamples },
-    CAPPED_LIMIT,
-  );
 }
 
-function describe(corpus: Corpus) {
+/** What a comparison row says of its corpus. */
+export function describeCorpus(corpus: Corpus) {
   return {
     name: corpus.spec.name,
     label: corpus.spec.label,

@@ -4,13 +4,13 @@ import { BoxClient } from '../src/core/box/client';
 import { makeFilter } from '../src/core/pull/filters';
 import { walkTree } from '../src/core/pull/listing';
 import { idForPath, startEmulator } from '../src/emulator/index';
-import { alternate } from './alternate';
+import { timedComparison } from './alternate';
 import type { BenchContext } from './context';
 import type { Corpus } from './corpora';
-import { downloadContender, pullContender } from './e2eSuite';
+import { describeCorpus, downloadContender, pullContender } from './e2eSuite';
 import { startEmulatorProcess, warmEmulator, type EmulatorProcess } from './emulatorProcess';
 import { mb } from './format';
-import { compare, type Comparison, type WalkResult } from './results';
+import type { Comparison, WalkResult } from './results';
 
 export const OVER_LIMIT_RATIO = 1.15;
 export const PARALLEL_RATIO = 0.4;
@@ -60,19 +60,11 @@ export async function overLimitRow(
     withEmulator(ctx, treesDir, ['--max-zip-files', '1000000'], corpus, async (lifted) => {
       const ours = { ...pullContender(ctx, limited, corpus), name: `pull, limit ${maxFiles}` };
       const baseline = { ...pullContender(ctx, lifted, corpus), name: 'pull, one ZIP' };
-      const [oursSamples, baselineSamples] = await alternate([ours, baseline], {
-        runs: ctx.runs,
-        workDir: ctx.workDir,
+      return timedComparison(ctx, ours, baseline, {
         warmup: true,
-        log: ctx.log,
-        onFailure: ctx.recordFailure,
+        limit: OVER_LIMIT_RATIO,
+        corpus: () => describeCorpus(corpus),
       });
-      return compare(
-        describe(corpus),
-        { name: ours.name, samples: oursSamples },
-        { name: baseline.name, samples: baselineSamples },
-        OVER_LIMIT_RATIO,
-      );
     }),
   );
 }
@@ -92,19 +84,11 @@ export async function cappedRow(
     const archive = { bytes: 0 };
     const ours = { ...pullContender(ctx, emulator, corpus), name: 'pull, 3 streams' };
     const baseline = downloadContender(emulator, corpus, archive, true);
-    const [oursSamples, baselineSamples] = await alternate([ours, baseline], {
-      runs: ctx.runs,
-      workDir: ctx.workDir,
+    return timedComparison(ctx, ours, baseline, {
       warmup: false,
-      log: ctx.log,
-      onFailure: ctx.recordFailure,
+      limit: PARALLEL_RATIO,
+      corpus: () => ({ ...describeCorpus(corpus), archiveBytes: archive.bytes }),
     });
-    return compare(
-      { ...describe(corpus), archiveBytes: archive.bytes },
-      { name: ours.name, samples: oursSamples },
-      { name: baseline.name, samples: baselineSamples },
-      PARALLEL_RATIO,
-    );
   });
 }
 
@@ -147,13 +131,4 @@ export async function walkRow(
   } finally {
     await emulator.close();
   }
-}
-
-function describe(corpus: Corpus) {
-  return {
-    name: corpus.spec.name,
-    label: corpus.spec.label,
-    files: corpus.fileCount,
-    totalBytes: corpus.totalBytes,
-  };
 }

@@ -29,7 +29,7 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     list('Download (deleted here)', update.restored);
     update.moved.forEach((m) => lines.push(`Move: ${m.from} → ${m.to}`));
     list('Delete (deleted on Box)', update.removed);
-    list('Delete if empty (folder deleted on Box)', update.foldersRemoved);
+    list('Delete (folder deleted on Box)', update.foldersRemoved);
   } else list('Restored (deleted here)', update.restored);
   list('Kept (folder deleted on Box)', update.foldersDeletedOnBoxKept);
   list('Kept (deleted on Box)', update.deletedOnBoxKept);

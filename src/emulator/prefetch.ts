@@ -49,6 +49,9 @@ function readHead(path: string, size: number, headBytes: number): Promise<Head> 
 function streamFrom(pending: Promise<Head>): Readable {
   let state: Head | undefined;
   let position = 0;
+  // A destroy while a read is in the thread pool leaves the close to that read's callback: closed under it, the
+  // number could be another file's (or socket's) by the time the read runs.
+  let reading = false;
   return new Readable({
     highWaterMark: CHUNK_BYTES,
     read() {
@@ -65,15 +68,20 @@ function streamFrom(pending: Promise<Head>): Readable {
         return;
       }
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-      fs.read(state.fd, buffer, 0, CHUNK_BYTES, position, (error, bytesRead) => {
+      const fd = state.fd;
+      reading = true;
+      fs.read(fd, buffer, 0, CHUNK_BYTES, position, (error, bytesRead) => {
+        reading = false;
+        if (this.destroyed) return closeQuietly(fd);
         if (error) return this.destroy(error);
         position += bytesRead;
         this.push(bytesRead > 0 ? buffer.subarray(0, bytesRead) : null);
       });
     },
     destroy(error, callback) {
-      if (state) closeQuietly(state.fd);
-      else pending.then((head) => closeQuietly(head.fd)).catch(() => undefined);
+      if (state) {
+        if (!reading) closeQuietly(state.fd);
+      } else pending.then((head) => closeQuietly(head.fd)).catch(() => undefined);
       callback(error);
     },
   });

@@ -17,7 +17,8 @@ export interface EmulatorControl {
  * `POST /faults` merges a JSON object into `emulator.faults` (a `null` value removes that knob);
  * `POST /faults/reset` restores the defaults; `GET /faults` reads them (counted ones count down as they fire);
  * `GET /stats` reads the request counters (cumulative: compare before and after); `POST /shared_links` replaces
- * `emulator.sharedLinks`; `GET /tokens` lists the OAuth tokens issued so far.
+ * `emulator.sharedLinks`; `GET /tokens` lists the OAuth tokens issued so far; `POST /rename` `{from, to}` moves an
+ * item on "Box" keeping its ids and those below it (`renameKeepingIds`), as Box does.
  */
 export async function startEmulatorControl(emulator: RunningEmulator): Promise<EmulatorControl> {
   const token = randomBytes(24).toString('hex');
@@ -37,6 +38,17 @@ export async function startEmulatorControl(emulator: RunningEmulator): Promise<E
     request.on('end', () => {
       try {
         const route = `${request.method} ${request.url}`;
+        if (route === 'POST /rename') {
+          const { from, to } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            from: string;
+            to: string;
+          };
+          emulator.renameKeepingIds(from, to).then(
+            () => reply(200, { from, to }),
+            (error: unknown) => reply(400, { error: String(error) }),
+          );
+          return;
+        }
         if (route === 'GET /tokens') return reply(200, { issued: emulator.issuedTokens() });
         if (route === 'GET /faults') return reply(200, emulator.faults);
         if (route === 'GET /stats') return reply(200, emulator.stats);

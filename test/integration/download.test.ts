@@ -155,6 +155,40 @@ suite('Download', () => {
     assert.match(outcome.message, /1 left out of Box's ZIP, fetched one by one/);
   });
 
+  test('a multi-selection of same-named items from different folders: each kept, the later ones numbered', async () => {
+    const made = await makeBoxFolder('it-multi-same', {
+      'a/report.txt': 'report of a',
+      'b/report.txt': 'report of b',
+      'a/data/x.txt': 'x of a',
+      'b/data/x.txt': 'x of b',
+    });
+    for (const name of ['report.txt', 'report (2).txt', 'data', 'data (2)']) {
+      cleanup.push(path.join(env.workspace, name));
+    }
+    cleanup.push(made);
+    await refreshTree();
+    const parent = (await findRow(api, 'it-multi-same')).node;
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map(async (label) => rows(api, (await findRow(api, label, parent)).node)),
+    );
+    const picked = [a, b].flatMap((children) =>
+      ['report.txt', 'data'].map((label) => children.find((row) => row.label === label)!.node),
+    );
+    const prompter = new ScriptedPrompter().on('destination', destinationFolder(env.workspace));
+    const outcome = await withPrompter(api, prompter, () => download(picked[0], picked));
+    assert.equal(outcome.status, 'completed', outcome.message);
+    const read = (name: string) => fs.readFile(path.join(env.workspace, name), 'utf8');
+    assert.equal(await read('report.txt'), 'report of a');
+    assert.equal(await read('report (2).txt'), 'report of b');
+    assert.equal(await read('data/x.txt'), 'x of a');
+    assert.equal(await read('data (2)/x.txt'), 'x of b');
+    assert.deepEqual(outcome.report?.nameConflicts, [
+      { originalName: 'report.txt', downloadName: 'report (2).txt' },
+      { originalName: 'data', downloadName: 'data (2)' },
+    ]);
+    assert.match(outcome.message, /2 renamed \(duplicate names\)/);
+  });
+
   test('Browse… with the direct layout writes the contents straight into the chosen folder', async () => {
     const made = await makeBoxFolder('it-direct', { 'x.txt': 'x', 'deep/y.txt': 'y' });
     const target = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-browse-'));

@@ -41,6 +41,11 @@ export async function setSharedLinks(links: SharedLinkConfig[]): Promise<void> {
   await control('POST', '/shared_links', links);
 }
 
+/** Moves or renames an item on "Box" keeping its ids (paths relative to the emulator's root), as Box does. */
+export async function renameOnBox(from: string, to: string): Promise<void> {
+  await control('POST', '/rename', { from, to });
+}
+
 export async function resetFaults(): Promise<void> {
   await control('POST', '/faults/reset');
 }

@@ -2,7 +2,8 @@
 // Box: Pull Updates (the context key its Explorer menu tests) and carries a "B" badge naming its Box folder; an
 // update with nothing changed makes no ZIP and downloads no content and says "Up to date"; after changes on the
 // emulator only the changed and new files are downloaded, a local edit is kept, a file deleted on Box goes to the
-// trash only after one question and only when unedited, and the summary counts each.
+// trash only after one question and only when unedited, a folder renamed on Box is moved here without a download,
+// and the summary counts each.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +11,7 @@ import * as vscode from 'vscode';
 import type { BoxPullTestApi } from '../../src/vscode/api';
 import type { DownloadOutcome } from '../../src/vscode/download/downloadRunner';
 import type { ConfirmRequest } from '../../src/vscode/prompter';
-import { emulatorStats } from './emulator';
+import { emulatorStats, renameOnBox } from './emulator';
 import {
   destinationFolder,
   download,
@@ -168,6 +169,29 @@ suite('Pull updates in VS Code', () => {
       outcome.message,
       `Pulled updates of “${FOLDER}”: 2 updated, 1 new, 1 deleted on Box (${trash ? 'moved to the trash' : 'removed'}), ` +
         '1 deleted on Box (kept), 1 edited here (kept).',
+    );
+  });
+
+  test('a folder renamed on Box is moved here: no ZIP, no content download, "moved"', async () => {
+    // The first update records Box's file ids (a one-ZIP pull has none); Box keeps them across a rename.
+    await pullUpdates(api, new ScriptedPrompter(), folderUri);
+    await renameOnBox(`${FOLDER}/docs`, `${FOLDER}/manuals`);
+    const before = await emulatorStats();
+    const outcome = await pullUpdates(api, new ScriptedPrompter(), folderUri);
+    const after = await emulatorStats();
+    assert.equal(after.zipCreates, before.zipCreates, 'a ZIP was created');
+    assert.equal(after.fileContentDownloads, before.fileContentDownloads, 'content was downloaded');
+    assert.equal(outcome.report?.bytesDownloaded, 0);
+    assert.equal(await readText(path.join(destination, 'manuals/c.md')), BOX_FILES['docs/c.md']);
+    assert.equal(
+      await readText(path.join(destination, 'manuals/edited-here.md')),
+      BOX_FILES['docs/edited-here.md'],
+    );
+    assert.equal(await exists(path.join(destination, 'docs')), false, 'the emptied old folder is gone');
+    // The rename itself reads as the folder made here and the emptied old one removed.
+    assert.equal(
+      outcome.message,
+      `Pulled updates of “${FOLDER}”: 2 moved, 1 new folder, 1 folder deleted on Box (removed).`,
     );
   });
 

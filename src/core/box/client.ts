@@ -5,7 +5,15 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger';
 import { sleep as defaultSleep } from '../abort';
-import { headerValue, invalidResponse, parseHttpUrl, readJson, redactZipUrl, type RequestSpec } from './http';
+import {
+  headerValue,
+  invalidResponse,
+  parseHttpUrl,
+  readJson,
+  redactZipUrl,
+  type RateTurn,
+  type RequestSpec,
+} from './http';
 import { BoxRequester } from './requester';
 import type { RetryOptions } from './retry';
 import { BoxApiError, type BoxClientProblemCode } from '../errors';
@@ -309,7 +317,7 @@ export class BoxClient {
    */
   async getZipDownloadStatus(
     statusUrl: string,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; queued?: RateTurn } = {},
   ): Promise<ZipDownloadStatus> {
     const url = this.http.trustedForToken(statusUrl);
     this.http.rememberSecret(statusUrl);
@@ -321,6 +329,7 @@ export class BoxClient {
         authenticated: true,
         retryMode: 'idempotent',
         signal: options.signal,
+        queued: options.queued,
       },
       (response, spec) => readJson<ZipDownloadStatus>(response, spec, MAX_BODY_BYTES.zipStatus),
     );

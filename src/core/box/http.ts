@@ -24,7 +24,12 @@ export interface RequestSpec {
   headers?: Record<string, string>;
   /** A 3xx is the answer (file content's 302 to the download host), handed to the success handler. */
   redirectIsAnswer?: boolean;
+  /** Takes each turn in the rate window through the caller (`take`), e.g. to keep the wait out of a time budget. */
+  queued?: RateTurn;
 }
+
+/** Waits for a turn in the client's rate window; `take`'s signal (not the request's) cancels that wait. */
+export type RateTurn = (take: (signal?: AbortSignal) => Promise<void>) => Promise<void>;
 
 /**
  * The JSON body of a 2xx answer, read no further than `maxBytes`: a body that never ends (or is absurdly large for

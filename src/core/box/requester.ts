@@ -123,7 +123,8 @@ export class BoxRequester {
       throwIfAborted(signal);
       attempts += 1;
       // Box counts every API call against the user's budget, a retry as much as a first try.
-      if (spec.authenticated) await this.rateLimiter?.take(signal);
+      const gate = spec.authenticated ? this.rateLimiter : undefined;
+      if (gate) await (spec.queued ? spec.queued((s) => gate.take(s)) : gate.take(signal));
       const outcome = await this.attempt(spec, token, onSuccess);
       if (outcome.kind === 'success') {
         return outcome.value;

@@ -1,7 +1,5 @@
 import { abortError, isAbortError } from '../abort';
 import * as fs from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Hash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import type { ArchiveEntry } from '../zip/centralDirectory';
@@ -11,6 +9,7 @@ import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
 import { ArchiveError } from '../errors';
 import { fileSystemError, writeError } from './fsErrors';
 import { sha1Hasher } from '../verify/checksum';
+import { createRawInflater, writeAll } from './rawInflater';
 
 /**
  * Reads one entry's data from the archive, verifying the local header, the size and the CRC-32 on the way.
@@ -131,18 +130,17 @@ export async function streamLargeEntry(
   }
   const dataStart = entry.localHeaderOffset + checkLocalHeader(head, entry);
 
-  const output = await openNewFile(target, entry.archiveName);
+  // One read buffer and one inflate output buffer per entry, each written before it is reused (rawInflater.ts).
+  const input = Buffer.allocUnsafe(Math.min(STREAM_CHUNK_BYTES, Math.max(1, entry.compressedSize)));
+  const inflater = entry.method === METHOD_DEFLATE ? createRawInflater(STREAM_CHUNK_BYTES) : undefined;
+  // Made before the file is opened: a failure to make it leaves no descriptor open.
+  const output = await openNewFile(target, entry.archiveName).catch((error: unknown) => {
+    inflater?.close();
+    throw error;
+  });
   let closed = false;
   try {
-    const source = fs.createReadStream('', {
-      fd: context.fd,
-      start: dataStart,
-      end: dataStart + entry.compressedSize - 1,
-      autoClose: false,
-      emitClose: false,
-      highWaterMark: STREAM_CHUNK_BYTES,
-    });
-    const verifier = new ChecksumStream(
+    const verifier = new ContentCounter(
       (count, total) => {
         if (total > entry.uncompressedSize) {
           throw new ArchiveError(
@@ -157,18 +155,20 @@ export async function streamLargeEntry(
       },
       context.hashSha1 ? sha1Hasher() : undefined,
     );
-    const sink = fs.createWriteStream('', {
-      fd: output,
-      autoClose: false,
-      emitClose: false,
-      highWaterMark: STREAM_CHUNK_BYTES,
-    });
-    const stages: NodeJS.ReadWriteStream[] =
-      entry.method === METHOD_DEFLATE
-        ? [zlib.createInflateRaw({ chunkSize: 256 * 1024 }), verifier]
-        : [verifier];
+    const write = async (bytes: Buffer): Promise<void> => {
+      verifier.add(bytes);
+      await writeAll(output, bytes);
+    };
     try {
-      await pipeline([source, ...stages, sink], { signal: context.signal });
+      for (let done = 0; done < entry.compressedSize;) {
+        if (context.signal.aborted) throw abortError(context.signal);
+        const length = Math.min(input.length, entry.compressedSize - done);
+        const chunk = await readExactly(context.fd, length, dataStart + done, entry, input);
+        done += chunk.length;
+        if (inflater) await inflater.inflate(chunk, write);
+        else await write(chunk);
+      }
+      await inflater?.finish(write);
     } catch (error) {
       throw streamError(error, entry, context.signal);
     }
@@ -181,6 +181,8 @@ export async function streamLargeEntry(
     if (!closed) await closeFile(output, entry.archiveName).catch(() => undefined);
     await fs.promises.unlink(target).catch(() => undefined);
     throw error;
+  } finally {
+    inflater?.close();
   }
 }
 
@@ -194,19 +196,17 @@ function streamError(error: unknown, entry: ArchiveEntry, signal: AbortSignal): 
 
 /**
  * Counts and checksums bytes on their way to a file. `onBytes` sees each chunk's length and the running total
- * before the chunk passes, and may throw to stop the stream (size caps, bomb guards). Shared by both passes.
+ * before the chunk is counted, and may throw to stop (size caps, bomb guards). Shared by both passes.
  */
-export class ChecksumStream extends Transform {
+export class ContentCounter {
   size = 0;
   crc = 0;
 
   constructor(
     private readonly onBytes: (count: number, total: number) => void,
-    /** Also a SHA-1 of the content, read as `sha1` once the stream has ended. */
+    /** Also a SHA-1 of the content, read as `sha1` after the last chunk. */
     private readonly hash?: Hash,
-  ) {
-    super({ highWaterMark: STREAM_CHUNK_BYTES });
-  }
+  ) {}
 
   private digest: string | undefined;
 
@@ -216,17 +216,11 @@ export class ChecksumStream extends Transform {
     return this.digest;
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.onBytes(chunk.length, this.size + chunk.length);
-    } catch (error) {
-      callback(error as Error);
-      return;
-    }
+  add(chunk: Buffer): void {
+    this.onBytes(chunk.length, this.size + chunk.length);
     this.size += chunk.length;
     this.crc = zlib.crc32(chunk, this.crc);
     this.hash?.update(chunk);
-    callback(null, chunk);
   }
 }
 

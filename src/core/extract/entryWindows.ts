@@ -27,6 +27,8 @@ interface Window {
 
 export class EntryWindows {
   private readonly windowOf = new Map<ArchiveEntry, Window>();
+  /** Reads started (read-aheads too): the archive's owner closes it only once they have settled. */
+  private readonly reads = new Set<Promise<Buffer>>();
 
   constructor(
     private readonly fd: number,
@@ -69,11 +71,18 @@ export class EntryWindows {
 
   private startReading(window: Window): Promise<Buffer> {
     if (window.bytes === undefined) {
-      window.bytes = readExactly(this.fd, window.end - window.start, window.start, window.first);
+      const bytes = readExactly(this.fd, window.end - window.start, window.start, window.first);
+      window.bytes = bytes;
+      this.reads.add(bytes);
       // A read-ahead may fail before anyone awaits it; the entry that needs it sees the error then.
-      window.bytes.catch(() => undefined);
+      bytes.catch(() => undefined).finally(() => this.reads.delete(bytes));
     }
     return window.bytes;
+  }
+
+  /** Resolves once no read is in flight: one stopped by an abort or a failure may still be in the thread pool. */
+  async settled(): Promise<void> {
+    while (this.reads.size > 0) await Promise.allSettled([...this.reads]);
   }
 }
 
@@ -93,8 +102,10 @@ export function readExactly(
   length: number,
   position: number,
   entry: ArchiveEntry,
+  /** A buffer to read into (a large entry reuses one for all its chunks); a new one otherwise. */
+  into?: Buffer,
 ): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+  const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   return new Promise((resolve, reject) => {
     const readFrom = (offset: number): void => {
       if (offset === length) {

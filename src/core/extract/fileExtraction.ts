@@ -34,6 +34,8 @@ export interface ExtractedFile {
 export const DEFAULT_CONCURRENCY = 16;
 /** Large entries stream in parallel with the small ones; a few at once keep the disk busy without thrashing. */
 const LARGE_ENTRY_CONCURRENCY = 3;
+/** Streamed files retimed (utimes) before adopting lets other work run. */
+const RETIMES_BETWEEN_PAUSES = 512;
 /** Large entries also report progress within the entry, at most this often (bytes). */
 const PROGRESS_STEP_BYTES = 8 * 1024 * 1024;
 
@@ -95,7 +97,7 @@ export class FileExtraction {
    */
   async adoptStreamed(streamed: ReadonlyMap<number, StreamedEntry>): Promise<void> {
     if (streamed.size === 0) return;
-    const retimed: Promise<void>[] = [];
+    const retimed: { target: string; time: Date }[] = [];
     let matched = 0;
     this.plan.files.forEach(({ entry, relativePath }, index) => {
       const record = streamed.get(entry.localHeaderOffset);
@@ -110,20 +112,24 @@ export class FileExtraction {
       this.progress.bytesWritten += record.uncompressedSize;
       this.record(index, record.uncompressedSize, record.sha1);
       // The central directory may carry a more precise time than the local header (e.g. an NTFS field).
-      if (this.preserveTimes && record.modifiedTime.getTime() !== entry.modifiedTime.getTime()) {
-        const target = resolveInside(this.staging, relativePath);
-        retimed.push(fs.promises.utimes(target, entry.modifiedTime, entry.modifiedTime));
-      }
+      const differs = record.modifiedTime.getTime() !== entry.modifiedTime.getTime();
+      if (this.preserveTimes && (record.timeUnset === true || differs))
+        retimed.push({ target: resolveInside(this.staging, relativePath), time: entry.modifiedTime });
     });
     if (matched !== streamed.size) {
       throw new StreamMismatchError(
         `${streamed.size - matched} streamed entries are not files of the central directory`,
       );
     }
-    try {
-      await Promise.all(retimed);
-    } catch (error) {
-      throw fileSystemError(error, 'set file times');
+    for (let index = 0; index < retimed.length; index++) {
+      // Synchronous: a few microseconds each, against a thread-pool trip each; a pause now and then for the rest.
+      if (index % RETIMES_BETWEEN_PAUSES === RETIMES_BETWEEN_PAUSES - 1) await new Promise(setImmediate);
+      const { target, time } = retimed[index];
+      try {
+        fs.utimesSync(target, time, time);
+      } catch (error) {
+        throw fileSystemError(error, 'set file times');
+      }
     }
   }
 
@@ -163,21 +169,26 @@ export class FileExtraction {
       this.fd,
       order.map((index) => this.plan.files[index].entry),
     );
-    for (const index of order) {
-      if (this.signal.aborted) return;
-      const { entry, relativePath } = this.plan.files[index];
-      const target = resolveInside(this.staging, relativePath);
-      const content = await readSmallEntry(entry, this.fd, windows);
-      if (this.signal.aborted) return;
-      this.accept(content.length, entry);
-      await sink.write({
-        target,
-        content,
-        entryName: entry.archiveName,
-        index,
-        ...(this.options.hashSha1 ? { sha1: sha1Of(content) } : {}),
-        ...(this.preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
-      });
+    try {
+      for (const index of order) {
+        if (this.signal.aborted) return;
+        const { entry, relativePath } = this.plan.files[index];
+        const target = resolveInside(this.staging, relativePath);
+        const content = await readSmallEntry(entry, this.fd, windows);
+        if (this.signal.aborted) return;
+        this.accept(content.length, entry);
+        await sink.write({
+          target,
+          content,
+          entryName: entry.archiveName,
+          index,
+          ...(this.options.hashSha1 ? { sha1: sha1Of(content) } : {}),
+          ...(this.preserveTimes ? { modifiedTime: entry.modifiedTime } : {}),
+        });
+      }
+    } finally {
+      // The archive's descriptor is closed when extraction returns: not under a read-ahead still in flight.
+      await windows.settled();
     }
   }
 

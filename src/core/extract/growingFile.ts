@@ -1,6 +1,8 @@
 import { abortError } from '../abort';
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
+import { Descriptor } from './descriptor';
+import { SlabHolder, type HeldPart, type Slab } from './heldMemory';
 
 /**
  * The archive file while it downloads. The download appends to it through `writable()`; the streaming extractor
@@ -29,9 +31,14 @@ export class GrowingFile {
   private buffer: Buffer = Buffer.alloc(0);
   private blockStart = 0;
   private closed = false;
+  /** Reads under way: `close` lets them finish before it drops what they read from. */
+  private reading = 0;
+  private readsSettled: (() => void) | undefined;
   /** Lean mode: the received bytes not yet written to the archive, from `heldStart`, while `spilled` is false. */
   private readonly lean: boolean;
   private held: Piece[] = [];
+  /** Lean mode: the slabs of the process's shared budget (heldMemory.ts) that in-memory pieces are copied into. */
+  private readonly slabs: SlabHolder | undefined;
   private heldStart = 0;
   /** Bytes of `held` that are in memory (the rest is in spill files). */
   private heldMemory = 0;
@@ -51,26 +58,23 @@ export class GrowingFile {
 
   private constructor(
     readonly path: string,
-    private readonly writeFd: number,
-    private readonly readFd: number,
+    private readonly writer: Descriptor,
+    private readonly reader: Descriptor,
     lean: boolean,
   ) {
     this.lean = lean;
     this.spilled = !lean;
+    this.slabs = lean ? new SlabHolder() : undefined;
   }
 
   /** Creates the file (it must not exist). */
   static async create(filePath: string, options: { lean?: boolean } = {}): Promise<GrowingFile> {
-    const writeFd = await new Promise<number>((resolve, reject) =>
-      fs.open(filePath, 'wx', 0o600, (error, fd) => (error ? reject(error) : resolve(fd))),
-    );
-    const readFd = await new Promise<number>((resolve, reject) =>
-      fs.open(filePath, 'r', (error, fd) => (error ? reject(error) : resolve(fd))),
-    ).catch(async (error: unknown) => {
-      await closeQuietly(writeFd);
+    const writer = await Descriptor.open(filePath, 'wx', 0o600);
+    const reader = await Descriptor.open(filePath, 'r').catch(async (error: unknown) => {
+      await writer.close();
       throw error;
     });
-    return new GrowingFile(filePath, writeFd, readFd, options.lean === true);
+    return new GrowingFile(filePath, writer, reader, options.lean === true);
   }
 
   get available(): number {
@@ -144,6 +148,7 @@ export class GrowingFile {
       this.fail(error);
       throw error;
     } finally {
+      this.slabs?.giveBack();
       await this.removeSegments();
     }
   }
@@ -157,6 +162,16 @@ export class GrowingFile {
    * with it). Callers consume or copy them before reading again.
    */
   async read(position: number, length: number, signal: AbortSignal): Promise<Buffer> {
+    this.reading++;
+    try {
+      return await this.readOpen(position, length, signal);
+    } finally {
+      if (--this.reading === 0) this.readsSettled?.();
+    }
+  }
+
+  private async readOpen(position: number, length: number, signal: AbortSignal): Promise<Buffer> {
+    if (this.closed) throw closedError(this.path);
     const end = position + length;
     if (!this.spilled) {
       await this.waitFor(end, signal);
@@ -169,16 +184,7 @@ export class GrowingFile {
     await this.waitFor(end, signal);
     const readable = Math.max(0, Math.min(Math.max(length, READ_AHEAD_BYTES), this.length - position));
     if (this.buffer.length < readable) this.buffer = Buffer.allocUnsafe(readable);
-    let filled = 0;
-    while (filled < readable) {
-      const count = await new Promise<number>((resolve, reject) =>
-        fs.read(this.readFd, this.buffer, filled, readable - filled, position + filled, (error, bytesRead) =>
-          error ? reject(error) : resolve(bytesRead),
-        ),
-      );
-      if (count === 0) break;
-      filled += count;
-    }
+    const filled = await readFully(this.reader, this.buffer, readable, position);
     this.block = this.buffer.subarray(0, filled);
     this.blockStart = position;
     return this.block.subarray(0, Math.min(length, filled));
@@ -189,6 +195,7 @@ export class GrowingFile {
     while (this.length < end && !this.complete) {
       if (this.failure !== undefined) throw this.failure;
       if (signal.aborted) throw abortError(signal);
+      if (this.closed) throw closedError(this.path);
       await new Promise<void>((resolve) => {
         const wake = (): void => {
           signal.removeEventListener('abort', wake);
@@ -202,24 +209,32 @@ export class GrowingFile {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  /** Closes both descriptors (the file stays); later calls do nothing. */
+  /**
+   * Closes the descriptors (the file stays) once the reads under way have finished; a read waiting for bytes
+   * rejects, as does any later one. Later calls do nothing.
+   */
   async close(): Promise<void> {
-    // Twice would close descriptor numbers that may belong to someone else by then.
     if (this.closed) return;
     this.closed = true;
-    this.held = [];
+    this.wake();
     this.wakeWriters();
+    while (this.reading > 0) await new Promise<void>((resolve) => (this.readsSettled = resolve));
+    // The held slabs go back to the shared budget only now: a read under way may still be copying from them.
+    this.held = [];
+    this.slabs?.close();
     this.block = Buffer.alloc(0);
     this.buffer = Buffer.alloc(0);
-    await Promise.all([closeQuietly(this.writeFd), closeQuietly(this.readFd), this.removeSegments()]);
+    // Each descriptor closes once, after the writes and reads in flight on it (the download's own, say).
+    await Promise.all([this.writer.close(), this.reader.close(), this.removeSegments()]);
   }
 
   private async append(chunk: Buffer): Promise<void> {
     // Lean mode: writing what was held failed, so the file would have a gap.
     if (this.failure !== undefined) throw this.failure;
     if (!this.spilled) {
-      if (this.heldMemory + chunk.length <= LEAN_WINDOW_BYTES) {
-        this.held.push({ start: this.length, length: chunk.length, memory: chunk, offset: 0 });
+      const parts = this.heldMemory + chunk.length <= LEAN_WINDOW_BYTES ? this.slabs!.copy(chunk) : undefined;
+      if (parts !== undefined) {
+        this.holdParts(parts);
         this.heldMemory += chunk.length;
       } else {
         const write = this.spill(chunk);
@@ -235,22 +250,47 @@ export class GrowingFile {
     await this.roomInWindow();
   }
 
+  /** Holds copied parts after the received bytes, as new pieces or extending the last one in the same slab. */
+  private holdParts(parts: HeldPart[]): void {
+    let start = this.length;
+    for (const { slab, offset, length } of parts) {
+      const last = this.held[this.held.length - 1];
+      if (last?.slab === slab && last.offset + last.length === offset && last.start + last.length === start) {
+        last.length += length;
+        last.memory = slab.buffer.subarray(last.offset, last.offset + last.length);
+      } else {
+        slab.live++;
+        this.held.push({
+          start,
+          length,
+          memory: slab.buffer.subarray(offset, offset + length),
+          slab,
+          offset,
+        });
+      }
+      start += length;
+    }
+  }
+
   /** Appends the chunk to the current spill file (a new one when it is full) and holds it as a piece there. */
   private async spill(chunk: Buffer): Promise<void> {
     if (this.segment === undefined || this.segment.size >= SPILL_SEGMENT_BYTES) {
       const segmentPath = `${this.path}.spill-${this.segmentCount++}`;
-      const fd = await new Promise<number>((resolve, reject) =>
-        fs.open(segmentPath, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))),
-      );
-      this.segment = { path: segmentPath, fd, size: 0, live: 0 };
+      const file = await Descriptor.open(segmentPath, 'wx+', 0o600);
+      this.segment = { path: segmentPath, file, size: 0, live: 0 };
       this.segments.add(this.segment);
+      // Closed while it opened: `close` has removed the others already.
+      if (this.closed) {
+        await this.removeSegments();
+        throw closedError(this.path);
+      }
     }
     const segment = this.segment;
     // The write in flight keeps the file open: a release meanwhile may drop every earlier piece in it.
     segment.live++;
     const offset = segment.size;
     segment.size += chunk.length;
-    await writeFully(segment.fd, chunk, offset);
+    await writeFully(segment.file, chunk, offset);
     if (this.spilled) return;
     const last = this.held[this.held.length - 1];
     if (
@@ -271,7 +311,7 @@ export class GrowingFile {
     const block = Buffer.allocUnsafe(Math.min(piece.length, COPY_BYTES));
     for (let done = 0; done < piece.length;) {
       const count = await readFully(
-        piece.segment!.fd,
+        piece.segment!.file,
         block,
         Math.min(block.length, piece.length - done),
         piece.offset + done,
@@ -282,13 +322,14 @@ export class GrowingFile {
     }
   }
 
-  /** Closes and deletes a spill file whose bytes are all released (or every one). */
+  /** Closes (after the reads and writes in flight on it) and deletes a spill file whose bytes are all released. */
   private removeSegment(segment: Segment): void {
     if (!this.segments.delete(segment)) return;
     if (this.segment === segment) this.segment = undefined;
     this.removals = Promise.all([
       this.removals,
-      closeQuietly(segment.fd)
+      segment.file
+        .close()
         .then(() => fs.promises.rm(segment.path, { force: true }))
         .catch(() => undefined),
     ]);
@@ -300,7 +341,7 @@ export class GrowingFile {
   }
 
   private writeAt(chunk: Buffer, position: number): Promise<void> {
-    return writeFully(this.writeFd, chunk, position);
+    return writeFully(this.writer, chunk, position);
   }
 
   /** The download waits only while the reader is the window and the spill behind: memory and disk stay bounded. */
@@ -327,8 +368,10 @@ export class GrowingFile {
     while (dropped < this.held.length && this.held[dropped].start + this.held[dropped].length <= keepFrom) {
       const piece = this.held[dropped++];
       this.heldStart = piece.start + piece.length;
-      if (piece.memory !== undefined) this.heldMemory -= piece.length;
-      else if (--piece.segment!.live === 0) this.removeSegment(piece.segment!);
+      if (piece.memory !== undefined) {
+        this.heldMemory -= piece.length;
+        this.slabs!.drop(piece.slab!);
+      } else if (--piece.segment!.live === 0) this.removeSegment(piece.segment!);
     }
     if (dropped > 0) {
       this.held.splice(0, dropped);
@@ -362,7 +405,7 @@ export class GrowingFile {
     for (const { piece, from, count } of parts) {
       if (piece.memory !== undefined) piece.memory.copy(buffer, filled, from, from + count);
       else if (
-        (await readFully(piece.segment!.fd, buffer.subarray(filled), count, piece.offset + from)) < count
+        (await readFully(piece.segment!.file, buffer.subarray(filled), count, piece.offset + from)) < count
       ) {
         throw new Error(`spill file ${piece.segment!.path} ended early`);
       }
@@ -397,21 +440,24 @@ interface Piece {
   /** Offset in the archive. */
   readonly start: number;
   length: number;
-  readonly memory?: Buffer;
+  /** A view of `slab` (the last piece grows while bytes arrive in the same slab). */
+  memory?: Buffer;
+  readonly slab?: Slab;
   readonly segment?: Segment;
+  /** In the slab or the spill file. */
   readonly offset: number;
 }
 
 interface Segment {
   readonly path: string;
-  readonly fd: number;
+  readonly file: Descriptor;
   size: number;
   /** Held pieces in it: at 0 it is deleted. */
   live: number;
 }
 
-function writeFully(fd: number, chunk: Buffer, position: number): Promise<void> {
-  return (async () => {
+function writeFully(file: Descriptor, chunk: Buffer, position: number): Promise<void> {
+  return file.use(async (fd) => {
     for (let done = 0; done < chunk.length;) {
       done += await new Promise<number>((resolve, reject) =>
         fs.write(fd, chunk, done, chunk.length - done, position + done, (error, written) =>
@@ -419,22 +465,24 @@ function writeFully(fd: number, chunk: Buffer, position: number): Promise<void> 
         ),
       );
     }
-  })();
+  });
 }
 
 /** Reads up to `length` bytes at `position` into `buffer`; fewer only at the end of the file. */
-async function readFully(fd: number, buffer: Buffer, length: number, position: number): Promise<number> {
-  let filled = 0;
-  while (filled < length) {
-    const count = await new Promise<number>((resolve, reject) =>
-      fs.read(fd, buffer, filled, length - filled, position + filled, (error, bytesRead) =>
-        error ? reject(error) : resolve(bytesRead),
-      ),
-    );
-    if (count === 0) break;
-    filled += count;
-  }
-  return filled;
+function readFully(file: Descriptor, buffer: Buffer, length: number, position: number): Promise<number> {
+  return file.use(async (fd) => {
+    let filled = 0;
+    while (filled < length) {
+      const count = await new Promise<number>((resolve, reject) =>
+        fs.read(fd, buffer, filled, length - filled, position + filled, (error, bytesRead) =>
+          error ? reject(error) : resolve(bytesRead),
+        ),
+      );
+      if (count === 0) break;
+      filled += count;
+    }
+    return filled;
+  });
 }
 /** The end of an archive the central directory pass reads besides the directory (the EOCD search covers 64 KiB). */
 const LEAN_TAIL_BYTES = 256 * 1024;
@@ -442,6 +490,6 @@ const LEAN_TAIL_BYTES = 256 * 1024;
 /** Large enough that thousands of small entries cost a handful of reads, small enough to stay cheap to copy. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
-function closeQuietly(fd: number): Promise<void> {
-  return new Promise((resolve) => fs.close(fd, () => resolve()));
+function closedError(path: string): Error {
+  return new Error(`${path} is closed`);
 }

@@ -1,17 +1,17 @@
-import { isAbortError } from '../abort';
+import { isAbortError, throwIfAborted } from '../abort';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { RATIO_CHECK_THRESHOLD } from '../zip/centralDirectory';
 import { METHOD_DEFLATE } from '../zip/format';
 import type { LocalHeader } from '../zip/localHeader';
 import { makeDirectory } from './directories';
-import { ChecksumStream, closeFile, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
+import { closeFile, ContentCounter, openNewFile, SMALL_ENTRY_BYTES, setFileTime } from './entryData';
 import type { GrowingFile } from './growingFile';
 import { ArchiveError, messageOf } from '../errors';
 import { fileSystemError } from './fsErrors';
 import { sha1Hasher } from '../verify/checksum';
+import { createRawInflater, writeAll } from './rawInflater';
 
 /**
  * The data of one entry, read from the archive while it downloads (streamingExtractor.ts): a small entry of
@@ -71,6 +71,23 @@ export async function inflateUntilStreamEnd(
     // re-read (and re-copy) up to a megabyte for every small entry.
     const length = Math.min(wanted, Math.max(0, archive.available - dataStart));
     const window = await archive.read(dataStart, length, signal);
+    // Where a data descriptor's signature is followed by the compressed size so far, the deflate stream may end:
+    // inflating up to there either ends it (its end is the same whatever follows) or fails on a decoy inside the
+    // data, and the window is then tried whole. Without such a place, the whole window is only tried once the
+    // window is as large as it gets: a failed try inflates it all for nothing.
+    const end = descriptorCandidate(window);
+    const ended = end === undefined ? 'no' : inflateWhole(window.subarray(0, end));
+    if (ended === 'too large') return undefined;
+    if (typeof ended === 'object') return ended;
+    if (
+      end === undefined &&
+      !reachesTheEnd &&
+      window.length < SMALL_WINDOW_BYTES &&
+      window.length === wanted
+    ) {
+      wanted = Math.min(SMALL_WINDOW_BYTES, 2 * wanted);
+      continue;
+    }
     try {
       const result = zlib.inflateRawSync(window, {
         info: true,
@@ -89,6 +106,33 @@ export async function inflateUntilStreamEnd(
   }
 }
 
+const DESCRIPTOR_SIGNATURE = Buffer.from([0x50, 0x4b, 0x07, 0x08]);
+
+/** The first offset in `window` holding a data descriptor's signature and, after the CRC-32, that offset. */
+function descriptorCandidate(window: Buffer): number | undefined {
+  for (
+    let at = window.indexOf(DESCRIPTOR_SIGNATURE);
+    at !== -1;
+    at = window.indexOf(DESCRIPTOR_SIGNATURE, at + 1)
+  ) {
+    if (at + 12 <= window.length && window.readUInt32LE(at + 8) === at) return at;
+  }
+  return undefined;
+}
+
+/** `data` inflated, if its deflate stream ends inside it; 'too large' past a small entry's size; else 'no'. */
+function inflateWhole(data: Buffer): { content: Buffer; compressedSize: number } | 'too large' | 'no' {
+  try {
+    const result = zlib.inflateRawSync(data, {
+      info: true,
+      maxOutputLength: SMALL_ENTRY_BYTES,
+    }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    return { content: result.buffer, compressedSize: result.engine.bytesWritten };
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too large' : 'no';
+  }
+}
+
 /**
  * Streams one entry into a new file: `compressedSize` bytes, or for deflate with unknown length until the
  * deflate stream ends. The file is removed if anything fails.
@@ -100,17 +144,22 @@ export async function streamEntryToFile(
   target: string,
   compressedSize: number | undefined,
 ): Promise<DecodedEntry> {
-  const { signal } = context;
   try {
     await makeDirectory(path.dirname(target));
   } catch (error) {
     throw fileSystemError(error, `create the folder of ${JSON.stringify(header.name)}`);
   }
+  // Every chunk is written before the next read or inflate reuses its buffer: no copies, no fresh buffers
+  // (rawInflater.ts says why that matters). Made before the file is opened: nothing to remove if it fails.
+  const inflater = header.method === METHOD_DEFLATE ? createRawInflater(STREAM_CHUNK_BYTES) : undefined;
   const entryName = header.name ?? '';
-  const fd = await openNewFile(target, entryName);
+  const fd = await openNewFile(target, entryName).catch((error: unknown) => {
+    inflater?.close();
+    throw error;
+  });
   let closed = false;
   let fed = 0;
-  const counter = new ChecksumStream(
+  const counter = new ContentCounter(
     (count, total) => {
       if (compressedSize !== undefined && total > header.uncompressedSize) {
         throw new StopStreaming('an entry inflates to more than its declared size');
@@ -123,38 +172,29 @@ export async function streamEntryToFile(
     },
     context.hashSha1 ? sha1Hasher() : undefined,
   );
-  const output = fs.createWriteStream('', {
-    fd,
-    autoClose: false,
-    emitClose: false,
-    highWaterMark: STREAM_CHUNK_BYTES,
-  });
+  const write = async (bytes: Buffer): Promise<void> => {
+    counter.add(bytes);
+    await writeAll(fd, bytes);
+  };
   try {
-    const inflater =
-      header.method === METHOD_DEFLATE ? zlib.createInflateRaw({ chunkSize: 64 * 1024 }) : undefined;
-    const stages: NodeJS.ReadWriteStream[] = inflater ? [inflater, counter] : [counter];
-    const streams: (NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [...stages, output];
-    const drained = pipeline(streams, { signal });
-    drained.catch(() => undefined);
-    const entry = stages[0] as NodeJS.WritableStream & { bytesWritten?: number };
     for (;;) {
       const wanted = Math.min(STREAM_CHUNK_BYTES, (compressedSize ?? Number.MAX_SAFE_INTEGER) - fed);
       if (wanted <= 0) break;
+      throwIfAborted(context.signal);
       const chunk = await readForStream(context, dataStart + fed, wanted);
       if (chunk.length === 0) throw new StopStreaming('truncated entry');
-      // The inflater is done with its input when the write completes; a stored chunk goes on to the file
-      // stream, which may hold it longer than the read buffer stays unchanged.
-      // Counted before it is written: the ratio check runs while this chunk inflates.
+      // Counted before it is inflated: the ratio check runs while this chunk inflates.
       fed += chunk.length;
-      const accepted = await writeChunk(entry, inflater ? chunk : Buffer.from(chunk), drained);
+      if (!inflater) {
+        await write(chunk);
+        continue;
+      }
+      await inflater.inflate(chunk, write);
       // The deflate stream ended inside this chunk: the rest is the data descriptor and what follows.
-      if (inflater && !accepted) break;
-      if (inflater && inflater.bytesWritten < fed) break;
+      if (inflater.ended) break;
     }
-    const writable = entry as NodeJS.WritableStream & { writableEnded?: boolean; destroyed?: boolean };
-    if (!writable.writableEnded && !writable.destroyed) entry.end();
-    await drained;
-    const consumed = inflater ? inflater.bytesWritten : fed;
+    await inflater?.finish(write);
+    const consumed = inflater ? inflater.consumed : fed;
     if (compressedSize !== undefined && consumed !== compressedSize) {
       throw new StopStreaming('an entry does not match its local header (compressed size)');
     }
@@ -170,13 +210,15 @@ export async function streamEntryToFile(
       ...(sha1 === undefined ? {} : { sha1 }),
     };
   } catch (error) {
+    // Every write was awaited in the loop, so none is in flight on the number when it closes.
     if (!closed) await closeFile(fd, entryName).catch(() => undefined);
     await removeQuietly(target);
     if (error instanceof StopStreaming || error instanceof ArchiveError || isAbortError(error)) throw error;
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('Z_')) throw new StopStreaming('corrupt compressed data');
-    if (error instanceof Error && error.cause instanceof StopStreaming) throw error.cause;
     throw fileSystemError(error, `write ${JSON.stringify(header.name)}`, header.name);
+  } finally {
+    inflater?.close();
   }
 }
 
@@ -191,38 +233,6 @@ async function readForStream(context: EntryStreamContext, position: number, leng
     if (isAbortError(error) || context.signal.aborted) throw error;
     throw new StopStreaming(`the download stopped (${messageOf(error)})`);
   }
-}
-
-/**
- * Writes one chunk and waits until it has been processed. Resolves false when the pipeline has already ended
- * (the deflate stream finished in an earlier chunk), rejects with the pipeline's error.
- */
-function writeChunk(stream: NodeJS.WritableStream, chunk: Buffer, drained: Promise<void>): Promise<boolean> {
-  const writable = stream as NodeJS.WritableStream & { writableEnded?: boolean; destroyed?: boolean };
-  if (writable.writableEnded || writable.destroyed) return Promise.resolve(false);
-  return new Promise<boolean>((resolve, reject) => {
-    let settled = false;
-    drained.then(
-      () => {
-        if (!settled) {
-          settled = true;
-          resolve(false);
-        }
-      },
-      (error: unknown) => {
-        if (!settled) {
-          settled = true;
-          reject(error);
-        }
-      },
-    );
-    writable.write(chunk, (error?: Error | null) => {
-      if (settled) return;
-      settled = true;
-      if (error) reject(error);
-      else resolve(true);
-    });
-  });
 }
 
 export function removeQuietly(target: string): Promise<void> {

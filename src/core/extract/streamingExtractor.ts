@@ -49,6 +49,8 @@ export interface StreamedEntry {
   compressedSize: number;
   uncompressedSize: number;
   modifiedTime: Date;
+  /** The file's time is not set yet (only an MS-DOS time was at hand): adopting it sets the central one, once. */
+  timeUnset?: boolean;
   /** The content's SHA-1, when `hashSha1` asked for it and the entry was small enough to decode in memory. */
   sha1?: string;
 }
@@ -228,13 +230,16 @@ export class StreamingExtractor {
       ...(written.sha1 === undefined ? {} : { sha1: written.sha1 }),
     };
     if (written.content !== undefined) {
+      // A DOS time would mostly be set twice: here, and again when the central directory's differs.
+      const setTime = this.options.preserveModifiedTimes !== false && !header.dosTimeOnly;
+      if (this.options.preserveModifiedTimes !== false && header.dosTimeOnly) record.timeUnset = true;
       await this.sink.write({
         target,
         content: written.content,
         entryName: header.name,
         offset,
         record,
-        ...(this.options.preserveModifiedTimes === false ? {} : { modifiedTime: header.modifiedTime }),
+        ...(setTime ? { modifiedTime: header.modifiedTime } : {}),
       });
     } else {
       this.recordWritten(offset, record, false);

@@ -60,8 +60,9 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J>, WriterCl
     this.send({ kind: 'directories', paths: [...paths] }, undefined);
   }
 
-  async write(job: J): Promise<void> {
+  async write(given: J): Promise<void> {
     if (this.broken) return;
+    const job = compact(given);
     this.pending.push(job);
     this.pendingBytes += job.content.length;
     if (this.pending.length >= BATCH_MAX_FILES || this.pendingBytes >= BATCH_BYTES) {
@@ -96,7 +97,8 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J>, WriterCl
   private flush(force: boolean): void {
     while (this.pending.length > 0 && !this.broken && this.directoriesReady) {
       const thread = this.threadFor(this.pending[0].target);
-      if (!force && writerPool.requestsOn(thread) >= MAX_REQUESTS_PER_THREAD) return;
+      const queued = writerPool.requestsOn(thread);
+      if (!force && queued >= MAX_REQUESTS_PER_THREAD) return;
       let count = 1;
       let bytes = this.pending[0].content.length;
       while (
@@ -106,6 +108,10 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J>, WriterCl
       ) {
         bytes += this.pending[count++].content.length;
       }
+      // A partial batch goes only to an idle thread: behind a busy one it would wait anyway, and meanwhile it can
+      // grow (each message costs a copy of its lists and a wake-up of the thread, whatever its size).
+      const full = count === BATCH_MAX_FILES || count < this.pending.length;
+      if (!force && !full && bytes < BATCH_BYTES / 2 && queued > 0) return;
       const jobs = this.pending.splice(0, count);
       this.pendingBytes -= bytes;
       // A reused buffer (writerPool.ts): every byte the thread reads is overwritten here.
@@ -194,4 +200,15 @@ export class WorkerFileSink<J extends WriteJob> implements FileSink<J>, WriterCl
     this.roomWaiters.splice(0).forEach((resolve) => resolve());
     if (this.inFlight.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
   }
+}
+
+/**
+ * A small file's bytes are often a view of a much larger buffer (zlib's 16 KB output chunks for a 1 KB file). Held
+ * in pending and in-flight batches (hundreds of files), those buffers add up to megabytes, live long enough to
+ * reach V8's old generation, and wait there for a full collection: a copy of the bytes alone dies young instead.
+ */
+function compact<J extends WriteJob>(job: J): J {
+  const { content } = job;
+  if (content.byteLength * 2 >= content.buffer.byteLength) return job;
+  return { ...job, content: Buffer.from(content) };
 }

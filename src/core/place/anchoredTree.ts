@@ -27,6 +27,7 @@ const MAX_KEPT = 256;
 
 export class AnchoredTree {
   private kept?: Map<string, fs.promises.FileHandle>;
+  private closed = false;
 
   private constructor(
     /** The root as the user named it, for messages and for the path mode. */
@@ -89,6 +90,7 @@ export class AnchoredTree {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const handle of this.kept?.values() ?? []) await handle.close().catch(() => undefined);
     this.kept?.clear();
     await this.rootHandle?.close();
@@ -122,7 +124,9 @@ export class AnchoredTree {
             if (!REFUSED.has(code)) throw error;
             throw new NotAFolderError(folder, refusal(code));
           });
-          if (this.kept && !this.kept.has(folder) && this.kept.size < MAX_KEPT) this.kept.set(folder, handle);
+          // Once closed, a handle kept would never be closed (an operation still under way opened it).
+          if (this.kept && !this.closed && !this.kept.has(folder) && this.kept.size < MAX_KEPT)
+            this.kept.set(folder, handle);
           else handles.push(handle);
         }
         parent = procPath(handle);

@@ -11,8 +11,9 @@ import {
 import { removeStagingDir } from './staging';
 import { sha1OfFile } from '../verify/checksum';
 import * as fs from 'node:fs';
-import { DestinationSurvey, insideOrThrow, type FileState } from './destinationSurvey';
+import { DestinationSurvey, insideOrThrow, parentOf, type FileState } from './destinationSurvey';
 import { PlacingSession, relativeName, type Move } from './placingSession';
+import { missingRoots, readStagedTree } from './stagedTree';
 
 /**
  * Moves extracted files from the staging folder into the destination.
@@ -182,9 +183,19 @@ export async function placeFiles(
       isProtected,
     );
     try {
-      await session.createFolders(survey, extracted.directories, moves, concurrency);
-      await runPool(
+      const moved = await moveTrees(
+        session,
+        survey,
+        staging,
+        stagingRoot,
         moves,
+        extracted.directories,
+        options.signal,
+      );
+      result.written.push(...moved.written);
+      await session.createFolders(survey, moved.directories, moved.moves, concurrency);
+      await runPool(
+        moved.moves,
         concurrency,
         async (move) => {
           const outcome = await session.place(move, relativeName(stagingRoot, move.source));
@@ -243,6 +254,46 @@ export async function placeFiles(
     // Refused (and kept) while it holds originals an undo could not put back.
     await removeStagingDir(stagingRoot).catch(() => undefined);
   }
+}
+
+/**
+ * Moves in whole each staged folder that is missing in the destination and holds exactly the new files planned
+ * for it (stagedTree.ts); returns the files so placed, and the moves and folders left for placing one by one.
+ */
+async function moveTrees(
+  session: PlacingSession,
+  survey: DestinationSurvey,
+  staging: string,
+  stagingRoot: string,
+  moves: readonly Move[],
+  directories: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<{ written: string[]; moves: Move[]; directories: string[] }> {
+  const isMissing = async (folder: string) => (await survey.directoryState(folder)).kind === 'missing';
+  const fresh = moves.filter((move) => move.mode === 'new').map((move) => move.relativePath);
+  const roots = await missingRoots(fresh, directories, isMissing);
+  const done: string[] = [];
+  const written: string[] = [];
+  for (const [root, planned] of roots) {
+    throwIfAborted(signal);
+    const tree = await readStagedTree(staging, root, planned.files, planned.folders);
+    if (tree === undefined) continue;
+    if (!(await session.moveTree(tree, relativeName(stagingRoot, insideOrThrow(staging, root))))) continue;
+    done.push(root);
+    for (const file of tree.files) written.push(file.path);
+  }
+  if (done.length === 0) return { written, moves: [...moves], directories: [...directories] };
+  const movedRoots = new Set(done);
+  const below = (relativePath: string) => {
+    for (let folder = relativePath; folder !== ''; folder = parentOf(folder))
+      if (movedRoots.has(folder)) return true;
+    return false;
+  };
+  return {
+    written,
+    moves: moves.filter((move) => !below(move.relativePath)),
+    directories: directories.filter((directory) => !below(directory)),
+  };
 }
 
 /** The conflict with both sides' facts, or undefined when the local file is identical to Box's (size, SHA-1). */

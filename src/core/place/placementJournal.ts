@@ -16,6 +16,8 @@ export type JournalEntry =
   | { op: 'backup'; path: string; backup: string }
   /** The staged file `id` (inode, size and modification time: an inode alone may be reused) goes to `path`. */
   | { op: 'add'; path: string; id: string }
+  /** The staged folder at `staged` (inside the staging folder) goes to `path` whole, with these files and folders. */
+  | { op: 'tree'; path: string; staged: string; files: { path: string; id: string }[]; folders: string[] }
   /** Every move is done: the backups are no longer needed. */
   | { op: 'done' };
 
@@ -81,6 +83,19 @@ export async function rollBack(
     try {
       if (entry.op === 'add') {
         if (await removeAdded(destination, entry.path, entry.id)) result.removed++;
+      } else if (entry.op === 'tree') {
+        // File by file, like the adds: only the very files moved in go, and a folder holding anything else stays.
+        for (const file of entry.files) {
+          const removed = await removeAdded(destination, file.path, file.id).catch(undoFailed);
+          if (removed === undefined) result.complete = false;
+          else if (removed) result.removed++;
+        }
+        for (const folder of [...entry.folders].reverse()) {
+          const removed = await destination
+            .with(folder, (target) => fs.promises.rmdir(target).catch(ignore('ENOENT')))
+            .then(() => true, undoFailed);
+          if (removed === undefined) result.complete = false;
+        }
       } else if (entry.op === 'backup') {
         const restored = await restoreBackup(destination, staging, entry.path, entry.backup);
         if (restored === 'restored') result.restored++;
@@ -153,6 +168,12 @@ async function lstatOrUndefined(target: string): Promise<fs.BigIntStats | undefi
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
+}
+
+/** A step of a tree's undo that could not be taken (see the catch in `rollBack`): the rest goes on. */
+function undoFailed(error: unknown): undefined {
+  if (!(error instanceof NotAFolderError) && !(error as NodeJS.ErrnoException).code) throw error;
+  return undefined;
 }
 
 function ignore(code: string) {

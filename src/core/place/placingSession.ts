@@ -6,6 +6,7 @@ import { runPool } from '../extract/pool';
 import { fileSystemError } from '../extract/fsErrors';
 import { AnchoredTree, NotAFolderError } from './anchoredTree';
 import { parentOf, type DestinationSurvey } from './destinationSurvey';
+import type { StagedTree } from './stagedTree';
 import {
   BACKUPS_FOLDER,
   Journal,
@@ -50,14 +51,16 @@ export class PlacingSession {
     isProtected: (absolutePath: string) => boolean,
   ): Promise<PlacingSession> {
     const destination = await AnchoredTree.open(destinationPath);
+    let staging: AnchoredTree | undefined;
     try {
-      const staging = (
-        await destination.subtree(relativeName(destinationPath, stagingPath))
-      ).keepFoldersOpen();
+      staging = (await destination.subtree(relativeName(destinationPath, stagingPath))).keepFoldersOpen();
       await staging.with(BACKUPS_FOLDER, (target) => fs.promises.mkdir(target));
       const journal = await Journal.create(staging);
       return new PlacingSession(destination, staging, journal, overwriteLateArrivals, isProtected);
     } catch (error) {
+      // The staging tree holds descriptors of its own (a read-only volume fails the mkdir): never leave a
+      // FileHandle to the garbage collector (DEP0137).
+      await staging?.close().catch(() => undefined);
       await destination.close();
       throw error;
     }
@@ -95,6 +98,28 @@ export class PlacingSession {
           // Something is in the way since the survey; the files below it will report themselves blocked.
         }
       });
+    }
+  }
+
+  /**
+   * Moves a staged folder in whole (stagedTree.ts) where the destination has none: the folder is claimed with
+   * `mkdir` first, so the rename can only replace that empty folder of ours, never anything else. False when
+   * something got there first: the caller places the files one by one instead. `stagedPath`: the folder's path
+   * inside the staging folder.
+   */
+  async moveTree(tree: StagedTree, stagedPath: string): Promise<boolean> {
+    try {
+      await this.record({ op: 'folder', path: tree.path });
+      await this.destination.with(tree.path, (target) => fs.promises.mkdir(target));
+      await this.record({ op: 'tree', staged: stagedPath, ...tree });
+      await this.staging.with(stagedPath, (source) =>
+        this.destination.with(tree.path, (target) => fs.promises.rename(source, target)),
+      );
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (error instanceof NotAFolderError || CHANGED_UNDER_US.has(code)) return false;
+      throw fileSystemError(error, `move the folder ${JSON.stringify(tree.path)} into place`);
     }
   }
 

@@ -34,7 +34,7 @@ function buildFailed(): PullError {
 /** What an attempt reports progress through: the pull's reporter, or one part's share of it (planned.ts). */
 export type AttemptProgress = Pick<
   PullProgressReporter,
-  'enter' | 'downloaded' | 'filesDone' | 'totalFiles' | 'bytesDownloaded' | 'tick'
+  'enter' | 'downloaded' | 'filesDone' | 'totalFiles' | 'bytesDownloaded' | 'tick' | 'restartDownload'
 >;
 
 export interface AttemptContext {
@@ -52,6 +52,8 @@ export interface AttemptContext {
   clock?: PullClock;
   /** Hash small files while extracting them (planned.ts checks each against the listing's SHA-1). */
   hashSha1?: boolean;
+  /** Called before each ZIP create: an attempt may create a fresh one after a mismatch (planned.ts counts them). */
+  onZipRequest?(): void;
 }
 
 export interface AttemptResult {
@@ -89,6 +91,7 @@ export class Attempt {
         );
         await fs.rm(this.filesDir, { recursive: true, force: true });
         await fs.rm(this.archivePath, { force: true });
+        this.context.progress.restartDownload();
         return await this.attempt(false);
       }
     } finally {
@@ -99,6 +102,7 @@ export class Attempt {
 
   private async attempt(lean: boolean): Promise<AttemptResult> {
     const { client, plan, progress, signal } = this.context;
+    this.context.onZipRequest?.();
     const zip = await client.createZipDownload(
       { items: plan.zipItems, downloadFileName: plan.displayName },
       { signal },

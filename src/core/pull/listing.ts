@@ -7,6 +7,7 @@
 import type { BoxClient } from '../box/client';
 import type { BoxItem } from '../box/types';
 import { EntryPlanner, type RenamedEntry } from '../naming/extractionPlan';
+import { foldPath, numbered } from '../naming/treePlanner';
 import { ArchiveError, BoxApiError } from '../errors';
 import type { PathFilter } from './filters';
 import { rateLimited } from './rateLimit';
@@ -50,6 +51,8 @@ export interface Listing {
   requests: number;
   excluded: { files: number; bytes: number; folders: number };
   renamed: RenamedEntry[];
+  /** Selected items that shared a name (`a/report.pdf`, `b/report.pdf`), and the name each later one was given. */
+  nameConflicts: { originalName: string; downloadName: string }[];
   /** Off Windows: names kept as Box has them that Windows could not store. */
   nonPortable: RenamedEntry[];
 }
@@ -95,8 +98,10 @@ export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkO
     requests: 0,
     excluded: { files: 0, bytes: 0, folders: 0 },
     renamed: [],
+    nameConflicts: [],
     nonPortable: [],
   };
+  const rootNames = root.items ? uniqueNames(root.items) : undefined;
   const beforePage = async (): Promise<void> => {
     listing.requests++;
   };
@@ -133,7 +138,9 @@ export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkO
       for await (const item of entries) {
         if (item.item_status !== undefined && item.item_status !== 'active') continue;
         if (item.type !== 'file' && item.type !== 'folder') continue; // web links have no bytes to pull
-        const rawPath = folder.rawPath === '' ? checkedName(item) : `${folder.rawPath}/${checkedName(item)}`;
+        const name = rootNames?.get(item) ?? checkedName(item);
+        if (name !== item.name) listing.nameConflicts.push({ originalName: item.name, downloadName: name });
+        const rawPath = folder.rawPath === '' ? name : `${folder.rawPath}/${name}`;
         if (item.type === 'folder') {
           if (filter.excludesFolder(rawPath)) {
             listing.excluded.folders++;
@@ -178,6 +185,31 @@ export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkO
   const { renamed, nonPortable } = planner.summary();
   Object.assign(listing, { renamed, nonPortable });
   return listing;
+}
+
+/**
+ * Several selected items may share a name (two folders `data`, `a/report.pdf` and `b/report.pdf`), but each needs a
+ * place of its own. As deterministic as the archive's duplicates (treePlanner.ts): the first in selection order
+ * keeps its name, each later one (compared case-insensitively) becomes `report (2).pdf`, `data (2)`, skipping any
+ * name a selected item already has. Box's own renaming (`name_conflicts`, random names) only finds items in archives.
+ */
+function uniqueNames(items: readonly BoxItem[]): Map<BoxItem, string> {
+  const names = new Map(items.map((item) => [item, checkedName(item)]));
+  const taken = new Set([...names.values()].map(foldPath));
+  const kept = new Set<string>();
+  for (const [item, name] of names) {
+    const key = foldPath(name);
+    if (!kept.has(key)) {
+      kept.add(key);
+      continue;
+    }
+    let counter = 2;
+    while (taken.has(foldPath(numbered(name, counter)))) counter++;
+    const unique = numbered(name, counter);
+    taken.add(foldPath(unique));
+    names.set(item, unique);
+  }
+  return names;
 }
 
 /** The same error BoxClient gives a folder whose pages never end. */

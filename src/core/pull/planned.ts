@@ -67,6 +67,7 @@ export interface PlanSummary {
 export interface PlannedResult {
   filesDir: string;
   extracted: { files: ExtractedFile[]; directories: string[] };
+  /** Selected items that shared a name, renamed by the listing. */
   nameConflicts: { originalName: string; downloadName: string }[];
   skippedFiles: number;
   /** Files Box skipped in a part's ZIP, fetched by content instead. */
@@ -96,8 +97,10 @@ class PlannedPull {
   private readonly filesDir: string;
   private readonly placed = new Map<string, ExtractedFile & { file: ListedFile }>();
   private readonly mismatched: ListedFile[] = [];
-  private readonly result: Omit<PlannedResult, 'filesDir' | 'extracted' | 'checksumMismatches' | 'plan'> = {
-    nameConflicts: [],
+  private readonly result: Omit<
+    PlannedResult,
+    'filesDir' | 'extracted' | 'checksumMismatches' | 'plan' | 'nameConflicts'
+  > = {
     skippedFiles: 0,
     fetchedAfterSkip: 0,
     skippedFolders: 0,
@@ -146,6 +149,8 @@ class PlannedPull {
     return {
       ...this.result,
       filesDir: this.filesDir,
+      // Box's `name_conflicts` only find items in an archive (partIntake.ts): every file goes to its listed path.
+      nameConflicts: [...listing.nameConflicts],
       extracted: {
         files: [...this.placed.values()].map(({ relativePath, size, archiveName }) => ({
           relativePath,
@@ -209,9 +214,8 @@ class PlannedPull {
     const number = ++this.partNumber;
     const partDir = path.join(this.context.staging, `part-${number}`);
     await fs.mkdir(partDir);
+    const progress = this.partProgress(number);
     try {
-      this.summary.zipRequests++;
-      this.summary.requests++;
       const outcome = await new Attempt({
         client: this.context.client,
         plan: {
@@ -219,7 +223,11 @@ class PlannedPull {
           displayName: `${this.context.listing.root.name} (part ${number})`,
         },
         staging: partDir,
-        progress: this.partProgress(number),
+        progress,
+        onZipRequest: () => {
+          this.summary.zipRequests++;
+          this.summary.requests++;
+        },
         logger: this.context.logger,
         signal: this.signal,
         statusPoll: this.context.statusPoll,
@@ -237,6 +245,8 @@ class PlannedPull {
     } catch (error) {
       if (isAbortError(error) || this.signal.aborted) throw error;
       await fs.rm(partDir, { recursive: true, force: true });
+      // Nothing of the part is kept: its bytes and files are counted again by the fresh ZIP that replaces it.
+      progress.restartDownload();
       this.filesDoneByTask.delete(number);
       this.reportFiles();
       queue.push(...(await this.afterFailure(task, error)));
@@ -294,7 +304,6 @@ class PlannedPull {
     partDir: string,
     skipped: number,
   ): Promise<void> {
-    const conflicts = zip.name_conflicts.flat();
     const { found, unlisted } = matchArchiveFiles(part, zip.name_conflicts, files, this.context.listing);
     for (const name of unlisted) {
       this.context.logger.warn(`Left out ${JSON.stringify(name)}: it is no file of the listing.`);
@@ -305,12 +314,6 @@ class PlannedPull {
         'incomplete',
         `A part's archive held ${found.length} of its ${part.files} files, and Box skipped only ${skipped}.`,
       );
-    }
-    for (const conflict of conflicts) {
-      this.result.nameConflicts.push({
-        originalName: conflict.original_name,
-        downloadName: conflict.download_name,
-      });
     }
     // Thousands of files a part: each folder is made once, and the renames keep the thread pool busy.
     const folders = new Map<string, Promise<unknown>>();
@@ -457,6 +460,13 @@ class PlannedPull {
       },
       filesDone: (files) => {
         this.filesDoneByTask.set(number, files);
+        this.reportFiles();
+      },
+      // The part's archive was discarded (attempt.ts asks for a fresh one, or the part failed): take its share back.
+      restartDownload: () => {
+        this.addBytes(-bytes);
+        bytes = 0;
+        this.filesDoneByTask.set(number, 0);
         this.reportFiles();
       },
     };

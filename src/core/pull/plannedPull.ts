@@ -11,6 +11,7 @@ import { createStagingDir } from '../place/staging';
 import type { PathFilter } from './filters';
 import { learnLimits, NO_LIMITS } from './limits';
 import { walkTree, type WalkRoot } from './listing';
+import { foldPath } from '../naming/treePlanner';
 import { runPlanned, type PlanSummary } from './planned';
 import type { Plan } from './plan';
 import type { PullProgressReporter } from './progress';
@@ -23,9 +24,15 @@ export type { PlanSummary };
 const DEFAULT_STREAMS = 3;
 const DEFAULT_PARALLEL_FROM_BYTES = 256 * 1024 * 1024;
 
-/** A pull with filters, or one large enough that several streams pay off (one folder, the root or several items). */
+/**
+ * A pull with filters, or one large enough that several streams pay off (one folder, the root or several items), or
+ * a selection of items that share a name: the listing names them `report (2).pdf`, where one ZIP would take Box's
+ * random names (`3aa6a7.pdf`).
+ */
 export function wantsPlannedPath(request: PullRequest, plan: Plan, filter: PathFilter): boolean {
   if (filter.active) return true;
+  const names = (plan.rootItems ?? []).map((item) => foldPath(String(item.name)));
+  if (new Set(names).size < names.length) return true;
   const streams = request.options?.streams ?? DEFAULT_STREAMS;
   const from = request.options?.parallelFromBytes ?? DEFAULT_PARALLEL_FROM_BYTES;
   return streams > 1 && (plan.totalBytesEstimate ?? 0) >= from;

@@ -164,6 +164,14 @@ export class PullProgressReporter {
     Object.assign(this.counters, { attempt, maxAttempts, bytesDownloaded: 0, filesDone: 0 });
   }
 
+  /**
+   * A fresh ZIP replaces one discarded within this attempt (attempt.ts): like a new attempt's, its bytes and files
+   * count from zero, so that the discarded archive's bytes are not counted with the fresh one's.
+   */
+  restartDownload(): void {
+    Object.assign(this.counters, { bytesDownloaded: 0, filesDone: 0 });
+  }
+
   /** Re-sends the counters as they are, so that a silent connection shows its rate falling and the stall. */
   tick(): void {
     this.tracker.update(this.counters, true);

@@ -4,8 +4,11 @@
  * own central directory and CRCs are checked anyway, so a status that never settles is a warning, not a failure.
  * The bound covers every poll and every retry the client makes of each: a status request that hangs would
  * otherwise cost the client's idle timeout times its retries (minutes) after an archive that was already complete.
+ * It counts only time spent on Box (requests, and the pauses between polls), not time queued behind the pull's
+ * other calls in the client's rate window (rateLimit.ts): a full window is the client's doing, not Box's.
  */
 import { sleep } from '../abort';
+import { systemClock, type PullClock } from './lowSpeed';
 import { withDefaults } from '../defaults';
 import type { BoxClient } from '../box/client';
 import type { ZipDownloadStatus } from '../box/types';
@@ -17,43 +20,103 @@ export interface StatusPollOptions {
   maxPolls: number;
   firstDelayMs: number;
   maxDelayMs: number;
-  /** The whole wait, polls, pauses and the client's retries included. */
+  /** The whole wait, polls, pauses and the client's retries included; turns queued in the rate window not. */
   budgetMs: number;
+  /** What the budget runs on; tests pass one they move by hand. */
+  clock: PullClock;
 }
 
-const DEFAULTS: StatusPollOptions = { maxPolls: 8, firstDelayMs: 250, maxDelayMs: 2000, budgetMs: 10_000 };
+const DEFAULTS: StatusPollOptions = {
+  maxPolls: 8,
+  firstDelayMs: 250,
+  maxDelayMs: 2000,
+  budgetMs: 10_000,
+  clock: systemClock,
+};
 
 export async function waitForFinalStatus(
   client: BoxClient,
   statusUrl: string,
   options: Partial<StatusPollOptions> & { signal?: AbortSignal; logger: Logger },
 ): Promise<ZipDownloadStatus | undefined> {
-  const { maxPolls, firstDelayMs, maxDelayMs, budgetMs } = withDefaults(DEFAULTS, options);
-  const budget = AbortSignal.timeout(budgetMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, budget]) : budget;
+  const { maxPolls, firstDelayMs, maxDelayMs, budgetMs, clock } = withDefaults(DEFAULTS, options);
+  const budget = new Budget(budgetMs, clock);
+  const signal = options.signal ? AbortSignal.any([options.signal, budget.signal]) : budget.signal;
+  // The budget stands still while a poll waits for its turn; only the caller's cancel ends that wait.
+  const queued = async (take: (signal?: AbortSignal) => Promise<void>): Promise<void> => {
+    budget.pause();
+    try {
+      await take(options.signal);
+    } finally {
+      budget.resume();
+    }
+  };
   let delay = firstDelayMs;
   let last: ZipDownloadStatus | undefined;
-  for (let poll = 1; poll <= maxPolls; poll++) {
-    try {
-      last = await client.getZipDownloadStatus(statusUrl, { signal });
-      if (last.state !== 'in_progress') return last;
-      if (poll < maxPolls) await sleep(delay, signal);
-    } catch (error) {
-      // Only the caller's cancel is a cancel; the budget running out is Box being slow, which the archive covers.
-      if (options.signal?.aborted) throw error;
-      options.logger.warn(
-        budget.aborted
-          ? `Box did not report the ZIP status within ${seconds(budgetMs)}; relying on the archive's checks.`
-          : `Could not read the ZIP status: ${messageOf(error)}`,
-      );
-      return last;
+  try {
+    for (let poll = 1; poll <= maxPolls; poll++) {
+      try {
+        last = await client.getZipDownloadStatus(statusUrl, { signal, queued });
+        if (last.state !== 'in_progress') return last;
+        if (poll < maxPolls) await sleep(delay, signal);
+      } catch (error) {
+        // Only the caller's cancel is a cancel; the budget running out is Box being slow, which the archive covers.
+        if (options.signal?.aborted) throw error;
+        options.logger.warn(
+          budget.signal.aborted
+            ? `Box did not report the ZIP status within ${seconds(budgetMs)}; relying on the archive's checks.`
+            : `Could not read the ZIP status: ${messageOf(error)}`,
+        );
+        return last;
+      }
+      delay = Math.min(maxDelayMs, delay * 2);
     }
-    delay = Math.min(maxDelayMs, delay * 2);
+  } finally {
+    budget.end();
   }
   options.logger.warn(
     `Box still reports the ZIP as in progress after ${maxPolls} polls; relying on the archive's checks.`,
   );
   return last;
+}
+
+/** A time budget that can stand still: its signal aborts once `ms` have run on `clock`, pauses left out. */
+class Budget {
+  private readonly spent = new AbortController();
+  readonly signal = this.spent.signal;
+  private left: number;
+  private since: number | undefined;
+  private timer: AbortController | undefined;
+
+  constructor(
+    ms: number,
+    private readonly clock: PullClock,
+  ) {
+    this.left = ms;
+    this.resume();
+  }
+
+  pause(): void {
+    if (this.since === undefined) return;
+    this.left -= this.clock.now() - this.since;
+    this.since = undefined;
+    this.timer?.abort();
+  }
+
+  resume(): void {
+    if (this.since !== undefined || this.signal.aborted) return;
+    this.since = this.clock.now();
+    const timer = (this.timer = new AbortController());
+    this.clock.sleep(Math.max(0, this.left), timer.signal).then(
+      () => this.spent.abort(new Error('the ZIP status budget ran out')),
+      () => undefined, // paused or ended
+    );
+  }
+
+  end(): void {
+    this.since = undefined;
+    this.timer?.abort();
+  }
 }
 
 /**

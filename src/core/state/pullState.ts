@@ -104,6 +104,30 @@ export function serializeState(
   return `${JSON.stringify(state, null, 1)}\n`;
 }
 
+/**
+ * True when `state` already records exactly these files and folders (as `serializeState` would write them; the time
+ * of the pull aside): an update that changes nothing leaves the state file as it is.
+ */
+export function recordsSame(
+  state: PullState,
+  files: readonly StateEntry[],
+  folders: readonly string[],
+): boolean {
+  if (state.folders === undefined || state.files.length !== files.length) return false;
+  const byPath = new Map(state.files.map((entry) => [entry.path, entry]));
+  const sameEntry = (a: StateEntry, b: StateEntry | undefined) =>
+    b !== undefined &&
+    a.id === b.id &&
+    a.sha1 === b.sha1 &&
+    a.size === b.size &&
+    a.localSize === b.localSize &&
+    a.localMtimeMs === b.localMtimeMs;
+  if (!files.every((entry) => sameEntry(entry, byPath.get(entry.path)))) return false;
+  const written = [...new Set(folders)].filter(isSafeRelative);
+  const recorded = new Set(state.folders);
+  return written.length === recorded.size && written.every((folder) => recorded.has(folder));
+}
+
 function validate(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'not an object';
   const state = value as Partial<PullState>;

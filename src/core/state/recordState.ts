@@ -4,6 +4,7 @@
  * state file as they were. A Box file at the state file's own path is never placed (it would be taken for ours).
  */
 import { promises as fs } from 'node:fs';
+import { lstatEach } from '../localStats';
 import * as path from 'node:path';
 import { runPool } from '../extract/pool';
 import type { ExtractedFile } from '../extract/fileExtraction';
@@ -107,10 +108,9 @@ async function writeStagedState(
   directories: readonly string[],
 ): Promise<string> {
   const fresh: StateEntry[] = [];
-  await runPool(placed, HASH_CONCURRENCY * 4, async (relativePath) => {
+  await lstatEach(destination, placed, undefined, (relativePath, stat) => {
     // Renames keep size and time: this is the local file as placed. One that is gone or is no file (something
     // changed it since) is not recorded, so the next update judges it by SHA-1.
-    const stat = await fs.lstat(path.join(destination, ...relativePath.split('/'))).catch(() => undefined);
     const known = recording.known?.get(relativePath);
     const sha1 = known?.sha1 ?? hashes.get(relativePath);
     if (!stat?.isFile() || sha1 === undefined) return;

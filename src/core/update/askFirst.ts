@@ -7,7 +7,8 @@ import type { ListedFile, ListedFolder, Listing } from '../pull/listing';
 import { resolveConflicts, type FileConflict } from '../place/conflictPolicy';
 import type { PullRequest } from '../pull/pull';
 import type { StateEntry } from '../state/pullState';
-import { hashLocal, localPath, statLocal } from './localFiles';
+import { hashLocal, statLocal } from './localFiles';
+import { localPath } from '../localStats';
 import type { BoxFile, LocalFile } from './updatePlan';
 
 /** Box's side of a conflict: the listing's facts. */
@@ -59,7 +60,8 @@ export async function askBeforeListedPull(
     files.map((file) => file.path),
     request.signal,
   );
-  const here = files.filter((file) => local.get(file.path)?.sha1 !== '' && local.has(file.path));
+  // Regular files only: statLocal gives anything else at a path (a folder, a link) an empty SHA-1.
+  const here = files.filter((file) => local.has(file.path) && local.get(file.path)!.sha1 !== '');
   // Only a file of Box's size can be identical: the others are conflicts without reading them.
   await hashLocal(
     destination,

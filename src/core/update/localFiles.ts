@@ -1,11 +1,9 @@
 // What the destination holds at the paths an update judges: stat for all, SHA-1 only where the plan needs it.
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { localPath, lstatEach } from '../localStats';
 import { runPool } from '../extract/pool';
 import { sha1OfFile } from '../verify/checksum';
 import type { LocalFile } from './updatePlan';
 
-const STAT_CONCURRENCY = 16;
 const HASH_CONCURRENCY = 4;
 
 /** Regular files only; anything else at a path (a folder, a link) is a local file that matches nothing. */
@@ -15,25 +13,14 @@ export async function statLocal(
   signal?: AbortSignal,
 ): Promise<Map<string, LocalFile>> {
   const found = new Map<string, LocalFile>();
-  await runPool(
-    paths,
-    STAT_CONCURRENCY,
-    async (relativePath) => {
-      const stat = await fs
-        .lstat(localPath(destination, relativePath))
-        .catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-          throw error;
-        });
-      if (!stat) return;
-      found.set(relativePath, {
-        size: stat.size,
-        mtimeMs: stat.mtimeMs,
-        ...(stat.isFile() ? {} : { sha1: '' }),
-      });
-    },
-    { signal },
-  );
+  await lstatEach(destination, paths, signal, (relativePath, stat) => {
+    if (!stat) return;
+    found.set(relativePath, {
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+      ...(stat.isFile() ? {} : { sha1: '' }),
+    });
+  });
   return found;
 }
 
@@ -52,8 +39,4 @@ export async function hashLocal(
     },
     { signal },
   );
-}
-
-export function localPath(destination: string, relativePath: string): string {
-  return path.join(destination, ...relativePath.split('/'));
 }

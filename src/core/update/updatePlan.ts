@@ -3,7 +3,8 @@
  * the local file. Box unchanged → the local file is not touched, whatever it holds; Box changed and the local copy
  * exactly what we placed → updated without a question; both changed → a conflict for the policy; deleted on Box →
  * kept (removed only with `delete`, and only if unedited); renamed on Box (same id and SHA-1) → moved locally;
- * a record without an id (a one-ZIP first pull) is paired with a renamed file by SHA-1 and size when unambiguous.
+ * a record without an id (a one-ZIP first pull) is paired with a renamed file by SHA-1 and size when unambiguous;
+ * renamed on Box but edited here → Box's copy is downloaded to the new path, and the edit stays, no longer recorded.
  * Without a state, local files are adopted when their SHA-1 is Box's, and are conflicts otherwise.
  *
  * Local files are judged by stat first (size and modification time as recorded after placing); a SHA-1 is needed
@@ -88,6 +89,8 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
   const recordById = new Map(state.filter((e) => e.id !== null).map((entry) => [entry.id!, entry]));
   const boxPaths = new Set(box.map((file) => file.path));
   const movedFrom = new Set<string>();
+  /** Records whose Box file lives on at another path (moved on Box), whether or not it is moved here. */
+  const elsewhere = new Set<string>();
   const idless = idlessMoveCandidates(box, state, recordByPath, recordById, boxPaths);
 
   const localHash = (path: string): string | undefined => {
@@ -144,6 +147,12 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     const here = localVersus(record);
     if (here === undefined || here === 'absent') continue;
     const edited = here === 'edited';
+    // Moved on Box, edited here: Box's copy comes to its new path, and the edit here is the user's own file now.
+    // Reported once, and no longer recorded: it was not deleted on Box, and no later update may say it was.
+    if (edited && elsewhere.has(record.path)) {
+      plan.editedHere.push(record.path);
+      continue;
+    }
     plan.deletedOnBox.push({ path: record.path, edited, remove: input.delete && !edited });
     if (!input.delete || edited) plan.carried.push(record);
   }
@@ -169,6 +178,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     const record = recordById.get(file.id) ?? idless.get(file.path);
     if (!record || record.path === file.path || boxPaths.has(record.path) || movedFrom.has(record.path))
       return undefined;
+    elsewhere.add(record.path);
     if (boxChanged(record, file) || local.has(file.path)) return undefined;
     const here = localVersus(record);
     if (here === undefined) return null;

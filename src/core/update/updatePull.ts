@@ -21,10 +21,17 @@ import { sleep } from '../abort';
 import { NO_LIMITS } from '../pull/limits';
 import type { PullProgressReporter } from '../pull/progress';
 import type { PullReport, PullRequest } from '../pull/pull';
-import { readPullState, isStateFilePath, type StateEntry, type StateOwner } from '../state/pullState';
+import {
+  readPullState,
+  isStateFilePath,
+  recordsSame,
+  type StateEntry,
+  type StateOwner,
+} from '../state/pullState';
 import { placeRecorded, type KnownFile } from '../state/recordState';
 import { sameSha1, sha1OfFile } from '../verify/checksum';
-import { hashLocal, localPath, statLocal } from './localFiles';
+import { hashLocal, statLocal } from './localFiles';
+import { localPath, lstatEach } from '../localStats';
 import { hashesNeeded, planUpdate, type BoxFile, type UpdatePlan } from './updatePlan';
 import { placingOptionsOf } from '../pull/placingOptions';
 import { cutListing, decideBeforeDownload, recordOf } from './askFirst';
@@ -117,7 +124,15 @@ export async function pullUpdate(
     plan.moves.map((m) => m.from),
   );
   const summary = summarize(plan, folders, state === undefined, options.dryRun === true);
-  if (options.dryRun) return report(context, summary, 0);
+  if (options.dryRun) {
+    const leaving = [
+      ...plan.moves.map((m) => m.from),
+      ...plan.deletedOnBox.filter((d) => d.remove).map((d) => d.path),
+    ];
+    summary.foldersRemoved = await foldersLeftEmpty(destination, folders.remove, leaving);
+    summary.foldersDeletedOnBoxKept = folders.deletedOnBox.filter((f) => !summary.foldersRemoved.includes(f));
+    return report(context, summary, 0);
+  }
 
   const byPath = new Map([...listing.files.values()].map((file) => [file.path, file]));
   // Asked (or settled by the policy) before anything is downloaded: a file the user keeps is never fetched.
@@ -131,6 +146,24 @@ export async function pullUpdate(
     ...plan.download.map((d) => d.file),
     ...plan.conflicts.map((c) => c.file).filter((file) => taken.has(file.path)),
   ];
+  const carried: StateEntry[] = [...plan.carried];
+  for (const file of plan.adopt) carried.push(recordOf(file, local.get(file.path)!));
+  for (const move of plan.moves) carried.push(recordOf(move.file, local.get(move.from)!));
+  const stateFolders = [...folders.box, ...folders.deletedOnBox];
+  // Nothing to download, move, remove or make, and the record already says it all: no staging, no placing, and
+  // the state file is left as it is (rewriting it would be the whole of such an update's disk work).
+  const changesNothing =
+    fetch.length === 0 &&
+    plan.moves.length === 0 &&
+    plan.deletedOnBox.every((d) => !d.remove) &&
+    folders.created.length === 0 &&
+    folders.remove.length === 0;
+  if (changesNothing && read.kind === 'found' && recordsSame(read.state, carried, stateFolders)) {
+    summary.foldersDeletedOnBoxKept = folders.deletedOnBox;
+    summary.conflictsKept = summary.conflicts;
+    progress.enter('done');
+    return { ...report(context, summary, 0), renamed: listing.renamed, nonPortable: listing.nonPortable };
+  }
   const staging = await createStagingDir(destination);
   onStaging(staging);
   const filesDir = path.join(staging, 'files');
@@ -165,9 +198,6 @@ export async function pullUpdate(
   }
 
   const known = new Map<string, KnownFile>([...byPath].map(([p, file]) => [p, file]));
-  const carried: StateEntry[] = [...plan.carried];
-  for (const file of plan.adopt) carried.push(recordOf(file, local.get(file.path)!));
-  for (const move of plan.moves) carried.push(recordOf(move.file, local.get(move.from)!));
   progress.enter('placing');
   const placed = await placeRecorded(
     filesDir,
@@ -178,7 +208,7 @@ export async function pullUpdate(
       replace: new Set([...plan.download.map((d) => d.file.path), ...taken]),
       remove: removals,
     },
-    { owner, known, carried, folders: [...folders.box, ...folders.deletedOnBox] },
+    { owner, known, carried, folders: stateFolders },
     logger,
   );
   // After the session: only empty folders go (never recursively), so nothing of the user's can be lost here.
@@ -305,19 +335,40 @@ async function judgeFolders(
   };
   walk(listing.root);
   const onBox = new Set(box);
-  const isFolder = async (relativePath: string) =>
-    (await fs.lstat(localPath(destination, relativePath)).catch(() => undefined))?.isDirectory() === true;
-  const created: string[] = [];
-  for (const folder of box) if (!(await isFolder(folder))) created.push(folder);
-  const deletedOnBox: string[] = [];
-  for (const folder of recorded)
-    if (!onBox.has(folder) && (await isFolder(folder))) deletedOnBox.push(folder);
+  const folderHere = new Set<string>();
+  await lstatEach(destination, [...box, ...recorded.filter((f) => !onBox.has(f))], undefined, (p, stat) => {
+    if (stat?.isDirectory()) folderHere.add(p);
+  });
+  const created = box.filter((folder) => !folderHere.has(folder));
+  const deletedOnBox = recorded.filter((folder) => !onBox.has(folder) && folderHere.has(folder));
   // A folder renamed on Box is moved here file by file: the old one, once empty, goes too, even without `delete`.
   const leftByMove = (folder: string) => movedFrom.some((from) => from.startsWith(`${folder}/`));
   const deepestFirst = deletedOnBox
     .filter((folder) => remove || leftByMove(folder))
     .sort((a, b) => b.split('/').length - a.split('/').length);
   return { box, created, deletedOnBox, remove: deepestFirst };
+}
+
+/**
+ * Which `candidates` (deepest first) the update would leave empty, so that removeEmptyFolders would remove them:
+ * every entry in one is a file the update takes away (`leaving`: removals, the old paths of moves) or a candidate
+ * found empty before it. A user's file, an edited file kept, anything else keeps the folder. What a dry run says.
+ */
+async function foldersLeftEmpty(
+  destination: string,
+  candidates: readonly string[],
+  leaving: readonly string[],
+): Promise<string[]> {
+  const gone = new Set(leaving);
+  const empty = new Set<string>();
+  for (const folder of candidates) {
+    const entries = await fs.readdir(localPath(destination, folder), { withFileTypes: true }).catch(() => []);
+    const child = (name: string) => `${folder}/${name}`;
+    if (entries.every((e) => (e.isDirectory() ? empty.has(child(e.name)) : gone.has(child(e.name))))) {
+      empty.add(folder);
+    }
+  }
+  return [...empty].sort();
 }
 
 /** Removes each folder that is empty (deepest first); returns those removed. */
@@ -355,9 +406,9 @@ function summarize(
     conflicts: plan.conflicts.map((c) => c.file.path),
     conflictsKept: [],
     foldersCreated: folders.created,
-    // A dry run names the folders that would go if empty; a real update, those that went.
-    foldersRemoved: dryRun ? folders.remove : [],
-    foldersDeletedOnBoxKept: dryRun ? folders.deletedOnBox.filter((f) => !folders.remove.includes(f)) : [],
+    // Set once known: a dry run's from foldersLeftEmpty, a real update's from what its `rmdir`s removed.
+    foldersRemoved: [],
+    foldersDeletedOnBoxKept: [],
     contentDownloads: 0,
     zipRequests: 0,
   };

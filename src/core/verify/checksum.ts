@@ -8,7 +8,7 @@ export function sha1Of(content: Uint8Array): string {
   return createHash('sha1').update(content).digest('hex');
 }
 
-/** A SHA-1 fed chunk by chunk: a large file hashed as it streams to disk (entryData.ts `ChecksumStream`). */
+/** A SHA-1 fed chunk by chunk: a large file hashed as it streams to disk (entryData.ts `ContentCounter`). */
 export function sha1Hasher(): Hash {
   return createHash('sha1');
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import * as yauzl from 'yauzl';
 import { StreamMismatchError } from '../errors';
+import { BORROWED_FD } from '../extract/descriptor';
 
 /**
  * A yauzl RandomAccessReader over a descriptor we own, with a read-ahead block cache. yauzl reads the central
@@ -64,7 +65,15 @@ export class BlockCachingReader extends yauzl.RandomAccessReader {
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
-    return fs.createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false, emitClose: false });
+    // A destroyed stream would close the extractor's descriptor otherwise (autoClose does not prevent that).
+    return fs.createReadStream('', {
+      fd: this.fd,
+      fs: BORROWED_FD,
+      start,
+      end: end - 1,
+      autoClose: false,
+      emitClose: false,
+    });
   }
 
   override close(callback: (error: Error | null) => void): void {

@@ -41,6 +41,8 @@ export const FLAG_UTF8 = 0x800;
 /** Extra field header ids (4.5.2, 4.6). */
 export const EXTRA_ZIP64 = 0x0001;
 export const EXTRA_UNICODE_PATH = 0x7075;
+/** Precise modification times: Info-ZIP's "UT" and NTFS's (yauzl's `getLastModDate` reads both). */
+export const EXTRA_TIMESTAMPS: readonly number[] = [0x5455, 0x000a];
 
 export const METHOD_STORE = 0;
 export const METHOD_DEFLATE = 8;

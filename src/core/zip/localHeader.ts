@@ -10,6 +10,7 @@ import { nameWithoutCentralDirectory } from './entryNames';
 import {
   CENTRAL_HEADER_SIGNATURE,
   DATA_DESCRIPTOR_SIGNATURE,
+  EXTRA_TIMESTAMPS,
   EXTRA_ZIP64,
   FLAG_DATA_DESCRIPTOR,
   FLAG_ENCRYPTED,
@@ -36,6 +37,11 @@ export interface LocalHeader {
   /** The name could be read the same way the central directory's would; undefined when it needs that context. */
   name?: string;
   modifiedTime: Date;
+  /**
+   * Only the MS-DOS time (2-second steps, local time) is in this header: the central directory may say better
+   * (yazl, for one, puts its "UT" field there only).
+   */
+  dosTimeOnly: boolean;
 }
 
 /**
@@ -81,6 +87,7 @@ export function parseLocalHeader(head: Buffer): LocalHeader {
       head.readUInt16LE(LOCAL_HEADER.date),
       head.readUInt16LE(LOCAL_HEADER.time),
     ),
+    dosTimeOnly: !extraFields.some((field) => EXTRA_TIMESTAMPS.includes(field.id)),
   };
   const name = nameWithoutCentralDirectory(nameRaw, flags, extraFields);
   if (name !== undefined) header.name = name;

@@ -85,9 +85,7 @@ function notesOf(report: PullReport): string[] {
     notes.push(vscode.l10n.t('{0} renamed for this system', formatCount(report.renamed.length)));
   }
   if (report.nameConflicts.length > 0) {
-    notes.push(
-      vscode.l10n.t('{0} renamed by Box (duplicate names)', formatCount(report.nameConflicts.length)),
-    );
+    notes.push(vscode.l10n.t('{0} renamed (duplicate names)', formatCount(report.nameConflicts.length)));
   }
   if (report.cleanedUp.length > 0) {
     notes.push(
@@ -160,6 +158,6 @@ export function logReportDetails(report: PullReport, logger: Logger): void {
     logger.info(`Kept a name Windows could not store: ${relativePath} (${reason})`);
   }
   for (const { originalName, downloadName } of report.nameConflicts) {
-    logger.info(`Box renamed a duplicate: ${originalName} → ${downloadName}`);
+    logger.info(`Renamed a duplicate name: ${originalName} → ${downloadName}`);
   }
 }

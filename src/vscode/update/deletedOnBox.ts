@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../../core/logger';
 import { readPullState, type StateEntry } from '../../core/state/pullState';
 import type { UpdateSummary } from '../../core/update/updatePull';
-import { localPath } from '../../core/update/localFiles';
+import { localPath } from '../../core/localStats';
 import { sha1OfFile } from '../../core/verify/checksum';
 import type { Prompter } from '../prompter';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { requirePrerequisite } from '../../helpers/prerequisite';
 import { STATE_FILE } from '../../../src/core/state/pullState';
-import { requireBuiltCli, snapshot, spawnInTerminal, type TerminalRun } from './support';
+import { pullArgs, requireBuiltCli, snapshot, spawnInTerminal, type TerminalRun } from './support';
 
 describe('box-pull CLI: conflicts asked before the download', function () {
   let sandbox: string;
@@ -45,10 +45,7 @@ describe('box-pull CLI: conflicts asked before the download', function () {
 
   function askPull(dest: string): TerminalRun {
     const id = emulator.idForPath('Docs');
-    const run = spawnInTerminal([
-      ...['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token],
-      ...['--on-conflict', 'ask'],
-    ]);
+    const run = spawnInTerminal([...pullArgs(emulator, id, dest), ...['--on-conflict', 'ask']]);
     started.push(run);
     return run;
   }
@@ -146,7 +143,7 @@ describe('box-pull CLI: conflicts asked before the download', function () {
     await write(box, 'b.txt', 'v1');
     await write(box, 'c.txt', 'c1');
     const id = emulator.idForPath('Both');
-    const args = ['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token];
+    const args = pullArgs(emulator, id, dest);
     const first = spawnInTerminal(args);
     started.push(first);
     assert.equal(await first.exitCode, 0, first.output());
@@ -173,7 +170,7 @@ describe('box-pull CLI: conflicts asked before the download', function () {
     const before = counts();
     const id = emulator.idForPath('Docs');
     const run = spawnInTerminal([
-      ...['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token],
+      ...pullArgs(emulator, id, dest),
       ...['--full', '--exclude', '*.skip', '--on-conflict', 'ask'],
     ]);
     started.push(run);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
-import { requireBuiltCli, runCli } from './support';
+import { pullArgs, requireBuiltCli, runCli } from './support';
 
 describe('box-pull CLI: what it says when something is wrong', function () {
   let sandbox: string;
@@ -19,18 +19,7 @@ describe('box-pull CLI: what it says when something is wrong', function () {
     await fs.writeFile(path.join(sandbox, 'account', 'Reports', 'a.txt'), 'from Box');
     emulator = await startEmulator({ root: path.join(sandbox, 'account') });
     const id = emulator.idForPath('Reports');
-    pullInto = (dest, ...extra) =>
-      runCli([
-        'pull',
-        id,
-        '--dest',
-        dest,
-        '--api-url',
-        emulator.baseUrl,
-        '--token',
-        emulator.token,
-        ...extra,
-      ]);
+    pullInto = (dest, ...extra) => runCli(pullArgs(emulator, id, dest, ...extra));
   });
 
   after(async function () {

@@ -2,57 +2,57 @@
 // refuses to zip link-only items, the password from the flag or the environment, and the password never printed.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
-import { requireBuiltCli, runCli, type Run } from './support';
+import { pullArgs, requireBuiltCli, type Run, runCli } from './support';
+import { emulatorFixture } from '../pull/support';
 
 const PASSWORD = 'tr0ub4dor&3=x';
 
 describe('box-pull CLI: shared links', function () {
   this.timeout(120_000);
-  let sandbox: string;
-  let root: string;
-  let emulator: RunningEmulator;
-  let dests = 0;
-
-  before(async function () {
-    await requireBuiltCli();
-    sandbox = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-links-cli-'));
-    root = path.join(sandbox, 'account');
-    await makeTree(path.join(root, 'Shared'), {
-      seed: 21,
-      files: 12,
-      maxDepth: 2,
-      minSize: 0,
-      maxSize: 5000,
-      emptyFolders: 1,
-    });
-    await makeTree(path.join(root, 'Locked'), { seed: 22, files: 3, maxDepth: 0, minSize: 1, maxSize: 100 });
-    await fs.mkdir(path.join(root, 'Single'));
-    await fs.writeFile(path.join(root, 'Single', 'report.pdf'), Buffer.alloc(70_000, 3).fill(5, 30_000));
-    emulator = await startEmulator({
-      root,
-      sharedLinks: [
-        { path: 'Shared', hash: 'abc123', vanityName: 'team-docs' },
-        { path: 'Single/report.pdf', hash: 'onefile7' },
-        { path: 'Locked', hash: 'locked9', password: PASSWORD },
-      ],
-    });
-  });
-  after(async () => {
-    await emulator?.close();
-    await fs.rm(sandbox, { recursive: true, force: true });
-  });
+  before(requireBuiltCli);
+  const fixture = emulatorFixture(
+    'box-pull-links-cli-',
+    async (root) => {
+      await makeTree(path.join(root, 'Shared'), {
+        seed: 21,
+        files: 12,
+        maxDepth: 2,
+        minSize: 0,
+        maxSize: 5000,
+        emptyFolders: 1,
+      });
+      await makeTree(path.join(root, 'Locked'), {
+        seed: 22,
+        files: 3,
+        maxDepth: 0,
+        minSize: 1,
+        maxSize: 100,
+      });
+      await fs.mkdir(path.join(root, 'Single'));
+      await fs.writeFile(path.join(root, 'Single', 'report.pdf'), Buffer.alloc(70_000, 3).fill(5, 30_000));
+    },
+    {
+      once: true,
+      emulator: {
+        sharedLinks: [
+          { path: 'Shared', hash: 'abc123', vanityName: 'team-docs' },
+          { path: 'Single/report.pdf', hash: 'onefile7' },
+          { path: 'Locked', hash: 'locked9', password: PASSWORD },
+        ],
+      },
+    },
+  );
 
   const pullLink = (link: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => {
-    const dest = path.join(sandbox, `dest-${++dests}`);
-    const run = runCli(
-      ['pull', link, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token, ...extra],
-      { BOX_PULL_LOG: 'debug', ...env },
-    );
+    const dest = fixture.dest();
+    const { baseUrl, token } = fixture.emulator;
+    const run = runCli(pullArgs({ baseUrl, token }, link, dest, ...extra), {
+      BOX_PULL_LOG: 'debug',
+      ...env,
+    });
     return run.then((result) => ({ ...result, dest }));
   };
   const done = (run: Run) =>
@@ -68,43 +68,43 @@ describe('box-pull CLI: shared links', function () {
       'https://app.box.com/v/team-docs',
       'https://acme.app.box.com/s/abc123',
     ]) {
-      const zips = emulator.stats.zipCreates;
+      const zips = fixture.emulator.stats.zipCreates;
       const run = await pullLink(link, ['--json']);
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(await diffTrees(path.join(root, 'Shared'), run.dest), []);
+      assert.deepEqual(await diffTrees(path.join(fixture.root, 'Shared'), run.dest), []);
       assert.equal(done(run).plan, undefined, 'one ZIP, no listing');
-      assert.equal(emulator.stats.zipCreates, zips + 1);
+      assert.equal(fixture.emulator.stats.zipCreates, zips + 1);
     }
   });
 
   it('falls back to listing and file content when Box refuses to zip link-only items', async () => {
-    emulator.faults.zipRefusesLinkOnly = true;
+    fixture.emulator.faults.zipRefusesLinkOnly = true;
     try {
-      const contents = emulator.stats.fileContentDownloads;
+      const contents = fixture.emulator.stats.fileContentDownloads;
       const run = await pullLink('https://app.box.com/s/abc123', ['--json']);
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(await diffTrees(path.join(root, 'Shared'), run.dest), []);
+      assert.deepEqual(await diffTrees(path.join(fixture.root, 'Shared'), run.dest), []);
       const report = done(run);
       assert.equal(report.filesWritten, 12);
       assert.ok(
         report.plan!.parts.every((part) => part.byContent),
         JSON.stringify(report.plan),
       );
-      assert.equal(emulator.stats.fileContentDownloads - contents, 12);
+      assert.equal(fixture.emulator.stats.fileContentDownloads - contents, 12);
     } finally {
-      emulator.faults.zipRefusesLinkOnly = false;
+      fixture.emulator.faults.zipRefusesLinkOnly = false;
     }
   });
 
   it('a link to one file Box refuses to zip: fetched by its content with the link header, SHA-1 checked', async () => {
-    emulator.faults.zipRefusesLinkOnly = true;
+    fixture.emulator.faults.zipRefusesLinkOnly = true;
     try {
-      const contents = emulator.stats.fileContentDownloads;
-      const zipsAsked = () => emulator.stats.byPath['POST /2.0/zip_downloads'] ?? 0;
+      const contents = fixture.emulator.stats.fileContentDownloads;
+      const zipsAsked = () => fixture.emulator.stats.byPath['POST /2.0/zip_downloads'] ?? 0;
       const zips = zipsAsked();
       const run = await pullLink('https://app.box.com/s/onefile7', ['--json']);
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(await diffTrees(path.join(root, 'Single'), run.dest), []);
+      assert.deepEqual(await diffTrees(path.join(fixture.root, 'Single'), run.dest), []);
       const report = done(run);
       assert.equal(report.filesWritten, 1);
       assert.deepEqual(
@@ -112,23 +112,23 @@ describe('box-pull CLI: shared links', function () {
         [true],
       );
       assert.equal(zipsAsked() - zips, 1, 'one ZIP asked for, and refused');
-      assert.equal(emulator.stats.fileContentDownloads - contents, 1);
+      assert.equal(fixture.emulator.stats.fileContentDownloads - contents, 1);
     } finally {
-      emulator.faults.zipRefusesLinkOnly = false;
+      fixture.emulator.faults.zipRefusesLinkOnly = false;
     }
   });
 
   it('a password-protected link: from --shared-link-password or BOX_SHARED_LINK_PASSWORD, never printed', async () => {
-    emulator.faults.zipRefusesLinkOnly = true;
+    fixture.emulator.faults.zipRefusesLinkOnly = true;
     try {
       const viaFlag = await pullLink('https://app.box.com/s/locked9', ['--shared-link-password', PASSWORD]);
       assert.equal(viaFlag.code, 0, viaFlag.stderr);
-      assert.deepEqual(await diffTrees(path.join(root, 'Locked'), viaFlag.dest), []);
+      assert.deepEqual(await diffTrees(path.join(fixture.root, 'Locked'), viaFlag.dest), []);
       const viaEnv = await pullLink('https://app.box.com/s/locked9', [], {
         BOX_SHARED_LINK_PASSWORD: PASSWORD,
       });
       assert.equal(viaEnv.code, 0, viaEnv.stderr);
-      assert.deepEqual(await diffTrees(path.join(root, 'Locked'), viaEnv.dest), []);
+      assert.deepEqual(await diffTrees(path.join(fixture.root, 'Locked'), viaEnv.dest), []);
       for (const run of [viaFlag, viaEnv]) {
         assert.match(run.stderr, /shared_items/, 'the debug log shows the requests');
         for (const secret of [PASSWORD, encodeURIComponent(PASSWORD)]) {
@@ -136,7 +136,7 @@ describe('box-pull CLI: shared links', function () {
         }
       }
     } finally {
-      emulator.faults.zipRefusesLinkOnly = false;
+      fixture.emulator.faults.zipRefusesLinkOnly = false;
     }
   });
 

@@ -6,7 +6,15 @@ import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { requirePrerequisite } from '../../helpers/prerequisite';
 import { makeTree } from '../../helpers/tree';
-import { CLI, requireBuiltCli, snapshot, spawnInTerminal, watch, type TerminalRun } from './support';
+import {
+  CLI,
+  pullArgs,
+  requireBuiltCli,
+  snapshot,
+  spawnInTerminal,
+  type TerminalRun,
+  watch,
+} from './support';
 
 describe('box-pull CLI: SIGTERM and SIGHUP cancel like Ctrl-C', function () {
   let sandbox: string;
@@ -29,7 +37,7 @@ describe('box-pull CLI: SIGTERM and SIGHUP cancel like Ctrl-C', function () {
     await fs.writeFile(path.join(root, 'Reports', 'a.txt'), 'from Box');
     emulator = await startEmulator({ root });
     const id = emulator.idForPath('Reports');
-    args = (dest) => ['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token];
+    args = (dest) => pullArgs(emulator, id, dest);
   });
 
   afterEach(function () {

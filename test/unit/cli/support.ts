@@ -17,6 +17,16 @@ export async function requireBuiltCli(): Promise<void> {
   });
 }
 
+/** The CLI's arguments for a pull of Box item `id` into `dest` against `server` (an emulator: its address and token). */
+export function pullArgs(
+  server: { baseUrl: string; token: string },
+  id: string,
+  dest: string,
+  ...extra: string[]
+): string[] {
+  return ['pull', id, '--dest', dest, '--api-url', server.baseUrl, '--token', server.token, ...extra];
+}
+
 /** Runs the CLI to its end. A CLI that hangs is killed when the test's own timeout would fire anyway. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {

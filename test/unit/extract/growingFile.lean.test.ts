@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GrowingFile } from '../../../src/core/extract/growingFile';
 import { makeSandbox, type Sandbox } from './sandbox';
+import { collectGarbage } from '../../helpers/memory';
 
 const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -131,5 +132,78 @@ describe('lean archive (GrowingFile) with a slow reader', () => {
       left.names.filter((name) => name.includes('.spill-')),
       [],
     );
+  });
+  it('finishes a read across two spill files that was under way when it closed, and takes no descriptor twice', async () => {
+    const signal = new AbortController().signal;
+    const writable = file.writable();
+    // 8 MiB in memory, then spill files of 4 MiB: the read below crosses from the first into the second.
+    for (let start = 0; start < 12 * MiB + CHUNK; start += CHUNK) {
+      await new Promise<void>((resolve, reject) =>
+        writable.write(chunkAt(start), (error) => (error ? reject(error) : resolve())),
+      );
+    }
+    const position = 12 * MiB - 100;
+    const reading = file.read(position, 200, signal);
+    const closing = file.close();
+    // It used to find nothing (close dropped what the read was about to use) or a spill descriptor already closed.
+    const bytes = Buffer.from(await reading);
+    await closing;
+    assert.equal(bytes.length, 200);
+    for (let i = 0; i < bytes.length; i++)
+      assert.equal(bytes[i], byteAt(position + i), `byte at ${position + i}`);
+    await assert.rejects(file.read(0, 10, signal), /is closed/);
+    // A second close (the afterEach hook's) must not close the numbers again: they may be someone else's by now.
+    const other = path.join(sandbox.root, 'other');
+    await fs.promises.writeFile(other, 'x');
+    const reused = await fs.promises.open(other, 'r');
+    await file.close();
+    assert.equal((await reused.read(Buffer.alloc(1), 0, 1, 0)).bytesRead, 1);
+    await reused.close();
+  });
+});
+
+describe('lean archives share one memory budget (parallel streams)', () => {
+  let sandbox: Sandbox;
+  beforeEach(async () => (sandbox = await makeSandbox()));
+  afterEach(() => sandbox.cleanup());
+
+  it('three archives whose readers lag hold at most one budget in memory together, the rest spilled, every byte readable', async function () {
+    this.timeout(120_000);
+    const perFile = 6 * MiB;
+    const files = await Promise.all(
+      [0, 1, 2].map((index) =>
+        GrowingFile.create(path.join(sandbox.root, `part${index}.zip`), { lean: true }),
+      ),
+    );
+    let closed = false;
+    try {
+      for (const file of files) {
+        const writable = file.writable();
+        for (let start = 0; start < perFile; start += CHUNK) {
+          // A socket's read: a fresh buffer, dropped by the caller as soon as it is written.
+          await new Promise<void>((resolve, reject) =>
+            writable.write(chunkAt(start), (error) => (error ? reject(error) : resolve())),
+          );
+        }
+      }
+      const signal = new AbortController().signal;
+      for (const file of files) {
+        for (const start of [0, perFile / 2, perFile - CHUNK]) {
+          const bytes = await file.read(start, CHUNK, signal);
+          assert.ok(bytes.equals(chunkAt(start)), `bytes at ${start}`);
+        }
+      }
+      // Nothing released: each archive still holds all 6 MB (18 MB before: one 8 MB window per archive). What the
+      // archives hold is what closing them gives back.
+      collectGarbage();
+      const open = process.memoryUsage().arrayBuffers;
+      closed = true;
+      await Promise.all(files.map((file) => file.close()));
+      collectGarbage();
+      const held = open - process.memoryUsage().arrayBuffers;
+      assert.ok(held <= 9 * MiB, `${(held / MiB).toFixed(1)} MB held in memory by three archives`);
+    } finally {
+      if (!closed) await Promise.all(files.map((file) => file.close()));
+    }
   });
 });

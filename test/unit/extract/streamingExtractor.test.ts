@@ -299,6 +299,36 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
       assert.deepEqual(await diffTrees(sourceTop, harness.staging), []);
     });
 
+    it("a decoy of the data descriptor inside an entry's data does not end it early", async () => {
+      const harness = await startStreaming();
+      // A stored deflate block (BFINAL, BTYPE 00, LEN, NLEN) whose content holds the descriptor's signature and,
+      // after a CRC-32, its own offset in the compressed data: it looks like where the entry ends, and is not.
+      const decoyAt = 5 + 40;
+      const content = Buffer.concat([
+        Buffer.from('x'.repeat(40)),
+        Buffer.from([0x50, 0x4b, 0x07, 0x08, 1, 2, 3, 4]),
+        Buffer.from(Uint32Array.of(decoyAt).buffer),
+        Buffer.from(' and the rest of the file'),
+      ]);
+      const header = Buffer.from([0x01, content.length & 0xff, content.length >> 8, 0, 0]);
+      header.writeUInt16LE(~content.length & 0xffff, 3);
+      const bytes = buildZip([
+        { name: 'decoy.txt', data: content, payload: Buffer.concat([header, content]), dataDescriptor: true },
+        { name: 'z.txt', data: 'z', dataDescriptor: true },
+      ]);
+      await feedAll(harness, bytes);
+      const outcome = await harness.finish();
+      assert.equal(outcome.stoppedEarly, undefined);
+      assert.deepEqual(streamedPaths(outcome), ['decoy.txt', 'z.txt']);
+      assertSameFiles(
+        await readTree(harness.staging),
+        new Map([
+          ['decoy.txt', content],
+          ['z.txt', Buffer.from('z')],
+        ]),
+      );
+    });
+
     it('keeps streaming when the download completes while a partial window of an entry is being read', async () => {
       const harness = await startStreaming();
       const large = randomBytes(MiB + 300 * KiB);
@@ -347,6 +377,31 @@ describe('StreamingExtractor — extraction while the archive downloads', () => 
       assert.equal(outcome.entries.size, files.length);
       await extractRest(harness, outcome);
       assertSameFiles(await readTree(harness.staging), new Map(files.map((file) => [file.name, file.data])));
+    });
+
+    it('a time in the central directory only (yazl): streaming leaves it, adopting sets it once', async () => {
+      const harness = await startStreaming();
+      // An odd second: the local header's MS-DOS time (2-second steps) cannot say it.
+      const time = new Date(Date.UTC(2021, 3, 5, 10, 11, 13));
+      const zip = new yazl.ZipFile();
+      zip.addBuffer(text(3 * KiB, 7), 'a.txt', { mtime: time });
+      zip.addBuffer(text(5 * KiB, 8), 'sub/b.txt', { mtime: time });
+      zip.end();
+      const chunks: Buffer[] = [];
+      for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+      await feed(harness.writer, Buffer.concat(chunks));
+      await endFeed(harness.writer);
+      const outcome = await harness.finish();
+      assert.deepEqual(streamedPaths(outcome), ['a.txt', 'sub/b.txt']);
+      for (const record of outcome.entries.values()) {
+        assert.equal(record.timeUnset, true, record.relativePath);
+        // Not the MS-DOS time, nor any set twice: the file's own time until it is adopted.
+        const streamed = fs.statSync(path.join(harness.staging, record.relativePath)).mtime;
+        assert.ok(streamed.getUTCFullYear() > 2021, `${record.relativePath}: ${streamed.toISOString()}`);
+      }
+      await extractRest(harness, outcome);
+      for (const relative of ['a.txt', 'sub/b.txt'])
+        assert.equal(fs.statSync(path.join(harness.staging, relative)).mtimeMs, time.getTime(), relative);
     });
 
     it('renames names Windows cannot store the same way in both passes (platform win32)', async () => {

@@ -70,6 +70,34 @@ describe('WorkerFileSink memory', function () {
     assert.equal(during, 0, `${during} threads started for nothing`);
   });
 
+  it('holds a small file as its own bytes, not the larger buffer it is a view of', async function () {
+    // A streamed small file's content is a slice of zlib's 16 KB output chunk: 100 such files waiting for a batch
+    // kept 100 chunks alive (6.4 MB here, with 64 KB buffers), not 100 KB.
+    const written: WriteJob[] = [];
+    const sink = openSink(written);
+    collectGarbage();
+    const before = process.memoryUsage().arrayBuffers;
+    const writes: Promise<void>[] = [];
+    for (let index = 0; index < 100; index++) {
+      const chunk = Buffer.alloc(64 * 1024, index);
+      writes.push(
+        sink.write({
+          target: path.join(sandbox.dest, `small${index}.txt`),
+          content: chunk.subarray(0, 1000),
+          entryName: `small${index}.txt`,
+        }),
+      );
+    }
+    // Synchronously after the writes: the files wait in the sink for their batch, and only it refers to them.
+    collectGarbage();
+    const held = process.memoryUsage().arrayBuffers - before;
+    await Promise.all(writes);
+    await sink.close();
+    assert.equal(written.length, 100);
+    assert.equal((await fs.promises.readFile(path.join(sandbox.dest, 'small99.txt'))).length, 1000);
+    assert.ok(held < 1024 * 1024, `the sink held ${(held / 1024 / 1024).toFixed(1)} MB for 100 KB of files`);
+  });
+
   it('keeps the bytes in flight bounded: written batches do not pile up in the writer threads', async function () {
     const written: WriteJob[] = [];
     const sink = openSink(written);

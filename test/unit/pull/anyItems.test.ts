@@ -3,26 +3,17 @@
 // a pull, ZIP creates and status polls too, waits in the one rate window (rateLimit.ts).
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { BoxClient } from '../../../src/core/box/client';
 import { pull, type PullRequest } from '../../../src/core/pull/pull';
 import { RateLimiter } from '../../../src/core/pull/rateLimit';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
 import { jsonPullArgs, requireBuiltCli, runCli } from '../cli/support';
+import { emulatorFixture } from './support';
 
 describe('pulling the root or several items (planned path)', function () {
   this.timeout(120_000);
-  let sandbox: string;
-  let root: string;
-  let emulator: RunningEmulator;
-  let dests = 0;
-
-  before(async function () {
-    sandbox = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-any-items-'));
-    root = path.join(sandbox, 'account');
+  const fixture = emulatorFixture('box-pull-any-items-', async (root) => {
     await makeTree(path.join(root, 'Pick', 'A'), {
       seed: 31,
       files: 14,
@@ -41,37 +32,18 @@ describe('pulling the root or several items (planned path)', function () {
     await makeTree(path.join(root, 'Other'), { seed: 33, files: 6, maxDepth: 1, minSize: 1, maxSize: 2000 });
     await fs.writeFile(path.join(root, 'top.txt'), 'a file at the root');
   });
-
-  beforeEach(async function () {
-    emulator = await startEmulator({ root });
-  });
-
-  afterEach(async function () {
-    await emulator?.close();
-  });
-
-  after(async function () {
-    await fs.rm(sandbox, { recursive: true, force: true });
-  });
-
-  const dest = () => path.join(sandbox, `dest-${++dests}`);
-  const clientOf = (extra: Partial<ConstructorParameters<typeof BoxClient>[0]> = {}) =>
-    new BoxClient({
-      baseUrl: emulator.baseUrl,
-      tokenProvider: { getAccessToken: async () => emulator.token },
-      ...extra,
-    });
+  const { dest, client: clientOf } = fixture;
   const pickedItems = (): PullRequest['items'] => [
-    { type: 'folder', id: emulator.idForPath('Pick/A') },
-    { type: 'folder', id: emulator.idForPath('Pick/B') },
-    { type: 'file', id: emulator.idForPath('Pick/c.txt') },
+    { type: 'folder', id: fixture.emulator.idForPath('Pick/A') },
+    { type: 'folder', id: fixture.emulator.idForPath('Pick/B') },
+    { type: 'file', id: fixture.emulator.idForPath('Pick/c.txt') },
   ];
 
   it('the root over the file limit, through the CLI: split into parts under the limit, the account reproduced', async function () {
     await requireBuiltCli();
-    emulator.faults.maxZipFiles = 8;
+    fixture.emulator.faults.maxZipFiles = 8;
     const target = dest();
-    const run = await runCli(jsonPullArgs(emulator, '', target));
+    const run = await runCli(jsonPullArgs(fixture.emulator, '', target));
     assert.equal(run.code, 0, run.stderr);
     const done = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
       filesWritten: number;
@@ -80,11 +52,11 @@ describe('pulling the root or several items (planned path)', function () {
     assert.equal(done.filesWritten, 14 + 9 + 1 + 6 + 1);
     assert.ok(done.plan && done.plan.parts.length >= 4, JSON.stringify(done.plan));
     for (const part of done.plan.parts) assert.ok(part.files <= 8, JSON.stringify(part));
-    assert.deepEqual(await diffTrees(root, target), []);
+    assert.deepEqual(await diffTrees(fixture.root, target), []);
   });
 
   it('several items over the file limit: listed, split, and placed as one ZIP of them would place them', async function () {
-    emulator.faults.maxZipFiles = 5;
+    fixture.emulator.faults.maxZipFiles = 5;
     const report = await pull({
       client: clientOf(),
       items: pickedItems(),
@@ -94,11 +66,11 @@ describe('pulling the root or several items (planned path)', function () {
     assert.equal(report.filesWritten, 24);
     assert.ok(report.plan, 'the planned path');
     for (const part of report.plan.parts) assert.ok(part.files <= 5, JSON.stringify(part));
-    assert.deepEqual(await diffTrees(path.join(root, 'Pick'), report.destination), []);
+    assert.deepEqual(await diffTrees(path.join(fixture.root, 'Pick'), report.destination), []);
   });
 
   it('every API call of a planned pull waits in one rate window: listing pages, ZIP creates and status polls', async function () {
-    emulator.faults.maxZipFiles = 3;
+    fixture.emulator.faults.maxZipFiles = 3;
     // Time moves only when the window makes a call wait: the test never sleeps.
     let now = 0;
     const released: number[] = [];
@@ -117,16 +89,16 @@ describe('pulling the root or several items (planned path)', function () {
         },
       },
     });
-    const before = emulator.stats.apiRequests;
+    const before = fixture.emulator.stats.apiRequests;
     const report = await pull({ client, items: pickedItems(), destination: dest(), conflictPolicy: 'skip' });
-    assert.deepEqual(await diffTrees(path.join(root, 'Pick'), report.destination), []);
+    assert.deepEqual(await diffTrees(path.join(fixture.root, 'Pick'), report.destination), []);
     assert.ok(report.plan!.zipRequests >= 8, JSON.stringify(report.plan));
     // Every API request the server saw went through the window, and no minute of it held more than 6.
-    assert.equal(released.length, emulator.stats.apiRequests - before);
-    const statusPolls = Object.entries(emulator.stats.byPath)
+    assert.equal(released.length, fixture.emulator.stats.apiRequests - before);
+    const statusPolls = Object.entries(fixture.emulator.stats.byPath)
       .filter(([key]) => key.startsWith('GET /2.0/zip_downloads/'))
       .reduce((sum, [, count]) => sum + count, 0);
-    assert.ok(statusPolls > 0 && emulator.stats.zipCreates >= 8);
+    assert.ok(statusPolls > 0 && fixture.emulator.stats.zipCreates >= 8);
     for (let i = 0; i < released.length; i++) {
       const inWindow = released.filter((at) => at >= released[i] && at < released[i] + 60_000).length;
       assert.ok(inWindow <= 6, `${inWindow} calls in the minute from ${released[i]} ms`);

@@ -3,25 +3,16 @@
 // serve either is reported as not downloaded, never as a success (leftOut.ts).
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { BoxClient } from '../../../src/core/box/client';
 import { pull, type PullRequest } from '../../../src/core/pull/pull';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
-import { requireBuiltCli, runCli } from '../cli/support';
+import { pullArgs, requireBuiltCli, runCli } from '../cli/support';
+import { emulatorFixture } from './support';
 
 describe('files Box leaves out of a ZIP', function () {
   this.timeout(120_000);
-  let sandbox: string;
-  let root: string;
-  let emulator: RunningEmulator;
-  let dests = 0;
-
-  before(async function () {
-    sandbox = await fs.mkdtemp(path.join(os.tmpdir(), 'box-pull-box-skips-'));
-    root = path.join(sandbox, 'account');
+  const fixture = emulatorFixture('box-pull-box-skips-', async (root) => {
     await makeTree(path.join(root, 'Folder'), {
       seed: 41,
       files: 20,
@@ -36,47 +27,31 @@ describe('files Box leaves out of a ZIP', function () {
     await fs.writeFile(path.join(root, 'Folder', 'private.txt'), 'not yours to download');
   });
 
-  beforeEach(async function () {
-    emulator = await startEmulator({ root });
-  });
-
-  afterEach(async function () {
-    await emulator?.close();
-  });
-
-  after(async function () {
-    await fs.rm(sandbox, { recursive: true, force: true });
-  });
-
   const request = (extra: Partial<PullRequest> = {}): PullRequest => ({
-    client: new BoxClient({
-      baseUrl: emulator.baseUrl,
-      tokenProvider: { getAccessToken: async () => emulator.token },
-    }),
-    items: [{ type: 'folder', id: emulator.idForPath('Folder') }],
-    destination: path.join(sandbox, `dest-${++dests}`),
+    client: fixture.client(),
+    items: [{ type: 'folder', id: fixture.emulator.idForPath('Folder') }],
+    destination: fixture.dest(),
     conflictPolicy: 'skip',
     ...extra,
   });
 
   it('one ZIP whose totals do not add up: the missing file is fetched by content, not reported as pulled', async function () {
     // The archive lacks the file, and Box's status counts it in total_file_count only.
-    emulator.faults.silentlyMissing = { paths: ['Folder/lonely/only.bin'], remaining: 1 };
+    fixture.emulator.faults.silentlyMissing = { paths: ['Folder/lonely/only.bin'], remaining: 1 };
     const report = await pull(request());
     assert.equal(report.plan, undefined, 'the one-ZIP path');
-    assert.deepEqual(await diffTrees(path.join(root, 'Folder'), report.destination), []);
+    assert.deepEqual(await diffTrees(path.join(fixture.root, 'Folder'), report.destination), []);
     assert.equal(report.fetchedAfterSkip, 1);
     assert.equal(report.filesSkippedByBox, 0);
-    assert.equal(emulator.stats.fileContentDownloads, 1);
+    assert.equal(fixture.emulator.stats.fileContentDownloads, 1);
   });
 
   it('one ZIP with files Box skipped, through the CLI: fetched by content; what Box will not serve is said in one line', async function () {
     await requireBuiltCli();
-    emulator.faults.zipSkips = ['Folder/skipped.txt', 'Folder/lonely'];
-    emulator.faults.inaccessible = ['Folder/private.txt'];
-    const dest = path.join(sandbox, `dest-${++dests}`);
-    const args = ['pull', emulator.idForPath('Folder'), '--dest', dest];
-    const run = await runCli([...args, '--api-url', emulator.baseUrl, '--token', emulator.token]);
+    fixture.emulator.faults.zipSkips = ['Folder/skipped.txt', 'Folder/lonely'];
+    fixture.emulator.faults.inaccessible = ['Folder/private.txt'];
+    const dest = fixture.dest();
+    const run = await runCli(pullArgs(fixture.emulator, fixture.emulator.idForPath('Folder'), dest));
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.split('\n');
     assert.ok(
@@ -89,18 +64,20 @@ describe('files Box leaves out of a ZIP', function () {
       lines.includes('Not downloaded: Box skipped 1 files and 0 folders it could not include.'),
       run.stdout,
     );
-    await fs.rm(path.join(sandbox, 'expected'), { recursive: true, force: true });
-    await fs.cp(path.join(root, 'Folder'), path.join(sandbox, 'expected'), { recursive: true });
-    await fs.rm(path.join(sandbox, 'expected', 'private.txt'));
-    assert.deepEqual(await diffTrees(path.join(sandbox, 'expected'), dest), []);
+    await fs.rm(path.join(fixture.sandbox, 'expected'), { recursive: true, force: true });
+    await fs.cp(path.join(fixture.root, 'Folder'), path.join(fixture.sandbox, 'expected'), {
+      recursive: true,
+    });
+    await fs.rm(path.join(fixture.sandbox, 'expected', 'private.txt'));
+    assert.deepEqual(await diffTrees(path.join(fixture.sandbox, 'expected'), dest), []);
   });
 
   it('a planned pull whose parts Box skipped files of: fetched by content too', async function () {
-    emulator.faults.maxZipFiles = 6;
-    emulator.faults.zipSkips = ['Folder/skipped.txt', 'Folder/lonely'];
+    fixture.emulator.faults.maxZipFiles = 6;
+    fixture.emulator.faults.zipSkips = ['Folder/skipped.txt', 'Folder/lonely'];
     const report = await pull(request());
     assert.ok(report.plan, 'the planned path');
-    assert.deepEqual(await diffTrees(path.join(root, 'Folder'), report.destination), []);
+    assert.deepEqual(await diffTrees(path.join(fixture.root, 'Folder'), report.destination), []);
     assert.equal(report.fetchedAfterSkip, 2);
     assert.equal(report.filesSkippedByBox, 0);
   });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
 import { makeTree } from '../../helpers/tree';
-import { CLI, requireBuiltCli, runCli } from '../cli/support';
+import { CLI, pullArgs, requireBuiltCli, runCli } from '../cli/support';
 
 describe('box-pull CLI (dist/cli.js)', function () {
   let sandbox: string;
@@ -36,16 +36,7 @@ describe('box-pull CLI (dist/cli.js)', function () {
   it('pulls a folder by id and reproduces it exactly (exit 0)', async function () {
     const dest = path.join(sandbox, 'by-id');
     const id = emulator.idForPath('Reports');
-    const run = await runCli([
-      'pull',
-      id,
-      '--dest',
-      dest,
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-    ]);
+    const run = await runCli(pullArgs(emulator, id, dest));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Pulled 120 files/);
     assert.deepEqual(await diffTrees(path.join(root, 'Reports'), dest), []);
@@ -69,47 +60,25 @@ describe('box-pull CLI (dist/cli.js)', function () {
   });
 
   it('exits 1 with a one-line reason when the folder does not exist', async function () {
-    const run = await runCli([
-      'pull',
-      '123456789',
-      '--dest',
-      path.join(sandbox, 'nope'),
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-    ]);
+    const run = await runCli(pullArgs(emulator, '123456789', path.join(sandbox, 'nope')));
     assert.equal(run.code, 1);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     // The extension's words (core/failureText), not the raw answer; that is in --json's detail.
     assert.equal(run.stderr, 'box-pull: This folder no longer exists on Box, or you lost access to it.\n');
-    const json = await runCli([
-      'pull',
-      '123456789',
-      '--dest',
-      path.join(sandbox, 'nope'),
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      emulator.token,
-      '--json',
-    ]);
+    const json = await runCli([...pullArgs(emulator, '123456789', path.join(sandbox, 'nope')), '--json']);
     const event = JSON.parse(json.stdout.trim().split('\n').pop()!) as Record<string, string>;
     assert.equal(event.message, 'This folder no longer exists on Box, or you lost access to it.');
     assert.match(event.detail, /404 not_found for GET \/2\.0\/folders\/123456789.*request id/);
   });
 
   it('exits 1 and says so when the token is refused', async function () {
-    const run = await runCli([
-      'pull',
-      emulator.idForPath('Reports'),
-      '--dest',
-      path.join(sandbox, 'denied'),
-      '--api-url',
-      emulator.baseUrl,
-      '--token',
-      'wrong-token',
-    ]);
+    const run = await runCli(
+      pullArgs(
+        { baseUrl: emulator.baseUrl, token: 'wrong-token' },
+        emulator.idForPath('Reports'),
+        path.join(sandbox, 'denied'),
+      ),
+    );
     assert.equal(run.code, 1);
     assert.match(run.stderr, /sign in/i);
     assert.ok(!run.stderr.includes('wrong-token'));
@@ -118,7 +87,7 @@ describe('box-pull CLI (dist/cli.js)', function () {
   it('killed with SIGKILL mid-download: nothing under a final name, and the next pull cleans up and completes', async function () {
     const dest = path.join(sandbox, 'killed');
     const id = emulator.idForPath('Reports');
-    const args = ['pull', id, '--dest', dest, '--api-url', emulator.baseUrl, '--token', emulator.token];
+    const args = pullArgs(emulator, id, dest);
     emulator.faults.bytesPerSecond = 50_000;
     try {
       const child = spawn(process.execPath, [CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pull } from '../../../src/core/pull/pull';
+import { readTree } from '../../helpers/compareTrees';
 import { buildZip } from '../../helpers/zipBuilder';
 import {
   assertPulled,
@@ -80,6 +81,61 @@ describe('lean pulls: the archive is not kept when streaming extracts it', funct
       lines.some(({ level, text }) => level === 'warn' && /requesting a fresh ZIP/.test(text)),
       'the fresh ZIP is logged with its reason',
     );
+    await assertPulled(fixture, destination);
+  });
+
+  /** The folder as Box would zip it, fixed bytes: their length is what the fresh ZIP's download counts. */
+  async function archiveOfSource(): Promise<Buffer> {
+    const { files, directories } = await readTree(fixture.source);
+    return buildZip([
+      ...[...directories].map((dir) => ({ name: `${FOLDER}/${dir}/` })),
+      ...[...files].map(([name, data]) => ({ name: `${FOLDER}/${name}`, data })),
+    ]);
+  }
+
+  /** The first ZIP breaks streaming where nothing was kept; the fresh one (the second create) is `fresh`. */
+  function mismatchThen(fresh: Buffer): void {
+    fixture.emulator.faults.servedArchive = buildZip([
+      { name: `${FOLDER}/a.txt`, localName: `${FOLDER}/c.txt`, data: 'the local header names c.txt' },
+      { name: `${FOLDER}/big.bin`, data: randomBytes(2 * 1024 * 1024) },
+    ]);
+    let creates = 0;
+    fixture.onRequest = (line) => {
+      if (line.startsWith('POST /2.0/zip_downloads') && ++creates === 2) {
+        fixture.emulator.faults.servedArchive = fresh;
+      }
+    };
+  }
+
+  it("counts only the fresh ZIP's bytes, once, when the first was discarded within the attempt", async function () {
+    const fresh = await archiveOfSource();
+    mismatchThen(fresh);
+    const destination = fixture.freshDestination();
+    const shown: number[] = [];
+    const report = await pull(
+      pullRequest(fixture, makeClient(fixture), destination, {
+        onProgress: (progress) => shown.push(progress.bytesDownloaded),
+      }),
+    );
+    assert.equal(report.attempts, 1);
+    assert.equal(report.bytesDownloaded, fresh.length);
+    assert.equal(shown.at(-1), fresh.length, 'the last progress event');
+    await assertPulled(fixture, destination);
+  });
+
+  it("a planned part's fresh ZIP within its attempt: its bytes counted once, and the ZIP request counted", async function () {
+    const fresh = await archiveOfSource();
+    mismatchThen(fresh);
+    const destination = fixture.freshDestination();
+    // A filter lists the folder; everything passes it, and one stream takes the folder whole, in one part.
+    const report = await pull(
+      pullRequest(fixture, makeClient(fixture), destination, { options: { include: ['**'], streams: 1 } }),
+    );
+    assert.equal(report.plan?.parts.length, 1, JSON.stringify(report.plan?.parts));
+    assert.equal(report.plan.zipRequests, 2, 'the first ZIP and the fresh one');
+    // The folder's details, its listing pages, and the two ZIP creates.
+    assert.equal(report.plan.requests, 1 + report.plan.listRequests + 2);
+    assert.equal(report.bytesDownloaded, fresh.length);
     await assertPulled(fixture, destination);
   });
 });

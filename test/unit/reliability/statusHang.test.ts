@@ -10,6 +10,7 @@ import type { ZipDownload } from '../../../src/core/box/types';
 import { pull } from '../../../src/core/pull/pull';
 import type { PullProgress } from '../../../src/core/pull/progress';
 import { waitForFinalStatus } from '../../../src/core/pull/status';
+import { ManualClock } from '../../helpers/clock';
 import type { StatusHang } from '../../../src/emulator/index';
 import {
   assertPulled,
@@ -121,5 +122,43 @@ describe('reliability: a ZIP status endpoint that hangs', function () {
     });
     assert.equal(status, undefined);
     assert.ok(lines.some((line) => line.level === 'warn' && /within 100 ms/.test(line.text)));
+  });
+
+  it("time a poll spends queued in the client's rate window is not spent from the status budget", async function () {
+    const client = makeClient(fixture);
+    const zip = await downloadedZip(client);
+    // From here on the rate window is full: the status poll waits for its turn until the test lets it go.
+    let release = (): void => undefined;
+    const queued = new Promise<void>((entered) => {
+      client.useRateLimiter({
+        take: (signal) =>
+          new Promise<void>((resolve, reject) => {
+            release = resolve;
+            signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+            entered();
+          }),
+      });
+    });
+    const clock = new ManualClock(0);
+    const { logger, lines } = capturingLogger();
+    const polls = fixture.emulator.stats.statusPolls;
+    const waiting = waitForFinalStatus(client, zip.status_url, {
+      signal: new AbortController().signal,
+      budgetMs: 1,
+      clock,
+      logger,
+    });
+    await queued;
+    // Queued far longer than the budget, on the budget's clock and on the wall clock alike.
+    clock.advance(60_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    const status = await waiting;
+    assert.equal(status?.state, 'succeeded');
+    assert.equal(fixture.emulator.stats.statusPolls - polls, 1, 'one poll, answered');
+    assert.deepEqual(
+      lines.filter((line) => line.level === 'warn'),
+      [],
+    );
   });
 });

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
-import { CLI, requireBuiltCli, runCli, snapshot, watch, type Run } from '../cli/support';
+import { CLI, pullArgs, requireBuiltCli, runCli, snapshot, watch, type Run } from '../cli/support';
 import type { UpdateSummary } from '../../../src/core/update/updatePull';
 
 interface Done {
@@ -66,20 +66,8 @@ describe('box-pull CLI: pulling updates', function () {
     await fs.utimes(file, when, when);
   }
 
-  /** The CLI's arguments for a pull of Box item `id` into `dest` against the emulator. */
-  const pullArgs = (id: string, dest: string, ...extra: string[]) => [
-    'pull',
-    id,
-    '--dest',
-    dest,
-    '--api-url',
-    emulator.baseUrl,
-    '--token',
-    emulator.token,
-    ...extra,
-  ];
   const pull = (name: string, dest: string, ...extra: string[]) =>
-    runCli(pullArgs(emulator.idForPath(name), dest, '--json', ...extra));
+    runCli(pullArgs(emulator, emulator.idForPath(name), dest, '--json', ...extra));
 
   async function pullOk(name: string, dest: string, ...extra: string[]): Promise<Done> {
     const run = await pull(name, dest, ...extra);
@@ -137,6 +125,21 @@ describe('box-pull CLI: pulling updates', function () {
     assert.equal(report.bytesDownloaded, 0);
     assert.equal(report.update!.unchanged, 3);
     assert.equal((await fs.stat(path.join(f.dest, 'b/c.txt'))).mtimeMs, stamp);
+  });
+
+  it('an update of nothing leaves the state file as it was: not rewritten, not placed anew', async function () {
+    const f = await fixture({ 'a.txt': 'a', 'b/c.txt': 'c', 'empty/.keep': '' });
+    await fs.mkdir(path.join(f.box, 'hollow'));
+    await pullOk(f.name, f.dest);
+    // The first update records Box's file ids, which a one-ZIP pull has not: that one rewrites the state.
+    await pullOk(f.name, f.dest);
+    const stateFile = path.join(f.dest, '.box-pull.json');
+    const [bytes, stat] = await Promise.all([fs.readFile(stateFile, 'utf8'), fs.stat(stateFile)]);
+    const report = await pullOk(f.name, f.dest);
+    assert.equal(report.update!.unchanged, 3);
+    assert.equal(await fs.readFile(stateFile, 'utf8'), bytes, 'the state file says what it said');
+    // Placing moves a staged state file in: a new inode even when the bytes were the same.
+    assert.equal((await fs.stat(stateFile)).ino, stat.ino, 'the same file, not a new one placed over it');
   });
 
   it('many changes go as ZIPs of file ids, each file SHA-1 checked', async function () {
@@ -254,27 +257,41 @@ describe('box-pull CLI: pulling updates', function () {
   });
 
   it('folders: an empty one on Box appears here; one deleted on Box is kept, and removed with --delete only if empty', async function () {
-    const f = await fixture({ 'a/x.txt': 'x', 'b/y.txt': 'y', 'c/z.txt': 'z' });
+    const f = await fixture({
+      'a/x.txt': 'x',
+      'b/y.txt': 'y',
+      'c/z.txt': 'z',
+      'd/e/w.txt': 'w',
+      'g/h/v.txt': 'v',
+    });
     await pullOk(f.name, f.dest);
     await fs.mkdir(path.join(f.box, 'empty', 'inner'), { recursive: true });
-    await fs.rm(path.join(f.box, 'b'), { recursive: true });
-    await fs.rm(path.join(f.box, 'c'), { recursive: true });
+    for (const gone of ['b', 'c', 'd', 'g']) await fs.rm(path.join(f.box, gone), { recursive: true });
     await write(f.dest, 'c/mine.txt', 'made here');
+    await write(f.dest, 'd/e/w.txt', 'edited here');
     const before = counts();
     const kept = (await pullOk(f.name, f.dest)).update!;
     assert.deepEqual(kept.foldersCreated, ['empty', 'empty/inner']);
-    assert.deepEqual(kept.foldersDeletedOnBoxKept, ['b', 'c']);
-    assert.deepEqual(kept.deletedOnBoxKept.sort(), ['b/y.txt', 'c/z.txt']);
+    assert.deepEqual(kept.foldersDeletedOnBoxKept.sort(), ['b', 'c', 'd', 'd/e', 'g', 'g/h']);
+    assert.deepEqual(kept.deletedOnBoxKept.sort(), ['b/y.txt', 'c/z.txt', 'd/e/w.txt', 'g/h/v.txt']);
     assert.ok((await fs.stat(path.join(f.dest, 'empty', 'inner'))).isDirectory());
     assert.deepEqual(counts(), before, 'a folder costs no download');
-    const dry = await runCli(pullArgs(emulator.idForPath(f.name), f.dest, '--dry-run', '--delete'));
+    // The dry run names only the folders the update will remove: c keeps a file of mine, d an edited one.
+    const dry = await runCli(pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--dry-run', '--delete'));
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): b\n/);
-    assert.match(dry.stdout, /Delete if empty \(folder deleted on Box\): c\n/);
+    const said = (verb: string) =>
+      dry.stdout
+        .split('\n')
+        .flatMap((line) => (line.startsWith(`${verb}: `) ? [line.slice(verb.length + 2)] : []));
+    assert.deepEqual(said('Delete (folder deleted on Box)'), ['b', 'g', 'g/h']);
+    assert.deepEqual(said('Kept (folder deleted on Box)').sort(), ['c', 'd', 'd/e']);
+    const planned = (await pullOk(f.name, f.dest, '--dry-run', '--delete')).update!;
     const removed = (await pullOk(f.name, f.dest, '--delete')).update!;
-    assert.deepEqual(removed.removed.sort(), ['b/y.txt', 'c/z.txt']);
-    assert.deepEqual(removed.foldersRemoved, ['b']);
-    assert.deepEqual(removed.foldersDeletedOnBoxKept, ['c']);
+    assert.deepEqual(removed.removed.sort(), ['b/y.txt', 'c/z.txt', 'g/h/v.txt']);
+    assert.deepEqual(removed.foldersRemoved, ['b', 'g', 'g/h']);
+    assert.deepEqual(removed.foldersDeletedOnBoxKept.sort(), ['c', 'd', 'd/e']);
+    assert.deepEqual(planned.foldersRemoved, removed.foldersRemoved, 'the dry run said what happened');
+    assert.deepEqual(planned.foldersDeletedOnBoxKept.sort(), removed.foldersDeletedOnBoxKept.sort());
     await assert.rejects(fs.access(path.join(f.dest, 'b')));
     assert.equal(await read(f.dest, 'c/mine.txt'), 'made here');
     assert.deepEqual(await fs.readdir(path.join(f.dest, 'empty')), ['inner']);
@@ -302,6 +319,26 @@ describe('box-pull CLI: pulling updates', function () {
     await assert.rejects(fs.access(path.join(f.dest, 'a/old.txt')));
     assert.equal(await read(f.dest, 'b/new.txt'), 'moving');
     assert.deepEqual(await diffTrees(f.box, f.dest), []);
+  });
+
+  it("a file moved on Box and edited here: the edit stays, Box's copy comes to the new path, reported once", async function () {
+    const f = await fixture({ 'a/doc.txt': 'box copy', 'a/stay.txt': 's' });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await emulator.renameKeepingIds(`${f.name}/a`, `${f.name}/renamed`);
+    await write(f.dest, 'a/doc.txt', 'my edit');
+    const update = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual(update.moved, [{ from: 'a/stay.txt', to: 'renamed/stay.txt' }]);
+    assert.deepEqual(update.new, ['renamed/doc.txt']);
+    assert.deepEqual(update.editedHere, ['a/doc.txt']);
+    assert.deepEqual(update.deletedOnBoxKept, [], 'moved on Box, not deleted');
+    assert.equal(await read(f.dest, 'a/doc.txt'), 'my edit');
+    assert.equal(await read(f.dest, 'renamed/doc.txt'), 'box copy');
+    // The edit is the user's own file now: no later update reports it, as deleted on Box or otherwise.
+    const next = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual([next.editedHere, next.deletedOnBoxKept, next.new, next.moved], [[], [], [], []]);
+    assert.equal(next.unchanged, 2);
+    assert.equal(await read(f.dest, 'a/doc.txt'), 'my edit');
   });
 
   describe('a move on Box right after a first pull made as one ZIP (its state has no Box ids)', function () {
@@ -339,7 +376,8 @@ describe('box-pull CLI: pulling updates', function () {
       );
       // The edited file is never moved over or lost: the edit stays where it was, Box's copy comes to the new path.
       assert.deepEqual(update.new, ['renamed/edited.txt']);
-      assert.deepEqual(update.deletedOnBoxKept, ['a/edited.txt']);
+      assert.deepEqual(update.editedHere, ['a/edited.txt']);
+      assert.deepEqual(update.deletedOnBoxKept, [], 'moved on Box, not deleted');
       assert.deepEqual(counts(), { zips: before.zips, contents: before.contents + 1 });
       assert.equal(await read(f.dest, 'a/edited.txt'), 'my edit');
       assert.equal(await read(f.dest, 'renamed/edited.txt'), 'box copy');
@@ -378,7 +416,7 @@ describe('box-pull CLI: pulling updates', function () {
     await fs.rm(path.join(f.box, 'b.txt'));
     const before = await snapshot(f.dest);
     const stats = counts();
-    const run = await runCli(pullArgs(emulator.idForPath(f.name), f.dest, '--dry-run', '--delete'));
+    const run = await runCli(pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--dry-run', '--delete'));
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Would update .*1 updated, 1 deleted on Box \(removed\)/);
     assert.match(run.stdout, /Download \(changed on Box\): a\.txt/);
@@ -420,11 +458,11 @@ describe('box-pull CLI: pulling updates', function () {
   it('the root ("All Files") pulled again is an update too: nothing changed, no ZIP and no content download', async function () {
     const f = await fixture({ 'r.txt': 'r' });
     const dest = path.join(sandbox, 'root-dest');
-    const first = await runCli(pullArgs('0', dest, '--json'));
+    const first = await runCli(pullArgs(emulator, '0', dest, '--json'));
     assert.equal(first.code, 0, first.stderr);
     assert.equal(await read(dest, `${f.name}/r.txt`), 'r');
     const before = counts();
-    const again = await runCli(pullArgs('0', dest, '--json'));
+    const again = await runCli(pullArgs(emulator, '0', dest, '--json'));
     assert.equal(again.code, 0, again.stderr);
     const report = done(again);
     assert.deepEqual(counts(), before);
@@ -443,22 +481,9 @@ describe('box-pull CLI: pulling updates', function () {
     const before = await snapshot(f.dest);
     emulator.faults.bytesPerSecond = 2_000;
     const run = watch(
-      spawn(
-        process.execPath,
-        [
-          CLI,
-          'pull',
-          emulator.idForPath(f.name),
-          '--dest',
-          f.dest,
-          '--api-url',
-          emulator.baseUrl,
-          '--token',
-          emulator.token,
-          '--json',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      ),
+      spawn(process.execPath, [CLI, ...pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--json')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     );
     try {
       await run.waitFor(/"phase":"downloading","bytesDownloaded":[1-9]/);

@@ -131,7 +131,10 @@ describe('planUpdate: the table of issue #13', function () {
     });
     assert.deepEqual(p.moves, []);
     assert.deepEqual(p.download, [{ file: box('new', A, 'id-1'), reason: 'new' }]);
-    assert.deepEqual(p.deletedOnBox, [{ path: 'old', edited: true, remove: false }]);
+    // Not deleted on Box: the edit is the user's own file now, reported once and no longer recorded.
+    assert.deepEqual(p.deletedOnBox, []);
+    assert.deepEqual(p.editedHere, ['old']);
+    assert.deepEqual(p.carried, []);
   });
 
   it('moved on Box and changed: no move, downloaded', function () {
@@ -168,7 +171,8 @@ describe('planUpdate: the table of issue #13', function () {
       });
       assert.deepEqual(p.moves, []);
       assert.deepEqual(p.download, [{ file: box('new', A), reason: 'new' }]);
-      assert.deepEqual(p.deletedOnBox, [{ path: 'old', edited: true, remove: false }]);
+      assert.deepEqual(p.deletedOnBox, []);
+      assert.deepEqual(p.editedHere, ['old']);
     });
 
     it('two identical files renamed, or a copy whose original is still on Box: no move', function () {
