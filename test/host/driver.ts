@@ -7,34 +7,61 @@
 // The extension host's environment comes from env BOX_PULL_HOST_EXTENSION_ENV (a JSON object; kept out of argv
 // because it may carry a token).
 // Extra user settings may also come from env BOX_PULL_HOST_SETTINGS (JSON); the flag wins on conflicts.
-// Env BOX_PULL_HOST_TIMEOUT_MS overrides the overall timeout (default 180 s); BOX_PULL_HOST_VERBOSE=1 relays
-// every console line, noise included.
+// The run fails with 124 when no test result arrives for a while (env BOX_PULL_HOST_TIMEOUT_MS or --timeout-ms,
+// default 180 s: three times mocha's own per-test timeout), not after a fixed total: the suite grows, and a loaded
+// machine runs it slower, but a hung test still stops the run. BOX_PULL_HOST_TOTAL_MS caps the whole run (default
+// 40 min). BOX_PULL_HOST_VERBOSE=1 relays every console line, noise included.
 import { findHostInstall } from './hostInstall';
-import { launchWorkbench, type Workbench, type WorkbenchOptions } from './workbench';
+import { defaultConsoleSink, launchWorkbench, type Workbench, type WorkbenchOptions } from './workbench';
 
 export const EXIT_TIMEOUT = 124;
 export const EXIT_HOST_ERROR = 2;
 
 export interface ExtensionTestOptions extends WorkbenchOptions {
   extensionTestsPath: string;
+  /** How long the run may go without a test result (a passed, failed or pending test in mocha's spec reporter). */
   timeoutMs?: number;
+  /** Ceiling for the whole run. */
+  totalMs?: number;
+}
+
+/** A line of mocha's spec reporter that reports a test's result, or the summary. */
+export function isTestResultLine(line: string): boolean {
+  // eslint-disable-next-line no-control-regex -- the reporter may colour its lines
+  const plain = line.replace(/\u001b\[[0-9;]*m/g, '');
+  return /^\s*(✔|✓|\d+\) |- )|^\s*\d+ (passing|failing|pending)\b/.test(plain);
 }
 
 /** Runs the tests and returns their exit code (0 pass, 1 failures, 124 timeout, 2 host error). Always cleans up. */
 export async function runExtensionTests(options: ExtensionTestOptions): Promise<number> {
   const timeoutMs = options.timeoutMs ?? 180_000;
+  const totalMs = options.totalMs ?? 40 * 60_000;
+  const sink = options.onConsoleLine ?? defaultConsoleSink;
+  let lastResultAt = Date.now();
   let workbench: Workbench | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
-    workbench = await launchWorkbench(options);
+    workbench = await launchWorkbench({
+      ...options,
+      onConsoleLine: (line) => {
+        if (isTestResultLine(line)) lastResultAt = Date.now();
+        sink(line);
+      },
+    });
+    const startedAt = Date.now();
+    lastResultAt = startedAt;
     const timeout = new Promise<number>((resolve) => {
-      timer = setTimeout(() => resolve(EXIT_TIMEOUT), timeoutMs);
+      timer = setInterval(() => {
+        const now = Date.now();
+        if (now - lastResultAt > timeoutMs || now - startedAt > totalMs) resolve(EXIT_TIMEOUT);
+      }, 1000);
     });
     const code = await Promise.race([workbench.automationExit, workbench.serverExit, timeout]);
     await Promise.race([workbench.flushConsole(), new Promise((resolve) => setTimeout(resolve, 5000))]);
     if (code === EXIT_TIMEOUT) {
       console.error(
-        `[host] no test result after ${timeoutMs / 1000} s (extension tests never finished or never started)\n` +
+        `[host] no test result for ${timeoutMs / 1000} s, or the run passed ${totalMs / 60_000} min (a test hung, ` +
+          `or the extension tests never started)\n` +
           `[host] code-server log tail:\n${workbench.serverLogTail()}`,
       );
     }
@@ -43,7 +70,7 @@ export async function runExtensionTests(options: ExtensionTestOptions): Promise<
     console.error(`[host] ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_HOST_ERROR;
   } finally {
-    clearTimeout(timer);
+    clearInterval(timer);
     await workbench?.close();
   }
 }
@@ -85,6 +112,7 @@ async function main(): Promise<number> {
     ...parseJsonObject(args.get('settings-json'), '--settings-json'),
   };
   const timeoutMs = Number(args.get('timeout-ms') ?? process.env.BOX_PULL_HOST_TIMEOUT_MS ?? 180_000);
+  const totalMs = Number(process.env.BOX_PULL_HOST_TOTAL_MS ?? 40 * 60_000);
   const host = findHostInstall();
   console.log(`[host] code-server ${host.codeServerVersion}, chromium ${host.chromiumPath}`);
   return runExtensionTests({
@@ -94,6 +122,7 @@ async function main(): Promise<number> {
     env,
     userSettings,
     timeoutMs,
+    totalMs,
   });
 }
 

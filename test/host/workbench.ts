@@ -119,7 +119,7 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   return () => (running ??= fn());
 }
 
-function defaultConsoleSink(line: string): void {
+export function defaultConsoleSink(line: string): void {
   if (process.env.BOX_PULL_HOST_VERBOSE === '1' || !isOfflineNoise(line)) process.stdout.write(`${line}\n`);
 }
 
