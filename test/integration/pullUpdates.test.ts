@@ -172,7 +172,7 @@ suite('Pull updates in VS Code', () => {
     );
   });
 
-  test('a folder renamed on Box is moved here: no ZIP, no content download, "moved"', async () => {
+  test('a folder renamed on Box is moved here: no ZIP, no content download, one folder move', async () => {
     // The first update records Box's file ids (a one-ZIP pull has none); Box keeps them across a rename.
     await pullUpdates(api, new ScriptedPrompter(), folderUri);
     await renameOnBox(`${FOLDER}/docs`, `${FOLDER}/manuals`);
