@@ -23,13 +23,6 @@ const KINDS: { key: NumberKey; count: number; text: string; box: boolean; also?:
   { key: 'new', count: 3, text: '3 new', box: true },
   { key: 'restored', count: 4, text: '4 restored', box: false },
   { key: 'moved', count: 5, text: '5 moved', box: true },
-  {
-    key: 'folderMoves',
-    count: 2,
-    text: '2 folders moved (7 files)',
-    box: true,
-    also: { folderMoveFiles: 7 },
-  },
   { key: 'adopted', count: 6, text: '6 already matched Box', box: true },
   { key: 'trashed', count: 7, text: '7 deleted on Box (moved to the trash)', box: true },
   { key: 'removed', count: 8, text: '8 deleted on Box (removed)', box: true },
@@ -42,9 +35,19 @@ const KINDS: { key: NumberKey; count: number; text: string; box: boolean; also?:
   { key: 'foldersDeletedKept', count: 15, text: '15 folders deleted on Box (kept)', box: true },
 ];
 
+/** Folder moves: worded right after files moved (checked beside each kind, not in every combination). */
+const FOLDER_MOVES: (typeof KINDS)[number] = {
+  key: 'folderMoves',
+  count: 2,
+  text: '2 folders moved (7 files)',
+  box: true,
+  also: { folderMoveFiles: 7 },
+};
+
 function zero(): UpdateCounts {
   return {
     ...(Object.fromEntries(KINDS.map((kind) => [kind.key, 0])) as unknown as UpdateCounts),
+    folderMoves: 0,
     folderMoveFiles: 0,
     // Never without a folder move: worded in its own test below.
     folderMovesKept: 0,
@@ -78,6 +81,19 @@ describe('update completion words', () => {
       describeUpdate(counts, 'X', words),
       'Pulled updates of X: 12 updated, 3 new, 1 moved, 2 deleted on Box (kept), 2 edited here (kept).',
     );
+  });
+
+  it('words folder moves in their place beside each other kind (pairs: every combination would take minutes)', () => {
+    const at = KINDS.findIndex((kind) => kind.key === 'moved') + 1;
+    const ordered = [...KINDS.slice(0, at), FOLDER_MOVES, ...KINDS.slice(at)];
+    for (const other of KINDS) {
+      const present = ordered.filter((kind) => kind === FOLDER_MOVES || kind === other);
+      const counts = zero();
+      for (const kind of present) Object.assign(counts, { [kind.key]: kind.count }, kind.also);
+      const list = present.map((kind) => kind.text).join(', ');
+      assert.equal(nothingChangedOnBox(counts), false);
+      assert.equal(describeUpdate(counts, 'X', words), `Pulled updates of X: ${list}.`);
+    }
   });
 
   it('a folder moved on Box is one phrase, named when it is the only one, and an old folder kept is said', () => {
