@@ -1,20 +1,28 @@
 // The words of an update (core/update): one line of counts, then what the user must know path by path.
 import type { UpdateSummary } from '../core/update/updatePull';
+import { outsideFolderMoves } from '../core/update/folderMoves';
 
 export function updateLines(update: UpdateSummary, destination: string): string[] {
+  // A moved folder is one count; its files and its two folders are not counted again (folderMoves.ts).
+  const rest = outsideFolderMoves(update);
+  const folderMoves = update.folderMoves;
+  const movedFiles = folderMoves.reduce((sum, move) => sum + move.files, 0);
+  const keptOld = folderMoves.filter((move) => move.kept).length;
   const counts: [number, string][] = [
     [update.updated.length, 'updated'],
-    [update.new.length, 'new'],
+    [rest.new.length, 'new'],
     [update.restored.length, 'restored'],
-    [update.adopted.length, 'already here'],
-    [update.moved.length, 'moved'],
+    [rest.adopted.length, 'already here'],
+    [rest.moved.length, 'moved'],
+    [folderMoves.length, `${folderMoves.length === 1 ? 'folder' : 'folders'} moved (${files(movedFiles)})`],
+    [keptOld, `old ${keptOld === 1 ? 'folder' : 'folders'} kept (still holding files)`],
     [update.removed.length, 'deleted on Box (removed)'],
     [update.deletedOnBoxKept.length, 'deleted on Box (kept)'],
     [update.editedHere.length, 'edited here (kept)'],
     [update.conflicts.length, 'changed on both sides'],
-    [update.foldersCreated.length, update.foldersCreated.length === 1 ? 'folder made' : 'folders made'],
-    [update.foldersRemoved.length, 'empty folders deleted on Box (removed)'],
-    [update.foldersDeletedOnBoxKept.length, 'folders deleted on Box (kept)'],
+    [rest.foldersCreated.length, rest.foldersCreated.length === 1 ? 'folder made' : 'folders made'],
+    [rest.foldersRemoved.length, 'empty folders deleted on Box (removed)'],
+    [rest.foldersDeletedOnBoxKept.length, 'folders deleted on Box (kept)'],
   ];
   const said = counts.filter(([n]) => n > 0).map(([n, words]) => `${n} ${words}`);
   const head = update.dryRun ? `Would update ${destination}:` : `Updated ${destination}:`;
@@ -23,17 +31,34 @@ export function updateLines(update: UpdateSummary, destination: string): string[
   ];
   if (update.withoutState) lines.push('No usable state file: local files were compared with Box by SHA-1.');
   const list = (verb: string, paths: readonly string[]) => paths.forEach((p) => lines.push(`${verb}: ${p}`));
+  for (const move of folderMoves) {
+    const how = move.downloaded > 0 ? `; ${move.moved} moved, ${move.downloaded} downloaded` : '';
+    lines.push(
+      `${update.dryRun ? 'Move folder' : 'Moved folder'}: ${move.from} → ${move.to} (${files(move.files)}${how})`,
+    );
+  }
   if (update.dryRun) {
     list('Download (changed on Box)', update.updated);
+    // A moved folder's files downloaded (the copy here edited) are named too: a dry run names every download.
     list('Download (new)', update.new);
     list('Download (deleted here)', update.restored);
-    update.moved.forEach((m) => lines.push(`Move: ${m.from} → ${m.to}`));
+    rest.moved.forEach((m) => lines.push(`Move: ${m.from} → ${m.to}`));
     list('Delete (deleted on Box)', update.removed);
-    list('Delete (folder deleted on Box)', update.foldersRemoved);
+    list('Delete (folder deleted on Box)', rest.foldersRemoved);
   } else list('Restored (deleted here)', update.restored);
-  list('Kept (folder deleted on Box)', update.foldersDeletedOnBoxKept);
+  for (const move of folderMoves.filter((m) => m.kept)) {
+    const shown =
+      move.left.slice(0, 3).join(', ') + (move.left.length > 3 ? ` and ${move.left.length - 3} more` : '');
+    const held = move.left.length > 0 ? `still holds ${shown}` : 'not empty';
+    lines.push(`Kept (folder moved on Box, ${held}): ${move.from}`);
+  }
+  list('Kept (folder deleted on Box)', rest.foldersDeletedOnBoxKept);
   list('Kept (deleted on Box)', update.deletedOnBoxKept);
   list(update.dryRun ? 'Conflict (changed on both sides)' : 'Conflict', update.conflicts);
   list('Conflict kept as it is here', update.dryRun ? [] : update.conflictsKept);
   return lines;
+}
+
+function files(n: number): string {
+  return n === 1 ? '1 file' : `${n} files`;
 }

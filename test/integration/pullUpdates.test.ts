@@ -2,8 +2,8 @@
 // Box: Pull Updates (the context key its Explorer menu tests) and carries a "B" badge naming its Box folder; an
 // update with nothing changed makes no ZIP and downloads no content and says "Up to date"; after changes on the
 // emulator only the changed and new files are downloaded, a local edit is kept, a file deleted on Box goes to the
-// trash only after one question and only when unedited, a folder renamed on Box is moved here without a download,
-// and the summary counts each.
+// trash only after one question and only when unedited, a folder renamed on Box is moved here without a download
+// and reads as one folder move (its old folder kept, and said, when it holds an edit), and the summary counts each.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -172,7 +172,7 @@ suite('Pull updates in VS Code', () => {
     );
   });
 
-  test('a folder renamed on Box is moved here: no ZIP, no content download, "moved"', async () => {
+  test('a folder renamed on Box is moved here: no ZIP, no content download, one folder move', async () => {
     // The first update records Box's file ids (a one-ZIP pull has none); Box keeps them across a rename.
     await pullUpdates(api, new ScriptedPrompter(), folderUri);
     await renameOnBox(`${FOLDER}/docs`, `${FOLDER}/manuals`);
@@ -188,10 +188,37 @@ suite('Pull updates in VS Code', () => {
       BOX_FILES['docs/edited-here.md'],
     );
     assert.equal(await exists(path.join(destination, 'docs')), false, 'the emptied old folder is gone');
-    // The rename itself reads as the folder made here and the emptied old one removed.
+    // The rename reads as what it is: one folder moved, not its files moved, a folder made and one deleted on Box.
+    assert.equal(outcome.message, `Pulled updates of “${FOLDER}”: folder docs moved to manuals (2 files).`);
+    assert.deepEqual(
+      outcome.report?.update?.folderMoves.map(({ from, to, files, kept }) => ({ from, to, files, kept })),
+      [{ from: 'docs', to: 'manuals', files: 2, kept: false }],
+    );
+  });
+
+  test('a folder renamed on Box with a file edited here: the edit and its folder stay, and the summary says so', async () => {
+    await pullUpdates(api, new ScriptedPrompter(), folderUri);
+    await writeFiles(destination, { 'docs/edited-here.md': 'my edit\n' });
+    await renameOnBox(`${FOLDER}/docs`, `${FOLDER}/manuals`);
+    const before = await emulatorStats();
+    const outcome = await pullUpdates(api, new ScriptedPrompter(), folderUri);
+    const after = await emulatorStats();
+    assert.equal(
+      after.fileContentDownloads - before.fileContentDownloads,
+      1,
+      "only Box's copy of the edited file",
+    );
+    assert.equal(await readText(path.join(destination, 'docs/edited-here.md')), 'my edit\n');
+    assert.equal(
+      await readText(path.join(destination, 'manuals/edited-here.md')),
+      BOX_FILES['docs/edited-here.md'],
+    );
+    assert.equal(await readText(path.join(destination, 'manuals/c.md')), BOX_FILES['docs/c.md']);
+    assert.equal(await exists(path.join(destination, 'docs/c.md')), false);
     assert.equal(
       outcome.message,
-      `Pulled updates of “${FOLDER}”: 2 moved, 1 new folder, 1 folder deleted on Box (removed).`,
+      `Pulled updates of “${FOLDER}”: folder docs moved to manuals (2 files), ` +
+        'old folder docs kept (it still holds files), 1 edited here (kept).',
     );
   });
 

@@ -49,6 +49,11 @@ export interface UpdatePlan {
   adopt: BoxFile[];
   /** Renamed on Box, unedited here: moved locally from `from`. */
   moves: { from: string; file: BoxFile }[];
+  /**
+   * Every record whose Box file now lives at another path (same id, or paired by SHA-1): moved here or not (edited
+   * here, changed on Box, something at the new path). What folderMoves.ts recognises whole folders by.
+   */
+  movedOnBox: { from: string; to: string }[];
   /** Deleted on Box: `remove` when `delete` is set and the file is unedited; edited ones are always kept. */
   deletedOnBox: { path: string; edited: boolean; remove: boolean }[];
   /** Box unchanged and the local file edited (not touched). */
@@ -78,6 +83,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     conflicts: [],
     adopt: [],
     moves: [],
+    movedOnBox: [],
     deletedOnBox: [],
     editedHere: [],
     unchanged: 0,
@@ -179,6 +185,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     if (!record || record.path === file.path || boxPaths.has(record.path) || movedFrom.has(record.path))
       return undefined;
     elsewhere.add(record.path);
+    plan.movedOnBox.push({ from: record.path, to: file.path });
     if (boxChanged(record, file) || local.has(file.path)) return undefined;
     const here = localVersus(record);
     if (here === undefined) return null;

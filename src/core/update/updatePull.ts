@@ -35,6 +35,7 @@ import { localPath, lstatEach } from '../localStats';
 import { hashesNeeded, planUpdate, type BoxFile, type UpdatePlan } from './updatePlan';
 import { placingOptionsOf } from '../pull/placingOptions';
 import { cutListing, decideBeforeDownload, recordOf } from './askFirst';
+import { findFolderMoves, foldersOf, isInside, type FolderMove } from './folderMoves';
 
 /**
  * Up to this many files go by `GET /files/{id}/content`, more as ZIPs of file ids. A content download costs two
@@ -56,7 +57,10 @@ export interface UpdateSummary {
   new: string[];
   restored: string[];
   adopted: string[];
+  /** Every file moved here from its old path, those of `folderMoves` included. */
   moved: { from: string; to: string }[];
+  /** Folders moved or renamed on Box, recognised whole (folderMoves.ts); their files are in `moved` and `new` too. */
+  folderMoves: FolderMove[];
   unchanged: number;
   editedHere: string[];
   /** Deleted on Box and kept here (unedited ones only with `delete` off; edited ones always). */
@@ -116,21 +120,38 @@ export async function pullUpdate(
   const local = await statLocal(destination, paths, request.signal);
   await hashLocal(destination, local, hashesNeeded({ box: boxFiles, state, local }), request.signal);
   const plan = planUpdate({ box: boxFiles, state, local, delete: options.delete === true });
+  const recordedFolders = read.kind === 'found' ? (read.state.folders ?? []) : [];
   const folders = await judgeFolders(
     destination,
     listing,
-    read.kind === 'found' ? (read.state.folders ?? []) : [],
+    recordedFolders,
     options.delete === true,
     plan.moves.map((m) => m.from),
   );
-  const summary = summarize(plan, folders, state === undefined, options.dryRun === true);
+  const folderMoves = findFolderMoves({
+    state: state ?? [],
+    goneFromBox: folders.deletedOnBox,
+    recorded: new Set([...recordedFolders, ...foldersOf((state ?? []).map((e) => e.path))]),
+    boxFolders: new Set(folders.box),
+    boxFiles: boxFiles.map((f) => f.path),
+    movedOnBox: plan.movedOnBox,
+  });
+  // A moved folder's old one goes once empty, its empty folders below it included, even without `delete`.
+  folders.remove = deepestFirst([
+    ...new Set([
+      ...folders.remove,
+      ...folders.deletedOnBox.filter((f) => folderMoves.some((m) => f === m.from || isInside(f, m.from))),
+    ]),
+  ]);
+  const summary = summarize(plan, folders, folderMoves, state === undefined, options.dryRun === true);
   if (options.dryRun) {
-    const leaving = [
+    const leaving = new Set([
       ...plan.moves.map((m) => m.from),
       ...plan.deletedOnBox.filter((d) => d.remove).map((d) => d.path),
-    ];
+    ]);
     summary.foldersRemoved = await foldersLeftEmpty(destination, folders.remove, leaving);
     summary.foldersDeletedOnBoxKept = folders.deletedOnBox.filter((f) => !summary.foldersRemoved.includes(f));
+    await whatStays(destination, summary, leaving);
     return report(context, summary, 0);
   }
 
@@ -214,6 +235,7 @@ export async function pullUpdate(
   // After the session: only empty folders go (never recursively), so nothing of the user's can be lost here.
   summary.foldersRemoved = await removeEmptyFolders(destination, folders.remove);
   summary.foldersDeletedOnBoxKept = folders.deletedOnBox.filter((f) => !summary.foldersRemoved.includes(f));
+  await whatStays(destination, summary, new Set());
   progress.enter('done');
   const removed = new Set(placed.removed ?? []);
   summary.removed = plan.deletedOnBox.filter((d) => removed.has(d.path)).map((d) => d.path);
@@ -342,11 +364,50 @@ async function judgeFolders(
   const created = box.filter((folder) => !folderHere.has(folder));
   const deletedOnBox = recorded.filter((folder) => !onBox.has(folder) && folderHere.has(folder));
   // A folder renamed on Box is moved here file by file: the old one, once empty, goes too, even without `delete`.
-  const leftByMove = (folder: string) => movedFrom.some((from) => from.startsWith(`${folder}/`));
-  const deepestFirst = deletedOnBox
-    .filter((folder) => remove || leftByMove(folder))
-    .sort((a, b) => b.split('/').length - a.split('/').length);
-  return { box, created, deletedOnBox, remove: deepestFirst };
+  const leftByMove = (folder: string) => movedFrom.some((from) => isInside(from, folder));
+  return {
+    box,
+    created,
+    deletedOnBox,
+    remove: deepestFirst(deletedOnBox.filter((f) => remove || leftByMove(f))),
+  };
+}
+
+function deepestFirst(folders: readonly string[]): string[] {
+  return [...folders].sort((a, b) => b.split('/').length - a.split('/').length);
+}
+
+/**
+ * Whether each moved folder's old one stays here, and what it still holds (every file in it but those the update
+ * takes away, `leaving`: a dry run's plan; after a real update, nothing, the disk says). Said, never hidden: an
+ * edited file, a file of the user's or one not removed keeps the old folder.
+ */
+async function whatStays(
+  destination: string,
+  summary: UpdateSummary,
+  leaving: ReadonlySet<string>,
+): Promise<void> {
+  for (const move of summary.folderMoves) {
+    move.kept = !summary.foldersRemoved.includes(move.from);
+    move.left = move.kept ? (await filesIn(destination, move.from)).filter((p) => !leaving.has(p)) : [];
+  }
+}
+
+/** Every entry but folders below `folder` (relative to the destination), sorted; none if it cannot be read. */
+async function filesIn(destination: string, folder: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await fs
+      .readdir(localPath(destination, relative), { withFileTypes: true })
+      .catch(() => []);
+    for (const entry of entries) {
+      const child = `${relative}/${entry.name}`;
+      if (entry.isDirectory()) await walk(child);
+      else found.push(child);
+    }
+  };
+  await walk(folder);
+  return found.sort();
 }
 
 /**
@@ -357,9 +418,8 @@ async function judgeFolders(
 async function foldersLeftEmpty(
   destination: string,
   candidates: readonly string[],
-  leaving: readonly string[],
+  gone: ReadonlySet<string>,
 ): Promise<string[]> {
-  const gone = new Set(leaving);
   const empty = new Set<string>();
   for (const folder of candidates) {
     const entries = await fs.readdir(localPath(destination, folder), { withFileTypes: true }).catch(() => []);
@@ -387,6 +447,7 @@ async function removeEmptyFolders(destination: string, folders: readonly string[
 function summarize(
   plan: UpdatePlan,
   folders: FolderPlan,
+  folderMoves: readonly { from: string; to: string }[],
   withoutState: boolean,
   dryRun: boolean,
 ): UpdateSummary {
@@ -399,6 +460,20 @@ function summarize(
     restored: by('restored'),
     adopted: plan.adopt.map((f) => f.path),
     moved: plan.moves.map((m) => ({ from: m.from, to: m.file.path })),
+    folderMoves: folderMoves.map(({ from, to }) => {
+      const inside = (p: string) => isInside(p, to);
+      const downloaded = plan.download.filter((d) => d.reason === 'new' && inside(d.file.path)).length;
+      return {
+        from,
+        to,
+        files: plan.movedOnBox.filter((m) => inside(m.to)).length,
+        moved: plan.moves.filter((m) => inside(m.file.path)).length,
+        downloaded,
+        // Set once known (whatStays).
+        kept: false,
+        left: [],
+      };
+    }),
     unchanged: plan.unchanged,
     editedHere: plan.editedHere,
     deletedOnBoxKept: plan.deletedOnBox.filter((d) => !d.remove).map((d) => d.path),

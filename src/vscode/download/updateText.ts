@@ -1,6 +1,7 @@
 // The words of an update's completion message, host-free (VS Code's l10n arrives as an argument, as in
 // progress/describe.ts) so every combination of counts is unit-tested. report.ts adds the notes every pull shares.
 import type { UpdateSummary } from '../../core/update/updatePull';
+import { outsideFolderMoves } from '../../core/update/folderMoves';
 import { formatCount, type ProgressWords } from '../progress/describe';
 
 /** Each file counted once, under what happened to it. */
@@ -8,7 +9,16 @@ export interface UpdateCounts {
   updated: number;
   new: number;
   restored: number;
+  /** Moved on Box and here, not inside a moved folder. */
   moved: number;
+  /** Folders moved on Box and here, each counted once (core/update/folderMoves.ts); their files are not counted apart. */
+  folderMoves: number;
+  /** Box's files in those folders. */
+  folderMoveFiles: number;
+  /** The one folder move's old and new paths, when there is exactly one: the message names them. */
+  folderMoved?: { from: string; to: string };
+  /** Moved folders whose old one is still here, holding files that did not move (an edit of the user's). */
+  folderMovesKept: number;
   /** New on Box and already here with the same bytes: recorded, not downloaded. */
   adopted: number;
   /** Deleted on Box, unedited here, moved to the trash after the user said yes. */
@@ -43,21 +53,29 @@ export function updateCounts(
 ): UpdateCounts {
   const written = (paths: readonly string[]) => paths.filter((p) => !notWritten.has(p)).length;
   const gone = new Set([...trashed, ...deleted]);
+  const rest = outsideFolderMoves(summary);
+  const folderMoves = summary.folderMoves;
   return {
     updated: written(summary.updated),
-    new: written(summary.new),
+    new: written(rest.new),
     restored: written(summary.restored),
-    moved: summary.moved.length,
-    adopted: summary.adopted.length,
+    moved: rest.moved.length,
+    folderMoves: folderMoves.length,
+    folderMoveFiles: folderMoves.reduce((sum, move) => sum + move.files, 0),
+    ...(folderMoves.length === 1
+      ? { folderMoved: { from: folderMoves[0].from, to: folderMoves[0].to } }
+      : {}),
+    folderMovesKept: folderMoves.filter((move) => move.kept).length,
+    adopted: rest.adopted.length,
     trashed: trashed.length,
     removed: summary.removed.length + deleted.length,
     deletedKept: summary.deletedOnBoxKept.filter((p) => !gone.has(p)).length,
     editedHere: summary.editedHere.length,
     conflictsKept: summary.conflictsKept.length,
     conflictsTaken: written(summary.conflicts.filter((p) => !summary.conflictsKept.includes(p))),
-    foldersCreated: summary.foldersCreated.length,
-    foldersRemoved: summary.foldersRemoved.length,
-    foldersDeletedKept: summary.foldersDeletedOnBoxKept.length,
+    foldersCreated: rest.foldersCreated.length,
+    foldersRemoved: rest.foldersRemoved.length,
+    foldersDeletedKept: rest.foldersDeletedOnBoxKept.length,
   };
 }
 
@@ -67,6 +85,7 @@ export function nothingChangedOnBox(counts: UpdateCounts): boolean {
     counts.updated +
       counts.new +
       counts.moved +
+      counts.folderMoves +
       counts.adopted +
       counts.trashed +
       counts.removed +
@@ -92,6 +111,24 @@ export function describeUpdate(
   if (counts.new > 0) parts.push(l10n.t('{0} new', n(counts.new)));
   if (counts.restored > 0) parts.push(l10n.t('{0} restored', n(counts.restored)));
   if (counts.moved > 0) parts.push(l10n.t('{0} moved', n(counts.moved)));
+  if (counts.folderMoves > 0) {
+    const files =
+      counts.folderMoveFiles === 1 ? l10n.t('1 file') : l10n.t('{0} files', n(counts.folderMoveFiles));
+    // One folder is named ("folder docs moved to manuals"); several are counted.
+    if (counts.folderMoved)
+      parts.push(
+        l10n.t('folder {0} moved to {1} ({2})', counts.folderMoved.from, counts.folderMoved.to, files),
+      );
+    else parts.push(l10n.t('{0} folders moved ({1})', n(counts.folderMoves), files));
+  }
+  if (counts.folderMovesKept === 1)
+    parts.push(
+      counts.folderMoved
+        ? l10n.t('old folder {0} kept (it still holds files)', counts.folderMoved.from)
+        : l10n.t('1 old folder kept (it still holds files)'),
+    );
+  if (counts.folderMovesKept > 1)
+    parts.push(l10n.t('{0} old folders kept (they still hold files)', n(counts.folderMovesKept)));
   if (counts.adopted > 0) parts.push(l10n.t('{0} already matched Box', n(counts.adopted)));
   if (counts.trashed > 0) parts.push(l10n.t('{0} deleted on Box (moved to the trash)', n(counts.trashed)));
   if (counts.removed > 0) parts.push(l10n.t('{0} deleted on Box (removed)', n(counts.removed)));

@@ -341,6 +341,121 @@ describe('box-pull CLI: pulling updates', function () {
     assert.equal(await read(f.dest, 'a/doc.txt'), 'my edit');
   });
 
+  describe('a folder moved on Box reads as one folder move', function () {
+    /** A pulled copy of a folder with `a/` holding these files, with Box's ids recorded; then `a` renamed on Box. */
+    async function renamedAfterPull(files: Record<string, string>) {
+      const f = await fixture({ ...files, 'b.txt': 'b' });
+      await pullOk(f.name, f.dest);
+      await pullOk(f.name, f.dest); // the update fills in Box's ids
+      await emulator.renameKeepingIds(`${f.name}/a`, `${f.name}/renamed`);
+      return f;
+    }
+
+    /** The update run twice over the same copy: once for its words, once (on a twin) for `--json`. */
+    async function updateBoth(f: { name: string; dest: string }) {
+      const twin = `${f.dest}-json`;
+      await fs.cp(f.dest, twin, { recursive: true, preserveTimestamps: true });
+      const before = counts();
+      const human = await runCli(pullArgs(emulator, emulator.idForPath(f.name), f.dest));
+      assert.equal(human.code, 0, human.stderr);
+      const downloads = { zips: counts().zips - before.zips, contents: counts().contents - before.contents };
+      return { text: human.stdout, downloads, json: await pullOk(f.name, twin) };
+    }
+
+    it('renamed with 3 files (one in a folder below): one folder move, nothing downloaded, the files in place', async function () {
+      const f = await renamedAfterPull({
+        'a/one.txt': 'one',
+        'a/two.txt': 'two',
+        'a/sub/three.txt': 'three',
+      });
+      const { text, downloads, json } = await updateBoth(f);
+      assert.match(text, /Updated .*: 1 folder moved \(3 files\); 1 unchanged\./);
+      assert.match(text, /Moved folder: a → renamed \(3 files\)\n/);
+      // Said once: not as three files moved, two folders made and two deleted on Box.
+      assert.doesNotMatch(text, /\d moved,|folders? made|deleted on Box|Kept/);
+      assert.match(text, /\(0 B downloaded\)/);
+      assert.deepEqual(downloads, { zips: 0, contents: 0 });
+      assert.equal(json.bytesDownloaded, 0);
+      const update = json.update!;
+      assert.deepEqual(update.folderMoves, [
+        { from: 'a', to: 'renamed', files: 3, moved: 3, downloaded: 0, kept: false, left: [] },
+      ]);
+      // `moved` still lists every file moved, as it always has.
+      assert.equal(update.moved.length, 3);
+      for (const dest of [f.dest, `${f.dest}-json`]) {
+        assert.equal(await read(dest, 'renamed/one.txt'), 'one');
+        assert.equal(await read(dest, 'renamed/sub/three.txt'), 'three');
+        await assert.rejects(fs.access(path.join(dest, 'a')), 'the old folder is gone');
+        assert.deepEqual(await diffTrees(f.box, dest), []);
+      }
+      const next = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual([next.folderMoves, next.moved, next.foldersDeletedOnBoxKept], [[], [], []]);
+    });
+
+    it('renamed with a file edited here: the edit stays at its old path, the old folder stays, and the report says so', async function () {
+      const f = await renamedAfterPull({ 'a/one.txt': 'one', 'a/two.txt': 'two', 'a/doc.txt': 'box copy' });
+      await write(f.dest, 'a/doc.txt', 'my edit');
+      const { text, downloads, json } = await updateBoth(f);
+      assert.match(
+        text,
+        /Updated .*: 1 folder moved \(3 files\), 1 old folder kept \(still holding files\), 1 edited here \(kept\); 1 unchanged\./,
+      );
+      assert.match(text, /Moved folder: a → renamed \(3 files; 2 moved, 1 downloaded\)/);
+      assert.match(text, /Kept \(folder moved on Box, still holds a\/doc\.txt\): a\n/);
+      assert.doesNotMatch(text.split('\n')[0], /\d moved,|\d new|folders? made|deleted on Box/);
+      assert.deepEqual(downloads, { zips: 0, contents: 1 }, "only Box's copy of the edited file");
+      assert.deepEqual(json.update!.folderMoves, [
+        { from: 'a', to: 'renamed', files: 3, moved: 2, downloaded: 1, kept: true, left: ['a/doc.txt'] },
+      ]);
+      for (const dest of [f.dest, `${f.dest}-json`]) {
+        assert.equal(await read(dest, 'a/doc.txt'), 'my edit');
+        assert.deepEqual(await fs.readdir(path.join(dest, 'a')), ['doc.txt']);
+        assert.equal(await read(dest, 'renamed/doc.txt'), 'box copy');
+        assert.equal(await read(dest, 'renamed/one.txt'), 'one');
+      }
+    });
+
+    it("a file of the user's in the old folder keeps it, and is named", async function () {
+      const f = await renamedAfterPull({ 'a/one.txt': 'one', 'a/two.txt': 'two' });
+      await write(f.dest, 'a/mine.txt', 'never on Box');
+      const update = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(update.folderMoves, [
+        { from: 'a', to: 'renamed', files: 2, moved: 2, downloaded: 0, kept: true, left: ['a/mine.txt'] },
+      ]);
+      assert.equal(await read(f.dest, 'a/mine.txt'), 'never on Box');
+      assert.equal(await read(f.dest, 'renamed/two.txt'), 'two');
+    });
+
+    it('--dry-run names the folder move and changes nothing', async function () {
+      const f = await renamedAfterPull({
+        'a/one.txt': 'one',
+        'a/two.txt': 'two',
+        'a/sub/three.txt': 'three',
+      });
+      const before = await snapshot(f.dest);
+      const stats = counts();
+      const run = await runCli(pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--dry-run'));
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /Would update .*: 1 folder moved \(3 files\); 1 unchanged\./);
+      assert.match(run.stdout, /Move folder: a → renamed \(3 files\)\n/);
+      assert.doesNotMatch(run.stdout, /Move: |Delete|folders? made/);
+      assert.deepEqual(await snapshot(f.dest), before);
+      assert.deepEqual(counts(), stats);
+    });
+
+    it('files of one folder moved to two places are no folder move: each file is reported as moved', async function () {
+      const f = await fixture({ 'a/one.txt': 'one', 'a/two.txt': 'two', 'b.txt': 'b' });
+      await pullOk(f.name, f.dest);
+      await pullOk(f.name, f.dest);
+      await emulator.renameKeepingIds(`${f.name}/a`, `${f.name}/x`);
+      await emulator.renameKeepingIds(`${f.name}/x/two.txt`, `${f.name}/two.txt`);
+      const update = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(update.folderMoves, []);
+      assert.equal(update.moved.length, 2);
+      assert.deepEqual(await diffTrees(f.box, f.dest), []);
+    });
+  });
+
   describe('a move on Box right after a first pull made as one ZIP (its state has no Box ids)', function () {
     const ids = async (dest: string) =>
       (

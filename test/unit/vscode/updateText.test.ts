@@ -17,7 +17,8 @@ const words: ProgressWords = {
 };
 
 /** Each kind, its distinct count and the words it must produce; `box` says whether it is a change on Box. */
-const KINDS: { key: keyof UpdateCounts; count: number; text: string; box: boolean }[] = [
+type NumberKey = Exclude<keyof UpdateCounts, 'folderMoved'>;
+const KINDS: { key: NumberKey; count: number; text: string; box: boolean; also?: Partial<UpdateCounts> }[] = [
   { key: 'updated', count: 1200, text: '1,200 updated', box: true },
   { key: 'new', count: 3, text: '3 new', box: true },
   { key: 'restored', count: 4, text: '4 restored', box: false },
@@ -34,8 +35,23 @@ const KINDS: { key: keyof UpdateCounts; count: number; text: string; box: boolea
   { key: 'foldersDeletedKept', count: 15, text: '15 folders deleted on Box (kept)', box: true },
 ];
 
+/** Folder moves: worded right after files moved (checked beside each kind, not in every combination). */
+const FOLDER_MOVES: (typeof KINDS)[number] = {
+  key: 'folderMoves',
+  count: 2,
+  text: '2 folders moved (7 files)',
+  box: true,
+  also: { folderMoveFiles: 7 },
+};
+
 function zero(): UpdateCounts {
-  return Object.fromEntries(KINDS.map((kind) => [kind.key, 0])) as unknown as UpdateCounts;
+  return {
+    ...(Object.fromEntries(KINDS.map((kind) => [kind.key, 0])) as unknown as UpdateCounts),
+    folderMoves: 0,
+    folderMoveFiles: 0,
+    // Never without a folder move: worded in its own test below.
+    folderMovesKept: 0,
+  };
 }
 
 describe('update completion words', () => {
@@ -43,7 +59,7 @@ describe('update completion words', () => {
     for (let mask = 0; mask < 1 << KINDS.length; mask++) {
       const counts = zero();
       const present = KINDS.filter((_, bit) => mask & (1 << bit));
-      for (const kind of present) counts[kind.key] = kind.count;
+      for (const kind of present) Object.assign(counts, { [kind.key]: kind.count }, kind.also);
       const text = describeUpdate(counts, 'Engineering', words);
       const list = present.map((kind) => kind.text).join(', ');
       const boxChanged = present.some((kind) => kind.box);
@@ -67,6 +83,73 @@ describe('update completion words', () => {
     );
   });
 
+  it('words folder moves in their place beside each other kind (pairs: every combination would take minutes)', () => {
+    const at = KINDS.findIndex((kind) => kind.key === 'moved') + 1;
+    const ordered = [...KINDS.slice(0, at), FOLDER_MOVES, ...KINDS.slice(at)];
+    for (const other of KINDS) {
+      const present = ordered.filter((kind) => kind === FOLDER_MOVES || kind === other);
+      const counts = zero();
+      for (const kind of present) Object.assign(counts, { [kind.key]: kind.count }, kind.also);
+      const list = present.map((kind) => kind.text).join(', ');
+      assert.equal(nothingChangedOnBox(counts), false);
+      assert.equal(describeUpdate(counts, 'X', words), `Pulled updates of X: ${list}.`);
+    }
+  });
+
+  it('a folder moved on Box is one phrase, named when it is the only one, and an old folder kept is said', () => {
+    const one = {
+      ...zero(),
+      folderMoves: 1,
+      folderMoveFiles: 3,
+      folderMoved: { from: 'docs', to: 'manuals' },
+    };
+    assert.equal(
+      describeUpdate(one, 'X', words),
+      'Pulled updates of X: folder docs moved to manuals (3 files).',
+    );
+    assert.equal(
+      describeUpdate({ ...one, folderMoveFiles: 1, folderMovesKept: 1, editedHere: 1 }, 'X', words),
+      'Pulled updates of X: folder docs moved to manuals (1 file), old folder docs kept (it still holds files), ' +
+        '1 edited here (kept).',
+    );
+    const two = { ...zero(), moved: 1, folderMoves: 2, folderMoveFiles: 1200, folderMovesKept: 2 };
+    assert.equal(
+      describeUpdate(two, 'X', words),
+      'Pulled updates of X: 1 moved, 2 folders moved (1,200 files), 2 old folders kept (they still hold files).',
+    );
+    assert.equal(nothingChangedOnBox(two), false);
+  });
+
+  it('a folder move counts its files and folders once: not as moved, new, made or removed', () => {
+    const summary: UpdateSummary = {
+      ...emptySummary(),
+      moved: [
+        { from: 'docs/a', to: 'manuals/a' },
+        { from: 'docs/sub/b', to: 'manuals/sub/b' },
+        { from: 'x', to: 'y' },
+      ],
+      new: ['manuals/c', 'n'],
+      foldersCreated: ['manuals', 'manuals/sub', 'empty'],
+      foldersDeletedOnBoxKept: ['docs', 'gone'],
+      folderMoves: [
+        { from: 'docs', to: 'manuals', files: 3, moved: 2, downloaded: 1, kept: true, left: ['docs/c'] },
+      ],
+      editedHere: ['docs/c'],
+    };
+    assert.deepEqual(updateCounts(summary, new Set(), []), {
+      ...zero(),
+      moved: 1,
+      new: 1,
+      folderMoves: 1,
+      folderMoveFiles: 3,
+      folderMoved: { from: 'docs', to: 'manuals' },
+      folderMovesKept: 1,
+      editedHere: 1,
+      foldersCreated: 1,
+      foldersDeletedKept: 1,
+    });
+  });
+
   it('counts each file once: not written files and trashed deletions are not counted twice', () => {
     const summary: UpdateSummary = {
       dryRun: false,
@@ -76,6 +159,7 @@ describe('update completion words', () => {
       restored: ['r'],
       adopted: [],
       moved: [{ from: 'old', to: 'new' }],
+      folderMoves: [],
       unchanged: 40,
       editedHere: ['e'],
       deletedOnBoxKept: ['d1', 'd2', 'd3'],
@@ -103,6 +187,33 @@ describe('update completion words', () => {
       foldersCreated: 1,
       foldersRemoved: 0,
       foldersDeletedKept: 2,
+      folderMoves: 0,
+      folderMoveFiles: 0,
+      folderMovesKept: 0,
     });
   });
 });
+
+function emptySummary(): UpdateSummary {
+  return {
+    dryRun: false,
+    withoutState: false,
+    updated: [],
+    new: [],
+    restored: [],
+    adopted: [],
+    moved: [],
+    folderMoves: [],
+    unchanged: 0,
+    editedHere: [],
+    deletedOnBoxKept: [],
+    removed: [],
+    conflicts: [],
+    conflictsKept: [],
+    contentDownloads: 0,
+    zipRequests: 0,
+    foldersCreated: [],
+    foldersRemoved: [],
+    foldersDeletedOnBoxKept: [],
+  };
+}
