@@ -72,6 +72,13 @@ describe('The conflict dialog in the VS Code UI', function () {
       await session.page.locator(selectors.quickInputBox).getAttribute('placeholder'),
       'Enter: go on (Keep mine by default) · Esc: Cancel, nothing changed',
     );
+    // The pointer rests where the paste box was, over a row by now, and that row's hover (Box's and your size and
+    // date) would cover the row below it: move it off the list and let the hover go before any row is clicked.
+    await session.page.mouse.move(1, 1);
+    await session.page
+      .locator('.context-view .monaco-hover, .context-view p')
+      .first()
+      .waitFor({ state: 'hidden' });
     await session.screenshot(shot);
     return rows;
   }
