@@ -2,8 +2,9 @@
  * Keeps the CLI's young generation small. A pull of many small files keeps enough alive across scavenges (per-entry
  * records, batches on their way to the writer threads) that V8 grows its two semi-spaces to their maximum, 16 MB
  * each on 64-bit Node 20: 32 MB of resident memory, most of it garbage, and the dead socket and zlib buffers it
- * holds keep their native memory until a scavenge finds them. Capped at 8 MB each, the peak of a pull of 5,000
- * small files was about 20 MB lower, at the same CPU time (a few more scavenges, each shorter).
+ * holds keep their native memory until a scavenge finds them. Capped at 8 MB each, a pull of 5,000 small files
+ * (100 MB) peaked at 146 MB instead of 164 (medians of 3); it makes about 40% more scavenges, each smaller, for no
+ * CPU difference that runs on a loaded 2-core machine could show (bench/results.md has the quiet figures).
  *
  * `--max-semi-space-size` only counts on node's command line (the CLI starts as `node cli.js`, and set later, the
  * flag is ignored: V8 sized its heap at start). V8 reads its growth factor each time the young generation grows,
