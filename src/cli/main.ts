@@ -19,6 +19,7 @@ import { parseCommandLine, UsageError, USAGE, type PullCommand } from './args';
 import { progressLine, summary } from './render';
 import { PullError, messageOf } from '../core/errors';
 import { describeFailure } from '../core/failureText';
+import { capYoungGeneration } from './youngGeneration';
 
 const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
 }
 
 async function runPull(command: PullCommand): Promise<number> {
+  capYoungGeneration();
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   // A service manager's stop (SIGTERM) and a closed terminal (SIGHUP) cancel like Ctrl-C: the staging folder is
