@@ -8,9 +8,33 @@ import { throwIfAborted } from './abort';
 /** How long a run of synchronous stats may hold the event loop before it lets other work in. */
 const STAT_SLICE_MS = 8;
 
+/** An empty, `.` or `..` segment of a slash-separated path (a leading, trailing or doubled `/` makes an empty one). */
+const DOT_OR_EMPTY_SEGMENT = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
+/** True when every segment of the slash-separated `relativePath` is a name: none empty, `.` or `..`. */
+export function allNamedSegments(relativePath: string): boolean {
+  return !DOT_OR_EMPTY_SEGMENT.test(relativePath);
+}
+
+/** The last destination found to need no normalising (one folder is joined with thousands of paths). */
+let plainDestination: string | undefined;
+
 /** A slash-separated path relative to `destination`, as a path of this platform. */
 export function localPath(destination: string, relativePath: string): string {
+  // What path.join would return, without its character-by-character normalising (an update stats every file it
+  // knows through here): an absolute, normalised folder and segments that are all names join as they are.
+  if (path.sep === '/' && allNamedSegments(relativePath) && isPlainDestination(destination)) {
+    return `${destination}/${relativePath}`;
+  }
   return path.join(destination, ...relativePath.split('/'));
+}
+
+function isPlainDestination(destination: string): boolean {
+  if (destination === plainDestination) return true;
+  const plain =
+    path.isAbsolute(destination) && !destination.endsWith('/') && path.normalize(destination) === destination;
+  if (plain) plainDestination = destination;
+  return plain;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Lists a folder's whole tree for a planned pull: folder by folder (Box has no recursive listing), a few folders at
  * once, under a rate limit, pruning excluded folders without listing inside them. Every name Box lists goes through
  * the same safe-name mapping as archive entry names (naming/extractionPlan.ts), so a hostile listing is treated
- * like a hostile archive. Endless listings are stopped by BoxClient.iterateFolderItems.
+ * like a hostile archive. Endless listings are stopped by BoxClient.iterateFolderPages.
  */
 import type { BoxClient } from '../box/client';
 import type { BoxItem } from '../box/types';
@@ -76,7 +76,7 @@ export interface WalkOptions {
 
 const LIST_FIELDS = ['type', 'id', 'name', 'size', 'sha1', 'item_status', 'content_modified_at'];
 /**
- * Bounds on the tree as a whole (each folder's pages are bounded by BoxClient.iterateFolderItems): a folder listed
+ * Bounds on the tree as a whole (each folder's pages are bounded by BoxClient.iterateFolderPages): a folder listed
  * twice is a cycle, and no real tree is deeper, or has more folders, than these.
  */
 const MAX_DEPTH = 512;
@@ -131,52 +131,53 @@ export async function walkTree(client: BoxClient, root: WalkRoot, options: WalkO
       }
     };
     const listFolder = async (folder: ListedFolder): Promise<void> => {
-      const entries =
+      const pages =
         folder === listing.root && root.items
-          ? root.items
-          : client.iterateFolderItems(folder.id, { fields: LIST_FIELDS, signal, beforePage });
-      for await (const item of entries) {
-        if (item.item_status !== undefined && item.item_status !== 'active') continue;
-        if (item.type !== 'file' && item.type !== 'folder') continue; // web links have no bytes to pull
-        const name = rootNames?.get(item) ?? checkedName(item);
-        if (name !== item.name) listing.nameConflicts.push({ originalName: item.name, downloadName: name });
-        const rawPath = folder.rawPath === '' ? name : `${folder.rawPath}/${name}`;
-        if (item.type === 'folder') {
-          if (filter.excludesFolder(rawPath)) {
-            listing.excluded.folders++;
+          ? [root.items]
+          : client.iterateFolderPages(folder.id, { fields: LIST_FIELDS, signal, beforePage });
+      for await (const page of pages)
+        for (const item of page) {
+          if (item.item_status !== undefined && item.item_status !== 'active') continue;
+          if (item.type !== 'file' && item.type !== 'folder') continue; // web links have no bytes to pull
+          const name = rootNames?.get(item) ?? checkedName(item);
+          if (name !== item.name) listing.nameConflicts.push({ originalName: item.name, downloadName: name });
+          const rawPath = folder.rawPath === '' ? name : `${folder.rawPath}/${name}`;
+          if (item.type === 'folder') {
+            if (filter.excludesFolder(rawPath)) {
+              listing.excluded.folders++;
+              listing.excluded.bytes += item.size ?? 0;
+              folder.whole = false;
+              continue;
+            }
+            if (seen.has(item.id) || seen.size >= MAX_FOLDERS || rawPath.split('/').length > MAX_DEPTH) {
+              const why = seen.has(item.id)
+                ? `folder ${item.id} came twice (a cycle)`
+                : `more than ${MAX_FOLDERS} folders, or nested deeper than ${MAX_DEPTH}`;
+              throw endless(folder.id, why);
+            }
+            seen.add(item.id);
+            const child = folderNode(item.id, item.name, rawPath, planner.add(rawPath, true)!);
+            folder.folders.push(child);
+            pending.push(child);
+          } else if (!filter.includesFile(rawPath)) {
+            listing.excluded.files++;
             listing.excluded.bytes += item.size ?? 0;
             folder.whole = false;
-            continue;
+          } else {
+            const file: ListedFile = {
+              type: 'file',
+              id: item.id,
+              name: item.name,
+              rawPath,
+              path: planner.add(rawPath, false)!,
+              size: item.size ?? 0,
+              sha1: item.sha1 || undefined,
+              modifiedMs: Date.parse(item.content_modified_at ?? '') || undefined,
+            };
+            folder.files.push(file);
+            listing.files.set(rawPath, file);
           }
-          if (seen.has(item.id) || seen.size >= MAX_FOLDERS || rawPath.split('/').length > MAX_DEPTH) {
-            const why = seen.has(item.id)
-              ? `folder ${item.id} came twice (a cycle)`
-              : `more than ${MAX_FOLDERS} folders, or nested deeper than ${MAX_DEPTH}`;
-            throw endless(folder.id, why);
-          }
-          seen.add(item.id);
-          const child = folderNode(item.id, item.name, rawPath, planner.add(rawPath, true)!);
-          folder.folders.push(child);
-          pending.push(child);
-        } else if (!filter.includesFile(rawPath)) {
-          listing.excluded.files++;
-          listing.excluded.bytes += item.size ?? 0;
-          folder.whole = false;
-        } else {
-          const file: ListedFile = {
-            type: 'file',
-            id: item.id,
-            name: item.name,
-            rawPath,
-            path: planner.add(rawPath, false)!,
-            size: item.size ?? 0,
-            sha1: item.sha1 || undefined,
-            modifiedMs: Date.parse(item.content_modified_at ?? '') || undefined,
-          };
-          folder.files.push(file);
-          listing.files.set(rawPath, file);
         }
-      }
     };
     pump();
   });

@@ -9,6 +9,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { allNamedSegments } from '../localStats';
 
 export const STATE_FILE = '.box-pull.json';
 export const STATE_VERSION = 1;
@@ -170,5 +171,5 @@ function isCount(value: unknown): boolean {
 function isSafeRelative(p: string): boolean {
   if (p === '' || p.startsWith('/') || p.includes('\\') || p.includes('\0') || isStateFilePath(p))
     return false;
-  return p.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+  return allNamedSegments(p);
 }

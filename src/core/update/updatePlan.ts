@@ -66,15 +66,24 @@ export interface UpdatePlan {
 
 /** The local paths whose SHA-1 the plan needs: a stat that differs from the record, or no record at all. */
 export function hashesNeeded(input: Omit<UpdateInput, 'delete'>): string[] {
-  const needed = new Set<string>();
-  run({ ...input, delete: false }, (path) => needed.add(path));
-  return [...needed].sort();
+  return tryPlan({ ...input, delete: false }).missing;
 }
 
 export function planUpdate(input: UpdateInput): UpdatePlan {
-  return run(input, (path) => {
-    throw new Error(`planUpdate: the SHA-1 of ${path} is needed (see hashesNeeded)`);
-  });
+  const { plan, missing } = tryPlan(input);
+  if (missing.length > 0)
+    throw new Error(`planUpdate: the SHA-1 of ${missing[0]} is needed (see hashesNeeded)`);
+  return plan;
+}
+
+/**
+ * The plan, or (`missing` not empty) the sorted paths whose SHA-1 it still needs: a plan made while a hash is missing
+ * is incomplete and must not be used. An update of nothing needs no hash, so one pass both asks and plans.
+ */
+export function tryPlan(input: UpdateInput): { plan: UpdatePlan; missing: string[] } {
+  const needed = new Set<string>();
+  const plan = run(input, (path) => needed.add(path));
+  return { plan, missing: [...needed].sort() };
 }
 
 function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePlan {
@@ -91,9 +100,14 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
   };
   const { box, local } = input;
   const state = input.state ?? [];
-  const recordByPath = new Map(state.map((entry) => [entry.path, entry]));
-  const recordById = new Map(state.filter((e) => e.id !== null).map((entry) => [entry.id!, entry]));
-  const boxPaths = new Set(box.map((file) => file.path));
+  const recordByPath = new Map<string, StateEntry>();
+  const recordById = new Map<string, StateEntry>();
+  for (const entry of state) {
+    recordByPath.set(entry.path, entry);
+    if (entry.id !== null) recordById.set(entry.id, entry);
+  }
+  const boxPaths = new Set<string>();
+  for (const file of box) boxPaths.add(file.path);
   const movedFrom = new Set<string>();
   /** Records whose Box file lives on at another path (moved on Box), whether or not it is moved here. */
   const elsewhere = new Set<string>();
@@ -122,7 +136,8 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
       if (!boxChanged(record, file)) {
         if (here === 'absent') plan.download.push({ file, reason: 'restored' });
         else {
-          plan.carried.push({ ...record, id: file.id });
+          // The record itself when it has Box's id already (every update after the first): no copy per file.
+          plan.carried.push(record.id === file.id ? record : { ...record, id: file.id });
           if (here === 'same') plan.unchanged++;
           else plan.editedHere.push(file.path);
         }

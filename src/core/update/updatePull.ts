@@ -32,7 +32,7 @@ import { placeRecorded, type KnownFile } from '../state/recordState';
 import { sameSha1, sha1OfFile } from '../verify/checksum';
 import { hashLocal, statLocal } from './localFiles';
 import { localPath, lstatEach } from '../localStats';
-import { hashesNeeded, planUpdate, type BoxFile, type UpdatePlan } from './updatePlan';
+import { planUpdate, tryPlan, type BoxFile, type UpdatePlan } from './updatePlan';
 import { placingOptionsOf } from '../pull/placingOptions';
 import { cutListing, decideBeforeDownload, recordOf } from './askFirst';
 import { findFolderMoves, foldersOf, isInside, type FolderMove } from './folderMoves';
@@ -113,13 +113,24 @@ export async function pullUpdate(
     onFolders: (folders) => progress.listed(folders),
   });
   progress.listed(listing.folders, true);
-  const boxFiles: BoxFile[] = [...listing.files.values()]
-    .filter((file) => !isStateFilePath(file.path))
-    .map(({ id, path: p, sha1, size }) => ({ id, path: p, sha1, size }));
-  const paths = [...new Set([...boxFiles.map((f) => f.path), ...(state ?? []).map((e) => e.path)])];
-  const local = await statLocal(destination, paths, request.signal);
-  await hashLocal(destination, local, hashesNeeded({ box: boxFiles, state, local }), request.signal);
-  const plan = planUpdate({ box: boxFiles, state, local, delete: options.delete === true });
+  // The listed files themselves (a ListedFile is a BoxFile): the plan only reads them.
+  const boxFiles: BoxFile[] = [];
+  const paths = new Set<string>();
+  for (const file of listing.files.values()) {
+    if (isStateFilePath(file.path)) continue;
+    boxFiles.push(file);
+    paths.add(file.path);
+  }
+  for (const entry of state ?? []) paths.add(entry.path);
+  const local = await statLocal(destination, [...paths], request.signal);
+  const input = { box: boxFiles, state, local, delete: options.delete === true };
+  // One pass when every local file is as recorded (no hash needed); else hash what it names and plan again.
+  const first = tryPlan(input);
+  let plan = first.plan;
+  if (first.missing.length > 0) {
+    await hashLocal(destination, local, first.missing, request.signal);
+    plan = planUpdate(input);
+  }
   const recordedFolders = read.kind === 'found' ? (read.state.folders ?? []) : [];
   const folders = await judgeFolders(
     destination,
@@ -155,10 +166,13 @@ export async function pullUpdate(
     return report(context, summary, 0);
   }
 
-  const byPath = new Map([...listing.files.values()].map((file) => [file.path, file]));
+  // Built when first needed: an update that changes nothing never looks a file up by its path.
+  let byPathMap: Map<string, ListedFile> | undefined;
+  const byPath = (): Map<string, ListedFile> =>
+    (byPathMap ??= new Map([...listing.files.values()].map((file) => [file.path, file])));
   // Asked (or settled by the policy) before anything is downloaded: a file the user keeps is never fetched.
   const taken = await decideBeforeDownload(
-    plan.conflicts.map((c) => byPath.get(c.file.path)!),
+    plan.conflicts.map((c) => byPath().get(c.file.path)!),
     local,
     destination,
     request,
@@ -192,7 +206,7 @@ export async function pullUpdate(
   progress.estimate(fetch.reduce((sum, file) => sum + file.size, 0));
   const fetched = await download(
     context,
-    fetch.map((file) => byPath.get(file.path)!),
+    fetch.map((file) => byPath().get(file.path)!),
     listing,
     staging,
     summary,
@@ -218,7 +232,7 @@ export async function pullUpdate(
     removals.push({ relativePath: deleted.path, size: was.size, mtimeMs: was.mtimeMs });
   }
 
-  const known = new Map<string, KnownFile>([...byPath].map(([p, file]) => [p, file]));
+  const known = new Map<string, KnownFile>(byPath());
   progress.enter('placing');
   const placed = await placeRecorded(
     filesDir,

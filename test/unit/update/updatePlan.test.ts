@@ -5,6 +5,7 @@ import type { StateEntry } from '../../../src/core/state/pullState';
 import {
   hashesNeeded,
   planUpdate,
+  tryPlan,
   type BoxFile,
   type LocalFile,
   type UpdateInput,
@@ -346,6 +347,34 @@ describe('planUpdate: properties over random histories', function () {
           [...statOnly].map(([p, f]) => [p, needed.includes(p) ? { ...f, sha1: contentOf(input, p) } : f]),
         );
         planUpdate({ ...input, local: hashed }); // throws if a hash is missing
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('tryPlan (one pass): the plan planUpdate makes when no hash is missing, else the paths hashesNeeded names', function () {
+    const ids = fc.constantFrom<'same' | 'none' | 'other'>('same', 'none', 'other');
+    fc.assert(
+      fc.property(history, fc.dictionary(paths, ids), (h, recordIds) => {
+        const input = inputOf(h);
+        // Records without an id (a one-ZIP first pull) or with another: the plan must carry Box's id.
+        const state = input.state!.map((r) => {
+          const kind = recordIds[r.path] ?? 'same';
+          return kind === 'same' ? r : { ...r, id: kind === 'none' ? null : `old-${r.path}` };
+        });
+        const statOnly = new Map([...input.local].map(([p, f]) => [p, { size: f.size, mtimeMs: f.mtimeMs }]));
+        for (const local of [statOnly, input.local]) {
+          const whole = { ...input, state, local };
+          const { plan, missing } = tryPlan(whole);
+          assert.deepEqual(missing, hashesNeeded(whole));
+          if (missing.length > 0) continue;
+          assert.deepEqual(plan, planUpdate(whole));
+          for (const carried of plan.carried) {
+            const listed = whole.box.find((f) => f.path === carried.path);
+            const unchanged = listed && !plan.conflicts.some((c) => c.file.path === listed.path);
+            if (unchanged) assert.equal(carried.id, listed.id, `${carried.path} carries Box's id`);
+          }
+        }
       }),
       { numRuns: 500 },
     );
