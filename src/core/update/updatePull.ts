@@ -64,7 +64,10 @@ export interface UpdateSummary {
    * removed with it (those of `folderMoves` included). A real update lists only those it placed.
    */
   movedAndUpdated: { from: string; to: string }[];
-  /** Folders moved or renamed on Box, recognised whole (folderMoves.ts); their files are in `moved` and `new` too. */
+  /**
+   * Folders moved or renamed on Box, recognised whole (folderMoves.ts); their files are in `moved`, `movedAndUpdated`
+   * and `new` too.
+   */
   folderMoves: FolderMove[];
   unchanged: number;
   editedHere: string[];
