@@ -2,6 +2,7 @@
 import { updateLines } from './updateRender';
 import { formatBytes, formatDuration, type PullProgress } from '../core/pull/progress';
 import type { PullReport } from '../core/pull/pull';
+import type { UpdateSummary } from '../core/update/updatePull';
 
 /**
  * Made on first use: building an `Intl.NumberFormat` loads ICU's locale data, about a quarter of the CLI's
@@ -54,11 +55,13 @@ export function progressLine(progress: PullProgress): string {
 
 export function summary(report: PullReport): string[] {
   if (report.update?.dryRun) return updateLines(report.update, report.destination);
-  const lines = [
-    ...(report.update ? updateLines(report.update, report.destination) : []),
-    `Pulled ${numberFormat.format(report.filesWritten)} files (${formatBytes(report.bytesDownloaded)} downloaded) ` +
-      `into ${report.destination} in ${formatDuration(report.durationMs / 1000)}.`,
-  ];
+  const took = formatDuration(report.durationMs / 1000);
+  const lines = report.update
+    ? [...updateLines(report.update, report.destination), updateDone(report.update, report, took)]
+    : [
+        `Pulled ${numberFormat.format(report.filesWritten)} files (${formatBytes(report.bytesDownloaded)} downloaded) ` +
+          `into ${report.destination} in ${took}.`,
+      ];
   if (report.plan) {
     const { parts, streamsUsed, requests, excluded } = report.plan;
     lines.push(`Split into ${parts.length} downloads over ${streamsUsed} streams (${requests} requests).`);
@@ -111,4 +114,15 @@ export function summary(report: PullReport): string[] {
     lines.push('Box never confirmed the archive was complete; its contents passed the archive checks.');
   }
   return lines;
+}
+
+/**
+ * An update's last line: what it downloaded, not what it placed (`filesWritten` counts files moved here too, and a
+ * move is no download: "Pulled 3 files (0 B downloaded)" would misread an update that only moved files).
+ */
+function updateDone(update: UpdateSummary, report: PullReport, took: string): string {
+  const n = update.filesDownloaded;
+  if (n === 0) return `Nothing downloaded into ${report.destination} in ${took}.`;
+  const files = n === 1 ? '1 file' : `${numberFormat.format(n)} files`;
+  return `Downloaded ${files} (${formatBytes(report.bytesDownloaded)}) into ${report.destination} in ${took}.`;
 }

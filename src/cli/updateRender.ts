@@ -14,6 +14,7 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     [update.restored.length, 'restored'],
     [rest.adopted.length, 'already here'],
     [rest.moved.length, 'moved'],
+    [rest.movedAndUpdated.length, 'moved and updated'],
     [folderMoves.length, `${folderMoves.length === 1 ? 'folder' : 'folders'} moved (${files(movedFiles)})`],
     [keptOld, `old ${keptOld === 1 ? 'folder' : 'folders'} kept (still holding files)`],
     [update.removed.length, 'deleted on Box (removed)'],
@@ -43,6 +44,10 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     list('Download (new)', update.new);
     list('Download (deleted here)', update.restored);
     rest.moved.forEach((m) => lines.push(`Move: ${m.from} → ${m.to}`));
+    // Named even inside a moved folder, as its other downloads are: the old copy goes once the new one is placed.
+    update.movedAndUpdated.forEach((m) =>
+      lines.push(`Download and move (moved and changed on Box): ${m.from} → ${m.to}`),
+    );
     list('Delete (deleted on Box)', update.removed);
     list('Delete (folder deleted on Box)', rest.foldersRemoved);
   } else list('Restored (deleted here)', update.restored);

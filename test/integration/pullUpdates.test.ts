@@ -3,7 +3,8 @@
 // update with nothing changed makes no ZIP and downloads no content and says "Up to date"; after changes on the
 // emulator only the changed and new files are downloaded, a local edit is kept, a file deleted on Box goes to the
 // trash only after one question and only when unedited, a folder renamed on Box is moved here without a download
-// and reads as one folder move (its old folder kept, and said, when it holds an edit), and the summary counts each.
+// and reads as one folder move (its old folder kept, and said, when it holds an edit), a file renamed and changed
+// on Box is moved and updated (its old copy removed, no question), and the summary counts each.
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -220,6 +221,20 @@ suite('Pull updates in VS Code', () => {
       `Pulled updates of “${FOLDER}”: folder docs moved to manuals (2 files), ` +
         'old folder docs kept (it still holds files), 1 edited here (kept).',
     );
+  });
+
+  test('a file renamed and changed on Box, unedited here: moved and updated, no stale copy, no question', async () => {
+    await pullUpdates(api, new ScriptedPrompter(), folderUri); // records Box's ids, kept across a rename
+    await renameOnBox(`${FOLDER}/b.txt`, `${FOLDER}/b-renamed.txt`);
+    await writeFiles(source, { 'b-renamed.txt': 'b, renamed and changed on Box\n' });
+    const outcome = await pullUpdates(api, new ScriptedPrompter(), folderUri);
+    assert.equal(await readText(path.join(destination, 'b-renamed.txt')), 'b, renamed and changed on Box\n');
+    assert.equal(
+      await exists(path.join(destination, 'b.txt')),
+      false,
+      'the old copy is gone, not kept as deleted',
+    );
+    assert.equal(outcome.message, `Pulled updates of “${FOLDER}”: 1 moved and updated.`);
   });
 
   test('a user who keeps the files deleted on Box keeps them all', async () => {

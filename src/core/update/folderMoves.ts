@@ -21,7 +21,10 @@ export interface FolderMove {
   files: number;
   /** Of those, moved here from `from`, not downloaded. */
   moved: number;
-  /** Of those, downloaded to `to` (the copy here was edited, or Box's changed): listed in `new` too. */
+  /**
+   * Of those, downloaded to `to`: the copy here was edited (listed in `new` too), or Box's changed and the unedited
+   * copy here was removed (listed in `movedAndUpdated` too).
+   */
   downloaded: number;
   /** `from` is still here after the update: it holds files that did not move (`left`). */
   kept: boolean;
@@ -88,13 +91,20 @@ export function outsideFolderMoves(
   summary: UpdateSummary,
 ): Pick<
   UpdateSummary,
-  'moved' | 'new' | 'adopted' | 'foldersCreated' | 'foldersRemoved' | 'foldersDeletedOnBoxKept'
+  | 'moved'
+  | 'movedAndUpdated'
+  | 'new'
+  | 'adopted'
+  | 'foldersCreated'
+  | 'foldersRemoved'
+  | 'foldersDeletedOnBoxKept'
 > {
   const moves = summary.folderMoves;
   const inTo = (p: string) => moves.some((m) => isInside(p, m.to) || p === m.to);
   const inFrom = (p: string) => moves.some((m) => isInside(p, m.from) || p === m.from);
   return {
     moved: summary.moved.filter((m) => !inTo(m.to)),
+    movedAndUpdated: summary.movedAndUpdated.filter((m) => !inTo(m.to)),
     new: summary.new.filter((p) => !inTo(p)),
     adopted: summary.adopted.filter((p) => !inTo(p)),
     foldersCreated: summary.foldersCreated.filter((p) => !inTo(p)),

@@ -4,7 +4,9 @@
  * exactly what we placed → updated without a question; both changed → a conflict for the policy; deleted on Box →
  * kept (removed only with `delete`, and only if unedited); renamed on Box (same id and SHA-1) → moved locally;
  * a record without an id (a one-ZIP first pull) is paired with a renamed file by SHA-1 and size when unambiguous;
- * renamed on Box but edited here → Box's copy is downloaded to the new path, and the edit stays, no longer recorded.
+ * renamed on Box but edited here → Box's copy is downloaded to the new path, and the edit stays, no longer recorded;
+ * renamed and changed on Box, unedited here → Box's copy is downloaded to the new path and the old copy removed with it
+ * (nothing is lost: it was exactly what we placed, and Box's newer copy takes its place), without `delete`.
  * Without a state, local files are adopted when their SHA-1 is Box's, and are conflicts otherwise.
  *
  * Local files are judged by stat first (size and modification time as recorded after placing); a SHA-1 is needed
@@ -50,6 +52,11 @@ export interface UpdatePlan {
   /** Renamed on Box, unedited here: moved locally from `from`. */
   moves: { from: string; file: BoxFile }[];
   /**
+   * Renamed and changed on Box, unedited here: Box's copy downloaded to its new path, the copy at `from` (the last
+   * pull's `record`) removed in the same placing.
+   */
+  movedChanged: { from: string; file: BoxFile; record: StateEntry }[];
+  /**
    * Every record whose Box file now lives at another path (same id, or paired by SHA-1): moved here or not (edited
    * here, changed on Box, something at the new path). What folderMoves.ts recognises whole folders by.
    */
@@ -92,6 +99,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     conflicts: [],
     adopt: [],
     moves: [],
+    movedChanged: [],
     movedOnBox: [],
     deletedOnBox: [],
     editedHere: [],
@@ -150,7 +158,8 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     if (from === null) continue; // a hash is missing
     if (from) {
       movedFrom.add(from.path);
-      plan.moves.push({ from: from.path, file });
+      if (boxChanged(from, file)) plan.movedChanged.push({ from: from.path, file, record: from });
+      else plan.moves.push({ from: from.path, file });
       continue;
     }
     if (!local.has(file.path)) {
@@ -191,9 +200,9 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
   }
 
   /**
-   * The record of the same Box file at another path, when it was renamed on Box with its bytes unchanged, its old
-   * path is gone from Box, the local copy there is unedited, and nothing is at the new path: undefined if none,
-   * null while a hash is missing.
+   * The record of the same Box file at another path, when it was renamed on Box (its bytes changed there or not),
+   * its old path is gone from Box, the local copy there is unedited, and nothing is at the new path: undefined if
+   * none, null while a hash is missing.
    */
   function movedFromRecord(file: BoxFile): StateEntry | undefined | null {
     const record = recordById.get(file.id) ?? idless.get(file.path);
@@ -201,7 +210,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
       return undefined;
     elsewhere.add(record.path);
     plan.movedOnBox.push({ from: record.path, to: file.path });
-    if (boxChanged(record, file) || local.has(file.path)) return undefined;
+    if (local.has(file.path)) return undefined;
     const here = localVersus(record);
     if (here === undefined) return null;
     return here === 'same' ? record : undefined;

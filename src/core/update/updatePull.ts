@@ -59,7 +59,15 @@ export interface UpdateSummary {
   adopted: string[];
   /** Every file moved here from its old path, those of `folderMoves` included. */
   moved: { from: string; to: string }[];
-  /** Folders moved or renamed on Box, recognised whole (folderMoves.ts); their files are in `moved` and `new` too. */
+  /**
+   * Moved or renamed on Box and changed there, unedited here: Box's copy downloaded to `to` and the copy at `from`
+   * removed with it (those of `folderMoves` included). A real update lists only those it placed.
+   */
+  movedAndUpdated: { from: string; to: string }[];
+  /**
+   * Folders moved or renamed on Box, recognised whole (folderMoves.ts); their files are in `moved`, `movedAndUpdated`
+   * and `new` too.
+   */
   folderMoves: FolderMove[];
   unchanged: number;
   editedHere: string[];
@@ -77,6 +85,8 @@ export interface UpdateSummary {
   foldersDeletedOnBoxKept: string[];
   contentDownloads: number;
   zipRequests: number;
+  /** Files downloaded and placed (moves are not downloads): what the CLI's last line counts. */
+  filesDownloaded: number;
 }
 
 export interface UpdateContext {
@@ -137,7 +147,7 @@ export async function pullUpdate(
     listing,
     recordedFolders,
     options.delete === true,
-    plan.moves.map((m) => m.from),
+    [...plan.moves, ...plan.movedChanged].map((m) => m.from),
   );
   const folderMoves = findFolderMoves({
     state: state ?? [],
@@ -157,7 +167,7 @@ export async function pullUpdate(
   const summary = summarize(plan, folders, folderMoves, state === undefined, options.dryRun === true);
   if (options.dryRun) {
     const leaving = new Set([
-      ...plan.moves.map((m) => m.from),
+      ...[...plan.moves, ...plan.movedChanged].map((m) => m.from),
       ...plan.deletedOnBox.filter((d) => d.remove).map((d) => d.path),
     ]);
     summary.foldersRemoved = await foldersLeftEmpty(destination, folders.remove, leaving);
@@ -179,6 +189,7 @@ export async function pullUpdate(
   );
   const fetch = [
     ...plan.download.map((d) => d.file),
+    ...plan.movedChanged.map((m) => m.file),
     ...plan.conflicts.map((c) => c.file).filter((file) => taken.has(file.path)),
   ];
   const carried: StateEntry[] = [...plan.carried];
@@ -227,6 +238,17 @@ export async function pullUpdate(
     const was = local.get(move.from)!;
     removals.push({ relativePath: move.from, size: was.size, mtimeMs: was.mtimeMs });
   }
+  // Moved and changed on Box: the old copy goes with the placing of Box's new one, never without it (a SHA-1 that
+  // never matched leaves the old copy here, still recorded, for the next update to try again).
+  const fetchedPaths = new Set(fetched.files.map((file) => file.relativePath));
+  for (const move of plan.movedChanged) {
+    if (!fetchedPaths.has(move.file.path)) {
+      carried.push(move.record);
+      continue;
+    }
+    const was = local.get(move.from)!;
+    removals.push({ relativePath: move.from, size: was.size, mtimeMs: was.mtimeMs });
+  }
   for (const deleted of plan.deletedOnBox.filter((d) => d.remove)) {
     const was = local.get(deleted.path)!;
     removals.push({ relativePath: deleted.path, size: was.size, mtimeMs: was.mtimeMs });
@@ -256,6 +278,10 @@ export async function pullUpdate(
   summary.deletedOnBoxKept = plan.deletedOnBox.filter((d) => !removed.has(d.path)).map((d) => d.path);
   const placedPaths = new Set([...placed.written, ...placed.overwritten]);
   summary.conflictsKept = summary.conflicts.filter((p) => !placedPaths.has(p));
+  summary.movedAndUpdated = summary.movedAndUpdated.filter(
+    (m) => removed.has(m.from) && placedPaths.has(m.to),
+  );
+  summary.filesDownloaded = fetched.files.filter((file) => placedPaths.has(file.relativePath)).length;
   return {
     ...report(context, summary, fetched.bytes),
     filesWritten: placed.written.length,
@@ -474,9 +500,12 @@ function summarize(
     restored: by('restored'),
     adopted: plan.adopt.map((f) => f.path),
     moved: plan.moves.map((m) => ({ from: m.from, to: m.file.path })),
+    movedAndUpdated: plan.movedChanged.map((m) => ({ from: m.from, to: m.file.path })),
     folderMoves: folderMoves.map(({ from, to }) => {
       const inside = (p: string) => isInside(p, to);
-      const downloaded = plan.download.filter((d) => d.reason === 'new' && inside(d.file.path)).length;
+      const downloaded =
+        plan.download.filter((d) => d.reason === 'new' && inside(d.file.path)).length +
+        plan.movedChanged.filter((m) => inside(m.file.path)).length;
       return {
         from,
         to,
@@ -500,6 +529,7 @@ function summarize(
     foldersDeletedOnBoxKept: [],
     contentDownloads: 0,
     zipRequests: 0,
+    filesDownloaded: 0,
   };
 }
 

@@ -11,6 +11,8 @@ export interface UpdateCounts {
   restored: number;
   /** Moved on Box and here, not inside a moved folder. */
   moved: number;
+  /** Moved on Box and changed there, unedited here: Box's copy placed at the new path, the old copy removed. */
+  movedAndUpdated: number;
   /** Folders moved on Box and here, each counted once (core/update/folderMoves.ts); their files are not counted apart. */
   folderMoves: number;
   /** Box's files in those folders. */
@@ -60,6 +62,7 @@ export function updateCounts(
     new: written(rest.new),
     restored: written(summary.restored),
     moved: rest.moved.length,
+    movedAndUpdated: rest.movedAndUpdated.filter((m) => !notWritten.has(m.to)).length,
     folderMoves: folderMoves.length,
     folderMoveFiles: folderMoves.reduce((sum, move) => sum + move.files, 0),
     ...(folderMoves.length === 1
@@ -85,6 +88,7 @@ export function nothingChangedOnBox(counts: UpdateCounts): boolean {
     counts.updated +
       counts.new +
       counts.moved +
+      counts.movedAndUpdated +
       counts.folderMoves +
       counts.adopted +
       counts.trashed +
@@ -111,6 +115,7 @@ export function describeUpdate(
   if (counts.new > 0) parts.push(l10n.t('{0} new', n(counts.new)));
   if (counts.restored > 0) parts.push(l10n.t('{0} restored', n(counts.restored)));
   if (counts.moved > 0) parts.push(l10n.t('{0} moved', n(counts.moved)));
+  if (counts.movedAndUpdated > 0) parts.push(l10n.t('{0} moved and updated', n(counts.movedAndUpdated)));
   if (counts.folderMoves > 0) {
     const files =
       counts.folderMoveFiles === 1 ? l10n.t('1 file') : l10n.t('{0} files', n(counts.folderMoveFiles));

@@ -78,6 +78,17 @@ describe('box-pull CLI: pulling updates', function () {
   const read = (dest: string, relative: string) => fs.readFile(path.join(dest, relative), 'utf8');
   const counts = () => ({ zips: emulator.stats.zipCreates, contents: emulator.stats.fileContentDownloads });
 
+  /** The update run twice over the same copy: once for its words, once (on a twin) for `--json`. */
+  async function updateBoth(f: { name: string; dest: string }) {
+    const twin = `${f.dest}-json`;
+    await fs.cp(f.dest, twin, { recursive: true, preserveTimestamps: true });
+    const before = counts();
+    const human = await runCli(pullArgs(emulator, emulator.idForPath(f.name), f.dest));
+    assert.equal(human.code, 0, human.stderr);
+    const downloads = { zips: counts().zips - before.zips, contents: counts().contents - before.contents };
+    return { text: human.stdout, downloads, json: await pullOk(f.name, twin) };
+  }
+
   it('downloads only what changed, by content, and handles each row of the table', async function () {
     const f = await fixture({
       'same.txt': 'same',
@@ -341,6 +352,86 @@ describe('box-pull CLI: pulling updates', function () {
     assert.equal(await read(f.dest, 'a/doc.txt'), 'my edit');
   });
 
+  describe('a file moved or renamed on Box and changed there', function () {
+    /** A pulled copy (Box's ids recorded) whose `a/doc.txt` is then renamed on Box to `b/report.txt` and changed. */
+    async function movedAndChanged(changed = 'v2, changed on Box') {
+      const f = await fixture({ 'a/doc.txt': 'v1', 'a/stay.txt': 's', 'b/other.txt': 'o' });
+      await pullOk(f.name, f.dest);
+      await pullOk(f.name, f.dest); // the update fills in Box's ids
+      await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/report.txt`);
+      await write(f.box, 'b/report.txt', changed);
+      return f;
+    }
+
+    it('unedited here: Box\'s new bytes at the new path, the old copy gone, "moved and updated", not "deleted on Box"', async function () {
+      const f = await movedAndChanged();
+      const dry = await runCli(pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--dry-run'));
+      assert.equal(dry.code, 0, dry.stderr);
+      assert.match(dry.stdout, /Would update .*: 1 moved and updated; 2 unchanged\./);
+      assert.match(
+        dry.stdout,
+        /Download and move \(moved and changed on Box\): a\/doc\.txt → b\/report\.txt\n/,
+      );
+      assert.doesNotMatch(dry.stdout, /deleted on Box|\d new|Download \(new\)/);
+      const { text, downloads, json } = await updateBoth(f);
+      assert.match(text, /Updated .*: 1 moved and updated; 2 unchanged\./);
+      assert.doesNotMatch(text, /deleted on Box|Kept|\d new/);
+      assert.match(text, /\nDownloaded 1 file \(18 B\) into /);
+      assert.deepEqual(downloads, { zips: 0, contents: 1 });
+      const update = json.update!;
+      assert.deepEqual(update.movedAndUpdated, [{ from: 'a/doc.txt', to: 'b/report.txt' }]);
+      assert.deepEqual([update.new, update.moved, update.deletedOnBoxKept, update.removed], [[], [], [], []]);
+      for (const dest of [f.dest, `${f.dest}-json`]) {
+        await assert.rejects(fs.access(path.join(dest, 'a/doc.txt')));
+        assert.equal(await read(dest, 'b/report.txt'), 'v2, changed on Box');
+        assert.deepEqual(await diffTrees(f.box, dest), []);
+      }
+      // Recorded at its new path: the next update has nothing to do.
+      const again = counts();
+      const next = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(counts(), again);
+      assert.deepEqual([next.movedAndUpdated, next.new, next.deletedOnBoxKept], [[], [], []]);
+      assert.equal(next.unchanged, 3);
+    });
+
+    it("edited here: the edit stays at its old path, Box's copy comes to the new path, reported once", async function () {
+      const f = await movedAndChanged();
+      await write(f.dest, 'a/doc.txt', 'my edit');
+      const update = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(update.movedAndUpdated, []);
+      assert.deepEqual(update.new, ['b/report.txt']);
+      assert.deepEqual(update.editedHere, ['a/doc.txt']);
+      assert.deepEqual(update.deletedOnBoxKept, [], 'moved on Box, not deleted');
+      assert.equal(await read(f.dest, 'a/doc.txt'), 'my edit');
+      assert.equal(await read(f.dest, 'b/report.txt'), 'v2, changed on Box');
+    });
+
+    it('a cancel in the middle leaves the destination and its state file as they were', async function () {
+      const f = await movedAndChanged('v2 '.repeat(4000));
+      const before = await snapshot(f.dest);
+      emulator.faults.bytesPerSecond = 2_000;
+      const run = watch(
+        spawn(process.execPath, [CLI, ...pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--json')], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+      try {
+        await run.waitFor(/"phase":"downloading","bytesDownloaded":[1-9]/);
+        run.child.kill('SIGINT');
+        assert.equal(await run.exitCode, 130);
+        assert.deepEqual(await snapshot(f.dest), before);
+      } finally {
+        run.kill();
+        emulator.faults.bytesPerSecond = undefined;
+      }
+      // The old copy is still what the last pull placed: the update then does exactly the same work.
+      const update = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(update.movedAndUpdated, [{ from: 'a/doc.txt', to: 'b/report.txt' }]);
+      await assert.rejects(fs.access(path.join(f.dest, 'a/doc.txt')));
+      assert.deepEqual(await diffTrees(f.box, f.dest), []);
+    });
+  });
+
   describe('a folder moved on Box reads as one folder move', function () {
     /** A pulled copy of a folder with `a/` holding these files, with Box's ids recorded; then `a` renamed on Box. */
     async function renamedAfterPull(files: Record<string, string>) {
@@ -349,17 +440,6 @@ describe('box-pull CLI: pulling updates', function () {
       await pullOk(f.name, f.dest); // the update fills in Box's ids
       await emulator.renameKeepingIds(`${f.name}/a`, `${f.name}/renamed`);
       return f;
-    }
-
-    /** The update run twice over the same copy: once for its words, once (on a twin) for `--json`. */
-    async function updateBoth(f: { name: string; dest: string }) {
-      const twin = `${f.dest}-json`;
-      await fs.cp(f.dest, twin, { recursive: true, preserveTimestamps: true });
-      const before = counts();
-      const human = await runCli(pullArgs(emulator, emulator.idForPath(f.name), f.dest));
-      assert.equal(human.code, 0, human.stderr);
-      const downloads = { zips: counts().zips - before.zips, contents: counts().contents - before.contents };
-      return { text: human.stdout, downloads, json: await pullOk(f.name, twin) };
     }
 
     it('renamed with 3 files (one in a folder below): one folder move, nothing downloaded, the files in place', async function () {
@@ -371,9 +451,11 @@ describe('box-pull CLI: pulling updates', function () {
       const { text, downloads, json } = await updateBoth(f);
       assert.match(text, /Updated .*: 1 folder moved \(3 files\); 1 unchanged\./);
       assert.match(text, /Moved folder: a → renamed \(3 files\)\n/);
+      // The last line says what the update did: nothing was downloaded, so no "Pulled 3 files".
+      assert.match(text, /\nNothing downloaded into .* in /);
+      assert.doesNotMatch(text, /Pulled \d+ files/);
       // Said once: not as three files moved, two folders made and two deleted on Box.
       assert.doesNotMatch(text, /\d moved,|folders? made|deleted on Box|Kept/);
-      assert.match(text, /\(0 B downloaded\)/);
       assert.deepEqual(downloads, { zips: 0, contents: 0 });
       assert.equal(json.bytesDownloaded, 0);
       const update = json.update!;
@@ -412,6 +494,26 @@ describe('box-pull CLI: pulling updates', function () {
         assert.deepEqual(await fs.readdir(path.join(dest, 'a')), ['doc.txt']);
         assert.equal(await read(dest, 'renamed/doc.txt'), 'box copy');
         assert.equal(await read(dest, 'renamed/one.txt'), 'one');
+      }
+    });
+
+    it('renamed with a file changed on Box (unedited here): still one folder move, that file downloaded, the old folder gone', async function () {
+      const f = await renamedAfterPull({ 'a/one.txt': 'one', 'a/two.txt': 'two' });
+      await write(f.box, 'renamed/two.txt', 'two, changed on Box');
+      const { text, downloads, json } = await updateBoth(f);
+      assert.match(text, /Updated .*: 1 folder moved \(2 files\); 1 unchanged\./);
+      assert.match(text, /Moved folder: a → renamed \(2 files; 1 moved, 1 downloaded\)\n/);
+      assert.doesNotMatch(text, /deleted on Box|Kept|folders? made/);
+      assert.match(text, /\nDownloaded 1 file \(19 B\) into .* in /);
+      assert.deepEqual(downloads, { zips: 0, contents: 1 });
+      const update = json.update!;
+      assert.deepEqual(update.folderMoves, [
+        { from: 'a', to: 'renamed', files: 2, moved: 1, downloaded: 1, kept: false, left: [] },
+      ]);
+      assert.deepEqual(update.movedAndUpdated, [{ from: 'a/two.txt', to: 'renamed/two.txt' }]);
+      assert.deepEqual(update.deletedOnBoxKept, []);
+      for (const dest of [f.dest, `${f.dest}-json`]) {
+        assert.deepEqual(await diffTrees(f.box, dest), [], "the old folder is gone, the new one is Box's");
       }
     });
 

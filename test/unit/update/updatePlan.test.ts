@@ -138,14 +138,30 @@ describe('planUpdate: the table of issue #13', function () {
     assert.deepEqual(p.carried, []);
   });
 
-  it('moved on Box and changed: no move, downloaded', function () {
+  it('moved and changed on Box, unchanged here (stat, or SHA-1 when stat differs): downloaded to the new path, the old copy removed without delete', function () {
+    for (const here of [placed(), touched(A)]) {
+      const p = plan({
+        box: [box('new', B, 'id-1')],
+        state: [record('old', A, 'id-1')],
+        local: new Map([['old', here]]),
+      });
+      assert.deepEqual(p.movedChanged, [
+        { from: 'old', file: box('new', B, 'id-1'), record: record('old', A, 'id-1') },
+      ]);
+      assert.deepEqual([p.moves, p.download, p.deletedOnBox, p.editedHere, p.carried], [[], [], [], [], []]);
+    }
+  });
+
+  it('moved and changed on Box, edited here: the new path is downloaded as new, the edit kept and reported once', function () {
     const p = plan({
       box: [box('new', B, 'id-1')],
       state: [record('old', A, 'id-1')],
-      local: new Map([['old', placed()]]),
+      local: new Map([['old', touched(C)]]),
+      delete: true,
     });
-    assert.deepEqual(p.moves, []);
-    assert.equal(p.download[0]?.reason, 'new');
+    assert.deepEqual(p.movedChanged, []);
+    assert.deepEqual(p.download, [{ file: box('new', B, 'id-1'), reason: 'new' }]);
+    assert.deepEqual([p.deletedOnBox, p.editedHere, p.carried], [[], ['old'], []]);
   });
 
   describe('a one-ZIP record has no id: a rename is paired by SHA-1 and size, one to one', function () {
@@ -306,6 +322,10 @@ describe('planUpdate: properties over random histories', function () {
           const rec = input.state!.find((r) => r.path === d.path)!;
           if (d.remove) assert.equal(contentOf(input, d.path), rec.sha1, 'only unedited files are removed');
         }
+        for (const m of p.movedChanged) {
+          assert.equal(contentOf(input, m.from), m.record.sha1, 'only an unedited old copy goes with a move');
+          assert.equal(contentOf(input, m.file.path), undefined, 'nothing here at the new path');
+        }
         for (const { file } of p.download) {
           const here = contentOf(input, file.path);
           const rec = input.state!.find((r) => r.path === file.path);
@@ -319,6 +339,7 @@ describe('planUpdate: properties over random histories', function () {
           ...p.conflicts.map((c) => c.file.path),
           ...p.adopt.map((f) => f.path),
           ...p.moves.map((m) => m.file.path),
+          ...p.movedChanged.map((m) => m.file.path),
           ...p.editedHere,
         ];
         const unchanged = input.box.filter(

@@ -43,10 +43,18 @@ const FOLDER_MOVES: (typeof KINDS)[number] = {
   box: true,
   also: { folderMoveFiles: 7 },
 };
+/** Moved and changed on Box: worded right after files moved, before folder moves (checked like them). */
+const MOVED_AND_UPDATED: (typeof KINDS)[number] = {
+  key: 'movedAndUpdated',
+  count: 16,
+  text: '16 moved and updated',
+  box: true,
+};
 
 function zero(): UpdateCounts {
   return {
     ...(Object.fromEntries(KINDS.map((kind) => [kind.key, 0])) as unknown as UpdateCounts),
+    movedAndUpdated: 0,
     folderMoves: 0,
     folderMoveFiles: 0,
     // Never without a folder move: worded in its own test below.
@@ -83,11 +91,14 @@ describe('update completion words', () => {
     );
   });
 
-  it('words folder moves in their place beside each other kind (pairs: every combination would take minutes)', () => {
+  it('words folder moves, and files moved and updated, in their place beside each other kind (pairs: every combination would take minutes)', () => {
     const at = KINDS.findIndex((kind) => kind.key === 'moved') + 1;
-    const ordered = [...KINDS.slice(0, at), FOLDER_MOVES, ...KINDS.slice(at)];
-    for (const other of KINDS) {
-      const present = ordered.filter((kind) => kind === FOLDER_MOVES || kind === other);
+    const ordered = [...KINDS.slice(0, at), MOVED_AND_UPDATED, FOLDER_MOVES, ...KINDS.slice(at)];
+    const pairs = [MOVED_AND_UPDATED, FOLDER_MOVES].flatMap((added) =>
+      [...KINDS, MOVED_AND_UPDATED, FOLDER_MOVES].map((other) => [added, other]),
+    );
+    for (const pair of pairs) {
+      const present = ordered.filter((kind) => pair.includes(kind));
       const counts = zero();
       for (const kind of present) Object.assign(counts, { [kind.key]: kind.count }, kind.also);
       const list = present.map((kind) => kind.text).join(', ');
@@ -129,19 +140,24 @@ describe('update completion words', () => {
         { from: 'x', to: 'y' },
       ],
       new: ['manuals/c', 'n'],
+      movedAndUpdated: [
+        { from: 'docs/d', to: 'manuals/d' },
+        { from: 'p', to: 'q' },
+      ],
       foldersCreated: ['manuals', 'manuals/sub', 'empty'],
       foldersDeletedOnBoxKept: ['docs', 'gone'],
       folderMoves: [
-        { from: 'docs', to: 'manuals', files: 3, moved: 2, downloaded: 1, kept: true, left: ['docs/c'] },
+        { from: 'docs', to: 'manuals', files: 4, moved: 2, downloaded: 2, kept: true, left: ['docs/c'] },
       ],
       editedHere: ['docs/c'],
     };
     assert.deepEqual(updateCounts(summary, new Set(), []), {
       ...zero(),
       moved: 1,
+      movedAndUpdated: 1,
       new: 1,
       folderMoves: 1,
-      folderMoveFiles: 3,
+      folderMoveFiles: 4,
       folderMoved: { from: 'docs', to: 'manuals' },
       folderMovesKept: 1,
       editedHere: 1,
@@ -159,6 +175,10 @@ describe('update completion words', () => {
       restored: ['r'],
       adopted: [],
       moved: [{ from: 'old', to: 'new' }],
+      movedAndUpdated: [
+        { from: 'was', to: 'now' },
+        { from: 'was2', to: 'locked.txt' },
+      ],
       folderMoves: [],
       unchanged: 40,
       editedHere: ['e'],
@@ -168,15 +188,17 @@ describe('update completion words', () => {
       conflictsKept: ['c1'],
       contentDownloads: 0,
       zipRequests: 0,
+      filesDownloaded: 0,
       foldersCreated: ['empty'],
       foldersRemoved: [],
       foldersDeletedOnBoxKept: ['gone', 'gone/too'],
     };
-    assert.deepEqual(updateCounts(summary, new Set(['open.txt', 'bad.bin']), ['d2']), {
+    assert.deepEqual(updateCounts(summary, new Set(['open.txt', 'bad.bin', 'locked.txt']), ['d2']), {
       updated: 2,
       new: 1,
       restored: 1,
       moved: 1,
+      movedAndUpdated: 1,
       adopted: 0,
       trashed: 1,
       removed: 0,
@@ -203,6 +225,7 @@ function emptySummary(): UpdateSummary {
     restored: [],
     adopted: [],
     moved: [],
+    movedAndUpdated: [],
     folderMoves: [],
     unchanged: 0,
     editedHere: [],
@@ -212,6 +235,7 @@ function emptySummary(): UpdateSummary {
     conflictsKept: [],
     contentDownloads: 0,
     zipRequests: 0,
+    filesDownloaded: 0,
     foldersCreated: [],
     foldersRemoved: [],
     foldersDeletedOnBoxKept: [],
