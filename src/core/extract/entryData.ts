@@ -9,7 +9,7 @@ import { EntryWindows, LOCAL_EXTRA_SLACK, readExactly } from './entryWindows';
 import { ArchiveError } from '../errors';
 import { fileSystemError, writeError } from './fsErrors';
 import { sha1Hasher } from '../verify/checksum';
-import { createRawInflater, writeAll } from './rawInflater';
+import { createRawInflater, inflateSmall, writeAll } from './rawInflater';
 
 /**
  * Reads one entry's data from the archive, verifying the local header, the size and the CRC-32 on the way.
@@ -64,13 +64,8 @@ export async function readSmallEntry(
 /** Synchronous: for at most 1 MiB a thread-pool round trip costs more than the work. */
 function inflate(compressed: Buffer, entry: ArchiveEntry): Buffer {
   try {
-    // maxOutputLength stops a lying size early: inflating more than declared throws instead of allocating.
-    // One exactly sized output chunk instead of 16 KiB ones: thousands of small files otherwise feed the GC.
-    const size = Math.max(64, entry.uncompressedSize + 1);
-    return zlib.inflateRawSync(compressed, {
-      maxOutputLength: Math.max(1, entry.uncompressedSize),
-      chunkSize: size,
-    });
+    // The limit stops a lying size early: inflating more than declared throws instead of allocating.
+    return inflateSmall(compressed, Math.max(1, entry.uncompressedSize)).content;
   } catch (error) {
     throw inflateError(error, entry);
   }

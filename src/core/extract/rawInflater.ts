@@ -79,15 +79,8 @@ class HandleInflater implements RawInflate {
     output: Buffer,
     stream: zlib.InflateRaw = zlib.createInflateRaw(),
   ): HandleInflater | undefined {
-    const internals = stream as unknown as ZlibInternals;
-    if (
-      typeof internals._handle?.writeSync !== 'function' ||
-      !(internals._writeState instanceof Uint32Array)
-    ) {
-      stream.destroy();
-      return undefined;
-    }
-    return new HandleInflater(stream, internals._handle, internals._writeState, output);
+    const internals = internalsOf(stream);
+    return internals && new HandleInflater(stream, internals.handle, internals.state, output);
   }
 
   async inflate(input: Buffer, onOutput: (bytes: Buffer) => Promise<void>): Promise<void> {
@@ -141,20 +134,148 @@ class HandleInflater implements RawInflate {
   }
 
   private step(input: Buffer, offset: number, flush: number): { produced: number; taken: number } {
-    const inputLength = input.length - offset;
-    this.handle.writeSync(flush, input, offset, inputLength, this.output, 0, this.output.length);
-    if (this.stream.destroyed) {
-      throw this.stream.errored ?? new Error('zlib stopped');
-    }
-    const inputLeft = this.state[1] ?? inputLength;
-    const outputLeft = this.state[0] ?? this.output.length;
-    // Internals that changed meaning must not pass for data (the self-test catches this first).
-    if (inputLeft > inputLength || outputLeft > this.output.length)
-      throw new Error('zlib write state is unusable');
-    const taken = inputLength - inputLeft;
-    this.consumed += taken;
-    return { produced: this.output.length - outputLeft, taken };
+    const result = writeStep(this.stream, this.handle, this.state, flush, input, offset, this.output);
+    this.consumed += result.taken;
+    return result;
   }
+}
+
+/** The native handle and write state of a zlib stream; undefined (the stream destroyed) when this Node lacks them. */
+function internalsOf(stream: zlib.InflateRaw): { handle: ZlibHandle; state: Uint32Array } | undefined {
+  const internals = stream as unknown as ZlibInternals;
+  if (typeof internals._handle?.writeSync !== 'function' || !(internals._writeState instanceof Uint32Array)) {
+    stream.destroy();
+    return undefined;
+  }
+  return { handle: internals._handle, state: internals._writeState };
+}
+
+/**
+ * One synchronous write of `input` from `offset` into all of `output`, as Node's `processChunkSync` makes it. A
+ * zlib error destroys the stream (its handle is closed then, and must never be written again): it is thrown.
+ */
+function writeStep(
+  stream: zlib.InflateRaw,
+  handle: ZlibHandle,
+  state: Uint32Array,
+  flush: number,
+  input: Buffer,
+  offset: number,
+  output: Buffer,
+): { produced: number; taken: number } {
+  const inputLength = input.length - offset;
+  handle.writeSync(flush, input, offset, inputLength, output, 0, output.length);
+  if (stream.destroyed) {
+    throw stream.errored ?? new Error('zlib stopped');
+  }
+  const inputLeft = state[1] ?? inputLength;
+  const outputLeft = state[0] ?? output.length;
+  // Internals that changed meaning must not pass for data (the self-test catches this first).
+  if (inputLeft > inputLength || outputLeft > output.length) throw new Error('zlib write state is unusable');
+  return { produced: output.length - outputLeft, taken: inputLength - inputLeft };
+}
+
+/** Output part of `inflateSmall`: most small entries fit in one. */
+const SMALL_OUTPUT_BYTES = 64 * 1024;
+
+/**
+ * `inflateSmall`'s reused zlib stream: a new stream per entry (what `zlib.inflateRawSync` makes) cost about as much
+ * CPU as the inflating itself for thousands of small entries, and left a stream's worth of garbage each. Reset
+ * after each use; dropped after an error, which destroys it.
+ */
+class SmallInflater {
+  private readonly output = Buffer.allocUnsafe(SMALL_OUTPUT_BYTES);
+
+  private constructor(
+    private readonly stream: zlib.InflateRaw,
+    private readonly handle: ZlibHandle,
+    private readonly state: Uint32Array,
+  ) {
+    stream.on('error', () => undefined);
+  }
+
+  static create(): SmallInflater | undefined {
+    const stream = zlib.createInflateRaw();
+    const internals = internalsOf(stream);
+    return internals && new SmallInflater(stream, internals.handle, internals.state);
+  }
+
+  get usable(): boolean {
+    return !this.stream.destroyed;
+  }
+
+  inflate(input: Buffer, maxOutput: number): { content: Buffer; consumed: number } {
+    try {
+      const parts: Buffer[] = [];
+      let total = 0;
+      for (let offset = 0; ;) {
+        // Z_FINISH, as zlib.inflateRawSync: all input is there, so a stream that does not end in it is an error.
+        const { produced, taken } = writeStep(
+          this.stream,
+          this.handle,
+          this.state,
+          zlib.constants.Z_FINISH,
+          input,
+          offset,
+          this.output,
+        );
+        offset += taken;
+        total += produced;
+        if (total > maxOutput) throw tooLarge(maxOutput);
+        // An exact-size copy: a view of a larger buffer would keep it alive (workerFileSink.ts `compact`).
+        if (produced > 0) parts.push(copyOf(this.output.subarray(0, produced)));
+        // Room left in the output after a Z_FINISH write that did not fail: the deflate stream has ended.
+        if (produced < this.output.length) {
+          const content = parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+          return { content, consumed: offset };
+        }
+      }
+    } finally {
+      if (!this.stream.destroyed) this.stream.reset();
+    }
+  }
+}
+
+function copyOf(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}
+
+/** The error `zlib.inflateRawSync` throws past `maxOutputLength`. */
+function tooLarge(maxOutput: number): Error {
+  return Object.assign(new RangeError(`Cannot create a Buffer larger than ${maxOutput} bytes`), {
+    code: 'ERR_BUFFER_TOO_LARGE',
+  });
+}
+
+let smallInflater: SmallInflater | undefined;
+
+/**
+ * A whole small deflate stream inflated at once: what `zlib.inflateRawSync(input, { info: true, maxOutputLength })`
+ * gives (the content, and `consumed`: the input bytes up to the stream's end) and throws (`ERR_BUFFER_TOO_LARGE`
+ * past `maxOutput`, checked every 64 KB of output; zlib's `Z_*` codes for corrupt data or a stream that does not
+ * end in `input`), through one reused zlib handle where `handleWorks`. The content is a buffer of its own (no view
+ * of a larger one). `kind` forces one (tests).
+ */
+export function inflateSmall(
+  input: Buffer,
+  maxOutput: number,
+  kind?: InflaterKind,
+): { content: Buffer; consumed: number } {
+  if ((kind ?? (handleWorks() ? 'handle' : 'stream')) === 'handle') {
+    if (!smallInflater?.usable) smallInflater = SmallInflater.create();
+    if (smallInflater !== undefined) return smallInflater.inflate(input, maxOutput);
+  }
+  const result = zlib.inflateRawSync(input, {
+    info: true,
+    maxOutputLength: maxOutput,
+    // Output chunks no larger than needed: 16 KB ones for thousands of small files feed the GC.
+    chunkSize: Math.max(64, Math.min(maxOutput + 1, 16 * 1024)),
+  }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+  const content =
+    result.buffer.buffer.byteLength === result.buffer.length ? result.buffer : copyOf(result.buffer);
+  return { content, consumed: result.engine.bytesWritten };
 }
 
 /**

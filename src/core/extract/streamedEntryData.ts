@@ -1,7 +1,6 @@
 import { isAbortError, throwIfAborted } from '../abort';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { RATIO_CHECK_THRESHOLD } from '../zip/centralDirectory';
 import { METHOD_DEFLATE } from '../zip/format';
 import type { LocalHeader } from '../zip/localHeader';
@@ -11,7 +10,7 @@ import type { GrowingFile } from './growingFile';
 import { ArchiveError, messageOf } from '../errors';
 import { fileSystemError } from './fsErrors';
 import { sha1Hasher } from '../verify/checksum';
-import { createRawInflater, writeAll } from './rawInflater';
+import { createRawInflater, inflateSmall, writeAll } from './rawInflater';
 
 /**
  * The data of one entry, read from the archive while it downloads (streamingExtractor.ts): a small entry of
@@ -89,11 +88,8 @@ export async function inflateUntilStreamEnd(
       continue;
     }
     try {
-      const result = zlib.inflateRawSync(window, {
-        info: true,
-        maxOutputLength: SMALL_ENTRY_BYTES,
-      }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-      return { content: result.buffer, compressedSize: result.engine.bytesWritten };
+      const { content, consumed } = inflateSmall(window, SMALL_ENTRY_BYTES);
+      return { content, compressedSize: consumed };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       // More than a small entry's worth of output or input: stream it.
@@ -123,11 +119,8 @@ function descriptorCandidate(window: Buffer): number | undefined {
 /** `data` inflated, if its deflate stream ends inside it; 'too large' past a small entry's size; else 'no'. */
 function inflateWhole(data: Buffer): { content: Buffer; compressedSize: number } | 'too large' | 'no' {
   try {
-    const result = zlib.inflateRawSync(data, {
-      info: true,
-      maxOutputLength: SMALL_ENTRY_BYTES,
-    }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    return { content: result.buffer, compressedSize: result.engine.bytesWritten };
+    const { content, consumed } = inflateSmall(data, SMALL_ENTRY_BYTES);
+    return { content, compressedSize: consumed };
   } catch (error) {
     return (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too large' : 'no';
   }

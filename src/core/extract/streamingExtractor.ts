@@ -14,6 +14,7 @@ import {
   type EntryStreamContext,
 } from './streamedEntryData';
 import { WorkerFileSink } from './workerFileSink';
+import { inflateSmall } from './rawInflater';
 import type { GrowingFile } from './growingFile';
 import { resolveInside } from '../naming/safeNames';
 import {
@@ -278,7 +279,7 @@ export class StreamingExtractor {
       content =
         header.method === METHOD_STORE
           ? Buffer.from(compressed)
-          : zlib.inflateRawSync(compressed, { maxOutputLength: Math.max(1, header.uncompressedSize) });
+          : inflateSmall(compressed, Math.max(1, header.uncompressedSize)).content;
     } catch {
       throw new StopStreaming('corrupt compressed data');
     }

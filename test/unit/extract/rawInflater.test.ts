@@ -8,6 +8,7 @@ import {
   createRawInflater,
   handleInflatesSample,
   handleWorks,
+  inflateSmall,
   type InflaterKind,
   type RawInflate,
 } from '../../../src/core/extract/rawInflater';
@@ -89,6 +90,76 @@ describe('rawInflater — handle inflater and its zlib-stream fallback', functio
       await assert.rejects(inflateAll(inflater, corrupt, 64 * 1024), (error: { code?: string }) =>
         String(error.code).startsWith('Z_'),
       );
+    });
+  }
+
+  for (const kind of KIND) {
+    describe(`inflateSmall (${kind})`, function () {
+      const text = Buffer.from('a small entry, as a text file would hold it\n'.repeat(40));
+      const small = zlib.deflateRawSync(text);
+      const codeOf = (action: () => unknown): unknown => {
+        try {
+          action();
+        } catch (error) {
+          return (error as { code?: unknown }).code;
+        }
+        return 'no error';
+      };
+
+      it('inflates a whole stream and says how much input it took, trailing bytes left alone', function () {
+        const { content, consumed } = inflateSmall(
+          Buffer.concat([small, Buffer.from('PK\x07\x08 trailing')]),
+          text.length,
+          kind,
+        );
+        assert.ok(content.equals(text));
+        assert.equal(consumed, small.length);
+        // An exact-size buffer of its own: a view of a larger one would keep that alive.
+        assert.equal(content.buffer.byteLength, content.length);
+      });
+
+      it('inflates output larger than one part, and an empty stream', function () {
+        const { content, consumed } = inflateSmall(deflated, original.length, kind);
+        assert.equal(sha1(content), sha1(original));
+        assert.equal(consumed, deflated.length);
+        assert.equal(inflateSmall(zlib.deflateRawSync(Buffer.alloc(0)), 1, kind).content.length, 0);
+      });
+
+      it("refuses what inflates past the limit, and a truncated or corrupt stream, with zlib's codes", function () {
+        assert.equal(
+          codeOf(() => inflateSmall(small, text.length - 1, kind)),
+          'ERR_BUFFER_TOO_LARGE',
+        );
+        assert.equal(
+          codeOf(() => inflateSmall(deflated, 64 * 1024, kind)),
+          'ERR_BUFFER_TOO_LARGE',
+        );
+        assert.equal(
+          codeOf(() => inflateSmall(small.subarray(0, small.length - 4), 1 << 20, kind)),
+          'Z_BUF_ERROR',
+        );
+        assert.equal(
+          codeOf(() => inflateSmall(Buffer.alloc(0), 1 << 20, kind)),
+          'Z_BUF_ERROR',
+        );
+        const corrupt = Buffer.from(small);
+        corrupt[0] = 0xff;
+        assert.match(String(codeOf(() => inflateSmall(corrupt, 1 << 20, kind))), /^Z_/);
+      });
+
+      it('each failure leaves the next entry unharmed (the reused stream is reset or replaced)', function () {
+        const failures: (() => unknown)[] = [
+          () => inflateSmall(deflated, 64 * 1024, kind),
+          () => inflateSmall(small.subarray(0, 10), 1 << 20, kind),
+          () => inflateSmall(Buffer.from([0xff, 0xff, 0xff]), 1 << 20, kind),
+        ];
+        for (const failure of failures) {
+          assert.throws(failure);
+          const { content, consumed } = inflateSmall(small, text.length, kind);
+          assert.ok(content.equals(text));
+          assert.equal(consumed, small.length);
+        }
+      });
     });
   }
 

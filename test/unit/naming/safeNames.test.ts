@@ -195,4 +195,46 @@ describe('the containment check (joinInside, resolveInside, insideOrThrow)', () 
     assert.throws(() => insideOrThrow('/', '../x'), /outside the destination/);
     assert.throws(() => resolveInside('/dest', '../x'), /outside the staging folder/);
   });
+
+  it('answers as the full check (relative to the root) does, whatever the root and the name', () => {
+    // The full check alone, as it was before the quick one for a normalized root was put in front of it.
+    const fullCheck = (root: string, name: string, paths: path.PlatformPath): string | undefined => {
+      if (name === '' || paths.isAbsolute(name)) return undefined;
+      if (name.split('/').some((segment) => segment.split(paths.sep).includes('..'))) return undefined;
+      const target = paths.join(root, ...name.split('/'));
+      const relative = paths.relative(root, target);
+      const escapes =
+        relative === '' ||
+        relative === '..' ||
+        relative.startsWith(`..${paths.sep}`) ||
+        paths.isAbsolute(relative);
+      return escapes ? undefined : target;
+    };
+    const roots = [
+      ['/', path.posix],
+      ['/dest', path.posix],
+      ['/dest/', path.posix],
+      ['/dest/./staging', path.posix],
+      ['relative/dest', path.posix],
+      ['C:\\', path.win32],
+      ['C:\\dest', path.win32],
+      ['c:\\Dest\\', path.win32],
+      ['\\\\server\\share\\', path.win32],
+    ] as const;
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'B', '.', '..', '/', '\\', ':', 'C:', '~', ' '), { maxLength: 8 }),
+        fc.nat(roots.length - 1),
+        fc.nat(roots.length - 1),
+        (parts, first, second) => {
+          const name = parts.join('');
+          // Two roots in turn: the quick check remembers the last root it saw.
+          for (const [root, paths] of [roots[first], roots[second], roots[first]]) {
+            assert.equal(joinInside(root, name, paths), fullCheck(root, name, paths), `${root} + ${name}`);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
 });
