@@ -137,7 +137,16 @@ export class UiSession {
     const idRow = this.page.locator(selectors.quickInputRows).filter({ hasText: folderId }).first();
     await this.visible(idRow, `a quick-pick row offering folder id ${folderId}`);
     await this.screenshot(`${shot}-folder-id-pasted`);
-    await idRow.click();
+    // The list re-renders when the recent-folders row arrives; a click that lands during it is lost (a clean-clone
+    // run was left with the id typed and "Use folder" selected), so click again until the pick closes on it.
+    for (let attempt = 1; ; attempt++) {
+      await idRow.click();
+      const taken = await idRow.waitFor({ state: 'hidden', timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
+      if (taken || attempt === 3) break;
+    }
     await this.pickWorkspaceIfAsked(`${shot}-destination-pick`);
   }
 
