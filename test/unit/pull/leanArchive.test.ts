@@ -59,17 +59,7 @@ describe('lean pulls: the archive is not kept when streaming extracts it', funct
   it('asks for a fresh ZIP instead of reading back an archive it did not keep, and the pull succeeds', async function () {
     // The first file's local header names another file; 2 MB follow, so its bytes are long gone from memory
     // when the central directory is read.
-    fixture.emulator.faults.servedArchive = buildZip([
-      { name: `${FOLDER}/a.txt`, localName: `${FOLDER}/c.txt`, data: 'the local header names c.txt' },
-      { name: `${FOLDER}/big.bin`, data: randomBytes(2 * 1024 * 1024) },
-    ]);
-    let creates = 0;
-    fixture.onRequest = (line) => {
-      // The second ZIP (created before its download starts) is the one the emulator builds from the folder.
-      if (line.startsWith('POST /2.0/zip_downloads') && ++creates === 2) {
-        delete fixture.emulator.faults.servedArchive;
-      }
-    };
+    mismatchThen();
     const { logger, lines } = capturingLogger();
     const createsBefore = fixture.emulator.stats.zipCreates;
     const destination = fixture.freshDestination();
@@ -93,8 +83,11 @@ describe('lean pulls: the archive is not kept when streaming extracts it', funct
     ]);
   }
 
-  /** The first ZIP breaks streaming where nothing was kept; the fresh one (the second create) is `fresh`. */
-  function mismatchThen(fresh: Buffer): void {
+  /**
+   * The first ZIP breaks streaming where nothing was kept; the fresh one (the second create, made before its download
+   * starts) is `fresh`, or without it the one the emulator builds from the folder.
+   */
+  function mismatchThen(fresh?: Buffer): void {
     fixture.emulator.faults.servedArchive = buildZip([
       { name: `${FOLDER}/a.txt`, localName: `${FOLDER}/c.txt`, data: 'the local header names c.txt' },
       { name: `${FOLDER}/big.bin`, data: randomBytes(2 * 1024 * 1024) },
@@ -102,7 +95,8 @@ describe('lean pulls: the archive is not kept when streaming extracts it', funct
     let creates = 0;
     fixture.onRequest = (line) => {
       if (line.startsWith('POST /2.0/zip_downloads') && ++creates === 2) {
-        fixture.emulator.faults.servedArchive = fresh;
+        if (fresh) fixture.emulator.faults.servedArchive = fresh;
+        else delete fixture.emulator.faults.servedArchive;
       }
     };
   }

@@ -75,6 +75,26 @@ describe('box-pull CLI: pulling updates', function () {
     return done(run);
   }
 
+  /** An update stopped by SIGINT once its download has begun: exit 130, and the folder exactly as it was. */
+  async function interruptedMidDownload(f: { name: string; dest: string }): Promise<void> {
+    const before = await snapshot(f.dest);
+    emulator.faults.bytesPerSecond = 2_000;
+    const run = watch(
+      spawn(process.execPath, [CLI, ...pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--json')], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    try {
+      await run.waitFor(/"phase":"downloading","bytesDownloaded":[1-9]/);
+      run.child.kill('SIGINT');
+      assert.equal(await run.exitCode, 130);
+      assert.deepEqual(await snapshot(f.dest), before);
+    } finally {
+      run.kill();
+      emulator.faults.bytesPerSecond = undefined;
+    }
+  }
+
   const read = (dest: string, relative: string) => fs.readFile(path.join(dest, relative), 'utf8');
   const counts = () => ({ zips: emulator.stats.zipCreates, contents: emulator.stats.fileContentDownloads });
 
@@ -408,22 +428,7 @@ describe('box-pull CLI: pulling updates', function () {
 
     it('a cancel in the middle leaves the destination and its state file as they were', async function () {
       const f = await movedAndChanged('v2 '.repeat(4000));
-      const before = await snapshot(f.dest);
-      emulator.faults.bytesPerSecond = 2_000;
-      const run = watch(
-        spawn(process.execPath, [CLI, ...pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--json')], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        }),
-      );
-      try {
-        await run.waitFor(/"phase":"downloading","bytesDownloaded":[1-9]/);
-        run.child.kill('SIGINT');
-        assert.equal(await run.exitCode, 130);
-        assert.deepEqual(await snapshot(f.dest), before);
-      } finally {
-        run.kill();
-        emulator.faults.bytesPerSecond = undefined;
-      }
+      await interruptedMidDownload(f);
       // The old copy is still what the last pull placed: the update then does exactly the same work.
       const update = (await pullOk(f.name, f.dest)).update!;
       assert.deepEqual(update.movedAndUpdated, [{ from: 'a/doc.txt', to: 'b/report.txt' }]);
@@ -695,22 +700,7 @@ describe('box-pull CLI: pulling updates', function () {
     await pullOk(f.name, f.dest);
     for (let i = 0; i < 30; i++) await write(f.box, `f${i}.txt`, `v2 ${i} `.repeat(200));
     await write(f.dest, 'f0.txt', 'my edit');
-    const before = await snapshot(f.dest);
-    emulator.faults.bytesPerSecond = 2_000;
-    const run = watch(
-      spawn(process.execPath, [CLI, ...pullArgs(emulator, emulator.idForPath(f.name), f.dest, '--json')], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
-    try {
-      await run.waitFor(/"phase":"downloading","bytesDownloaded":[1-9]/);
-      run.child.kill('SIGINT');
-      assert.equal(await run.exitCode, 130);
-      assert.deepEqual(await snapshot(f.dest), before);
-    } finally {
-      run.kill();
-      emulator.faults.bytesPerSecond = undefined;
-    }
+    await interruptedMidDownload(f);
     // The state file still says what the last pull placed: the update then does exactly the same work.
     const update = (await pullOk(f.name, f.dest)).update!;
     assert.equal(update.updated.length, 29);
