@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as yazl from 'yazl';
 import { extractZip, type ExtractOptions, type ExtractResult } from '../../../src/core/extract/extractor';
-import { removeStagingDir, STAGING_PREFIX } from '../../../src/core/place/staging';
+import { createStagingDir, removeStagingDir, STAGING_PREFIX } from '../../../src/core/place/staging';
 import { ArchiveError, type ArchiveErrorCode } from '../../../src/core/errors';
 
 /**
@@ -197,4 +197,14 @@ export function yazlZip(
     zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
     zip.outputStream.on('error', reject);
   });
+}
+
+/** The sandbox's archive extracted into a fresh staging folder's `files`, as a pull stages it for placing. */
+export async function stagedArchive(
+  sandbox: Sandbox,
+  stripTopLevelFolder: string,
+): Promise<{ files: string; extracted: ExtractResult }> {
+  const files = path.join(await createStagingDir(sandbox.dest), 'files');
+  await fs.promises.mkdir(files);
+  return { files, extracted: await extractZip(sandbox.zipPath, files, { stripTopLevelFolder }) };
 }

@@ -6,11 +6,10 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { extractZip, type ExtractResult } from '../../../src/core/extract/extractor';
 import { placeFiles } from '../../../src/core/place/placement';
-import { createStagingDir, removeAbandonedStagingDirs } from '../../../src/core/place/staging';
+import { removeAbandonedStagingDirs } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
-import { makeSandbox, snapshot, type Sandbox } from '../extract/sandbox';
+import { makeSandbox, snapshot, stagedArchive, type Sandbox } from '../extract/sandbox';
 
 const NEW_FILES = Array.from({ length: 10 }, (_, i) => `n${i}.txt`);
 /** Later in the archive than the new files, so that these are placed first (one move at a time). */
@@ -44,11 +43,7 @@ describe('placing is reversible until it ends', function () {
     await sandbox.cleanup();
   });
 
-  async function staged(): Promise<{ files: string; extracted: ExtractResult }> {
-    const files = path.join(await createStagingDir(sandbox.dest), 'files');
-    await fs.promises.mkdir(files);
-    return { files, extracted: await extractZip(sandbox.zipPath, files, { stripTopLevelFolder: 'Top' }) };
-  }
+  const staged = () => stagedArchive(sandbox, 'Top');
 
   /** Calls `then` at the `count`-th overwrite of the move phase (isProtected is asked again right before it). */
   function atOverwrite(count: number, then: () => void): (absolutePath: string) => boolean {

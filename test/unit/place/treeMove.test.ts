@@ -4,11 +4,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { extractZip, type ExtractResult } from '../../../src/core/extract/extractor';
 import { placeFiles } from '../../../src/core/place/placement';
-import { createStagingDir } from '../../../src/core/place/staging';
 import { buildZip } from '../../helpers/zipBuilder';
-import { makeSandbox, snapshot, type Sandbox } from '../extract/sandbox';
+import { makeSandbox, snapshot, stagedArchive, type Sandbox } from '../extract/sandbox';
 
 const INCOMING = {
   'top.txt': 'top',
@@ -34,11 +32,7 @@ describe('placing a folder the destination does not have', function () {
     await sandbox.cleanup();
   });
 
-  async function staged(): Promise<{ files: string; extracted: ExtractResult }> {
-    const files = path.join(await createStagingDir(sandbox.dest), 'files');
-    await fs.promises.mkdir(files);
-    return { files, extracted: await extractZip(sandbox.zipPath, files, { stripTopLevelFolder: 'Top' }) };
-  }
+  const staged = () => stagedArchive(sandbox, 'Top');
 
   const inode = (file: string) => fs.statSync(file).ino;
   const stagingFolders = () => fs.readdirSync(sandbox.dest).filter((name) => name.startsWith('.box-pull-'));
