@@ -128,8 +128,7 @@ async function main(): Promise<number> {
       }
       if (rows.includes('capped') && planned.capped) {
         const corpus = await ensureCorpus(corporaDir, planned.capped, log);
-        const row = await cappedRow(ctx, treesDir, corpus, planned.bytesPerSecond);
-        results.planned.capped = { ...row, bytesPerSecond: planned.bytesPerSecond };
+        results.planned.capped = await cappedRow(ctx, treesDir, corpus, planned.bytesPerSecond);
       } else if (rows.includes('capped')) {
         log('  capped streams: full mode only (quick corpora stay under the size that splits a pull)');
       }

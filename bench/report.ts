@@ -8,6 +8,7 @@ import {
   type BenchResults,
   type Comparison,
   type MemoryResult,
+  type PlannedResults,
 } from './results';
 import type { UpdateResults } from './updateSuite';
 
@@ -222,7 +223,7 @@ export function renderSummary(results: BenchResults): string {
   if (planned?.capped) {
     sections.push(
       `## Capped streams: every stream at ${mb(planned.capped.bytesPerSecond)}/s — parallel pull vs \`curl\` + \`unzip\` of one ZIP`,
-      'Peak RSS of the pull is with its 3 streams running.',
+      'Peak RSS of the pull is with its 3 streams running. ' + cappedRateNote(planned.capped),
       comparisonTable([planned.capped]),
     );
   }
@@ -361,4 +362,15 @@ export function renderMarkdown(results: BenchResults): string {
     rawRuns(results),
     '</details>',
   ].join('\n\n')}\n`;
+}
+
+/** Why the row's cap is what it is (older results carry no machine rate). */
+function cappedRateNote(capped: NonNullable<PlannedResults['capped']>): string {
+  if (capped.machineBytesPerSecond === undefined) return '';
+  return (
+    `The cap is the row's ${mb(capped.requestedBytesPerSecond ?? capped.bytesPerSecond)}/s unless this machine ` +
+    `cannot serve three such streams: one uncapped pull here ran ` +
+    `at ${mb(capped.machineBytesPerSecond)}/s (the emulator builds the ZIP on the cores that extract it), and the ` +
+    `three capped streams together may take at most 75% of that, so the cap, not the CPU, is what binds.`
+  );
 }

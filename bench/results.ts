@@ -54,7 +54,12 @@ export interface WalkResult {
 /** "Pull any folder" (#12); a row left out (--row, or quick mode) is undefined. */
 export interface PlannedResults {
   overLimit?: Comparison & { maxZipFiles: number };
-  capped?: Comparison & { bytesPerSecond: number };
+  /** `bytesPerSecond`: the cap the row ran at, from `machineBytesPerSecond` (one uncapped pull; plannedSuite.ts). */
+  capped?: Comparison & {
+    bytesPerSecond: number;
+    requestedBytesPerSecond?: number;
+    machineBytesPerSecond?: number;
+  };
   walk?: WalkResult;
 }
 
