@@ -1,6 +1,7 @@
 // The words of an update (core/update): one line of counts, then what the user must know path by path.
 import type { UpdateSummary } from '../core/update/updatePull';
 import { outsideFolderMoves } from '../core/update/folderMoves';
+import type { MoveKept } from '../core/update/movesKept';
 
 export function updateLines(update: UpdateSummary, destination: string): string[] {
   // A moved folder is one count; its files and its two folders are not counted again (folderMoves.ts).
@@ -15,6 +16,7 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     [rest.adopted.length, 'already here'],
     [rest.moved.length, 'moved'],
     [rest.movedAndUpdated.length, 'moved and updated'],
+    [update.movesKept.length, `moved on Box (old ${update.movesKept.length === 1 ? 'copy' : 'copies'} kept)`],
     [folderMoves.length, `${folderMoves.length === 1 ? 'folder' : 'folders'} moved (${files(movedFiles)})`],
     [keptOld, `old ${keptOld === 1 ? 'folder' : 'folders'} kept (still holding files)`],
     [update.removed.length, 'deleted on Box (removed)'],
@@ -57,11 +59,29 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     const held = move.left.length > 0 ? `still holds ${shown}` : 'not empty';
     lines.push(`Kept (folder moved on Box, ${held}): ${move.from}`);
   }
+  for (const move of update.movesKept)
+    lines.push(`Kept (moved on Box to ${move.to}; ${becauseKept(move)}): ${move.from}`);
   list('Kept (folder deleted on Box)', rest.foldersDeletedOnBoxKept);
   list('Kept (deleted on Box)', update.deletedOnBoxKept);
   list(update.dryRun ? 'Conflict (changed on both sides)' : 'Conflict', update.conflicts);
   list('Conflict kept as it is here', update.dryRun ? [] : update.conflictsKept);
   return lines;
+}
+
+/** Why a file moved on Box is still at its old path (movesKept.ts). */
+function becauseKept(move: MoveKept): string {
+  switch (move.why) {
+    case 'yours':
+      return 'a file of yours there was kept';
+    case 'unsaved':
+      return 'it is open there with unsaved changes';
+    case 'blocked':
+      return move.reason ?? 'it could not be written there';
+    case 'not-downloaded':
+      return "Box's copy was not written there";
+    case 'old-changed':
+      return "Box's copy is there; this one changed meanwhile and is yours now";
+  }
 }
 
 function files(n: number): string {

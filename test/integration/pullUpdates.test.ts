@@ -237,6 +237,45 @@ suite('Pull updates in VS Code', () => {
     assert.equal(outcome.message, `Pulled updates of “${FOLDER}”: 1 moved and updated.`);
   });
 
+  test('a file renamed and changed on Box whose new path is open with unsaved changes: both stay, and the message says why', async () => {
+    await pullUpdates(api, new ScriptedPrompter(), folderUri); // records Box's ids, kept across a rename
+    await renameOnBox(`${FOLDER}/b.txt`, `${FOLDER}/b-renamed.txt`);
+    await writeFiles(source, { 'b-renamed.txt': 'b, renamed and changed on Box\n' });
+    // An editor holds unsaved text for the new path, whose file is not on disk: the plan sees nothing there, the
+    // placing must not replace what the editor holds.
+    const target = path.join(destination, 'b-renamed.txt');
+    await writeFiles(destination, { 'b-renamed.txt': 'mine\n' });
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target));
+    try {
+      await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), 'unsaved '));
+      await fs.rm(target);
+      assert.equal(editor.document.isDirty, true);
+      const outcome = await pullUpdates(api, new ScriptedPrompter(), folderUri);
+      assert.equal(
+        await readText(path.join(destination, 'b.txt')),
+        BOX_FILES['b.txt'],
+        'the old copy is kept',
+      );
+      assert.equal(await exists(target), false, "Box's copy was not written under the unsaved editor");
+      assert.equal(editor.document.getText(), 'unsaved mine\n', 'the editor keeps its text');
+      assert.equal(
+        outcome.message,
+        `Pulled updates of “${FOLDER}”: b.txt kept (moved on Box to b-renamed.txt: it is open there with unsaved ` +
+          'changes). Also: not replaced (unsaved changes): b-renamed.txt.',
+      );
+      assert.deepEqual(outcome.report?.update?.movesKept, [
+        { from: 'b.txt', to: 'b-renamed.txt', why: 'unsaved' },
+      ]);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+    // The editor closed, the next update tries again: moved and updated.
+    const again = await pullUpdates(api, new ScriptedPrompter(), folderUri);
+    assert.equal(await readText(target), 'b, renamed and changed on Box\n');
+    assert.equal(await exists(path.join(destination, 'b.txt')), false);
+    assert.equal(again.message, `Pulled updates of “${FOLDER}”: 1 moved and updated.`);
+  });
+
   test('a user who keeps the files deleted on Box keeps them all', async () => {
     await fs.rm(path.join(source, 'gone.txt'));
     const prompter = new ScriptedPrompter().on('deletedOnBox', () => false);

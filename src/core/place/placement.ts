@@ -56,11 +56,24 @@ export interface PlaceOptions {
    * (inside the staging folder) of one more file, such as the pull's state file, that is moved in last, always
    * replacing what is there, in the same reversible session, so that it changes with the files or not at all.
    */
-  finalFile?(placed: readonly string[]): Promise<string | undefined>;
+  finalFile?(placed: readonly string[], removed: readonly string[]): Promise<string | undefined>;
   /** Paths where an existing file is replaced without a question: the local copy is what the last pull placed. */
   replace?: ReadonlySet<string>;
-  /** Files removed in the same reversible session, each only if it still has this size and modification time. */
-  remove?: readonly { relativePath: string; size: number; mtimeMs: number }[];
+  /** Files removed in the same reversible session (see Removal). */
+  remove?: readonly Removal[];
+}
+
+/**
+ * A file removed in the placing session, only if it still has this size and modification time. One that makes way
+ * for another (the old path of a file moved on Box) goes only once that file is in place (`inPlace`): when placing
+ * keeps what is at the new path (the policy, an editor's unsaved changes, something in the way), the old copy stays,
+ * so that neither is lost.
+ */
+export interface Removal {
+  relativePath: string;
+  size: number;
+  mtimeMs: number;
+  makesWayFor?: string;
 }
 
 export interface BlockedPath {
@@ -207,15 +220,17 @@ export async function placeFiles(
         },
         { signal: options.signal },
       );
+      const here = inPlace(result);
       for (const removal of options.remove ?? []) {
         throwIfAborted(options.signal);
+        if (removal.makesWayFor !== undefined && !here.has(removal.makesWayFor)) continue;
         if (isProtected(insideOrThrow(destination, removal.relativePath))) continue;
         const same = (stat: { size: number; mtimeMs: number }) =>
           stat.size === removal.size && stat.mtimeMs === removal.mtimeMs;
         if (await session.remove(removal.relativePath, same))
           (result.removed ??= []).push(removal.relativePath);
       }
-      const final = await options.finalFile?.([...result.written, ...result.overwritten, ...result.upToDate]);
+      const final = await options.finalFile?.([...here], result.removed ?? []);
       if (final !== undefined) {
         const move: Move = {
           relativePath: final,
@@ -254,6 +269,11 @@ export async function placeFiles(
     // Refused (and kept) while it holds originals an undo could not put back.
     await removeStagingDir(stagingRoot).catch(() => undefined);
   }
+}
+
+/** The files that are Box's now: written, overwritten, or found identical already (`upToDate`). */
+export function inPlace(result: Pick<PlaceResult, 'written' | 'overwritten' | 'upToDate'>): Set<string> {
+  return new Set([...result.written, ...result.overwritten, ...result.upToDate]);
 }
 
 /**

@@ -25,7 +25,10 @@ export interface StateRecording {
   owner: StateOwner;
   /** Box's facts by destination path; a placed file without them (a one-ZIP pull) is hashed and has no id. */
   known?: ReadonlyMap<string, KnownFile>;
-  /** Entries carried over from the last pull (an update's untouched files); a file placed at the path wins. */
+  /**
+   * Entries carried over from the last pull (an update's untouched files, and the old copies of its moves); a file
+   * placed at the path wins, and a removal takes its record with it (`released`).
+   */
   carried?: readonly StateEntry[];
   /** Box's folders, by destination path; by default the placed folders and those of every recorded file. */
   folders?: readonly string[];
@@ -61,8 +64,11 @@ export async function placeRecorded(
       ...options,
       finalFile:
         recording && hashes
-          ? (paths) =>
-              writeStagedState(filesDir, destination, paths, recording, hashes, extracted.directories)
+          ? (paths, removed) =>
+              writeStagedState(filesDir, destination, paths, released(paths, removed, options), recording, {
+                hashes,
+                directories: extracted.directories,
+              })
           : undefined,
     },
   );
@@ -103,9 +109,9 @@ async function writeStagedState(
   filesDir: string,
   destination: string,
   placed: readonly string[],
+  released: ReadonlySet<string>,
   recording: StateRecording,
-  hashes: ReadonlyMap<string, string>,
-  directories: readonly string[],
+  { hashes, directories }: { hashes: ReadonlyMap<string, string>; directories: readonly string[] },
 ): Promise<string> {
   const fresh: StateEntry[] = [];
   await lstatEach(destination, placed, undefined, (relativePath, stat) => {
@@ -124,7 +130,10 @@ async function writeStagedState(
     });
   });
   const placedPaths = new Set(placed);
-  const entries = [...(recording.carried ?? []).filter((entry) => !placedPaths.has(entry.path)), ...fresh];
+  const entries = [
+    ...(recording.carried ?? []).filter((entry) => !placedPaths.has(entry.path) && !released.has(entry.path)),
+    ...fresh,
+  ];
   const folders = recording.folders ?? [
     ...directories.filter((directory) => !isReserved(directory)),
     ...entries.flatMap((entry) => parentsOf(entry.path)),
@@ -134,6 +143,23 @@ async function writeStagedState(
     serializeState(recording.owner, entries, new Date(), folders),
   );
   return STATE_FILE;
+}
+
+/**
+ * The removals' paths that are no longer Box Pull's to record: those removed, and the old copies whose new path is in
+ * place but which were kept (changed since they were judged, or open with unsaved changes: the user's own now). An
+ * old copy kept because its new path kept what was there stays recorded, so the next update tries again.
+ */
+function released(
+  placed: readonly string[],
+  removed: readonly string[],
+  options: Pick<PlaceOptions, 'remove'>,
+): Set<string> {
+  const here = new Set(placed);
+  const out = new Set(removed);
+  for (const removal of options.remove ?? [])
+    if (removal.makesWayFor !== undefined && here.has(removal.makesWayFor)) out.add(removal.relativePath);
+  return out;
 }
 
 /** The folders above a file, nearest last: `a/b/c.txt` → `a`, `a/b`. */

@@ -49,8 +49,8 @@ export interface UpdatePlan {
   conflicts: { file: BoxFile; kind: ConflictKind }[];
   /** Local files whose bytes are Box's already: recorded, not downloaded. */
   adopt: BoxFile[];
-  /** Renamed on Box, unedited here: moved locally from `from`. */
-  moves: { from: string; file: BoxFile }[];
+  /** Renamed on Box, unedited here: moved locally from `from` (the last pull's `record`). */
+  moves: { from: string; file: BoxFile; record: StateEntry }[];
   /**
    * Renamed and changed on Box, unedited here: Box's copy downloaded to its new path, the copy at `from` (the last
    * pull's `record`) removed in the same placing.
@@ -159,7 +159,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     if (from) {
       movedFrom.add(from.path);
       if (boxChanged(from, file)) plan.movedChanged.push({ from: from.path, file, record: from });
-      else plan.moves.push({ from: from.path, file });
+      else plan.moves.push({ from: from.path, file, record: from });
       continue;
     }
     if (!local.has(file.path)) {

@@ -36,6 +36,8 @@ import { planUpdate, tryPlan, type BoxFile, type UpdatePlan } from './updatePlan
 import { placingOptionsOf } from '../pull/placingOptions';
 import { cutListing, decideBeforeDownload, recordOf } from './askFirst';
 import { findFolderMoves, foldersOf, isInside, type FolderMove } from './folderMoves';
+import { movesKept, type MoveKept } from './movesKept';
+import type { Removal } from '../place/placement';
 
 /**
  * Up to this many files go by `GET /files/{id}/content`, more as ZIPs of file ids. A content download costs two
@@ -57,13 +59,19 @@ export interface UpdateSummary {
   new: string[];
   restored: string[];
   adopted: string[];
-  /** Every file moved here from its old path, those of `folderMoves` included. */
+  /** Every file moved here from its old path, those of `folderMoves` included (a real update: those it moved). */
   moved: { from: string; to: string }[];
   /**
    * Moved or renamed on Box and changed there, unedited here: Box's copy downloaded to `to` and the copy at `from`
    * removed with it (those of `folderMoves` included). A real update lists only those it placed.
    */
   movedAndUpdated: { from: string; to: string }[];
+  /**
+   * Moved on Box (changed there or not), unedited here, and still at `from` after a real update, with why
+   * (movesKept.ts): the new path kept what was there, or the old copy changed meanwhile. In neither `moved` nor
+   * `movedAndUpdated`.
+   */
+  movesKept: MoveKept[];
   /**
    * Folders moved or renamed on Box, recognised whole (folderMoves.ts); their files are in `moved`, `movedAndUpdated`
    * and `new` too.
@@ -194,7 +202,6 @@ export async function pullUpdate(
   ];
   const carried: StateEntry[] = [...plan.carried];
   for (const file of plan.adopt) carried.push(recordOf(file, local.get(file.path)!));
-  for (const move of plan.moves) carried.push(recordOf(move.file, local.get(move.from)!));
   const stateFolders = [...folders.box, ...folders.deletedOnBox];
   // Nothing to download, move, remove or make, and the record already says it all: no staging, no placing, and
   // the state file is left as it is (rewriting it would be the whole of such an update's disk work).
@@ -225,9 +232,15 @@ export async function pullUpdate(
   // The ZIP path makes it itself; moves and the state file need it in any case.
   await fs.mkdir(filesDir, { recursive: true });
 
-  // Box renames: the unedited local file goes to its new path, through staging like a download.
+  // Box renames: the unedited local file goes to its new path, through staging like a download. Its old copy
+  // goes only with the placing of the new one (`makesWayFor`); until then the last pull's record of it is carried,
+  // and it goes with the file only when the file goes (recordState.ts).
   const staged: ExtractedFile[] = [...fetched.files];
-  const removals: { relativePath: string; size: number; mtimeMs: number }[] = [];
+  const removals: Removal[] = [];
+  const removalOf = (relativePath: string, makesWayFor?: string): Removal => {
+    const was = local.get(relativePath)!;
+    return { relativePath, size: was.size, mtimeMs: was.mtimeMs, makesWayFor };
+  };
   for (const move of plan.moves) {
     const target = resolveInside(filesDir, move.file.path);
     await fs.mkdir(path.dirname(target), { recursive: true });
@@ -235,24 +248,17 @@ export async function pullUpdate(
       .link(localPath(destination, move.from), target)
       .catch(() => copyKeepingTime(destination, move.from, target));
     staged.push({ relativePath: move.file.path, size: move.file.size, archiveName: move.file.path });
-    const was = local.get(move.from)!;
-    removals.push({ relativePath: move.from, size: was.size, mtimeMs: was.mtimeMs });
+    removals.push(removalOf(move.from, move.file.path));
+    carried.push(move.record);
   }
-  // Moved and changed on Box: the old copy goes with the placing of Box's new one, never without it (a SHA-1 that
-  // never matched leaves the old copy here, still recorded, for the next update to try again).
+  // Moved and changed on Box: likewise, once Box's new copy is downloaded (a SHA-1 that never matched leaves the
+  // old copy here, still recorded, for the next update to try again).
   const fetchedPaths = new Set(fetched.files.map((file) => file.relativePath));
   for (const move of plan.movedChanged) {
-    if (!fetchedPaths.has(move.file.path)) {
-      carried.push(move.record);
-      continue;
-    }
-    const was = local.get(move.from)!;
-    removals.push({ relativePath: move.from, size: was.size, mtimeMs: was.mtimeMs });
+    carried.push(move.record);
+    if (fetchedPaths.has(move.file.path)) removals.push(removalOf(move.from, move.file.path));
   }
-  for (const deleted of plan.deletedOnBox.filter((d) => d.remove)) {
-    const was = local.get(deleted.path)!;
-    removals.push({ relativePath: deleted.path, size: was.size, mtimeMs: was.mtimeMs });
-  }
+  for (const deleted of plan.deletedOnBox.filter((d) => d.remove)) removals.push(removalOf(deleted.path));
 
   const known = new Map<string, KnownFile>(byPath());
   progress.enter('placing');
@@ -278,9 +284,10 @@ export async function pullUpdate(
   summary.deletedOnBoxKept = plan.deletedOnBox.filter((d) => !removed.has(d.path)).map((d) => d.path);
   const placedPaths = new Set([...placed.written, ...placed.overwritten]);
   summary.conflictsKept = summary.conflicts.filter((p) => !placedPaths.has(p));
-  summary.movedAndUpdated = summary.movedAndUpdated.filter(
-    (m) => removed.has(m.from) && placedPaths.has(m.to),
-  );
+  // A move is said done only when its old copy went, which it does only with the placing of its new path.
+  summary.movesKept = movesKept([...summary.moved, ...summary.movedAndUpdated], placed);
+  summary.moved = summary.moved.filter((m) => removed.has(m.from));
+  summary.movedAndUpdated = summary.movedAndUpdated.filter((m) => removed.has(m.from));
   summary.filesDownloaded = fetched.files.filter((file) => placedPaths.has(file.relativePath)).length;
   return {
     ...report(context, summary, fetched.bytes),
@@ -501,6 +508,8 @@ function summarize(
     adopted: plan.adopt.map((f) => f.path),
     moved: plan.moves.map((m) => ({ from: m.from, to: m.file.path })),
     movedAndUpdated: plan.movedChanged.map((m) => ({ from: m.from, to: m.file.path })),
+    // Set once known (after the placing).
+    movesKept: [],
     folderMoves: folderMoves.map(({ from, to }) => {
       const inside = (p: string) => isInside(p, to);
       const downloaded =

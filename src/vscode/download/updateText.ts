@@ -2,6 +2,7 @@
 // progress/describe.ts) so every combination of counts is unit-tested. report.ts adds the notes every pull shares.
 import type { UpdateSummary } from '../../core/update/updatePull';
 import { outsideFolderMoves } from '../../core/update/folderMoves';
+import type { MoveKept } from '../../core/update/movesKept';
 import { formatCount, type ProgressWords } from '../progress/describe';
 
 /** Each file counted once, under what happened to it. */
@@ -13,6 +14,10 @@ export interface UpdateCounts {
   moved: number;
   /** Moved on Box and changed there, unedited here: Box's copy placed at the new path, the old copy removed. */
   movedAndUpdated: number;
+  /** Moved on Box, unedited here, and still at the old path (core/update/movesKept.ts). */
+  movesKept: number;
+  /** The one such file, when there is exactly one: the message names it and why. */
+  moveKept?: MoveKept;
   /** Folders moved on Box and here, each counted once (core/update/folderMoves.ts); their files are not counted apart. */
   folderMoves: number;
   /** Box's files in those folders. */
@@ -63,6 +68,8 @@ export function updateCounts(
     restored: written(summary.restored),
     moved: rest.moved.length,
     movedAndUpdated: rest.movedAndUpdated.filter((m) => !notWritten.has(m.to)).length,
+    movesKept: summary.movesKept.length,
+    ...(summary.movesKept.length === 1 ? { moveKept: summary.movesKept[0] } : {}),
     folderMoves: folderMoves.length,
     folderMoveFiles: folderMoves.reduce((sum, move) => sum + move.files, 0),
     ...(folderMoves.length === 1
@@ -82,6 +89,22 @@ export function updateCounts(
   };
 }
 
+/** Why a file moved on Box is still at its old path. */
+function becauseKept(move: MoveKept, l10n: ProgressWords['l10n']): string {
+  switch (move.why) {
+    case 'yours':
+      return l10n.t('a file of yours there was kept');
+    case 'unsaved':
+      return l10n.t('it is open there with unsaved changes');
+    case 'blocked':
+      return l10n.t('something is in the way there');
+    case 'not-downloaded':
+      return l10n.t("Box's copy was not written there");
+    case 'old-changed':
+      return l10n.t("Box's copy is there; this one changed meanwhile and is yours now");
+  }
+}
+
 /** True when Box had nothing new since the last pull (local edits and restorations aside). */
 export function nothingChangedOnBox(counts: UpdateCounts): boolean {
   return (
@@ -89,6 +112,7 @@ export function nothingChangedOnBox(counts: UpdateCounts): boolean {
       counts.new +
       counts.moved +
       counts.movedAndUpdated +
+      counts.movesKept +
       counts.folderMoves +
       counts.adopted +
       counts.trashed +
@@ -116,6 +140,12 @@ export function describeUpdate(
   if (counts.restored > 0) parts.push(l10n.t('{0} restored', n(counts.restored)));
   if (counts.moved > 0) parts.push(l10n.t('{0} moved', n(counts.moved)));
   if (counts.movedAndUpdated > 0) parts.push(l10n.t('{0} moved and updated', n(counts.movedAndUpdated)));
+  // Said like a kept conflict: kept, and why (one is named; several are counted).
+  const kept = counts.moveKept;
+  if (kept)
+    parts.push(l10n.t('{0} kept (moved on Box to {1}: {2})', kept.from, kept.to, becauseKept(kept, l10n)));
+  else if (counts.movesKept > 1)
+    parts.push(l10n.t('{0} moved on Box (old copies kept)', n(counts.movesKept)));
   if (counts.folderMoves > 0) {
     const files =
       counts.folderMoveFiles === 1 ? l10n.t('1 file') : l10n.t('{0} files', n(counts.folderMoveFiles));

@@ -62,6 +62,59 @@ describe('placeFiles for updates: remove, replace, finalFile', function () {
     assert.equal(fs.readFileSync(path.join(sandbox.dest, 'last.json'), 'utf8'), '["update.txt"]');
   });
 
+  it('an old copy goes only with the placing of the file it makes way for: kept when that file is kept', async function () {
+    // Three moves: one whose new path holds a file kept by the policy, one whose new path is protected (an editor's
+    // unsaved changes), one that is placed.
+    for (const name of ['old-kept.txt', 'old-protected.txt', 'old-moved.txt'])
+      await put(sandbox.dest, name, 'v1');
+    await put(sandbox.dest, 'new-kept.txt', 'mine');
+    for (const name of ['new-kept.txt', 'new-protected.txt', 'new-moved.txt']) await put(files, name, 'v2');
+    const removals = [
+      { ...(await statOf('old-kept.txt')), makesWayFor: 'new-kept.txt' },
+      { ...(await statOf('old-protected.txt')), makesWayFor: 'new-protected.txt' },
+      { ...(await statOf('old-moved.txt')), makesWayFor: 'new-moved.txt' },
+    ];
+    let removedSeen: readonly string[] = [];
+    const result = await placeFiles(
+      files,
+      {
+        files: ['new-kept.txt', 'new-protected.txt', 'new-moved.txt'].map((n) => ({
+          relativePath: n,
+          size: 2,
+          archiveName: n,
+        })),
+        directories: [],
+      },
+      sandbox.dest,
+      {
+        policy: 'skip',
+        isProtected: (absolutePath) => path.basename(absolutePath) === 'new-protected.txt',
+        remove: removals,
+        finalFile: async (_placed, removed) => {
+          removedSeen = removed;
+          return undefined;
+        },
+      },
+    );
+    assert.deepEqual(result.skippedByPolicy, ['new-kept.txt']);
+    assert.deepEqual(result.protected, ['new-protected.txt']);
+    assert.deepEqual(result.removed, ['old-moved.txt']);
+    assert.deepEqual(removedSeen, ['old-moved.txt']);
+    const text = (name: string) => fs.readFileSync(path.join(sandbox.dest, name), 'utf8');
+    assert.deepEqual((await userFiles()).map(([name]) => name).sort(), [
+      'new-kept.txt',
+      'new-moved.txt',
+      'old-kept.txt',
+      'old-protected.txt',
+    ]);
+    assert.deepEqual(['new-kept.txt', 'new-moved.txt', 'old-kept.txt', 'old-protected.txt'].map(text), [
+      'mine',
+      'v2',
+      'v1',
+      'v1',
+    ]);
+  });
+
   it('a failure at the last file puts back the removed and replaced files', async function () {
     await put(sandbox.dest, 'update.txt', 'old');
     await put(sandbox.dest, 'gone.txt', 'gone');

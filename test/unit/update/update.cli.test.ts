@@ -95,6 +95,41 @@ describe('box-pull CLI: pulling updates', function () {
     }
   }
 
+  /**
+   * The update run (its words, or `--json`) while a racing process writes a file of the user's at `at` once the
+   * download has begun (the staging folder is there, the download slowed): between the plan and the placing.
+   */
+  async function updateRacing(
+    f: { name: string; dest: string },
+    at: string,
+    text: string,
+    json: boolean,
+  ): Promise<Run> {
+    emulator.faults.bytesPerSecond = 2_000;
+    try {
+      const running = runCli(
+        pullArgs(emulator, emulator.idForPath(f.name), f.dest, ...(json ? ['--json'] : [])),
+      );
+      let staging = false;
+      while (!staging) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        staging = (await fs.readdir(f.dest)).some((name) => name.startsWith('.box-pull-staging-'));
+      }
+      await write(f.dest, at, text);
+      return await running;
+    } finally {
+      emulator.faults.bytesPerSecond = undefined;
+    }
+  }
+
+  /** The paths the destination's state file records. */
+  async function recorded(dest: string): Promise<string[]> {
+    const state = JSON.parse(await fs.readFile(path.join(dest, '.box-pull.json'), 'utf8')) as {
+      files: { path: string }[];
+    };
+    return state.files.map((e) => e.path).sort();
+  }
+
   const read = (dest: string, relative: string) => fs.readFile(path.join(dest, relative), 'utf8');
   const counts = () => ({ zips: emulator.stats.zipCreates, contents: emulator.stats.fileContentDownloads });
 
@@ -352,6 +387,31 @@ describe('box-pull CLI: pulling updates', function () {
     assert.deepEqual(await diffTrees(f.box, f.dest), []);
   });
 
+  it('a file moved on Box whose new path gets a file of yours during the update: both stay, the move is said kept', async function () {
+    const f = await fixture({ 'a/doc.txt': 'moving', 'a/stay.txt': 's', 'big.txt': 'v1 '.repeat(4000) });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await fs.mkdir(path.join(f.box, 'b'));
+    await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/moved.txt`);
+    // A download to make the update last long enough for the racing process.
+    await write(f.box, 'big.txt', 'v2 '.repeat(4000));
+    const run = await updateRacing(f, 'b/moved.txt', 'mine, made meanwhile', true);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await read(f.dest, 'a/doc.txt'), 'moving', 'the old copy is kept');
+    assert.equal(await read(f.dest, 'b/moved.txt'), 'mine, made meanwhile');
+    assert.equal(await read(f.dest, 'big.txt'), 'v2 '.repeat(4000));
+    assert.ok((await recorded(f.dest)).includes('a/doc.txt'), 'the old copy is still recorded');
+    assert.ok(!(await recorded(f.dest)).includes('b/moved.txt'));
+    const update = done(run).update!;
+    assert.deepEqual(update.moved, [], 'not said to have moved');
+    assert.deepEqual(update.movesKept, [{ from: 'a/doc.txt', to: 'b/moved.txt', why: 'yours' }]);
+    assert.deepEqual(update.updated, ['big.txt']);
+    await fs.rm(path.join(f.dest, 'b/moved.txt'));
+    const next = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual(next.moved, [{ from: 'a/doc.txt', to: 'b/moved.txt' }]);
+    assert.deepEqual(await diffTrees(f.box, f.dest), []);
+  });
+
   it("a file moved on Box and edited here: the edit stays, Box's copy comes to the new path, reported once", async function () {
     const f = await fixture({ 'a/doc.txt': 'box copy', 'a/stay.txt': 's' });
     await pullOk(f.name, f.dest);
@@ -424,6 +484,46 @@ describe('box-pull CLI: pulling updates', function () {
       assert.deepEqual(update.deletedOnBoxKept, [], 'moved on Box, not deleted');
       assert.equal(await read(f.dest, 'a/doc.txt'), 'my edit');
       assert.equal(await read(f.dest, 'b/report.txt'), 'v2, changed on Box');
+    });
+
+    it('a file of yours appears at the new path during the update: it is kept, and so is the old copy, still recorded', async function () {
+      const f = await movedAndChanged('v2 '.repeat(4000));
+      await fs.cp(f.dest, `${f.dest}-json`, { recursive: true, preserveTimestamps: true });
+      const human = await updateRacing(f, 'b/report.txt', 'mine, made meanwhile', false);
+      assert.equal(human.code, 0, human.stderr);
+      const raced = await updateRacing(
+        { ...f, dest: `${f.dest}-json` },
+        'b/report.txt',
+        'mine, made meanwhile',
+        true,
+      );
+      assert.equal(raced.code, 0, raced.stderr);
+      for (const dest of [f.dest, `${f.dest}-json`]) {
+        // Neither copy is lost: the old one stays until Box's new one can take its place.
+        assert.equal(await read(dest, 'a/doc.txt'), 'v1', 'the old copy is kept');
+        assert.equal(await read(dest, 'b/report.txt'), 'mine, made meanwhile');
+        assert.ok((await recorded(dest)).includes('a/doc.txt'), 'the old copy is still recorded');
+        assert.ok(
+          !(await recorded(dest)).includes('b/report.txt'),
+          "the file of yours is not recorded as Box's",
+        );
+      }
+      assert.doesNotMatch(human.stdout, /moved and updated/);
+      assert.match(
+        human.stdout,
+        /\nKept \(moved on Box to b\/report\.txt; a file of yours there was kept\): a\/doc\.txt\n/,
+      );
+      assert.match(human.stdout, /Updated .*: 1 moved on Box \(old copy kept\); 2 unchanged\./);
+      const update = done(raced).update!;
+      assert.deepEqual(update.movedAndUpdated, []);
+      assert.deepEqual(update.movesKept, [{ from: 'a/doc.txt', to: 'b/report.txt', why: 'yours' }]);
+      assert.deepEqual([update.removed, update.deletedOnBoxKept], [[], []]);
+      // The file of yours gone, the next update tries again: Box's copy comes, and the old one goes with it.
+      await fs.rm(path.join(f.dest, 'b/report.txt'));
+      const next = (await pullOk(f.name, f.dest)).update!;
+      assert.deepEqual(next.movedAndUpdated, [{ from: 'a/doc.txt', to: 'b/report.txt' }]);
+      assert.deepEqual(next.movesKept, []);
+      assert.deepEqual(await diffTrees(f.box, f.dest), []);
     });
 
     it('a cancel in the middle leaves the destination and its state file as they were', async function () {

@@ -118,7 +118,9 @@ describe('planUpdate: the table of issue #13', function () {
       local: new Map([['old', placed()]]),
       delete: true,
     });
-    assert.deepEqual(p.moves, [{ from: 'old', file: box('new/place', A, 'id-1') }]);
+    assert.deepEqual(p.moves, [
+      { from: 'old', file: box('new/place', A, 'id-1'), record: record('old', A, 'id-1') },
+    ]);
     assert.deepEqual(p.download, []);
     assert.deepEqual(p.deletedOnBox, [], 'the old path is moved, not deleted');
   });
@@ -172,7 +174,7 @@ describe('planUpdate: the table of issue #13', function () {
       ] as const) {
         const input = { box: [box('new', A)], state: [record('old', A, null)] };
         const p = plan({ ...input, local: new Map([['old', here]]) });
-        assert.deepEqual(p.moves, [{ from: 'old', file: box('new', A) }]);
+        assert.deepEqual(p.moves, [{ from: 'old', file: box('new', A), record: record('old', A, null) }]);
         assert.deepEqual(p.download, []);
         assert.deepEqual(p.deletedOnBox, []);
         const unhashed = { size: here.size, mtimeMs: here.mtimeMs };

@@ -3,6 +3,7 @@
 // Box changed nothing; and the counts of a finished update leave out files placing did not write.
 import assert from 'node:assert/strict';
 import type { UpdateSummary } from '../../../src/core/update/updatePull';
+import type { MoveKept } from '../../../src/core/update/movesKept';
 import type { ProgressWords } from '../../../src/vscode/progress/describe';
 import {
   describeUpdate,
@@ -17,7 +18,7 @@ const words: ProgressWords = {
 };
 
 /** Each kind, its distinct count and the words it must produce; `box` says whether it is a change on Box. */
-type NumberKey = Exclude<keyof UpdateCounts, 'folderMoved'>;
+type NumberKey = Exclude<keyof UpdateCounts, 'folderMoved' | 'moveKept'>;
 const KINDS: { key: NumberKey; count: number; text: string; box: boolean; also?: Partial<UpdateCounts> }[] = [
   { key: 'updated', count: 1200, text: '1,200 updated', box: true },
   { key: 'new', count: 3, text: '3 new', box: true },
@@ -43,6 +44,13 @@ const FOLDER_MOVES: (typeof KINDS)[number] = {
   box: true,
   also: { folderMoveFiles: 7 },
 };
+/** Moved on Box and still at the old path, several: worded after files moved and updated (checked like them). */
+const MOVES_KEPT: (typeof KINDS)[number] = {
+  key: 'movesKept',
+  count: 17,
+  text: '17 moved on Box (old copies kept)',
+  box: true,
+};
 /** Moved and changed on Box: worded right after files moved, before folder moves (checked like them). */
 const MOVED_AND_UPDATED: (typeof KINDS)[number] = {
   key: 'movedAndUpdated',
@@ -55,6 +63,7 @@ function zero(): UpdateCounts {
   return {
     ...(Object.fromEntries(KINDS.map((kind) => [kind.key, 0])) as unknown as UpdateCounts),
     movedAndUpdated: 0,
+    movesKept: 0,
     folderMoves: 0,
     folderMoveFiles: 0,
     // Never without a folder move: worded in its own test below.
@@ -93,12 +102,11 @@ describe('update completion words', () => {
     );
   });
 
-  it('words folder moves, and files moved and updated, in their place beside each other kind (pairs: every combination would take minutes)', () => {
+  it('words folder moves, files moved and updated, and moves kept, in their place beside each other kind (pairs: every combination would take minutes)', () => {
     const at = KINDS.findIndex((kind) => kind.key === 'moved') + 1;
-    const ordered = [...KINDS.slice(0, at), MOVED_AND_UPDATED, FOLDER_MOVES, ...KINDS.slice(at)];
-    const pairs = [MOVED_AND_UPDATED, FOLDER_MOVES].flatMap((added) =>
-      [...KINDS, MOVED_AND_UPDATED, FOLDER_MOVES].map((other) => [added, other]),
-    );
+    const added = [MOVED_AND_UPDATED, MOVES_KEPT, FOLDER_MOVES];
+    const ordered = [...KINDS.slice(0, at), ...added, ...KINDS.slice(at)];
+    const pairs = added.flatMap((one) => [...KINDS, ...added].map((other) => [one, other]));
     for (const pair of pairs) {
       const present = ordered.filter((kind) => pair.includes(kind));
       const counts = zero();
@@ -107,6 +115,30 @@ describe('update completion words', () => {
       assert.equal(nothingChangedOnBox(counts), false);
       assert.equal(describeUpdate(counts, 'X', words), `Pulled updates of X: ${list}.`);
     }
+  });
+
+  it('a file moved on Box kept at its old path is named, with why; several are counted', () => {
+    const kept = (why: MoveKept['why']) => ({
+      ...zero(),
+      updated: 1,
+      movesKept: 1,
+      moveKept: { from: 'a/doc.txt', to: 'b/report.txt', why },
+    });
+    assert.equal(
+      describeUpdate(kept('unsaved'), 'X', words),
+      'Pulled updates of X: 1 updated, a/doc.txt kept (moved on Box to b/report.txt: it is open there with unsaved changes).',
+    );
+    assert.equal(
+      describeUpdate(kept('yours'), 'X', words),
+      'Pulled updates of X: 1 updated, a/doc.txt kept (moved on Box to b/report.txt: a file of yours there was kept).',
+    );
+    assert.equal(nothingChangedOnBox({ ...kept('blocked'), updated: 0 }), false);
+    const summary = { ...emptySummary(), movesKept: [kept('yours').moveKept] };
+    assert.deepEqual(updateCounts(summary, new Set(), []), {
+      ...zero(),
+      movesKept: 1,
+      moveKept: summary.movesKept[0],
+    });
   });
 
   it('a folder moved on Box is one phrase, named when it is the only one, and an old folder kept is said', () => {
@@ -181,6 +213,7 @@ describe('update completion words', () => {
         { from: 'was', to: 'now' },
         { from: 'was2', to: 'locked.txt' },
       ],
+      movesKept: [],
       folderMoves: [],
       unchanged: 40,
       editedHere: ['e'],
@@ -201,6 +234,7 @@ describe('update completion words', () => {
       restored: 1,
       moved: 1,
       movedAndUpdated: 1,
+      movesKept: 0,
       adopted: 0,
       trashed: 1,
       removed: 0,
@@ -228,6 +262,7 @@ function emptySummary(): UpdateSummary {
     adopted: [],
     moved: [],
     movedAndUpdated: [],
+    movesKept: [],
     folderMoves: [],
     unchanged: 0,
     editedHere: [],
