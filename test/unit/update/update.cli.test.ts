@@ -484,6 +484,22 @@ describe('box-pull CLI: pulling updates', function () {
     assert.deepEqual(await recorded(f.dest), ['a/stay.txt', 'b/moved.txt', 'big.txt']);
   });
 
+  it("a file moved on Box whose new path holds Box's bytes already (copied there here): the move completes, nothing downloaded", async function () {
+    const f = await fixture({ 'a/doc.txt': 'moving', 'a/stay.txt': 's' });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await fs.mkdir(path.join(f.box, 'b'));
+    await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/moved.txt`);
+    await write(f.dest, 'b/moved.txt', 'moving');
+    const before = counts();
+    const update = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual(counts(), before, 'nothing downloaded');
+    assert.deepEqual(update.moved, [{ from: 'a/doc.txt', to: 'b/moved.txt' }]);
+    assert.deepEqual([update.deletedOnBoxKept, update.conflicts, update.movesKept], [[], [], []]);
+    assert.deepEqual(await diffTrees(f.box, f.dest), []);
+    assert.deepEqual(await recorded(f.dest), ['a/stay.txt', 'b/moved.txt']);
+  });
+
   it("a file moved on Box and edited here: the edit stays, Box's copy comes to the new path, reported once", async function () {
     const f = await fixture({ 'a/doc.txt': 'box copy', 'a/stay.txt': 's' });
     await pullOk(f.name, f.dest);
