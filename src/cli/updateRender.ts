@@ -21,6 +21,7 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     [keptOld, `old ${keptOld === 1 ? 'folder' : 'folders'} kept (still holding files)`],
     [update.removed.length, 'deleted on Box (removed)'],
     [update.deletedOnBoxKept.length, 'deleted on Box (kept)'],
+    [update.removalsKept.length, 'deleted on Box (kept: changed during the update)'],
     [update.editedHere.length, 'edited here (kept)'],
     [update.conflicts.length, 'changed on both sides'],
     [rest.foldersCreated.length, rest.foldersCreated.length === 1 ? 'folder made' : 'folders made'],
@@ -63,6 +64,8 @@ export function updateLines(update: UpdateSummary, destination: string): string[
     lines.push(`Kept (moved on Box to ${move.to}; ${becauseKept(move)}): ${move.from}`);
   list('Kept (folder deleted on Box)', rest.foldersDeletedOnBoxKept);
   list('Kept (deleted on Box)', update.deletedOnBoxKept);
+  // Not removed after all: judged again next update (still recorded).
+  list('Kept (deleted on Box; it changed during the update)', update.removalsKept);
   list(update.dryRun ? 'Conflict (changed on both sides)' : 'Conflict', update.conflicts);
   list('Conflict kept as it is here', update.dryRun ? [] : update.conflictsKept);
   return lines;

@@ -45,8 +45,12 @@ export type ConflictKind = 'both-changed' | 'new-differs';
 export interface UpdatePlan {
   /** Downloaded and placed over whatever is there, without a question. */
   download: { file: BoxFile; reason: DownloadReason }[];
-  /** Differ on both sides: downloaded unless the policy skips, then placed under the policy. */
-  conflicts: { file: BoxFile; kind: ConflictKind }[];
+  /**
+   * Differ on both sides: downloaded unless the policy skips, then placed under the policy. `from`: moved on Box
+   * from there (the last pull's record, unedited here) onto a path that holds a different local file; that old copy
+   * is kept and recorded (in `carried`), and goes only with the placing of Box's copy here, never by `delete`.
+   */
+  conflicts: { file: BoxFile; kind: ConflictKind; from?: StateEntry }[];
   /** Local files whose bytes are Box's already: recorded, not downloaded. */
   adopt: BoxFile[];
   /** Renamed on Box, unedited here: moved locally from `from` (the last pull's `record`). */
@@ -67,7 +71,10 @@ export interface UpdatePlan {
   editedHere: string[];
   /** Unchanged on both sides. */
   unchanged: number;
-  /** Records that stay true as they are: unchanged files, edited ones, kept deletions, skipped conflicts. */
+  /**
+   * Records that stay true as they are: unchanged files, edited ones, deletions, skipped conflicts, old copies of
+   * moves onto a different file; a removal takes its record with it (recordState.ts).
+   */
   carried: StateEntry[];
 }
 
@@ -119,6 +126,8 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
   const movedFrom = new Set<string>();
   /** Records whose Box file lives on at another path (moved on Box), whether or not it is moved here. */
   const elsewhere = new Set<string>();
+  /** New paths of moves that hold a different local file, by the old copy's record (a conflict there). */
+  const occupied = new Map<string, StateEntry>();
   const idless = idlessMoveCandidates(box, state, recordByPath, recordById, boxPaths);
 
   const localHash = (path: string): string | undefined => {
@@ -169,7 +178,7 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     const sha1 = localHash(file.path);
     if (sha1 === undefined) continue;
     if (file.sha1 !== undefined && sameHash(sha1, file.sha1)) plan.adopt.push(file);
-    else plan.conflicts.push({ file, kind: 'new-differs' });
+    else plan.conflicts.push({ file, kind: 'new-differs', ...moveOnto(file.path) });
   }
 
   for (const record of state) {
@@ -184,7 +193,9 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
       continue;
     }
     plan.deletedOnBox.push({ path: record.path, edited, remove: input.delete && !edited });
-    if (!input.delete || edited) plan.carried.push(record);
+    // Carried even when it is to be removed: the record goes with the file (recordState.ts), so one that placing
+    // keeps (changed meanwhile) is judged again next time.
+    plan.carried.push(record);
   }
   return plan;
 
@@ -199,10 +210,20 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
     }
   }
 
+  /** The old copy's record of a move onto a path holding a different local file: recorded still, never deleted. */
+  function moveOnto(path: string): { from: StateEntry } | undefined {
+    const from = occupied.get(path);
+    if (!from) return undefined;
+    movedFrom.add(from.path);
+    plan.carried.push(from);
+    return { from };
+  }
+
   /**
    * The record of the same Box file at another path, when it was renamed on Box (its bytes changed there or not),
-   * its old path is gone from Box, the local copy there is unedited, and nothing is at the new path: undefined if
-   * none, null while a hash is missing.
+   * its old path is gone from Box, the local copy there is unedited, and the new path is free or holds Box's bytes
+   * already (placing then finds it up to date, and the old copy goes with it): undefined if none, null while a hash
+   * is missing. A different file at the new path is a conflict there (`occupied`).
    */
   function movedFromRecord(file: BoxFile): StateEntry | undefined | null {
     const record = recordById.get(file.id) ?? idless.get(file.path);
@@ -210,7 +231,18 @@ function run(input: UpdateInput, missingHash: (path: string) => void): UpdatePla
       return undefined;
     elsewhere.add(record.path);
     plan.movedOnBox.push({ from: record.path, to: file.path });
-    if (local.has(file.path)) return undefined;
+    if (local.has(file.path)) {
+      // An edited old copy is the user's own (the loop over records says so); the new path is judged as new.
+      const here = localVersus(record);
+      if (here !== 'same') return here === undefined ? null : undefined;
+      const sha1 = localHash(file.path);
+      if (sha1 === undefined) return null;
+      if (file.sha1 === undefined || !sameHash(sha1, file.sha1)) {
+        occupied.set(file.path, record);
+        return undefined;
+      }
+      return record;
+    }
     const here = localVersus(record);
     if (here === undefined) return null;
     return here === 'same' ? record : undefined;

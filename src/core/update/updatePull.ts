@@ -37,7 +37,7 @@ import { placingOptionsOf } from '../pull/placingOptions';
 import { cutListing, decideBeforeDownload, recordOf } from './askFirst';
 import { findFolderMoves, foldersOf, isInside, type FolderMove } from './folderMoves';
 import { movesKept, type MoveKept } from './movesKept';
-import type { Removal } from '../place/placement';
+import type { PlaceResult, Removal } from '../place/placement';
 
 /**
  * Up to this many files go by `GET /files/{id}/content`, more as ZIPs of file ids. A content download costs two
@@ -82,6 +82,11 @@ export interface UpdateSummary {
   /** Deleted on Box and kept here (unedited ones only with `delete` off; edited ones always). */
   deletedOnBoxKept: string[];
   removed: string[];
+  /**
+   * Deleted on Box and unedited when judged, to be removed (`delete`), but changed by the placing (or open with
+   * unsaved changes): kept, still recorded, and judged again next update. In neither `removed` nor `deletedOnBoxKept`.
+   */
+  removalsKept: string[];
   conflicts: string[];
   /** Conflicts the policy (or the user) left as they are: never downloaded. */
   conflictsKept: string[];
@@ -214,6 +219,7 @@ export async function pullUpdate(
   if (changesNothing && read.kind === 'found' && recordsSame(read.state, carried, stateFolders)) {
     summary.foldersDeletedOnBoxKept = folders.deletedOnBox;
     summary.conflictsKept = summary.conflicts;
+    summary.movesKept = movesKept(movesOnto(plan), { ...NOTHING_PLACED, skippedByPolicy: summary.conflicts });
     progress.enter('done');
     return { ...report(context, summary, 0), renamed: listing.renamed, nonPortable: listing.nonPortable };
   }
@@ -258,6 +264,10 @@ export async function pullUpdate(
     carried.push(move.record);
     if (fetchedPaths.has(move.file.path)) removals.push(removalOf(move.from, move.file.path));
   }
+  // Moved onto a different file here, Box's copy taken: the old copy goes with its placing (its record is carried).
+  for (const conflict of plan.conflicts)
+    if (conflict.from && taken.has(conflict.file.path))
+      removals.push(removalOf(conflict.from.path, conflict.file.path));
   for (const deleted of plan.deletedOnBox.filter((d) => d.remove)) removals.push(removalOf(deleted.path));
 
   const known = new Map<string, KnownFile>(byPath());
@@ -281,13 +291,19 @@ export async function pullUpdate(
   progress.enter('done');
   const removed = new Set(placed.removed ?? []);
   summary.removed = plan.deletedOnBox.filter((d) => removed.has(d.path)).map((d) => d.path);
-  summary.deletedOnBoxKept = plan.deletedOnBox.filter((d) => !removed.has(d.path)).map((d) => d.path);
+  summary.deletedOnBoxKept = plan.deletedOnBox.filter((d) => !d.remove).map((d) => d.path);
+  summary.removalsKept = plan.deletedOnBox.filter((d) => d.remove && !removed.has(d.path)).map((d) => d.path);
   const placedPaths = new Set([...placed.written, ...placed.overwritten]);
   summary.conflictsKept = summary.conflicts.filter((p) => !placedPaths.has(p));
-  // A move is said done only when its old copy went, which it does only with the placing of its new path.
-  summary.movesKept = movesKept([...summary.moved, ...summary.movedAndUpdated], placed);
+  // A move is said done only when its old copy went, which it does only with the placing of its new path. A conflict
+  // kept before the download is kept by the policy (or the user) as surely as one kept while placing.
+  const onto = movesOnto(plan);
+  summary.movesKept = movesKept([...summary.moved, ...summary.movedAndUpdated, ...onto], {
+    ...placed,
+    skippedByPolicy: [...placed.skippedByPolicy, ...summary.conflicts.filter((p) => !taken.has(p))],
+  });
   summary.moved = summary.moved.filter((m) => removed.has(m.from));
-  summary.movedAndUpdated = summary.movedAndUpdated.filter((m) => removed.has(m.from));
+  summary.movedAndUpdated = [...summary.movedAndUpdated, ...onto].filter((m) => removed.has(m.from));
   summary.filesDownloaded = fetched.files.filter((file) => placedPaths.has(file.relativePath)).length;
   return {
     ...report(context, summary, fetched.bytes),
@@ -303,6 +319,20 @@ export async function pullUpdate(
     reserved: placed.reserved,
   };
 }
+
+/** Moves onto a path that holds a different local file (a conflict there): old path → new. */
+function movesOnto(plan: UpdatePlan): { from: string; to: string }[] {
+  return plan.conflicts.flatMap((c) => (c.from ? [{ from: c.from.path, to: c.file.path }] : []));
+}
+
+const NOTHING_PLACED: PlaceResult = {
+  written: [],
+  overwritten: [],
+  upToDate: [],
+  skippedByPolicy: [],
+  protected: [],
+  blocked: [],
+};
 
 interface Fetched {
   files: ExtractedFile[];
@@ -530,6 +560,8 @@ function summarize(
     editedHere: plan.editedHere,
     deletedOnBoxKept: plan.deletedOnBox.filter((d) => !d.remove).map((d) => d.path),
     removed: plan.deletedOnBox.filter((d) => d.remove).map((d) => d.path),
+    // Set once known (after the placing).
+    removalsKept: [],
     conflicts: plan.conflicts.map((c) => c.file.path),
     conflictsKept: [],
     foldersCreated: folders.created,

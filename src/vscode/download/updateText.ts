@@ -34,6 +34,10 @@ export interface UpdateCounts {
   removed: number;
   /** Deleted on Box and still here. */
   deletedKept: number;
+  /** Deleted on Box and to be removed (`delete`), but changed during the update: kept, judged again next time. */
+  removalsKept: number;
+  /** The one such file, when there is exactly one: the message names it. */
+  removalKept?: string;
   /** Unchanged on Box, edited here: not touched. */
   editedHere: number;
   /** Changed on both sides, the local copy kept. */
@@ -80,6 +84,8 @@ export function updateCounts(
     trashed: trashed.length,
     removed: summary.removed.length + deleted.length,
     deletedKept: summary.deletedOnBoxKept.filter((p) => !gone.has(p)).length,
+    removalsKept: summary.removalsKept.length,
+    ...(summary.removalsKept.length === 1 ? { removalKept: summary.removalsKept[0] } : {}),
     editedHere: summary.editedHere.length,
     conflictsKept: summary.conflictsKept.length,
     conflictsTaken: written(summary.conflicts.filter((p) => !summary.conflictsKept.includes(p))),
@@ -118,6 +124,7 @@ export function nothingChangedOnBox(counts: UpdateCounts): boolean {
       counts.trashed +
       counts.removed +
       counts.deletedKept +
+      counts.removalsKept +
       counts.conflictsKept +
       counts.conflictsTaken +
       counts.foldersCreated +
@@ -168,6 +175,11 @@ export function describeUpdate(
   if (counts.trashed > 0) parts.push(l10n.t('{0} deleted on Box (moved to the trash)', n(counts.trashed)));
   if (counts.removed > 0) parts.push(l10n.t('{0} deleted on Box (removed)', n(counts.removed)));
   if (counts.deletedKept > 0) parts.push(l10n.t('{0} deleted on Box (kept)', n(counts.deletedKept)));
+  // Like a move kept: one is named, several are counted.
+  if (counts.removalKept)
+    parts.push(l10n.t('{0} kept (deleted on Box; it changed during the update)', counts.removalKept));
+  else if (counts.removalsKept > 1)
+    parts.push(l10n.t('{0} deleted on Box (kept: changed during the update)', n(counts.removalsKept)));
   if (counts.editedHere > 0) parts.push(l10n.t('{0} edited here (kept)', n(counts.editedHere)));
   if (counts.conflictsKept > 0)
     parts.push(l10n.t('{0} changed on both sides (yours kept)', n(counts.conflictsKept)));

@@ -104,11 +104,12 @@ describe('box-pull CLI: pulling updates', function () {
     at: string,
     text: string,
     json: boolean,
+    ...extra: string[]
   ): Promise<Run> {
     emulator.faults.bytesPerSecond = 2_000;
     try {
       const running = runCli(
-        pullArgs(emulator, emulator.idForPath(f.name), f.dest, ...(json ? ['--json'] : [])),
+        pullArgs(emulator, emulator.idForPath(f.name), f.dest, ...(json ? ['--json'] : []), ...extra),
       );
       let staging = false;
       while (!staging) {
@@ -254,6 +255,39 @@ describe('box-pull CLI: pulling updates', function () {
     assert.deepEqual(report.deletedOnBoxKept, ['edited.txt']);
     await assert.rejects(fs.access(path.join(f.dest, 'plain.txt')));
     assert.equal(await read(f.dest, 'edited.txt'), 'my edit');
+  });
+
+  it('--delete: a file deleted on Box that changes during the update is kept, still recorded, said why, and judged again next time', async function () {
+    const f = await fixture({ 'gone.txt': 'g', 'big.txt': 'v1 '.repeat(4000) });
+    await pullOk(f.name, f.dest);
+    await fs.rm(path.join(f.box, 'gone.txt'));
+    // A download to make the update last long enough for the racing process.
+    await write(f.box, 'big.txt', 'v2 '.repeat(4000));
+    await fs.cp(f.dest, `${f.dest}-json`, { recursive: true, preserveTimestamps: true });
+    const human = await updateRacing(f, 'gone.txt', 'my edit, made meanwhile', false, '--delete');
+    assert.equal(human.code, 0, human.stderr);
+    const raced = await updateRacing(
+      { ...f, dest: `${f.dest}-json` },
+      'gone.txt',
+      'my edit, made meanwhile',
+      true,
+      '--delete',
+    );
+    assert.equal(raced.code, 0, raced.stderr);
+    for (const dest of [f.dest, `${f.dest}-json`]) {
+      assert.equal(await read(dest, 'gone.txt'), 'my edit, made meanwhile');
+      assert.equal(await read(dest, 'big.txt'), 'v2 '.repeat(4000));
+      assert.ok((await recorded(dest)).includes('gone.txt'), 'still recorded');
+    }
+    assert.match(human.stdout, /\nKept \(deleted on Box; it changed during the update\): gone\.txt\n/);
+    assert.doesNotMatch(human.stdout, /\(removed\)/);
+    const update = done(raced).update!;
+    assert.deepEqual([update.removed, update.deletedOnBoxKept], [[], []]);
+    assert.deepEqual(update.removalsKept, ['gone.txt']);
+    // Judged again: edited here now, so kept even with --delete, and said so.
+    const next = (await pullOk(f.name, f.dest, '--delete')).update!;
+    assert.deepEqual([next.removed, next.deletedOnBoxKept], [[], ['gone.txt']]);
+    assert.equal(await read(f.dest, 'gone.txt'), 'my edit, made meanwhile');
   });
 
   for (const [what, text] of [
@@ -410,6 +444,60 @@ describe('box-pull CLI: pulling updates', function () {
     const next = (await pullOk(f.name, f.dest)).update!;
     assert.deepEqual(next.moved, [{ from: 'a/doc.txt', to: 'b/moved.txt' }]);
     assert.deepEqual(await diffTrees(f.box, f.dest), []);
+  });
+
+  it("a file of yours left at the new path of a move: the next update with --delete keeps the old copy, recorded, and says why; overwrite takes Box's and the old copy goes with it", async function () {
+    const f = await fixture({ 'a/doc.txt': 'moving', 'a/stay.txt': 's', 'big.txt': 'v1 '.repeat(4000) });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await fs.mkdir(path.join(f.box, 'b'));
+    await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/moved.txt`);
+    await write(f.box, 'big.txt', 'v2 '.repeat(4000));
+    const raced = await updateRacing(f, 'b/moved.txt', 'mine, made meanwhile', true);
+    assert.equal(raced.code, 0, raced.stderr);
+    assert.ok((await recorded(f.dest)).includes('a/doc.txt'));
+    // The file of yours stays at the new path: a conflict there (skip keeps it), never "deleted on Box" for the old.
+    await fs.cp(f.dest, `${f.dest}-text`, { recursive: true, preserveTimestamps: true });
+    const text = await runCli(pullArgs(emulator, emulator.idForPath(f.name), `${f.dest}-text`, '--delete'));
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /\nKept \(moved on Box to b\/moved\.txt; a file of yours there was kept\): a\/doc\.txt\n/,
+    );
+    assert.doesNotMatch(text.stdout, /deleted on Box/);
+    const update = (await pullOk(f.name, f.dest, '--delete')).update!;
+    for (const dest of [f.dest, `${f.dest}-text`]) {
+      assert.equal(await read(dest, 'a/doc.txt'), 'moving', 'the old copy is kept');
+      assert.equal(await read(dest, 'b/moved.txt'), 'mine, made meanwhile');
+      assert.ok((await recorded(dest)).includes('a/doc.txt'), 'the old copy is still recorded');
+      assert.ok(!(await recorded(dest)).includes('b/moved.txt'));
+    }
+    assert.deepEqual([update.removed, update.deletedOnBoxKept, update.moved], [[], [], []]);
+    assert.deepEqual(update.conflicts, ['b/moved.txt']);
+    assert.deepEqual(update.movesKept, [{ from: 'a/doc.txt', to: 'b/moved.txt', why: 'yours' }]);
+    // Overwrite takes Box's copy at the new path; the old copy goes with it.
+    const taken = (await pullOk(f.name, f.dest, '--delete', '--on-conflict', 'overwrite')).update!;
+    assert.deepEqual([taken.removed, taken.deletedOnBoxKept, taken.movesKept], [[], [], []]);
+    assert.deepEqual(taken.conflicts, ['b/moved.txt']);
+    assert.deepEqual(taken.movedAndUpdated, [{ from: 'a/doc.txt', to: 'b/moved.txt' }]);
+    assert.deepEqual(await diffTrees(f.box, f.dest), []);
+    assert.deepEqual(await recorded(f.dest), ['a/stay.txt', 'b/moved.txt', 'big.txt']);
+  });
+
+  it("a file moved on Box whose new path holds Box's bytes already (copied there here): the move completes, nothing downloaded", async function () {
+    const f = await fixture({ 'a/doc.txt': 'moving', 'a/stay.txt': 's' });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await fs.mkdir(path.join(f.box, 'b'));
+    await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/moved.txt`);
+    await write(f.dest, 'b/moved.txt', 'moving');
+    const before = counts();
+    const update = (await pullOk(f.name, f.dest)).update!;
+    assert.deepEqual(counts(), before, 'nothing downloaded');
+    assert.deepEqual(update.moved, [{ from: 'a/doc.txt', to: 'b/moved.txt' }]);
+    assert.deepEqual([update.deletedOnBoxKept, update.conflicts, update.movesKept], [[], [], []]);
+    assert.deepEqual(await diffTrees(f.box, f.dest), []);
+    assert.deepEqual(await recorded(f.dest), ['a/stay.txt', 'b/moved.txt']);
   });
 
   it("a file moved on Box and edited here: the edit stays, Box's copy comes to the new path, reported once", async function () {

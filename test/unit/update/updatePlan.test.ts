@@ -97,7 +97,8 @@ describe('planUpdate: the table of issue #13', function () {
     assert.deepEqual(plan(input).carried, [record('gone', A)], 'kept in the record for a later --delete');
     const removing = plan({ ...input, delete: true });
     assert.deepEqual(removing.deletedOnBox, [{ path: 'gone', edited: false, remove: true }]);
-    assert.deepEqual(removing.carried, []);
+    // Carried still: the record goes only with the file, so one that placing keeps (changed meanwhile) stays known.
+    assert.deepEqual(removing.carried, [record('gone', A)]);
   });
 
   it('deleted on Box, edited here: kept always, even with delete', function () {
@@ -124,6 +125,47 @@ describe('planUpdate: the table of issue #13', function () {
     assert.deepEqual(p.download, []);
     assert.deepEqual(p.deletedOnBox, [], 'the old path is moved, not deleted');
   });
+
+  for (const [what, sha1] of [
+    ['moved', A],
+    ['moved and changed', B],
+  ]) {
+    it(`${what} on Box, unedited here, a different file of yours at the new path: a conflict there, the old copy recorded, never deleted on Box`, function () {
+      const p = plan({
+        box: [box('new', sha1, 'id-1')],
+        state: [record('old', A, 'id-1')],
+        local: new Map([
+          ['old', placed()],
+          ['new', touched(C)],
+        ]),
+        delete: true,
+      });
+      assert.deepEqual(p.conflicts, [
+        { file: box('new', sha1, 'id-1'), kind: 'new-differs', from: record('old', A, 'id-1') },
+      ]);
+      assert.deepEqual(
+        [p.moves, p.movedChanged, p.download, p.deletedOnBox, p.editedHere],
+        [[], [], [], [], []],
+      );
+      assert.deepEqual(p.carried, [record('old', A, 'id-1')]);
+      assert.deepEqual(p.movedOnBox, [{ from: 'old', to: 'new' }]);
+    });
+
+    it(`${what} on Box, unedited here, Box's bytes at the new path already: the move goes ahead (placing finds it in place)`, function () {
+      const p = plan({
+        box: [box('new', sha1, 'id-1')],
+        state: [record('old', A, 'id-1')],
+        local: new Map([
+          ['old', placed()],
+          ['new', touched(sha1)],
+        ]),
+        delete: true,
+      });
+      const move = { from: 'old', file: box('new', sha1, 'id-1'), record: record('old', A, 'id-1') };
+      assert.deepEqual([p.moves, p.movedChanged], sha1 === A ? [[move], []] : [[], [move]]);
+      assert.deepEqual([p.conflicts, p.adopt, p.deletedOnBox, p.carried], [[], [], [], []]);
+    });
+  }
 
   it('moved on Box but edited here: the new path is downloaded and the edited file kept', function () {
     const p = plan({
@@ -229,7 +271,10 @@ describe('planUpdate: the table of issue #13', function () {
         ]),
       });
       assert.deepEqual(occupied.moves, []);
-      assert.deepEqual(occupied.conflicts, [{ file: box('new', A), kind: 'new-differs' }]);
+      assert.deepEqual(occupied.conflicts, [
+        { file: box('new', A), kind: 'new-differs', from: record('old', A, null) },
+      ]);
+      assert.deepEqual(occupied.deletedOnBox, []);
     });
   });
 

@@ -18,7 +18,7 @@ const words: ProgressWords = {
 };
 
 /** Each kind, its distinct count and the words it must produce; `box` says whether it is a change on Box. */
-type NumberKey = Exclude<keyof UpdateCounts, 'folderMoved' | 'moveKept'>;
+type NumberKey = Exclude<keyof UpdateCounts, 'folderMoved' | 'moveKept' | 'removalKept'>;
 const KINDS: { key: NumberKey; count: number; text: string; box: boolean; also?: Partial<UpdateCounts> }[] = [
   { key: 'updated', count: 1200, text: '1,200 updated', box: true },
   { key: 'new', count: 3, text: '3 new', box: true },
@@ -51,6 +51,13 @@ const MOVES_KEPT: (typeof KINDS)[number] = {
   text: '17 moved on Box (old copies kept)',
   box: true,
 };
+/** Deleted on Box, to be removed, changed during the update, several: worded after those kept (checked like them). */
+const REMOVALS_KEPT: (typeof KINDS)[number] = {
+  key: 'removalsKept',
+  count: 18,
+  text: '18 deleted on Box (kept: changed during the update)',
+  box: true,
+};
 /** Moved and changed on Box: worded right after files moved, before folder moves (checked like them). */
 const MOVED_AND_UPDATED: (typeof KINDS)[number] = {
   key: 'movedAndUpdated',
@@ -64,6 +71,7 @@ function zero(): UpdateCounts {
     ...(Object.fromEntries(KINDS.map((kind) => [kind.key, 0])) as unknown as UpdateCounts),
     movedAndUpdated: 0,
     movesKept: 0,
+    removalsKept: 0,
     folderMoves: 0,
     folderMoveFiles: 0,
     // Never without a folder move: worded in its own test below.
@@ -102,10 +110,18 @@ describe('update completion words', () => {
     );
   });
 
-  it('words folder moves, files moved and updated, and moves kept, in their place beside each other kind (pairs: every combination would take minutes)', () => {
+  it('words folder moves, files moved and updated, moves and removals kept, in their place beside each other kind (pairs: every combination would take minutes)', () => {
     const at = KINDS.findIndex((kind) => kind.key === 'moved') + 1;
-    const added = [MOVED_AND_UPDATED, MOVES_KEPT, FOLDER_MOVES];
-    const ordered = [...KINDS.slice(0, at), ...added, ...KINDS.slice(at)];
+    const atKept = KINDS.findIndex((kind) => kind.key === 'deletedKept') + 1;
+    const moves = [MOVED_AND_UPDATED, MOVES_KEPT, FOLDER_MOVES];
+    const added = [...moves, REMOVALS_KEPT];
+    const ordered = [
+      ...KINDS.slice(0, at),
+      ...moves,
+      ...KINDS.slice(at, atKept),
+      REMOVALS_KEPT,
+      ...KINDS.slice(atKept),
+    ];
     const pairs = added.flatMap((one) => [...KINDS, ...added].map((other) => [one, other]));
     for (const pair of pairs) {
       const present = ordered.filter((kind) => pair.includes(kind));
@@ -139,6 +155,16 @@ describe('update completion words', () => {
       movesKept: 1,
       moveKept: summary.movesKept[0],
     });
+  });
+
+  it('a file deleted on Box that changed during the update, kept, is named with why; several are counted', () => {
+    const one = { ...zero(), removalsKept: 1, removalKept: 'gone.txt' };
+    assert.equal(
+      describeUpdate(one, 'X', words),
+      'Pulled updates of X: gone.txt kept (deleted on Box; it changed during the update).',
+    );
+    const summary = { ...emptySummary(), removalsKept: ['gone.txt'] };
+    assert.deepEqual(updateCounts(summary, new Set(), []), one);
   });
 
   it('a folder moved on Box is one phrase, named when it is the only one, and an old folder kept is said', () => {
@@ -214,6 +240,7 @@ describe('update completion words', () => {
         { from: 'was2', to: 'locked.txt' },
       ],
       movesKept: [],
+      removalsKept: [],
       folderMoves: [],
       unchanged: 40,
       editedHere: ['e'],
@@ -235,6 +262,7 @@ describe('update completion words', () => {
       moved: 1,
       movedAndUpdated: 1,
       movesKept: 0,
+      removalsKept: 0,
       adopted: 0,
       trashed: 1,
       removed: 0,
@@ -268,6 +296,7 @@ function emptySummary(): UpdateSummary {
     editedHere: [],
     deletedOnBoxKept: [],
     removed: [],
+    removalsKept: [],
     conflicts: [],
     conflictsKept: [],
     contentDownloads: 0,
