@@ -1,5 +1,9 @@
-// Runs contenders alternately (A B A B ...), each run in a fresh empty folder that is removed afterwards (not
-// timed), so page cache, disk writeback and CPU boost affect every contender alike.
+// Runs contenders alternately (A B A B ...), each run in a fresh empty folder, so page cache, disk writeback and CPU
+// boost affect every contender alike. The folders are removed only after the row's last run, and then the row waits
+// out the file system's memory of them (`settleAfterRemoving`): on ext4 without a journal, creating a file walks past
+// every inode freed in the last minute, so a run that followed the removal of the previous run's 20,000 files paid
+// seconds of system time for it (unzip of 20,000 files: 0.5 s of system time fresh, 7 s after two such removals;
+// bench/results.md, session 8), and which contender paid depended on the order.
 import { execFile } from 'node:child_process';
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +14,10 @@ import { RunFailure, timedRun, type Invocation, type RunSample } from './timedRu
 
 const execFileAsync = promisify(execFile);
 const DISK_SAMPLE_MS = 10;
+/** ext4 keeps a freed inode from reuse, and checks it on every file creation, for 60 s (`recently_deleted`). */
+const INODE_MEMORY_MS = 61_000;
+/** Below this many removed entries the check costs too little to wait for. */
+const SETTLE_FROM_ENTRIES = 1000;
 
 export interface Contender {
   name: string;
@@ -36,56 +44,95 @@ export async function alternate(contenders: Contender[], options: AlternateOptio
   const samples: RunSample[][] = contenders.map(() => []);
   const compared = contenders.map(() => false);
   const total = options.runs + (options.warmup ? 1 : 0);
-  for (let round = 0; round < total; round++) {
-    const warmup = options.warmup && round === 0;
-    const label = warmup ? 'warm-up' : `run ${round + (options.warmup ? 0 : 1)}/${options.runs}`;
-    for (const [index, contender] of contenders.entries()) {
-      // Every byte is compared on the first timed run that succeeds.
-      const thorough = !warmup && !compared[index];
-      try {
-        const sample = await runOnce(contender, options.workDir, thorough);
-        compared[index] ||= thorough;
-        options.log(
-          `    ${contender.name} ${label}: ${sample.wallSeconds.toFixed(3)} s ` +
-            `(CPU ${sample.cpuSeconds.toFixed(2)} s), ${sample.peakRssMb.toFixed(0)} MB`,
-        );
-        if (!warmup) samples[index].push(sample);
-      } catch (error) {
-        if (!(error instanceof RunFailure)) throw error;
-        const message = `${contender.name} ${label} failed: ${error.message}`;
-        options.log(`    ${message}`);
-        options.onFailure(message);
+  const runDirs: string[] = [];
+  try {
+    for (let round = 0; round < total; round++) {
+      const warmup = options.warmup && round === 0;
+      const label = warmup ? 'warm-up' : `run ${round + (options.warmup ? 0 : 1)}/${options.runs}`;
+      for (const [index, contender] of contenders.entries()) {
+        // Every byte is compared on the first timed run that succeeds.
+        const thorough = !warmup && !compared[index];
+        const runDir = path.join(options.workDir, `run-${runDirs.length}`);
+        runDirs.push(runDir);
+        try {
+          const sample = await runOnce(contender, runDir, options.workDir, thorough);
+          compared[index] ||= thorough;
+          options.log(
+            `    ${contender.name} ${label}: ${sample.wallSeconds.toFixed(3)} s ` +
+              `(CPU ${sample.cpuSeconds.toFixed(2)} s), ${sample.peakRssMb.toFixed(0)} MB`,
+          );
+          if (!warmup) samples[index].push(sample);
+        } catch (error) {
+          if (!(error instanceof RunFailure)) throw error;
+          const message = `${contender.name} ${label} failed: ${error.message}`;
+          options.log(`    ${message}`);
+          options.onFailure(message);
+        }
       }
     }
+  } finally {
+    await settleAfterRemoving(runDirs, options.log);
   }
   return samples;
 }
 
-async function runOnce(contender: Contender, workDir: string, thorough: boolean): Promise<RunSample> {
-  const runDir = path.join(workDir, 'run');
+/**
+ * Removes the row's run folders, then, if they held many entries, waits until the file system no longer checks
+ * their freed inodes on each file it creates, so that the next row's runs do not pay for this row's output.
+ */
+async function settleAfterRemoving(dirs: string[], log: (line: string) => void): Promise<void> {
+  let entries = 0;
+  for (const dir of dirs) {
+    entries += await countEntries(dir);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  if (entries < SETTLE_FROM_ENTRIES) return;
+  await execFileAsync('sync');
+  log(
+    `    (removed ${entries.toLocaleString('en-US')} entries; waiting ${INODE_MEMORY_MS / 1000} s before the next row)`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, INODE_MEMORY_MS));
+}
+
+async function countEntries(dir: string): Promise<number> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  let total = entries.length;
+  for (const entry of entries) {
+    if (entry.isDirectory()) total += await countEntries(path.join(dir, entry.name));
+  }
+  return total;
+}
+
+async function runOnce(
+  contender: Contender,
+  runDir: string,
+  workDir: string,
+  thorough: boolean,
+): Promise<RunSample> {
   await fs.rm(runDir, { recursive: true, force: true });
   await fs.mkdir(runDir, { recursive: true });
   // Flush the previous run's writes so they are not charged to this one.
   await execFileAsync('sync');
+  const invocation = await contender.invocation(runDir);
+  const disk = contender.measureDisk ? DiskSampler.start(runDir) : undefined;
+  let sample: RunSample;
   try {
-    const invocation = await contender.invocation(runDir);
-    const disk = contender.measureDisk ? DiskSampler.start(runDir) : undefined;
-    let sample: RunSample;
-    try {
-      sample = await timedRun(invocation, path.join(workDir, 'time.txt'));
-    } finally {
-      await disk?.stop();
-    }
-    if (disk) sample.peakDiskBytes = disk.peakBytes;
-    try {
-      await contender.verify(runDir, thorough);
-    } catch (error) {
-      throw new RunFailure(`${contender.name} produced wrong output: ${(error as Error).message}`);
-    }
-    return sample;
+    sample = await timedRun(invocation, path.join(workDir, 'time.txt'));
   } finally {
-    await fs.rm(runDir, { recursive: true, force: true });
+    await disk?.stop();
   }
+  if (disk) sample.peakDiskBytes = disk.peakBytes;
+  try {
+    await contender.verify(runDir, thorough);
+  } catch (error) {
+    throw new RunFailure(`${contender.name} produced wrong output: ${(error as Error).message}`);
+  }
+  return sample;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type MemoryResult,
   type PlannedResults,
 } from './results';
+import type { RunSample } from './timedRun';
 import type { UpdateResults } from './updateSuite';
 
 type Row = (string | number)[];
@@ -23,8 +24,19 @@ function medianRss(samples: { peakRssMb: number }[]): string {
   return megabytes(median(samples.map((s) => s.peakRssMb)));
 }
 
-function medianCpu(samples: { cpuSeconds: number }[]): string {
-  return seconds(median(samples.map((s) => s.cpuSeconds)));
+/** Median user + system CPU, with the median user part beside it where the samples have it. */
+function medianCpu(samples: RunSample[]): string {
+  const total = seconds(median(samples.map((s) => s.cpuSeconds)));
+  const user = samples.map((s) => s.userSeconds).filter((u): u is number => u !== undefined);
+  return user.length === samples.length && user.length > 0
+    ? `${total} (user ${median(user).toFixed(2)})`
+    : total;
+}
+
+/** One raw CPU figure: user + system, and the user part where known. */
+function rawCpu(sample: RunSample): string {
+  const total = sample.cpuSeconds.toFixed(2);
+  return sample.userSeconds === undefined ? total : `${total} (${sample.userSeconds.toFixed(2)} u)`;
 }
 
 function comparisonTable(comparisons: Comparison[]): string {
@@ -304,7 +316,7 @@ function rawRuns(results: BenchResults): string {
           c.label,
           contender.name,
           contender.samples.map((s) => s.wallSeconds.toFixed(3)).join(', '),
-          contender.samples.map((s) => s.cpuSeconds.toFixed(2)).join(', '),
+          contender.samples.map(rawCpu).join(', '),
           contender.samples.map((s) => s.peakRssMb.toFixed(0)).join(', '),
         ]);
       }
@@ -316,11 +328,14 @@ function rawRuns(results: BenchResults): string {
       m.label,
       'box-pull CLI',
       m.samples.map((s) => s.wallSeconds.toFixed(3)).join(', '),
-      m.samples.map((s) => s.cpuSeconds.toFixed(2)).join(', '),
+      m.samples.map(rawCpu).join(', '),
       m.samples.map((s) => s.peakRssMb.toFixed(0)).join(', '),
     ]);
   }
-  return table(['Suite', 'Corpus', 'Command', 'Wall times (s)', 'CPU times (s)', 'Peak RSS (MB)'], rows);
+  return table(
+    ['Suite', 'Corpus', 'Command', 'Wall times (s)', 'CPU times (s; u: user)', 'Peak RSS (MB)'],
+    rows,
+  );
 }
 
 export function renderMarkdown(results: BenchResults): string {

@@ -24,6 +24,11 @@ export interface RunSample {
   peakRssMb: number;
   /** User + system CPU seconds of the command and everything it waited for. */
   cpuSeconds: number;
+  /**
+   * The user-space part of `cpuSeconds` (absent in older results). Reported apart because system time on this
+   * bench's file systems also depends on what was deleted just before (alternate.ts), user time does not.
+   */
+  userSeconds?: number;
   /** Peak extra disk space in use during the run (only when measured). */
   peakDiskBytes?: number;
   /** Milliseconds from the first byte of the archive to the first file in staging (pulls that log it). */
@@ -72,6 +77,7 @@ export async function timedRun(invocation: Invocation, timeFile: string): Promis
     wallSeconds,
     peakRssMb: maxRssKb / 1024,
     cpuSeconds: user + system,
+    userSeconds: user,
     ...invocation.readStderr?.(stderr),
   };
 }
