@@ -164,14 +164,18 @@ export async function pullUpdate(
     options.delete === true,
     [...plan.moves, ...plan.movedChanged].map((m) => m.from),
   );
-  const folderMoves = findFolderMoves({
-    state: state ?? [],
-    goneFromBox: folders.deletedOnBox,
-    recorded: new Set([...recordedFolders, ...foldersOf((state ?? []).map((e) => e.path))]),
-    boxFolders: new Set(folders.box),
-    boxFiles: boxFiles.map((f) => f.path),
-    movedOnBox: plan.movedOnBox,
-  });
+  // A folder move starts at a folder gone from Box: without one (most updates), there is none to look for.
+  const folderMoves =
+    folders.deletedOnBox.length === 0
+      ? []
+      : findFolderMoves({
+          state: state ?? [],
+          goneFromBox: folders.deletedOnBox,
+          recorded: new Set([...recordedFolders, ...foldersOf((state ?? []).map((e) => e.path))]),
+          boxFolders: new Set(folders.box),
+          boxFiles: boxFiles.map((f) => f.path),
+          movedOnBox: plan.movedOnBox,
+        });
   // A moved folder's old one goes once empty, its empty folders below it included, even without `delete`.
   folders.remove = deepestFirst([
     ...new Set([
