@@ -20,6 +20,7 @@ import { progressLine, summary } from './render';
 import { PullError, messageOf } from '../core/errors';
 import { describeFailure } from '../core/failureText';
 import { capYoungGeneration } from './youngGeneration';
+import { holdOptimizingCompiler } from './optimizingCompiler';
 
 const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
 
 async function runPull(command: PullCommand): Promise<number> {
   capYoungGeneration();
+  const resumeOptimizing = holdOptimizingCompiler();
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   // A service manager's stop (SIGTERM) and a closed terminal (SIGHUP) cancel like Ctrl-C: the staging folder is
@@ -78,6 +80,7 @@ async function runPull(command: PullCommand): Promise<number> {
       signal: controller.signal,
       logger,
       onProgress: (progress) => {
+        if (progress.phase !== 'preparing') resumeOptimizing();
         if (command.json) writeJson({ event: 'progress', ...progress });
         else if (live) process.stderr.write(`\r\x1b[K${progressLine(progress)}`);
       },
