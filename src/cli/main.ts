@@ -20,6 +20,7 @@ import { progressLine, summary } from './render';
 import { PullError, messageOf } from '../core/errors';
 import { describeFailure } from '../core/failureText';
 import { capYoungGeneration } from './youngGeneration';
+import { holdOptimizingCompiler } from './optimizingCompiler';
 
 const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -45,6 +46,7 @@ async function main(): Promise<number> {
 
 async function runPull(command: PullCommand): Promise<number> {
   capYoungGeneration();
+  const resumeOptimizing = holdOptimizingCompiler();
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   // A service manager's stop (SIGTERM) and a closed terminal (SIGHUP) cancel like Ctrl-C: the staging folder is
@@ -78,6 +80,7 @@ async function runPull(command: PullCommand): Promise<number> {
       signal: controller.signal,
       logger,
       onProgress: (progress) => {
+        if (progress.phase !== 'preparing') resumeOptimizing();
         if (command.json) writeJson({ event: 'progress', ...progress });
         else if (live) process.stderr.write(`\r\x1b[K${progressLine(progress)}`);
       },
@@ -113,13 +116,13 @@ async function runPull(command: PullCommand): Promise<number> {
 
 /** Only warnings and errors reach the terminal; set BOX_PULL_LOG=debug for more. Secrets are always redacted. */
 function cliLogger(command: PullCommand): Logger {
+  if (command.json || command.quiet) return nullLogger;
   const level = process.env.BOX_PULL_LOG ?? 'warn';
   const order = ['trace', 'debug', 'info', 'warn', 'error'];
   const threshold = order.indexOf(level) === -1 ? 3 : order.indexOf(level);
   const write =
     (name: string) =>
     (message: string, ...args: unknown[]) => {
-      if (order.indexOf(name) < threshold || command.quiet) return;
       process.stderr.write(`\r\x1b[K[${name}] ${[message, ...args.map(String)].join(' ')}\n`);
     };
   const sink: Logger = {
@@ -129,7 +132,17 @@ function cliLogger(command: PullCommand): Logger {
     warn: write('warn'),
     error: write('error'),
   };
-  return command.json ? nullLogger : createRedactingLogger(sink, () => secretsOf(command));
+  const redacting = createRedactingLogger(sink, () => secretsOf(command));
+  // A level that prints nothing is dropped before its words are redacted (every API answer is logged at debug).
+  const shown = (name: keyof Logger) =>
+    order.indexOf(name) < threshold ? nullLogger[name] : redacting[name];
+  return {
+    trace: shown('trace'),
+    debug: shown('debug'),
+    info: shown('info'),
+    warn: shown('warn'),
+    error: shown('error'),
+  };
 }
 
 /** What no output may show: the token and a shared link's password. */

@@ -11,17 +11,37 @@ export async function statLocal(
   destination: string,
   paths: readonly string[],
   signal?: AbortSignal,
+  found = new Map<string, LocalFile>(),
 ): Promise<Map<string, LocalFile>> {
-  const found = new Map<string, LocalFile>();
   await lstatEach(destination, paths, signal, (relativePath, stat) => {
     if (!stat) return;
-    found.set(relativePath, {
-      size: stat.size,
-      mtimeMs: stat.mtimeMs,
-      ...(stat.isFile() ? {} : { sha1: '' }),
-    });
+    found.set(
+      relativePath,
+      stat.isFile()
+        ? { size: stat.size, mtimeMs: stat.mtimeMs }
+        : { size: stat.size, mtimeMs: stat.mtimeMs, sha1: '' },
+    );
   });
   return found;
+}
+
+/**
+ * The paths among `paths` whose stat now differs from the one in `local`: there, gone, or another size, time or
+ * kind (a file or not).
+ */
+export async function statsChanged(
+  destination: string,
+  local: ReadonlyMap<string, LocalFile>,
+  paths: readonly string[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const now = await statLocal(destination, paths, signal);
+  return paths.filter((p) => {
+    const was = local.get(p);
+    const is = now.get(p);
+    if (was === undefined || is === undefined) return was !== is;
+    return was.size !== is.size || was.mtimeMs !== is.mtimeMs || (was.sha1 === '') !== (is.sha1 === '');
+  });
 }
 
 export async function hashLocal(

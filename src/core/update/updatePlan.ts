@@ -83,6 +83,21 @@ export function hashesNeeded(input: Omit<UpdateInput, 'delete'>): string[] {
   return tryPlan({ ...input, delete: false }).missing;
 }
 
+/**
+ * The local paths the plan acts on as their stat found them: written over, moved from or to, removed, or recorded
+ * as they are (adopted). An unchanged or edited file is left as it is, whatever its stat.
+ */
+export function pathsActedOn(plan: UpdatePlan): string[] {
+  return [
+    ...plan.download.map((d) => d.file.path),
+    ...plan.conflicts.map((c) => c.file.path),
+    ...plan.adopt.map((file) => file.path),
+    ...plan.moves.flatMap((m) => [m.from, m.file.path]),
+    ...plan.movedChanged.flatMap((m) => [m.from, m.file.path]),
+    ...plan.deletedOnBox.filter((d) => d.remove).map((d) => d.path),
+  ];
+}
+
 export function planUpdate(input: UpdateInput): UpdatePlan {
   const { plan, missing } = tryPlan(input);
   if (missing.length > 0)

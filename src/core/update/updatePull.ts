@@ -30,9 +30,17 @@ import {
 } from '../state/pullState';
 import { placeRecorded, type KnownFile } from '../state/recordState';
 import { sameSha1, sha1OfFile } from '../verify/checksum';
-import { hashLocal, statLocal } from './localFiles';
+import { hashLocal, statLocal, statsChanged } from './localFiles';
 import { localPath, lstatEach } from '../localStats';
-import { planUpdate, tryPlan, type BoxFile, type UpdatePlan } from './updatePlan';
+import {
+  pathsActedOn,
+  planUpdate,
+  tryPlan,
+  type BoxFile,
+  type LocalFile,
+  type UpdateInput,
+  type UpdatePlan,
+} from './updatePlan';
 import { placingOptionsOf } from '../pull/placingOptions';
 import { cutListing, decideBeforeDownload, recordOf } from './askFirst';
 import { findFolderMoves, foldersOf, isInside, type FolderMove } from './folderMoves';
@@ -127,32 +135,39 @@ export async function pullUpdate(
   // another way, a lost state file), each is compared with Box's by SHA-1: identical ones are adopted.
   if (read.kind !== 'found' && !(await holdsFiles(destination))) return undefined;
   const state = read.kind === 'found' ? read.state.files : undefined;
+  const recorded = new Set<string>();
+  for (const entry of state ?? []) recorded.add(entry.path);
 
-  const listing = await walkTree(request.client, context.root, {
+  const walking = walkTree(request.client, context.root, {
     filter: makeFilter({}),
     concurrency: options.listConcurrency,
     callsPerMinute: options.callsPerMinute,
     signal: request.signal,
     onFolders: (folders) => progress.listed(folders),
   });
+  // The recorded files are stat'ed while the walk waits for Box's answers, and after it only the paths new on Box.
+  // A stat taken early is taken again, below, wherever the plan would act on it.
+  const early = statLocal(destination, [...recorded], request.signal);
+  early.catch(() => undefined); // awaited after the walk; should the walk fail first, its failure is the one told
+  const listing = await walking;
   progress.listed(listing.folders, true);
   // The listed files themselves (a ListedFile is a BoxFile): the plan only reads them.
   const boxFiles: BoxFile[] = [];
-  const paths = new Set<string>();
+  const newOnBox: string[] = [];
   for (const file of listing.files.values()) {
     if (isStateFilePath(file.path)) continue;
     boxFiles.push(file);
-    paths.add(file.path);
+    if (!recorded.has(file.path)) newOnBox.push(file.path);
   }
-  for (const entry of state ?? []) paths.add(entry.path);
-  const local = await statLocal(destination, [...paths], request.signal);
+  let local = await statLocal(destination, newOnBox, request.signal, await early);
   const input = { box: boxFiles, state, local, delete: options.delete === true };
-  // One pass when every local file is as recorded (no hash needed); else hash what it names and plan again.
-  const first = tryPlan(input);
-  let plan = first.plan;
-  if (first.missing.length > 0) {
-    await hashLocal(destination, local, first.missing, request.signal);
-    plan = planUpdate(input);
+  let plan = await judge(input, destination, request.signal);
+  // A file changed here while Box was listed, where the plan would write, move, remove or record it: judged again,
+  // every path on a stat taken now, so nothing is acted on by a stat older than the listing.
+  const acted = pathsActedOn(plan).filter((p) => recorded.has(p));
+  if ((await statsChanged(destination, local, acted, request.signal)).length > 0) {
+    local = input.local = await statLocal(destination, [...recorded, ...newOnBox], request.signal);
+    plan = await judge(input, destination, request.signal);
   }
   const recordedFolders = read.kind === 'found' ? (read.state.folders ?? []) : [];
   const folders = await judgeFolders(
@@ -162,14 +177,18 @@ export async function pullUpdate(
     options.delete === true,
     [...plan.moves, ...plan.movedChanged].map((m) => m.from),
   );
-  const folderMoves = findFolderMoves({
-    state: state ?? [],
-    goneFromBox: folders.deletedOnBox,
-    recorded: new Set([...recordedFolders, ...foldersOf((state ?? []).map((e) => e.path))]),
-    boxFolders: new Set(folders.box),
-    boxFiles: boxFiles.map((f) => f.path),
-    movedOnBox: plan.movedOnBox,
-  });
+  // A folder move starts at a folder gone from Box: without one (most updates), there is none to look for.
+  const folderMoves =
+    folders.deletedOnBox.length === 0
+      ? []
+      : findFolderMoves({
+          state: state ?? [],
+          goneFromBox: folders.deletedOnBox,
+          recorded: new Set([...recordedFolders, ...foldersOf((state ?? []).map((e) => e.path))]),
+          boxFolders: new Set(folders.box),
+          boxFiles: boxFiles.map((f) => f.path),
+          movedOnBox: plan.movedOnBox,
+        });
   // A moved folder's old one goes once empty, its empty folders below it included, even without `delete`.
   folders.remove = deepestFirst([
     ...new Set([
@@ -596,6 +615,18 @@ function report(context: UpdateContext, update: UpdateSummary, bytes: number): P
     attempts: 1,
     update,
   };
+}
+
+/** The plan, hashing first the local files whose stat differs from their record (an update of nothing hashes none). */
+async function judge(
+  input: UpdateInput & { local: Map<string, LocalFile> },
+  destination: string,
+  signal: AbortSignal | undefined,
+): Promise<UpdatePlan> {
+  const first = tryPlan(input);
+  if (first.missing.length === 0) return first.plan;
+  await hashLocal(destination, input.local, first.missing, signal);
+  return planUpdate(input);
 }
 
 /** Anything in the destination besides Box Pull's own files. */
