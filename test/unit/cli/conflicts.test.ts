@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
+import { writeWithOwnTime } from '../../helpers/ownTime';
 import { requirePrerequisite } from '../../helpers/prerequisite';
 import { STATE_FILE } from '../../../src/core/state/pullState';
 import { pullArgs, requireBuiltCli, snapshot, spawnInTerminal, type TerminalRun } from './support';
@@ -132,14 +133,7 @@ describe('box-pull CLI: conflicts asked before the download', function () {
   it("a file changed on both sides since the last pull, under ask: Take Box's to all answers the rest", async () => {
     const box = path.join(sandbox, 'account', 'Both');
     const dest = path.join(sandbox, 'dest-both');
-    let tick = 0;
-    /** Each write gets a time of its own, so that the emulator's SHA-1 cache (path, size, time) sees it. */
-    const write = async (dir: string, name: string, text: string) => {
-      await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(path.join(dir, name), text);
-      const when = new Date(Date.now() - 1_000_000 + ++tick * 1000);
-      await fs.utimes(path.join(dir, name), when, when);
-    };
+    const write = writeWithOwnTime;
     await write(box, 'b.txt', 'v1');
     await write(box, 'c.txt', 'c1');
     const id = emulator.idForPath('Both');

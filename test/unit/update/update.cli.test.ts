@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startEmulator } from '../../../src/emulator/index';
 import { diffTrees } from '../../helpers/compareTrees';
+import { writeWithOwnTime } from '../../helpers/ownTime';
 import { CLI, pullArgs, requireBuiltCli, runCli, snapshot, watch, type Run } from '../cli/support';
 import type { UpdateSummary } from '../../../src/core/update/updatePull';
 
@@ -57,14 +58,7 @@ describe('box-pull CLI: pulling updates', function () {
     return { box, dest: path.join(sandbox, `dest-${counter}`), name };
   }
 
-  /** Writes a file with a modification time of its own, so the emulator's SHA-1 cache (path, size, time) sees it. */
-  async function write(dir: string, relative: string, text: string): Promise<void> {
-    const file = path.join(dir, ...relative.split('/'));
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, text);
-    const when = new Date(Date.now() - 1_000_000 + ++counter * 1000);
-    await fs.utimes(file, when, when);
-  }
+  const write = writeWithOwnTime;
 
   const pull = (name: string, dest: string, ...extra: string[]) =>
     runCli(pullArgs(emulator, emulator.idForPath(name), dest, '--json', ...extra));
@@ -99,6 +93,22 @@ describe('box-pull CLI: pulling updates', function () {
    * The update run (its words, or `--json`) while a racing process writes a file of the user's at `at` once the
    * download has begun (the staging folder is there, the download slowed): between the plan and the placing.
    */
+  /**
+   * a/doc.txt moved on Box to b/moved.txt (after a second pull recorded Box's ids), and an update during which a file
+   * of yours is made at b/moved.txt; big.txt changed on Box makes the update last long enough for that.
+   */
+  async function moveRacedByYours(): Promise<{ f: Awaited<ReturnType<typeof fixture>>; run: Run }> {
+    const f = await fixture({ 'a/doc.txt': 'moving', 'a/stay.txt': 's', 'big.txt': 'v1 '.repeat(4000) });
+    await pullOk(f.name, f.dest);
+    await pullOk(f.name, f.dest); // the update fills in Box's ids
+    await fs.mkdir(path.join(f.box, 'b'));
+    await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/moved.txt`);
+    await write(f.box, 'big.txt', 'v2 '.repeat(4000));
+    const run = await updateRacing(f, 'b/moved.txt', 'mine, made meanwhile', true);
+    assert.equal(run.code, 0, run.stderr);
+    return { f, run };
+  }
+
   async function updateRacing(
     f: { name: string; dest: string },
     at: string,
@@ -422,15 +432,7 @@ describe('box-pull CLI: pulling updates', function () {
   });
 
   it('a file moved on Box whose new path gets a file of yours during the update: both stay, the move is said kept', async function () {
-    const f = await fixture({ 'a/doc.txt': 'moving', 'a/stay.txt': 's', 'big.txt': 'v1 '.repeat(4000) });
-    await pullOk(f.name, f.dest);
-    await pullOk(f.name, f.dest); // the update fills in Box's ids
-    await fs.mkdir(path.join(f.box, 'b'));
-    await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/moved.txt`);
-    // A download to make the update last long enough for the racing process.
-    await write(f.box, 'big.txt', 'v2 '.repeat(4000));
-    const run = await updateRacing(f, 'b/moved.txt', 'mine, made meanwhile', true);
-    assert.equal(run.code, 0, run.stderr);
+    const { f, run } = await moveRacedByYours();
     assert.equal(await read(f.dest, 'a/doc.txt'), 'moving', 'the old copy is kept');
     assert.equal(await read(f.dest, 'b/moved.txt'), 'mine, made meanwhile');
     assert.equal(await read(f.dest, 'big.txt'), 'v2 '.repeat(4000));
@@ -447,14 +449,7 @@ describe('box-pull CLI: pulling updates', function () {
   });
 
   it("a file of yours left at the new path of a move: the next update with --delete keeps the old copy, recorded, and says why; overwrite takes Box's and the old copy goes with it", async function () {
-    const f = await fixture({ 'a/doc.txt': 'moving', 'a/stay.txt': 's', 'big.txt': 'v1 '.repeat(4000) });
-    await pullOk(f.name, f.dest);
-    await pullOk(f.name, f.dest); // the update fills in Box's ids
-    await fs.mkdir(path.join(f.box, 'b'));
-    await emulator.renameKeepingIds(`${f.name}/a/doc.txt`, `${f.name}/b/moved.txt`);
-    await write(f.box, 'big.txt', 'v2 '.repeat(4000));
-    const raced = await updateRacing(f, 'b/moved.txt', 'mine, made meanwhile', true);
-    assert.equal(raced.code, 0, raced.stderr);
+    const { f } = await moveRacedByYours();
     assert.ok((await recorded(f.dest)).includes('a/doc.txt'));
     // The file of yours stays at the new path: a conflict there (skip keeps it), never "deleted on Box" for the old.
     await fs.cp(f.dest, `${f.dest}-text`, { recursive: true, preserveTimestamps: true });

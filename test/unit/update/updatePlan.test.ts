@@ -126,20 +126,24 @@ describe('planUpdate: the table of issue #13', function () {
     assert.deepEqual(p.deletedOnBox, [], 'the old path is moved, not deleted');
   });
 
+  /** 'old' (recorded as A, unedited) moved on Box to 'new' with `sha1`; a local file with `atNew` is at 'new'. */
+  const movedOnto = (sha1: string, atNew: string) =>
+    plan({
+      box: [box('new', sha1, 'id-1')],
+      state: [record('old', A, 'id-1')],
+      local: new Map([
+        ['old', placed()],
+        ['new', touched(atNew)],
+      ]),
+      delete: true,
+    });
+
   for (const [what, sha1] of [
     ['moved', A],
     ['moved and changed', B],
   ]) {
     it(`${what} on Box, unedited here, a different file of yours at the new path: a conflict there, the old copy recorded, never deleted on Box`, function () {
-      const p = plan({
-        box: [box('new', sha1, 'id-1')],
-        state: [record('old', A, 'id-1')],
-        local: new Map([
-          ['old', placed()],
-          ['new', touched(C)],
-        ]),
-        delete: true,
-      });
+      const p = movedOnto(sha1, C);
       assert.deepEqual(p.conflicts, [
         { file: box('new', sha1, 'id-1'), kind: 'new-differs', from: record('old', A, 'id-1') },
       ]);
@@ -152,15 +156,7 @@ describe('planUpdate: the table of issue #13', function () {
     });
 
     it(`${what} on Box, unedited here, Box's bytes at the new path already: the move goes ahead (placing finds it in place)`, function () {
-      const p = plan({
-        box: [box('new', sha1, 'id-1')],
-        state: [record('old', A, 'id-1')],
-        local: new Map([
-          ['old', placed()],
-          ['new', touched(sha1)],
-        ]),
-        delete: true,
-      });
+      const p = movedOnto(sha1, sha1);
       const move = { from: 'old', file: box('new', sha1, 'id-1'), record: record('old', A, 'id-1') };
       assert.deepEqual([p.moves, p.movedChanged], sha1 === A ? [[move], []] : [[], [move]]);
       assert.deepEqual([p.conflicts, p.adopt, p.deletedOnBox, p.carried], [[], [], [], []]);

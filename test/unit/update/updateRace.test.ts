@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { pull, type PullRequest } from '../../../src/core/pull/pull';
 import type { PullProgress } from '../../../src/core/pull/progress';
 import { emulatorFixture } from '../pull/support';
+import { writeWithOwnTime } from '../../helpers/ownTime';
 
 describe('update: a file edited here while Box is listed', function () {
   this.timeout(60_000);
@@ -17,17 +18,8 @@ describe('update: a file edited here while Box is listed', function () {
   async function boxFolder(files: Record<string, string>): Promise<{ name: string; dir: string }> {
     const name = `Race${++folders}`;
     const dir = path.join(fixture.root, name);
-    for (const [relative, text] of Object.entries(files)) await writeOnBox(dir, relative, text);
+    for (const [relative, text] of Object.entries(files)) await writeWithOwnTime(dir, relative, text);
     return { name, dir };
-  }
-
-  let tick = 0;
-  async function writeOnBox(dir: string, relative: string, text: string): Promise<void> {
-    const file = path.join(dir, ...relative.split('/'));
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, text);
-    const when = new Date(Date.now() - 1_000_000 + ++tick * 1000);
-    await fs.utimes(file, when, when);
   }
 
   function update(name: string, dest: string, onProgress?: (p: PullProgress) => void): Promise<unknown> {
@@ -47,8 +39,8 @@ describe('update: a file edited here while Box is listed', function () {
     const dest = fixture.dest();
     await update(box.name, dest);
     await update(box.name, dest); // as after every update: the state knows Box's ids
-    await writeOnBox(box.dir, 'a.txt', 'box two, longer');
-    await writeOnBox(box.dir, 'b.txt', 'box two, longer');
+    await writeWithOwnTime(box.dir, 'a.txt', 'box two, longer');
+    await writeWithOwnTime(box.dir, 'b.txt', 'box two, longer');
 
     let edited = false;
     const report = (await update(box.name, dest, (p) => {
