@@ -26,6 +26,8 @@ export class GrowingFile {
   private complete = false;
   private failure: unknown;
   private readonly waiters = new Set<() => void>();
+  /** The signals `waitFor` listens to (`watch`), each with its listener: removed on `close`. */
+  private readonly watched = new Map<AbortSignal, () => void>();
   /** A read-ahead block: most entries are far smaller than it, so one read serves many of them. */
   private block: Buffer = Buffer.alloc(0);
   private buffer: Buffer = Buffer.alloc(0);
@@ -162,12 +164,37 @@ export class GrowingFile {
    * with it). Callers consume or copy them before reading again.
    */
   async read(position: number, length: number, signal: AbortSignal): Promise<Buffer> {
+    const now = this.readNow(position, length);
+    if (now !== undefined) return now;
     this.reading++;
     try {
       return await this.readOpen(position, length, signal);
     } finally {
       if (--this.reading === 0) this.readsSettled?.();
     }
+  }
+
+  /**
+   * What `read` would return without waiting or reading the file (same bytes, same validity), else undefined.
+   * Most reads of the streaming pass are a few bytes in memory: each `read` is three async frames and their
+   * promises, which for 20,000 tiny entries (five reads each) was a good part of the main thread's work (#15).
+   */
+  readNow(position: number, length: number): Buffer | undefined {
+    if (this.closed || this.failure !== undefined) return undefined;
+    const end = position + length;
+    if (!this.spilled) {
+      if (this.length < end && !this.complete) return undefined;
+      return this.heldView(position, Math.max(0, Math.min(end, this.length) - position));
+    }
+    if (position >= this.blockStart && end <= this.blockStart + this.block.length) {
+      return this.block.subarray(position - this.blockStart, end - this.blockStart);
+    }
+    return undefined;
+  }
+
+  /** Whether `waitFor(end)` would resolve at once: the caller may skip it (and the tick an await costs). */
+  has(end: number): boolean {
+    return (this.length >= end || this.complete) && this.failure === undefined;
   }
 
   private async readOpen(position: number, length: number, signal: AbortSignal): Promise<Buffer> {
@@ -196,17 +223,21 @@ export class GrowingFile {
       if (this.failure !== undefined) throw this.failure;
       if (signal.aborted) throw abortError(signal);
       if (this.closed) throw closedError(this.path);
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          signal.removeEventListener('abort', wake);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        this.waiters.add(wake);
-        signal.addEventListener('abort', wake, { once: true });
-      });
+      this.watch(signal);
+      await new Promise<void>((resolve) => this.waiters.add(resolve));
     }
     if (this.failure !== undefined) throw this.failure;
+  }
+
+  /**
+   * An abort wakes every waiter (each checks its own signal). One listener per signal, not one per wait: adding
+   * and removing an event listener cost more than the rest of a wait, and the streaming pass waits per entry.
+   */
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    const wake = (): void => this.wake();
+    this.watched.set(signal, wake);
+    signal.addEventListener('abort', wake, { once: true });
   }
 
   /**
@@ -218,6 +249,8 @@ export class GrowingFile {
     this.closed = true;
     this.wake();
     this.wakeWriters();
+    for (const [signal, wake] of this.watched) signal.removeEventListener('abort', wake);
+    this.watched.clear();
     while (this.reading > 0) await new Promise<void>((resolve) => (this.readsSettled = resolve));
     // The held slabs go back to the shared budget only now: a read under way may still be copying from them.
     this.held = [];
@@ -382,14 +415,9 @@ export class GrowingFile {
   /** Held bytes: a view of one in-memory piece when they lie in one, else a copy into the reused buffer. */
   private async readHeld(position: number, length: number): Promise<Buffer> {
     if (position < this.heldStart) throw new Error(`read at ${position}, released before ${this.heldStart}`);
-    let index = this.held[this.cursorIndex]?.start <= position ? this.cursorIndex : 0;
-    while (index < this.held.length && this.held[index].start + this.held[index].length <= position) index++;
-    this.cursorIndex = index;
-    const first = this.held[index];
-    if (first === undefined || length === 0) return Buffer.alloc(0);
-    if (first.memory !== undefined && position + length <= first.start + first.length) {
-      return first.memory.subarray(position - first.start, position - first.start + length);
-    }
+    const view = this.heldView(position, length);
+    if (view !== undefined) return view;
+    let index = this.cursorIndex;
     // The pieces are picked before any await: a piece read from is not dropped meanwhile (it is not released).
     const parts: { piece: Piece; from: number; count: number }[] = [];
     for (let at = position; at < position + length && index < this.held.length; index++) {
@@ -414,12 +442,32 @@ export class GrowingFile {
     return buffer.subarray(0, filled);
   }
 
+  /**
+   * Held bytes as a view of the one in-memory piece they lie in (an empty buffer for none), else undefined. Moves
+   * the cursor to the piece `position` is in, which `readHeld` copies from when a view will not do.
+   */
+  private heldView(position: number, length: number): Buffer | undefined {
+    if (position < this.heldStart) return undefined;
+    let index = this.held[this.cursorIndex]?.start <= position ? this.cursorIndex : 0;
+    while (index < this.held.length && this.held[index].start + this.held[index].length <= position) index++;
+    this.cursorIndex = index;
+    const first = this.held[index];
+    if (first === undefined || length === 0) return EMPTY;
+    if (first.memory !== undefined && position + length <= first.start + first.length) {
+      return first.memory.subarray(position - first.start, position - first.start + length);
+    }
+    return undefined;
+  }
+
   private wakeWriters(): void {
     for (const waiter of [...this.roomWaiters]) waiter();
   }
 
   private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    if (this.waiters.size === 0) return;
+    const waiters = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiters) waiter();
   }
 }
 
@@ -489,6 +537,8 @@ const LEAN_TAIL_BYTES = 256 * 1024;
 
 /** Large enough that thousands of small entries cost a handful of reads, small enough to stay cheap to copy. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+
+const EMPTY = Buffer.alloc(0);
 
 function closedError(path: string): Error {
   return new Error(`${path} is closed`);
