@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import { DestinationSurvey, insideOrThrow, parentOf, type FileState } from './destinationSurvey';
 import { PlacingSession, relativeName, type Move } from './placingSession';
 import { missingRoots, readStagedTree } from './stagedTree';
+import { allNamedSegments } from '../localStats';
 
 /**
  * Moves extracted files from the staging folder into the destination.
@@ -147,15 +148,16 @@ export async function placeFiles(
     const conflicts: Move[] = [];
     extracted.files.forEach((file, index) => {
       const state = fileStates[index];
-      const move: Move = {
-        relativePath: file.relativePath,
-        source: insideOrThrow(staging, file.relativePath),
-        destination: insideOrThrow(destination, file.relativePath),
-        mode: state.kind === 'conflict' ? 'overwrite' : 'new',
-      };
+      const move = new PlannedMove(
+        file.relativePath,
+        state.kind === 'conflict' ? 'overwrite' : 'new',
+        staging,
+        destination,
+      );
       if (state.kind === 'blocked')
         result.blocked.push({ relativePath: file.relativePath, reason: state.reason });
-      else if (isProtected(move.destination)) result.protected.push(file.relativePath);
+      else if (options.isProtected !== undefined && isProtected(move.destination))
+        result.protected.push(file.relativePath);
       else if (state.kind === 'conflict' && options.replace?.has(file.relativePath)) moves.push(move);
       else if (state.kind === 'conflict') conflicts.push(move);
       else moves.push(move);
@@ -268,6 +270,38 @@ export async function placeFiles(
   } finally {
     // Refused (and kept) while it holds originals an undo could not put back.
     await removeStagingDir(stagingRoot).catch(() => undefined);
+  }
+}
+
+/**
+ * A file to move, whose absolute paths are joined (and checked to stay inside their folders) when first asked for:
+ * a file moved with its whole folder (moveTrees) never needs them, and on a fresh destination that is nearly every
+ * file (two path joins and two strings per file saved, 40,000 of each on 20,000 files). A path that is not plain
+ * names (an empty, `.` or `..` segment) is still refused before any move; every path is checked before use.
+ */
+class PlannedMove implements Move {
+  private sourcePath: string | undefined;
+  private destinationPath: string | undefined;
+
+  constructor(
+    readonly relativePath: string,
+    readonly mode: Move['mode'],
+    private readonly stagingDir: string,
+    private readonly destinationDir: string,
+  ) {
+    // Anything but plain names on this platform is joined (and refused) at once, before a single move.
+    if (path.sep !== '/' || !allNamedSegments(relativePath)) {
+      this.sourcePath = insideOrThrow(stagingDir, relativePath);
+      this.destinationPath = insideOrThrow(destinationDir, relativePath);
+    }
+  }
+
+  get source(): string {
+    return (this.sourcePath ??= insideOrThrow(this.stagingDir, this.relativePath));
+  }
+
+  get destination(): string {
+    return (this.destinationPath ??= insideOrThrow(this.destinationDir, this.relativePath));
   }
 }
 

@@ -415,6 +415,23 @@ describe('placeFiles', () => {
     assert.deepEqual(result.written, []);
   });
 
+  // Paths are joined only when a move needs them (a file moved with its folder never does), but a path that is not
+  // plain names is still refused before a single move, even where its folders are missing in the destination.
+  it('a planned path that would leave the destination is refused before any move, in a fresh destination', async () => {
+    const { sandbox, staging, extracted } = await setup({}, { 'a.txt': 'A', 'sub/b.txt': 'B' });
+    const forged = {
+      ...extracted,
+      files: [...extracted.files, { ...extracted.files[0], relativePath: 'new/../../x' }],
+    };
+    await assert.rejects(placeFiles(staging, forged, sandbox.dest, { policy: 'skip' }), (error: object) => {
+      assert.equal((error as { code?: string }).code, 'unsafe_path');
+      // No placing session was started, so there was nothing to undo.
+      assert.equal('filesUndone' in error, false);
+      return true;
+    });
+    assert.deepEqual(await destinationTree(sandbox), {});
+  });
+
   it('aborted before the move phase: nothing moves', async () => {
     const { sandbox, staging, extracted } = await setup({}, { 'a.txt': 'A' });
     await assert.rejects(
