@@ -210,7 +210,7 @@ class PlannedPull {
               running.delete(run);
               // A first task that ended without a file (failed, to be retried, or a part of empty files) holds
               // nothing back: its retry is a task like the others.
-              hold.release();
+              hold.release('the first part ended');
             });
           running.add(run);
           this.summary.streamsUsed = Math.max(this.summary.streamsUsed, running.size);
@@ -231,25 +231,38 @@ class PlannedPull {
    * FIRST_FILE_HOLD_MS pass: a first file that takes longer (a large one, a slow server) must not cost the pull its
    * parallel streams for long. Time rather than bytes bounds it, because time is what the hold costs the user.
    */
-  private firstFileHold(wanted: boolean): { readonly on: boolean; released: Promise<void>; release(): void } {
+  private firstFileHold(wanted: boolean): {
+    readonly on: boolean;
+    released: Promise<void>;
+    release(why?: string): void;
+  } {
     const bound = new AbortController();
+    const started = performance.now();
     let release = (): void => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
     const hold = {
       on: wanted,
       released,
-      release: () => {
+      release: (why?: string) => {
         if (!hold.on) return;
         hold.on = false;
         this.firstFileIn = undefined;
         bound.abort();
         release();
+        if (why) {
+          this.context.logger.debug(
+            `The other streams start ${Math.round(performance.now() - started)} ms after the first: ${why}`,
+          );
+        }
       },
     };
     if (!wanted) return hold;
-    this.firstFileIn = hold.release;
+    this.firstFileIn = () => hold.release('its first file is in staging');
     // The request's sleep, so that tests hold or pass the bound at will; aborted once the hold ends another way.
-    this.context.sleep(FIRST_FILE_HOLD_MS, bound.signal).then(hold.release, () => undefined);
+    this.context.sleep(FIRST_FILE_HOLD_MS, bound.signal).then(
+      () => hold.release(`no file within ${FIRST_FILE_HOLD_MS} ms`),
+      () => undefined,
+    );
     return hold;
   }
 
