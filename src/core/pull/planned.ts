@@ -88,6 +88,8 @@ const MAX_SIGNAL_LISTENERS = 200;
 const MOVE_CONCURRENCY = 16;
 /** Files hashed at once after a part is in. */
 const HASH_CONCURRENCY = 8;
+/** How long the other streams wait, at most, for the first stream's first file (see runTasks). */
+export const FIRST_FILE_HOLD_MS = 2000;
 
 export async function runPlanned(context: PlannedContext): Promise<PlannedResult> {
   return new PlannedPull(context).run();
@@ -113,6 +115,8 @@ class PlannedPull {
   private partsMade = 0;
   private partNumber = 0;
   private readonly filesDoneByTask = new Map<number, number>();
+  /** Set while the other streams wait for the first file (runTasks): called once a file is in staging. */
+  private firstFileIn: (() => void) | undefined;
   /** Ends every part still running when one fails for good. */
   private readonly stop = new AbortController();
   private readonly signal: AbortSignal;
@@ -181,30 +185,85 @@ class PlannedPull {
     ];
   }
 
-  /** Runs tasks, at most `streams` at once; tasks may queue more. The first failure for good stops the rest. */
+  /**
+   * Runs tasks, at most `streams` at once; tasks may queue more. The first failure for good stops the rest.
+   *
+   * The first task runs alone until its first file is in staging (firstFileHold), so that the user sees a file at
+   * one stream's full rate rather than a third of it; the others start then, and the pull's total barely moves.
+   */
   private async runTasks(queue: Task[]): Promise<void> {
     const running = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
-    while (!failure && (queue.length > 0 || running.size > 0)) {
-      while (!failure && queue.length > 0 && running.size < this.streams) {
-        const task = queue.shift()!;
-        const run: Promise<void> = this.runTask(task, queue)
-          .catch((error: unknown) => {
-            if (!failure) {
-              failure = { error };
-              this.stop.abort(error);
-            }
-          })
-          .finally(() => running.delete(run));
-        running.add(run);
-        this.summary.streamsUsed = Math.max(this.summary.streamsUsed, running.size);
+    const hold = this.firstFileHold(queue.length > 1 && this.streams > 1);
+    try {
+      while (!failure && (queue.length > 0 || running.size > 0)) {
+        while (!failure && queue.length > 0 && running.size < (hold.on ? 1 : this.streams)) {
+          const task = queue.shift()!;
+          const run: Promise<void> = this.runTask(task, queue)
+            .catch((error: unknown) => {
+              if (!failure) {
+                failure = { error };
+                this.stop.abort(error);
+              }
+            })
+            .finally(() => {
+              running.delete(run);
+              // A first task that ended without a file (failed, to be retried, or a part of empty files) holds
+              // nothing back: its retry is a task like the others.
+              hold.release('the first part ended');
+            });
+          running.add(run);
+          this.summary.streamsUsed = Math.max(this.summary.streamsUsed, running.size);
+        }
+        if (running.size > 0) await Promise.race(hold.on ? [...running, hold.released] : running);
       }
-      if (running.size > 0) await Promise.race(running);
+    } finally {
+      hold.release();
     }
     // Nothing may still be writing into the staging folder when the caller removes it.
     await Promise.allSettled(running);
     if (this.context.signal?.aborted) throw abortError(this.context.signal);
     if (failure) throw failure.error;
+  }
+
+  /**
+   * Holds the other streams back until a file is in staging (reportFiles), the first task ends, or
+   * FIRST_FILE_HOLD_MS pass: a first file that takes longer (a large one, a slow server) must not cost the pull its
+   * parallel streams for long. Time rather than bytes bounds it, because time is what the hold costs the user.
+   */
+  private firstFileHold(wanted: boolean): {
+    readonly on: boolean;
+    released: Promise<void>;
+    release(why?: string): void;
+  } {
+    const bound = new AbortController();
+    const started = performance.now();
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = {
+      on: wanted,
+      released,
+      release: (why?: string) => {
+        if (!hold.on) return;
+        hold.on = false;
+        this.firstFileIn = undefined;
+        bound.abort();
+        release();
+        if (why) {
+          this.context.logger.debug(
+            `The other streams start ${Math.round(performance.now() - started)} ms after the first: ${why}`,
+          );
+        }
+      },
+    };
+    if (!wanted) return hold;
+    this.firstFileIn = () => hold.release('its first file is in staging');
+    // The request's sleep, so that tests hold or pass the bound at will; aborted once the hold ends another way.
+    this.context.sleep(FIRST_FILE_HOLD_MS, bound.signal).then(
+      () => hold.release(`no file within ${FIRST_FILE_HOLD_MS} ms`),
+      () => undefined,
+    );
+    return hold;
   }
 
   private async runTask(task: Task, queue: Task[]): Promise<void> {
@@ -481,6 +540,7 @@ class PlannedPull {
     // Files taken in (-1) plus those the running parts have extracted so far, which are not taken in yet.
     let total = 0;
     for (const files of this.filesDoneByTask.values()) total += files;
+    if (total > 0) this.firstFileIn?.();
     this.context.progress.filesDone(Math.min(total, this.context.listing.files.size));
   }
 }
