@@ -102,14 +102,15 @@ export class ItemTree {
 
   /** Direct children of a folder (files and folders only; symlinks and specials are not part of the account). */
   async children(folderRel: string): Promise<ItemInfo[]> {
-    const entries = await fs.readdir(this.absolute(folderRel), { withFileTypes: true });
+    const folder = this.absolute(folderRel);
+    const entries = await fs.readdir(folder, { withFileTypes: true });
     // Stats one after another without the thread pool: a page of 50 children cost 50 hops through it, the largest
     // part of the emulator's time per listing page (Box answers from its database).
     const items: ItemInfo[] = [];
     for (const entry of entries) {
       if (!entry.isFile() && !entry.isDirectory()) continue;
       const relPath = folderRel === '' ? entry.name : `${folderRel}/${entry.name}`;
-      const stats = lstatQuietly(this.absolute(relPath));
+      const stats = lstatQuietly(childPath(folder, entry.name));
       const item = stats && this.fromStats(relPath, stats);
       if (item) items.push(item);
     }
@@ -141,7 +142,7 @@ export class ItemTree {
     let total = 0;
     const visit = (dir: string): void => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const child = path.join(dir, entry.name);
+        const child = childPath(dir, entry.name);
         if (entry.isDirectory()) visit(child);
         else if (entry.isFile()) total += lstatQuietly(child)?.size ?? 0;
       }
@@ -244,6 +245,14 @@ export function compareNames(a: string, b: string): number {
   const lb = b.toLowerCase();
   if (la !== lb) return la < lb ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * A name in a folder, joined by hand: `folder` comes from path.join, so it is normalised already, and path.join's
+ * character-by-character normalising of every child was a tenth of the work of adding up a folder's `size`.
+ */
+function childPath(folder: string, name: string): string {
+  return folder.endsWith(path.sep) ? `${folder}${name}` : `${folder}${path.sep}${name}`;
 }
 
 /** The item's stats, or undefined when it is gone (or unreadable) by the time it is looked at. */
