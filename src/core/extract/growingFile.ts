@@ -163,9 +163,12 @@ export class GrowingFile {
    * buffer per block would leave gigabytes of garbage to the collector on a large archive (and the peak memory
    * with it). Callers consume or copy them before reading again.
    */
-  async read(position: number, length: number, signal: AbortSignal): Promise<Buffer> {
-    const now = this.readNow(position, length);
-    if (now !== undefined) return now;
+  read(position: number, length: number, signal: AbortSignal): Buffer | Promise<Buffer> {
+    // Bytes at hand come back at once, without the async frames and promises of a wait (see readNow).
+    return this.readNow(position, length) ?? this.readLater(position, length, signal);
+  }
+
+  private async readLater(position: number, length: number, signal: AbortSignal): Promise<Buffer> {
     this.reading++;
     try {
       return await this.readOpen(position, length, signal);
@@ -175,11 +178,11 @@ export class GrowingFile {
   }
 
   /**
-   * What `read` would return without waiting or reading the file (same bytes, same validity), else undefined.
-   * Most reads of the streaming pass are a few bytes in memory: each `read` is three async frames and their
+   * What `read` returns without waiting or reading the file (same bytes, same validity), else undefined.
+   * Most reads of the streaming pass are a few bytes in memory: each wait is three async frames and their
    * promises, which for 20,000 tiny entries (five reads each) was a good part of the main thread's work (#15).
    */
-  readNow(position: number, length: number): Buffer | undefined {
+  private readNow(position: number, length: number): Buffer | undefined {
     if (this.closed || this.failure !== undefined) return undefined;
     const end = position + length;
     if (!this.spilled) {

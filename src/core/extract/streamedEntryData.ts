@@ -69,7 +69,7 @@ export async function inflateUntilStreamEnd(
     // A window of `wanted` bytes, not "all that has arrived": with the download just ahead, the latter would
     // re-read (and re-copy) up to a megabyte for every small entry.
     const length = Math.min(wanted, Math.max(0, archive.available - dataStart));
-    const window = archive.readNow(dataStart, length) ?? (await archive.read(dataStart, length, signal));
+    const window = await archive.read(dataStart, length, signal);
     // Where a data descriptor's signature is followed by the compressed size so far, the deflate stream may end:
     // inflating up to there either ends it (its end is the same whatever follows) or fails on a decoy inside the
     // data, and the window is then tried whole. Without such a place, the whole window is only tried once the

@@ -325,14 +325,8 @@ export class StreamingExtractor {
     return dataStart + descriptor.length;
   }
 
-  /**
-   * `archive.read`, without its async frames when the bytes are at hand (`readNow`). Awaiting the bytes themselves
-   * still costs a tick, so the caller's `await` of a buffer is cheap next to a read's promises.
-   */
   private read(position: number, length: number): Buffer | Promise<Buffer> {
-    return (
-      this.archive.readNow(position, length) ?? this.archive.read(position, length, this.internal.signal)
-    );
+    return this.archive.read(position, length, this.internal.signal);
   }
 
   private decoded(content: Buffer, compressedSize: number): DecodedEntry {

@@ -156,8 +156,8 @@ export async function placeFiles(
       );
       if (state.kind === 'blocked')
         result.blocked.push({ relativePath: file.relativePath, reason: state.reason });
-      else if (options.isProtected !== undefined && isProtected(move.destination))
-        result.protected.push(file.relativePath);
+      // Optional call: without a callback, the move's destination is never joined.
+      else if (options.isProtected?.(move.destination)) result.protected.push(file.relativePath);
       else if (state.kind === 'conflict' && options.replace?.has(file.relativePath)) moves.push(move);
       else if (state.kind === 'conflict') conflicts.push(move);
       else moves.push(move);

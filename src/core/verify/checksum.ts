@@ -1,13 +1,13 @@
 // The one home of content hashing: Box's `sha1` of a file against the bytes we hold.
 import * as crypto from 'node:crypto';
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 
 /** The hex SHA-1 of bytes in memory: a file's whole content, hashed as it is extracted instead of read back. */
 export function sha1Of(content: Uint8Array): string {
   return oneShot === undefined
-    ? createHash('sha1').update(content).digest('hex')
+    ? crypto.createHash('sha1').update(content).digest('hex')
     : oneShot('sha1', content, 'hex');
 }
 
@@ -19,12 +19,12 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encodi
 
 /** A SHA-1 fed chunk by chunk: a large file hashed as it streams to disk (entryData.ts `ContentCounter`). */
 export function sha1Hasher(): Hash {
-  return createHash('sha1');
+  return crypto.createHash('sha1');
 }
 
 /** The hex SHA-1 of a file's bytes. */
 export async function sha1OfFile(filePath: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha1');
+  const hash = crypto.createHash('sha1');
   await pipeline(
     createReadStream(filePath, { highWaterMark: 1024 * 1024 }),
     async (source) => {

@@ -151,7 +151,7 @@ describe('lean archive (GrowingFile) with a slow reader', () => {
     assert.equal(bytes.length, 200);
     for (let i = 0; i < bytes.length; i++)
       assert.equal(bytes[i], byteAt(position + i), `byte at ${position + i}`);
-    await assert.rejects(file.read(0, 10, signal), /is closed/);
+    await assert.rejects(async () => file.read(0, 10, signal), /is closed/);
     // A second close (the afterEach hook's) must not close the numbers again: they may be someone else's by now.
     const other = path.join(sandbox.root, 'other');
     await fs.promises.writeFile(other, 'x');
