@@ -57,6 +57,12 @@ export function evaluateTargets(results: BenchResults): TargetVerdict[] {
       measured: ratio(cpu),
       verdict: judge([cpu], cpu <= CPU_LIMIT),
     });
+    const peakRss = maxRssMb(c.ours.samples);
+    verdicts.push({
+      target: `End-to-end pull ${c.label}: CLI peak RSS ≤ ${MEMORY_LIMIT_MB} MB (highest of the runs)`,
+      measured: megabytes(peakRss),
+      verdict: judge([peakRss], peakRss <= MEMORY_LIMIT_MB),
+    });
     const firstFile = median(
       c.ours.samples.flatMap((s) => (s.firstFileMs === undefined ? [] : [s.firstFileMs])),
     );
