@@ -47,6 +47,12 @@ function mb(bytes: number): number {
   return Math.round(bytes / MB);
 }
 
+/** A change in megabytes with its sign: "+18 MB", "-3 MB". */
+function signedMb(bytes: number): string {
+  const rounded = mb(bytes);
+  return `${rounded < 0 ? '-' : '+'}${Math.abs(rounded)} MB`;
+}
+
 suite('Memory in the extension host', () => {
   let api: BoxPullTestApi;
   const destination = path.join(env.workspace, FOLDER);
@@ -98,8 +104,8 @@ suite('Memory in the extension host', () => {
     const figures = (usage: NodeJS.MemoryUsage): string =>
       `RSS ${mb(usage.rss)} MB (heap ${mb(usage.heapTotal)}, array buffers ${mb(usage.arrayBuffers)})`;
     console.log(`      extension host before: ${figures(before)}`);
-    console.log(`      extension host peak:   ${figures(peak)}, +${mb(peak.rss - before.rss)} MB`);
-    console.log(`      extension host after:  ${figures(after)}, +${mb(after.rss - before.rss)} MB`);
+    console.log(`      extension host peak:   ${figures(peak)}, ${signedMb(peak.rss - before.rss)}`);
+    console.log(`      extension host after:  ${figures(after)}, ${signedMb(after.rss - before.rss)}`);
     assert.ok(
       peak.rss - before.rss <= PEAK_GROWTH_MB * MB,
       `the peak grew by ${mb(peak.rss - before.rss)} MB`,
@@ -107,7 +113,7 @@ suite('Memory in the extension host', () => {
     // Given back: the live memory (V8's heap and what it holds outside it). RSS after a collection is not that
     // measure: the allocator keeps freed pages for reuse (one CI run kept +69 MB of RSS with the heap back at +4 MB).
     const live = (usage: NodeJS.MemoryUsage): number => usage.heapUsed + usage.external;
-    console.log(`      live memory (heap used + external) after: +${mb(live(after) - live(before))} MB`);
+    console.log(`      live memory (heap used + external) after: ${signedMb(live(after) - live(before))}`);
     assert.ok(
       live(after) - live(before) <= LEFT_MB * MB,
       `${mb(live(after) - live(before))} MB of live memory stayed after the pull`,
