@@ -13,6 +13,7 @@ import { sha1OfFile } from '../verify/checksum';
 import * as fs from 'node:fs';
 import { DestinationSurvey, insideOrThrow, parentOf, type FileState } from './destinationSurvey';
 import { PlacingSession, relativeName, type Move } from './placingSession';
+import type { SizeAndTime } from './placementJournal';
 import { missingRoots, readStagedTree } from './stagedTree';
 import { allNamedSegments } from '../localStats';
 
@@ -56,8 +57,13 @@ export interface PlaceOptions {
    * identical to Box's (each is Box's file, so a state file records it): returns the path
    * (inside the staging folder) of one more file, such as the pull's state file, that is moved in last, always
    * replacing what is there, in the same reversible session, so that it changes with the files or not at all.
+   * `movedIn`: size and time of the files this session moved, as they were staged (the others were already there).
    */
-  finalFile?(placed: readonly string[], removed: readonly string[]): Promise<string | undefined>;
+  finalFile?(
+    placed: readonly string[],
+    removed: readonly string[],
+    movedIn: ReadonlyMap<string, SizeAndTime>,
+  ): Promise<string | undefined>;
   /** Paths where an existing file is replaced without a question: the local copy is what the last pull placed. */
   replace?: ReadonlySet<string>;
   /** Files removed in the same reversible session (see Removal). */
@@ -232,7 +238,7 @@ export async function placeFiles(
         if (await session.remove(removal.relativePath, same))
           (result.removed ??= []).push(removal.relativePath);
       }
-      const final = await options.finalFile?.([...here], result.removed ?? []);
+      const final = await options.finalFile?.([...here], result.removed ?? [], session.placedSizesAndTimes());
       if (final !== undefined) {
         const move: Move = {
           relativePath: final,

@@ -130,6 +130,29 @@ export function fileId(stat: fs.BigIntStats): string {
   return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
 }
 
+/** Size and modification time as a plain `fs.Stats` gives them. */
+export interface SizeAndTime {
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The size and time in a `fileId`, with `mtimeMs` computed as Node computes `Stats.mtimeMs` (seconds × 1000 plus
+ * nanoseconds / 10⁶, in doubles), so that it equals a later `lstat`'s to the bit. Undefined for a time before
+ * 1970, where seconds and nanoseconds do not split that way.
+ */
+export function sizeAndTimeOf(id: string): SizeAndTime | undefined {
+  const [, size, mtimeNs] = id.split(':');
+  if (size === undefined || mtimeNs === undefined || mtimeNs.startsWith('-')) return undefined;
+  const ns = BigInt(mtimeNs);
+  return {
+    size: Number(size),
+    mtimeMs: Number(ns / NS_PER_SECOND) * 1000 + Number(ns % NS_PER_SECOND) / 1e6,
+  };
+}
+
+const NS_PER_SECOND = 1_000_000_000n;
+
 async function removeAdded(destination: AnchoredTree, relativePath: string, id: string): Promise<boolean> {
   return destination.with(relativePath, async (target) => {
     const stat = await lstatOrUndefined(target);

@@ -12,8 +12,10 @@ import {
   Journal,
   fileId,
   rollBack,
+  sizeAndTimeOf,
   type JournalEntry,
   type RollbackResult,
+  type SizeAndTime,
 } from './placementJournal';
 
 export interface Move {
@@ -164,6 +166,25 @@ export class PlacingSession {
       if (error instanceof NotAFolderError) return false;
       throw fileSystemError(error, `remove ${JSON.stringify(relativePath)}`);
     }
+  }
+
+  /**
+   * Size and time of each file this session moved in, as staged: a rename keeps both, so this is the file as
+   * placed, and whatever changes it after its move shows as a difference (a state file recording it then makes
+   * the next update look at the file instead of taking someone's edit for ours).
+   */
+  placedSizesAndTimes(): Map<string, SizeAndTime> {
+    const placed = new Map<string, SizeAndTime>();
+    const add = (relativePath: string, id: string) => {
+      const stat = sizeAndTimeOf(id);
+      if (stat === undefined) placed.delete(relativePath);
+      else placed.set(relativePath, stat);
+    };
+    for (const step of this.steps) {
+      if (step.op === 'add') add(step.path, step.id);
+      else if (step.op === 'tree') for (const file of step.files) add(file.path, file.id);
+    }
+    return placed;
   }
 
   /** The last move is done: from here on the pull stands, and the backups are dropped with the staging folder. */

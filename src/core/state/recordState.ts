@@ -11,6 +11,7 @@ import type { ExtractedFile } from '../extract/fileExtraction';
 import type { Logger } from '../logger';
 import { resolveInside } from '../naming/safeNames';
 import { placeFiles, type PlaceOptions, type PlaceResult } from '../place/placement';
+import type { SizeAndTime } from '../place/placementJournal';
 import { sha1OfFile } from '../verify/checksum';
 import { STATE_FILE, isStateFilePath, serializeState, type StateEntry, type StateOwner } from './pullState';
 
@@ -64,10 +65,11 @@ export async function placeRecorded(
       ...options,
       finalFile:
         recording && hashes
-          ? (paths, removed) =>
-              writeStagedState(filesDir, destination, paths, released(paths, removed, options), recording, {
+          ? (paths, removed, movedIn) =>
+              writeStagedState(filesDir, paths, released(paths, removed, options), recording, {
                 hashes,
                 directories: extracted.directories,
+                local: (found) => localSizesAndTimes(destination, paths, movedIn, found),
               })
           : undefined,
     },
@@ -105,28 +107,55 @@ function isReserved(relativePath: string): boolean {
   return isStateFilePath(relativePath.split('/')[0]);
 }
 
+/**
+ * Each placed file's local size and time: as staged for the files this session moved in (renames keep both, and
+ * an edit made since then shows as a difference at the next update), from an `lstat` for those already in place.
+ * One in place that is gone or is no file is left out, so the next update judges it by SHA-1.
+ */
+async function localSizesAndTimes(
+  destination: string,
+  placed: readonly string[],
+  movedIn: ReadonlyMap<string, SizeAndTime>,
+  found: (relativePath: string, local: SizeAndTime) => void,
+): Promise<void> {
+  const inPlace: string[] = [];
+  for (const relativePath of placed) {
+    const local = movedIn.get(relativePath);
+    if (local === undefined) inPlace.push(relativePath);
+    else found(relativePath, local);
+  }
+  await lstatEach(destination, inPlace, undefined, (relativePath, stat) => {
+    if (stat?.isFile()) found(relativePath, stat);
+  });
+}
+
 async function writeStagedState(
   filesDir: string,
-  destination: string,
   placed: readonly string[],
   released: ReadonlySet<string>,
   recording: StateRecording,
-  { hashes, directories }: { hashes: ReadonlyMap<string, string>; directories: readonly string[] },
+  {
+    hashes,
+    directories,
+    local,
+  }: {
+    hashes: ReadonlyMap<string, string>;
+    directories: readonly string[];
+    local: (found: (relativePath: string, local: SizeAndTime) => void) => Promise<void>;
+  },
 ): Promise<string> {
   const fresh: StateEntry[] = [];
-  await lstatEach(destination, placed, undefined, (relativePath, stat) => {
-    // Renames keep size and time: this is the local file as placed. One that is gone or is no file (something
-    // changed it since) is not recorded, so the next update judges it by SHA-1.
+  await local((relativePath, { size, mtimeMs }) => {
     const known = recording.known?.get(relativePath);
     const sha1 = known?.sha1 ?? hashes.get(relativePath);
-    if (!stat?.isFile() || sha1 === undefined) return;
+    if (sha1 === undefined) return;
     fresh.push({
       id: known?.id ?? null,
       path: relativePath,
       sha1: sha1.toLowerCase(),
-      size: known?.size ?? stat.size,
-      localSize: stat.size,
-      localMtimeMs: stat.mtimeMs,
+      size: known?.size ?? size,
+      localSize: size,
+      localMtimeMs: mtimeMs,
     });
   });
   const placedPaths = new Set(placed);

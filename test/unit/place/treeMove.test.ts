@@ -110,4 +110,28 @@ describe('placing a folder the destination does not have', function () {
     assert.equal(fs.existsSync(path.join(sandbox.dest, 'old', 'new')), false);
     assert.equal(fs.existsSync(path.join(sandbox.dest, 'top.txt')), false);
   });
+
+  it('tells finalFile each moved file as staged: what lstat gives after the move, and not an edit made since', async function () {
+    const { files, extracted } = await staged();
+    let heard: ReadonlyMap<string, { size: number; mtimeMs: number }> | undefined;
+    let afterMove = new Map<string, { size: number; mtimeMs: number }>();
+    await placeFiles(files, extracted, sandbox.dest, {
+      policy: 'skip',
+      finalFile: async (_placed, _removed, movedIn) => {
+        heard = movedIn;
+        afterMove = new Map(
+          Object.keys(INCOMING).map((name) => {
+            const { size, mtimeMs } = fs.lstatSync(path.join(sandbox.dest, name));
+            return [name, { size, mtimeMs }];
+          }),
+        );
+        fs.writeFileSync(path.join(sandbox.dest, 'fresh', 'a.txt'), 'edited after the move');
+        return undefined;
+      },
+    });
+    // Folders moved whole (fresh, old/new) and a file moved alone (top.txt) alike, to the bit.
+    assert.deepEqual(new Map([...(heard ?? [])].sort()), new Map([...afterMove].sort()));
+    const edited = fs.lstatSync(path.join(sandbox.dest, 'fresh', 'a.txt'));
+    assert.notEqual(heard?.get('fresh/a.txt')?.size, edited.size);
+  });
 });
