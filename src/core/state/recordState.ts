@@ -65,11 +65,11 @@ export async function placeRecorded(
       ...options,
       finalFile:
         recording && hashes
-          ? (paths, removed, movedIn) =>
+          ? async (paths, removed, movedIn) =>
               writeStagedState(filesDir, paths, released(paths, removed, options), recording, {
                 hashes,
                 directories: extracted.directories,
-                local: (found) => localSizesAndTimes(destination, paths, movedIn, found),
+                local: await localSizesAndTimes(destination, paths, movedIn),
               })
           : undefined,
     },
@@ -116,17 +116,18 @@ async function localSizesAndTimes(
   destination: string,
   placed: readonly string[],
   movedIn: ReadonlyMap<string, SizeAndTime>,
-  found: (relativePath: string, local: SizeAndTime) => void,
-): Promise<void> {
+): Promise<Map<string, SizeAndTime>> {
+  const local = new Map<string, SizeAndTime>();
   const inPlace: string[] = [];
   for (const relativePath of placed) {
-    const local = movedIn.get(relativePath);
-    if (local === undefined) inPlace.push(relativePath);
-    else found(relativePath, local);
+    const staged = movedIn.get(relativePath);
+    if (staged === undefined) inPlace.push(relativePath);
+    else local.set(relativePath, staged);
   }
   await lstatEach(destination, inPlace, undefined, (relativePath, stat) => {
-    if (stat?.isFile()) found(relativePath, stat);
+    if (stat?.isFile()) local.set(relativePath, stat);
   });
+  return local;
 }
 
 async function writeStagedState(
@@ -141,14 +142,14 @@ async function writeStagedState(
   }: {
     hashes: ReadonlyMap<string, string>;
     directories: readonly string[];
-    local: (found: (relativePath: string, local: SizeAndTime) => void) => Promise<void>;
+    local: ReadonlyMap<string, SizeAndTime>;
   },
 ): Promise<string> {
   const fresh: StateEntry[] = [];
-  await local((relativePath, { size, mtimeMs }) => {
+  for (const [relativePath, { size, mtimeMs }] of local) {
     const known = recording.known?.get(relativePath);
     const sha1 = known?.sha1 ?? hashes.get(relativePath);
-    if (sha1 === undefined) return;
+    if (sha1 === undefined) continue;
     fresh.push({
       id: known?.id ?? null,
       path: relativePath,
@@ -157,7 +158,7 @@ async function writeStagedState(
       localSize: size,
       localMtimeMs: mtimeMs,
     });
-  });
+  }
   const placedPaths = new Set(placed);
   const entries = [
     ...(recording.carried ?? []).filter((entry) => !placedPaths.has(entry.path) && !released.has(entry.path)),
