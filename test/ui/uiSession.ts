@@ -160,10 +160,10 @@ export class UiSession {
     }
   }
 
-  /** Opens the Notification Center (toasts never show under the smoke-test driver, see selectors.ts). */
   /**
-   * The bell toggles the Notification Center, and under load the workbench sometimes drops the click (CI saw the
-   * center stay shut for 30 s after one): click again when it has not opened, a bounded number of times.
+   * Opens the Notification Center (toasts never show under the smoke-test driver, see selectors.ts). The bell
+   * toggles it, and under load the workbench sometimes drops the click (CI saw the center stay shut for 30 s after
+   * one): click again when it has not opened, a bounded number of times.
    */
   async openNotificationCenter(): Promise<void> {
     const center = this.page.locator(selectors.notificationCenter);
